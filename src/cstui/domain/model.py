@@ -1,0 +1,363 @@
+"""The vocabulary of the helpdesk: enums and immutable value objects.
+
+Everything here is plain data. The store returns these objects, the rules in the sibling
+modules reason about them, and the console renders them. Datetimes are timezone-aware (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+
+class Status(StrEnum):
+    NEW = "new"  # nobody has taken it yet
+    OPEN = "open"  # an agent owns it and works it
+    PENDING = "pending"  # waiting on the customer: SLA clocks pause
+    ON_HOLD = "on_hold"  # waiting on a department: SLA clocks keep running
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD})
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    CHAT = "chat"
+    EMAIL = "email"
+    APP = "app"
+    SOCIAL = "social"
+
+
+class Category(StrEnum):
+    LOGISTICS = "logistics"  # 查询物流
+    ADDRESS = "address"  # 修改地址
+    RETURN = "return"  # 退换货
+    REFUND = "refund"  # 退款
+    REPAIR = "repair"  # 维修
+    PARTS = "parts"  # 配件调配
+    INVOICE = "invoice"  # 发票
+    PROMOTION = "promotion"  # 优惠券/促销活动
+    PRODUCT = "product"  # 产品咨询
+    ACCOUNT = "account"  # 账户/支付安全
+    COMPLAINT = "complaint"  # 投诉
+
+
+# Questions the documents expect to be solved at first contact (98%).
+BASIC_CATEGORIES = frozenset({Category.LOGISTICS, Category.ADDRESS})
+
+
+class Tier(StrEnum):
+    VIP = "vip"
+    FIRST_COMPLAINT = "first_complaint"  # 首次投诉客户
+    PRIOR_COMPLAINANT = "prior_complainant"  # complained before
+    HIGH_AOV = "high_aov"  # 高客单价客户
+    HIGH_FREQUENCY = "high_frequency"  # 高频购买客户
+    NEW = "new"  # 新客户
+    STANDARD = "standard"
+
+
+# The order in which tiers are served when everything else is equal (lower first).
+TIER_RANK = {
+    Tier.VIP: 0,
+    Tier.FIRST_COMPLAINT: 1,
+    Tier.PRIOR_COMPLAINANT: 2,
+    Tier.HIGH_AOV: 3,
+    Tier.HIGH_FREQUENCY: 4,
+    Tier.NEW: 5,
+    Tier.STANDARD: 6,
+}
+
+# Key customers: a 100% follow-up reach rate (触达率) is expected for them.
+KEY_TIERS = frozenset({Tier.VIP, Tier.FIRST_COMPLAINT, Tier.PRIOR_COMPLAINANT})
+
+
+class Department(StrEnum):
+    WAREHOUSE = "warehouse"  # 仓储部
+    QC = "qc"  # 质检部
+    LOGISTICS = "logistics"  # 物流
+    REPAIR = "repair"  # 维修/配件
+    TECH = "tech"  # 技术部
+    MARKETING = "marketing"  # 市场部
+    FINANCE = "finance"  # 财务
+    SUPERVISOR = "supervisor"  # 客服主管
+
+
+class EscalationState(StrEnum):
+    REQUESTED = "requested"
+    ACKNOWLEDGED = "acknowledged"
+    DONE = "done"
+    REJECTED = "rejected"
+
+
+OPEN_ESCALATION_STATES = frozenset({EscalationState.REQUESTED, EscalationState.ACKNOWLEDGED})
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+class Shift(StrEnum):
+    MORNING = "morning"
+    EVENING = "evening"
+    NIGHT = "night"
+
+
+class GoodsType(StrEnum):
+    GENERAL = "general"
+    FRESH = "fresh"  # 生鲜: green channel
+    MEDICAL = "medical"  # 医疗设备: green channel
+    ELECTRONICS = "electronics"
+    APPAREL = "apparel"
+
+
+GREEN_GOODS = frozenset({GoodsType.FRESH, GoodsType.MEDICAL})
+
+
+class ComplaintCause(StrEnum):
+    PROCESS = "process"  # 流程缺陷
+    ATTITUDE = "attitude"  # 服务态度
+    PRODUCT_QUALITY = "product_quality"  # 产品/服务质量
+    INFO_NOT_PASSED = "info_not_passed"  # 信息传递不及时
+    EXPECTATION = "expectation"  # 期望过高
+
+
+class ResolutionCode(StrEnum):
+    SOLVED = "solved"
+    INFO_PROVIDED = "info_provided"
+    REFUNDED = "refunded"
+    REPLACED = "replaced"
+    REPAIRED = "repaired"
+    COMPENSATED = "compensated"
+    REJECTED = "rejected"  # the request was outside policy
+    DUPLICATE = "duplicate"
+    NO_RESPONSE = "no_response"
+
+
+class MessageKind(StrEnum):
+    CUSTOMER = "customer"  # from the customer, on the ticket's or another channel
+    REPLY = "reply"  # from an agent to the customer
+    NOTE = "note"  # internal note, never shown to the customer
+
+
+class EventKind(StrEnum):
+    """Every change is one append-only event; metrics are computed from these."""
+
+    CREATED = "created"
+    TAKEN = "taken"
+    TRANSFER_REQUESTED = "transfer_requested"
+    TRANSFER_APPROVED = "transfer_approved"
+    TRANSFER_DENIED = "transfer_denied"
+    TRANSFERRED = "transferred"  # immediate transfer where approval is not required
+    STOLEN = "stolen"  # supervisor took ownership from another agent (audited)
+    ROUTED = "routed"  # a returning customer's ticket went straight to the earlier owner
+    STATUS = "status"
+    PRIORITY = "priority"
+    CUSTOMER_MESSAGE = "customer_message"
+    REPLY = "reply"
+    NOTE = "note"
+    ESCALATED = "escalated"
+    ESCALATION_STATE = "escalation_state"
+    GREEN_CHANNEL = "green_channel"
+    COMPLAINT = "complaint"
+    RESOLVED = "resolved"
+    RESOLVE_OVERRIDE = "resolve_override"  # resolved despite an open escalation (audited)
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    FOLLOW_UP_SCHEDULED = "follow_up_scheduled"
+    FOLLOW_UP_DONE = "follow_up_done"
+    CSAT = "csat"
+    MERGED = "merged"
+    LINKED = "linked"
+    PII_REVEALED = "pii_revealed"
+    AGENT_ADDED = "agent_added"
+
+
+# Events that give a ticket a new owner; `new["owner"]` names them.
+OWNERSHIP_EVENTS = frozenset(
+    {
+        EventKind.TAKEN,
+        EventKind.TRANSFER_APPROVED,
+        EventKind.TRANSFERRED,
+        EventKind.STOLEN,
+        EventKind.ROUTED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of the append-only log: who did what to which ticket, and when.
+
+    Payload conventions (what metrics rely on):
+    - CREATED.new: channel, category, priority, tier, customer_id, complaint (bool)
+    - ownership events (OWNERSHIP_EVENTS).new: owner; .old: owner (or None)
+    - REPLY: a response from the actor to the customer
+    - ESCALATED.new: department, green, due_at
+    - COMPLAINT.new: cause, second (bool)
+    - RESOLVED.new: code, owner
+    - CSAT.new: score (1..5), owner
+    """
+
+    id: int
+    ticket_id: int | None
+    actor: str | None
+    at: datetime
+    kind: EventKind
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: int
+    name: str
+    role: Role
+    shift: Shift | None = None
+    display_name: str | None = None
+    routing_paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    number: str
+    customer_id: int
+    amount: float
+    goods_type: GoodsType
+    placed_at: datetime
+    tracking_no: str | None = None
+    logistics_status: str | None = None  # e.g. in_transit, delivered, returned, exception
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: int
+    name: str
+    tier: Tier
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    annual_spend: float = 0.0
+    order_count: int = 0
+    complaint_count: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    id: int
+    ticket_id: int
+    department: Department
+    reason: str
+    state: EscalationState
+    green: bool
+    requested_by: str
+    created_at: datetime
+    due_at: datetime
+    updated_at: datetime | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_ESCALATION_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    ticket_id: int
+    kind: MessageKind
+    channel: Channel
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlaDue:
+    """Every deadline, kept separately (None when it does not apply now)."""
+
+    first_response: datetime | None = None
+    next_response: datetime | None = None
+    resolution: datetime | None = None
+
+    def nearest(self) -> datetime | None:
+        dues = [d for d in (self.first_response, self.next_response, self.resolution) if d]
+        return min(dues) if dues else None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    id: int
+    ticket_id: int
+    from_owner: str | None
+    to_agent: str
+    reason: str
+    requested_by: str
+    created_at: datetime
+    state: str  # pending, approved, denied
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    subject: str
+    status: Status
+    priority: Priority
+    channel: Channel
+    category: Category
+    customer: Customer
+    owner: str | None
+    dispatch_count: int
+    version: int
+    green_channel: bool
+    created_at: datetime
+    updated_at: datetime
+    due: SlaDue
+    order: Order | None = None
+    escalations: tuple[Escalation, ...] = ()
+    links: tuple[int, ...] = ()
+    complaint_cause: ComplaintCause | None = None
+    second_complaint: bool = False
+    follow_up_due: datetime | None = None
+    resolution_code: ResolutionCode | None = None
+    resolved_at: datetime | None = None
+    merged_into: int | None = None
+    messages: tuple[Message, ...] = field(default=(), compare=False)
+
+    @property
+    def open_escalations(self) -> tuple[Escalation, ...]:
+        return tuple(e for e in self.escalations if e.is_open)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One keyset page: the items and an opaque cursor for the next page (None at the end)."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None

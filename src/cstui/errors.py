@@ -1,0 +1,59 @@
+"""The errors every layer raises, each mapped to one documented exit code.
+
+Exit codes (CONTRACT.md): 0 ok, 1 usage or unexpected error, 2 bad input, 3 conflict,
+4 not found, 5 permission denied, 6 store or server unreachable.
+"""
+
+from __future__ import annotations
+
+
+class CstuiError(Exception):
+    """Base of every error a user may see; `str(err)` is the one-line message."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class BadInput(CstuiError):
+    """The input is malformed; the message names the field or line."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class Conflict(CstuiError):
+    """Refused by the state of the world: already owned, stale version, a rule."""
+
+    exit_code = 3
+    http_status = 409
+
+    def __init__(self, message: str, *, owner: str | None = None) -> None:
+        super().__init__(message)
+        self.owner = owner
+
+
+class AlreadyOwned(Conflict):
+    """A take lost the race or the ticket had an owner already."""
+
+
+class StaleVersion(Conflict):
+    """The row changed since the caller read it (optimistic concurrency)."""
+
+    http_status = 412
+
+
+class NotFound(CstuiError):
+    exit_code = 4
+    http_status = 404
+
+
+class PermissionDenied(CstuiError):
+    exit_code = 5
+    http_status = 403
+
+
+class Unavailable(CstuiError):
+    """The store or the server cannot be reached, or is unusable (corrupt, too new)."""
+
+    exit_code = 6
+    http_status = 503
