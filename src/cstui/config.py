@@ -1,0 +1,103 @@
+"""Settings: defaults < config file (TOML in the config dir) < CSTUI_* environment < flags.
+
+The figures the domain documents name (SLA targets, tier thresholds, the 2-hour green
+channel, the 7-day returning-customer window) are defaults here, not constants in code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from cstui import locations
+from cstui.errors import BadInput
+
+
+class SlaSettings(BaseModel):
+    """Targets in minutes per priority; a tier factor shortens them for key customers."""
+
+    first_response: dict[str, int] = {"urgent": 10, "high": 15, "normal": 20, "low": 30}
+    next_response: dict[str, int] = {"urgent": 60, "high": 120, "normal": 240, "low": 480}
+    resolution: dict[str, int] = {"urgent": 240, "high": 480, "normal": 1440, "low": 2160}
+    tier_factor: dict[str, float] = {
+        "vip": 0.5,
+        "first_complaint": 0.5,
+        "prior_complainant": 0.75,
+        "high_aov": 0.75,
+    }
+    risk_window_minutes: int = 30
+
+
+class TierSettings(BaseModel):
+    vip_annual_spend: float = 50_000.0
+    vip_top_share: float = Field(0.20, gt=0, le=1)
+    high_frequency_orders: int = 12
+    high_aov: float = 1_000.0
+    new_customer_days: int = 30
+
+
+class Settings(BaseSettings):
+    """Everything configurable; see `cstui locate config` for the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CSTUI_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    db: str | None = None
+    api: str | None = None
+    token: str | None = None
+    agent: str | None = None
+    lang: Literal["en", "zh"] = "en"
+    theme: str = "cstui-dark"
+    timezone: str = "Asia/Shanghai"
+    business_day_start: time = time(8, 0)
+    business_day_end: time = time(22, 0)
+    transfer_needs_approval: bool = True
+    returning_customer_days: int = 7
+    follow_up_working_days: int = 1
+    sla: SlaSettings = SlaSettings()
+    tiers: TierSettings = TierSettings()
+    keymap: dict[str, str] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=locations.config_file())
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings; an unreadable or invalid config file is one line of BadInput."""
+    path = locations.config_file()
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"config file {path}: {exc}") from None
+    except ValidationError as exc:
+        raise BadInput(f"config: {_first_error(exc)}") from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "value"
+    return f"{where}: {err['msg']}"
+
+
+def config_path() -> Path:
+    return locations.config_file()

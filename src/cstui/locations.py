@@ -1,0 +1,37 @@
+"""Every path the program uses, in one place (platformdirs, overridable by env)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_config_dir, user_data_dir
+
+APP_NAME = "cstui"
+
+
+def config_dir() -> Path:
+    override = os.environ.get("CSTUI_CONFIG_DIR")
+    return Path(override) if override else Path(user_config_dir(APP_NAME))
+
+
+def config_file() -> Path:
+    override = os.environ.get("CSTUI_CONFIG_FILE")
+    return Path(override) if override else config_dir() / "config.toml"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("CSTUI_DATA_DIR")
+    return Path(override) if override else Path(user_data_dir(APP_NAME))
+
+
+def default_database() -> Path:
+    return data_dir() / "cstui.db"
+
+
+def user_themes_dir() -> Path:
+    return data_dir() / "themes"
+
+
+def drafts_dir() -> Path:
+    return data_dir() / "drafts"

@@ -1,0 +1,45 @@
+"""The store: the one seam between the helpdesk's users and its data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cstui.domain.rules import Rules
+from cstui.store.base import HelpdeskStore, View
+from cstui.store.engine import make_engine, normalise_url, sqlite_path
+from cstui.store.sql import Clock, SqlStore, utcnow
+
+__all__ = ["HelpdeskStore", "SqlStore", "View", "init_store", "open_store"]
+
+
+def open_store(target: str, *, rules: Rules | None = None, clock: Clock = utcnow) -> SqlStore:
+    return SqlStore.open(target, rules=rules, clock=clock)
+
+
+def init_store(target: str, *, rules: Rules | None = None, clock: Clock = utcnow) -> SqlStore:
+    """Create an empty store, or migrate an existing one to the current schema."""
+    from cstui.store.engine import check_schema
+    from cstui.store.migrations import upgrade
+
+    url = normalise_url(target)
+    path = sqlite_path(url)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    _refuse_newer(engine, url)
+    upgrade(engine)
+    check_schema(engine, url)
+    return SqlStore(engine, rules=rules, clock=clock)
+
+
+def _refuse_newer(engine: object, url: str) -> None:
+    from cstui.errors import Unavailable
+    from cstui.store.engine import current_revision, display_url
+    from cstui.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
+
+    revision = current_revision(engine, url)  # type: ignore[arg-type]
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise Unavailable(
+            f"store {display_url(url)} has schema {revision}, newer than this cstui "
+            f"({HEAD_REVISION}): upgrade cstui"
+        )

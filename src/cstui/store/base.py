@@ -1,0 +1,204 @@
+"""The one seam between the helpdesk's users (console, CLI, server) and its data.
+
+`HelpdeskStore` is a Protocol: the SQL store implements it for SQLite and PostgreSQL, and
+the HTTP store for a team server. Callers name the acting agent on every write; the store
+looks up the agent's role and applies the domain rules inside one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from cstui.domain.model import (
+    Agent,
+    Category,
+    Channel,
+    ComplaintCause,
+    Customer,
+    Department,
+    Escalation,
+    EscalationState,
+    Event,
+    GoodsType,
+    Message,
+    MessageKind,
+    Order,
+    Page,
+    Priority,
+    ResolutionCode,
+    Role,
+    Shift,
+    Status,
+    Ticket,
+    TransferRequest,
+)
+from cstui.errors import BadInput
+
+
+class View(StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL_OPEN = "all-open"
+    VIP = "vip"
+    GREEN = "green"
+    SLA_RISK = "sla-risk"
+    ESCALATED = "escalated"
+    FOLLOW_UP = "follow-up"
+    CLOSED = "closed"
+
+    @classmethod
+    def parse(cls, value: str) -> View:
+        try:
+            return cls(value)
+        except ValueError:
+            names = " ".join(v.value for v in cls)
+            raise BadInput(f"view: unknown view {value!r} (one of: {names})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    number: str
+    customer_id: int
+    amount: float
+    goods_type: GoodsType = GoodsType.GENERAL
+    placed_at: datetime | None = None
+    tracking_no: str | None = None
+    logistics_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    customer_id: int
+    subject: str
+    body: str
+    channel: Channel
+    category: Category
+    priority: Priority = Priority.NORMAL
+    order_number: str | None = None
+    complaint_cause: ComplaintCause | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOutcome:
+    """A transfer either moved the ticket now or waits for a supervisor."""
+
+    ticket: Ticket
+    request: TransferRequest | None
+
+
+class HelpdeskStore(Protocol):
+    """Everything the console, the CLI and the server may ask of the data."""
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def close(self) -> None: ...
+
+    # -- agents -------------------------------------------------------------------------
+    def add_agent(
+        self, name: str, role: Role, shift: Shift | None = None, display_name: str | None = None
+    ) -> Agent: ...
+    def get_agent(self, name: str) -> Agent: ...
+    def list_agents(self) -> list[Agent]: ...
+    def issue_token(self, name: str) -> str: ...
+    def agent_for_token(self, token: str) -> Agent | None: ...
+
+    # -- customers and orders -----------------------------------------------------------
+    def add_customer(self, customer: NewCustomer) -> Customer: ...
+    def add_order(self, order: NewOrder) -> Order: ...
+    def get_customer(self, customer_id: int) -> Customer: ...
+    def customer_orders(self, customer_id: int) -> list[Order]: ...
+    def retier_customers(self) -> int: ...
+
+    # -- tickets: reading ---------------------------------------------------------------
+    def get_ticket(self, ticket_id: int, *, with_messages: bool = True) -> Ticket: ...
+    def list_tickets(
+        self, view: View, *, actor: str | None, limit: int = 50, cursor: str | None = None
+    ) -> Page[Ticket]: ...
+    def count_tickets(self, view: View, *, actor: str | None) -> int: ...
+    def customer_tickets(self, customer_id: int, *, limit: int = 20) -> list[Ticket]: ...
+    def messages(self, ticket_id: int) -> list[Message]: ...
+    def pending_transfers(self) -> list[TransferRequest]: ...
+
+    # -- tickets: writing (each one transaction, one or more events) ---------------------
+    def create_ticket(self, ticket: NewTicket, *, actor: str | None = None) -> Ticket: ...
+    def take(self, ticket_id: int, *, actor: str) -> Ticket: ...
+    def add_message(
+        self,
+        ticket_id: int,
+        *,
+        actor: str,
+        kind: MessageKind,
+        text: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Message: ...
+    def customer_message(
+        self, ticket_id: int, *, text: str, channel: Channel | None = None
+    ) -> Message: ...
+    def escalate(
+        self,
+        ticket_id: int,
+        *,
+        actor: str,
+        department: Department,
+        reason: str,
+        green: bool = False,
+        expected_version: int | None = None,
+    ) -> Escalation: ...
+    def update_escalation(
+        self, escalation_id: int, *, actor: str, state: EscalationState, note: str | None = None
+    ) -> Escalation: ...
+    def transfer(
+        self, ticket_id: int, *, actor: str, to: str, reason: str,
+        expected_version: int | None = None,
+    ) -> TransferOutcome: ...
+    def decide_transfer(
+        self, request_id: int, *, actor: str, approve: bool, note: str | None = None
+    ) -> TransferRequest: ...
+    def steal(self, ticket_id: int, *, actor: str, reason: str) -> Ticket: ...
+    def set_status(
+        self, ticket_id: int, *, actor: str, status: Status, expected_version: int | None = None
+    ) -> Ticket: ...
+    def set_priority(
+        self, ticket_id: int, *, actor: str, priority: Priority,
+        expected_version: int | None = None,
+    ) -> Ticket: ...
+    def set_green_channel(self, ticket_id: int, *, actor: str, reason: str) -> Ticket: ...
+    def register_complaint(
+        self, ticket_id: int, *, actor: str, cause: ComplaintCause
+    ) -> Ticket: ...
+    def resolve(
+        self,
+        ticket_id: int,
+        *,
+        actor: str,
+        code: ResolutionCode,
+        override: bool = False,
+        expected_version: int | None = None,
+    ) -> Ticket: ...
+    def record_csat(self, ticket_id: int, *, score: int) -> None: ...
+    def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket: ...
+    def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket: ...
+
+    # -- the log, and moving data in and out --------------------------------------------
+    def events(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        ticket_id: int | None = None,
+    ) -> Iterator[Event]: ...
+    def export_records(self) -> Iterator[dict[str, Any]]: ...
+    def import_records(self, records: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]: ...

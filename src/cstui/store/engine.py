@@ -1,0 +1,126 @@
+"""Opening a store: URL parsing, SQLite pragmas, schema checks with one-line errors.
+
+SQLite runs in WAL mode with foreign keys and a busy timeout. Write transactions start
+with BEGIN IMMEDIATE: a transaction that reads and then writes would otherwise fail at once
+with SQLITE_BUSY when another process wrote in between, instead of waiting its turn.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from cstui.errors import Unavailable
+from cstui.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(target: str) -> str:
+    """A bare path means SQLite; URLs pass through."""
+    if "://" in target:
+        if target.startswith("postgresql://"):
+            return "postgresql+psycopg://" + target.removeprefix("postgresql://")
+        return target
+    return f"sqlite:///{Path(target).expanduser()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite:///"):
+        return None
+    rest = url.removeprefix("sqlite:///")
+    return None if rest in ("", ":memory:") else Path(rest)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except Exception as exc:  # a malformed URL or a missing driver
+        raise Unavailable(f"store {url}: {exc}") from None
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(
+        url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+    )
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # transactions are begun explicitly, below
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("cstui_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def check_schema(engine: Engine, url: str) -> None:
+    """Refuse a missing, corrupt or newer store with one line; never a traceback."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise Unavailable(f"no store at {path}: run `cstui init` (or `cstui seed`) first")
+    revision = current_revision(engine, url)
+    if revision is None:
+        raise Unavailable(f"store {display_url(url)} has no cstui schema: run `cstui init`")
+    if revision not in KNOWN_REVISIONS:
+        raise Unavailable(
+            f"store {display_url(url)} has schema {revision}, newer than this cstui "
+            f"({HEAD_REVISION}): upgrade cstui"
+        )
+    if revision != HEAD_REVISION:
+        raise Unavailable(
+            f"store {display_url(url)} has schema {revision}; run `cstui init` to migrate it"
+        )
+
+
+def current_revision(engine: Engine, url: str) -> str | None:
+    try:
+        with engine.connect() as conn:
+            if not _has_table(conn, "alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (DatabaseError, OperationalError) as exc:
+        raise Unavailable(f"store {display_url(url)}: {_short(exc)}") from None
+
+
+def _has_table(conn: Connection, name: str) -> bool:
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"
+    else:
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_name = :n"
+    return conn.execute(text(sql), {"n": name}).first() is not None
+
+
+def display_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, cred = head.partition("//")
+    return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"
+
+
+def _short(exc: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's statement dump."""
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__

@@ -1,0 +1,31 @@
+"""Schema migrations (alembic; batch mode on SQLite).
+
+The revision list is spelled out here so that opening a store can check its schema with one
+query, without importing alembic; a test keeps this list equal to alembic's own history.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+KNOWN_REVISIONS = ("0001",)
+HEAD_REVISION = KNOWN_REVISIONS[-1]
+SCRIPT_LOCATION = Path(__file__).parent
+
+
+def alembic_config(engine: Engine) -> object:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or migrate the schema to `revision`."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)  # type: ignore[arg-type]

@@ -1,0 +1,193 @@
+"""Turning SQL rows into domain objects and SLA clocks into columns, both ways.
+
+Reads use literal SQL with an explicit column list (see `TICKET_SELECT`): the queue page is
+the hot path, and plain rows plus `datetime.fromisoformat` keep it close to raw sqlite3.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cstui.domain.model import (
+    Category,
+    Channel,
+    ComplaintCause,
+    Customer,
+    Department,
+    Escalation,
+    EscalationState,
+    Event,
+    EventKind,
+    GoodsType,
+    Message,
+    MessageKind,
+    Order,
+    Priority,
+    ResolutionCode,
+    SlaDue,
+    Status,
+    Ticket,
+    Tier,
+    TransferRequest,
+)
+from cstui.domain.sla import SlaClock
+from cstui.store.schema import NO_DUE
+
+TICKET_COLUMNS = (
+    "t.id, t.subject, t.status, t.priority, t.channel, t.category, a.name, t.dispatch_count, "
+    "t.version, t.green_rank, t.created_at, t.updated_at, t.first_response_due, "
+    "t.next_response_due, t.resolution_due, t.complaint_cause, t.second_complaint, "
+    "t.follow_up_due, t.resolution_code, t.resolved_at, t.merged_into, "
+    "c.id, c.name, c.tier, c.phone, c.email, c.address, c.annual_spend, c.order_count, "
+    "c.complaint_count, c.created_at, "
+    "o.number, o.customer_id, o.amount, o.goods_type, o.placed_at, o.tracking_no, "
+    "o.logistics_status"
+)
+TICKET_FROM = (
+    "FROM tickets t JOIN customers c ON c.id = t.customer_id "
+    "LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN agents a ON a.id = t.owner_id"
+)
+TICKET_SELECT = f"SELECT {TICKET_COLUMNS} {TICKET_FROM}"
+
+
+def dt(value: Any) -> datetime | None:
+    """A stored datetime (ISO text on SQLite, a datetime on PostgreSQL) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def ticket_from_row(
+    r: Sequence[Any],
+    escalations: tuple[Escalation, ...] = (),
+    links: tuple[int, ...] = (),
+    messages: tuple[Message, ...] = (),
+) -> Ticket:
+    customer = Customer(
+        id=r[21], name=r[22], tier=Tier(r[23]), phone=r[24], email=r[25], address=r[26],
+        annual_spend=r[27], order_count=r[28], complaint_count=r[29], created_at=dt(r[30]),
+    )
+    order = None
+    if r[31] is not None:
+        order = Order(
+            number=r[31], customer_id=r[32], amount=r[33], goods_type=GoodsType(r[34]),
+            placed_at=dt(r[35]), tracking_no=r[36], logistics_status=r[37],  # type: ignore[arg-type]
+        )
+    return Ticket(
+        id=r[0], subject=r[1], status=Status(r[2]), priority=Priority(r[3]),
+        channel=Channel(r[4]), category=Category(r[5]), owner=r[6], dispatch_count=r[7],
+        version=r[8], green_channel=r[9] == 0, created_at=dt(r[10]),  # type: ignore[arg-type]
+        updated_at=dt(r[11]),  # type: ignore[arg-type]
+        due=SlaDue(dt(r[12]), dt(r[13]), dt(r[14])),
+        complaint_cause=ComplaintCause(r[15]) if r[15] else None,
+        second_complaint=bool(r[16]), follow_up_due=dt(r[17]),
+        resolution_code=ResolutionCode(r[18]) if r[18] else None,
+        resolved_at=dt(r[19]), merged_into=r[20], customer=customer, order=order,
+        escalations=escalations, links=links, messages=messages,
+    )
+
+
+ESCALATION_COLUMNS = (
+    "id, ticket_id, department, reason, state, green, requested_by, created_at, due_at, "
+    "updated_at, notes"
+)
+
+
+def escalation_from_row(r: Sequence[Any]) -> Escalation:
+    return Escalation(
+        id=r[0], ticket_id=r[1], department=Department(r[2]), reason=r[3],
+        state=EscalationState(r[4]), green=bool(r[5]), requested_by=r[6],
+        created_at=dt(r[7]), due_at=dt(r[8]), updated_at=dt(r[9]),  # type: ignore[arg-type]
+        notes=tuple(json.loads(r[10] or "[]")),
+    )
+
+
+MESSAGE_COLUMNS = "id, ticket_id, kind, channel, author, body, created_at"
+
+
+def message_from_row(r: Sequence[Any]) -> Message:
+    return Message(
+        id=r[0], ticket_id=r[1], kind=MessageKind(r[2]), channel=Channel(r[3]),
+        author=r[4], body=r[5], created_at=dt(r[6]),  # type: ignore[arg-type]
+    )
+
+
+TRANSFER_COLUMNS = "id, ticket_id, from_owner, to_agent, reason, requested_by, created_at, state"
+
+
+def transfer_from_row(r: Sequence[Any]) -> TransferRequest:
+    return TransferRequest(
+        id=r[0], ticket_id=r[1], from_owner=r[2], to_agent=r[3], reason=r[4],
+        requested_by=r[5], created_at=dt(r[6]), state=r[7],  # type: ignore[arg-type]
+    )
+
+
+EVENT_COLUMNS = "id, ticket_id, actor, at, kind, old, new"
+
+
+def event_from_row(r: Sequence[Any]) -> Event:
+    return Event(
+        id=r[0], ticket_id=r[1], actor=r[2], at=dt(r[3]),  # type: ignore[arg-type]
+        kind=EventKind(r[4]), old=json.loads(r[5]) if r[5] else None,
+        new=json.loads(r[6]) if r[6] else None,
+    )
+
+
+def customer_from_mapping(m: Mapping[str, Any]) -> Customer:
+    return Customer(
+        id=m["id"], name=m["name"], tier=Tier(m["tier"]), phone=m["phone"], email=m["email"],
+        address=m["address"], annual_spend=m["annual_spend"], order_count=m["order_count"],
+        complaint_count=m["complaint_count"], created_at=dt(m["created_at"]),
+    )
+
+
+def order_from_mapping(m: Mapping[str, Any]) -> Order:
+    return Order(
+        number=m["number"], customer_id=m["customer_id"], amount=m["amount"],
+        goods_type=GoodsType(m["goods_type"]), placed_at=dt(m["placed_at"]),  # type: ignore[arg-type]
+        tracking_no=m["tracking_no"], logistics_status=m["logistics_status"],
+    )
+
+
+# -- the SLA clock in columns -------------------------------------------------------------
+
+
+def _secs(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _delta(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
+
+
+def clock_columns(clock: SlaClock) -> dict[str, Any]:
+    """The ticket columns that hold a clock, including the queue's nearest-deadline key."""
+    state = {
+        "remaining": None if clock.remaining is None else [_secs(r) for r in clock.remaining],
+        "paused_total": clock.paused_total.total_seconds(),
+    }
+    return {
+        "first_response_due": clock.due.first_response,
+        "next_response_due": clock.due.next_response,
+        "resolution_due": clock.due.resolution,
+        "due_key": clock.due.nearest() or NO_DUE,
+        "sla_paused_at": clock.paused_at,
+        "sla_remaining": json.dumps(state),
+    }
+
+
+def clock_from_row(m: Mapping[str, Any]) -> SlaClock:
+    state = json.loads(m["sla_remaining"] or "{}")
+    remaining = state.get("remaining")
+    return SlaClock(
+        due=SlaDue(dt(m["first_response_due"]), dt(m["next_response_due"]),
+                   dt(m["resolution_due"])),
+        paused_at=dt(m["sla_paused_at"]),
+        remaining=None if remaining is None else tuple(_delta(r) for r in remaining),  # type: ignore[arg-type]
+        paused_total=timedelta(seconds=state.get("paused_total", 0.0)),
+    )

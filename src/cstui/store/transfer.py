@@ -1,0 +1,213 @@
+"""JSON Lines import and export: every table, row by row, all or nothing.
+
+A line is `{"type": "<table>", ...columns}`. Export writes tables parents first, rows in
+primary-key order, so two stores with the same content export byte-identical files. Import
+validates every line before writing anything, then inserts everything in one transaction:
+a bad line is reported as `line N: field: problem` and the store is left as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, Table, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from cstui.domain.model import (
+    Category,
+    Channel,
+    Department,
+    EscalationState,
+    EventKind,
+    GoodsType,
+    MessageKind,
+    Priority,
+    Role,
+    Shift,
+    Status,
+    Tier,
+)
+from cstui.errors import BadInput, Conflict
+from cstui.store.schema import (
+    AgentRow,
+    CustomerRow,
+    EscalationRow,
+    EventRow,
+    LinkRow,
+    MessageRow,
+    OrderRow,
+    TicketRow,
+    TransferRow,
+)
+
+# Parents before children: the order of export and of insertion on import.
+TABLES: dict[str, type[SQLModel]] = {
+    "agent": AgentRow,
+    "customer": CustomerRow,
+    "order": OrderRow,
+    "ticket": TicketRow,
+    "message": MessageRow,
+    "escalation": EscalationRow,
+    "transfer": TransferRow,
+    "link": LinkRow,
+    "event": EventRow,
+}
+
+# Columns whose values must be one of the domain's words.
+ENUM_COLUMNS: dict[str, type[StrEnum]] = {
+    "role": Role,
+    "shift": Shift,
+    "tier": Tier,
+    "goods_type": GoodsType,
+    "status": Status,
+    "priority": Priority,
+    "channel": Channel,
+    "category": Category,
+    "department": Department,
+    "state": EscalationState,
+    "kind": EventKind,
+}
+ENUM_BY_TABLE_OVERRIDES: dict[tuple[str, str], type[StrEnum] | None] = {
+    ("message", "kind"): MessageKind,
+    ("transfer", "state"): None,  # pending / approved / denied
+}
+
+EXPORT_BATCH = 5000
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def export_records(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Every row of every table, parents first, in primary-key order."""
+    for name, model in TABLES.items():
+        table = _table(model)
+        keys = list(table.primary_key.columns)
+        last: tuple[Any, ...] | None = None
+        while True:
+            query = select(table).order_by(*keys).limit(EXPORT_BATCH)
+            if last is not None:
+                query = query.where(_after(keys, last))
+            with engine.connect() as conn:
+                rows = conn.execute(query).mappings().all()
+            for row in rows:
+                yield {"type": name, **{k: _plain(v) for k, v in row.items()}}
+            if len(rows) < EXPORT_BATCH:
+                break
+            last = tuple(rows[-1][k.name] for k in keys)
+
+
+def _after(keys: list[Any], last: tuple[Any, ...]) -> Any:
+    from sqlalchemy import tuple_
+
+    return tuple_(*keys) > tuple_(*last)
+
+
+def parse_line(number: int, line: str) -> tuple[int, dict[str, Any]]:
+    """One JSON object per line; the error names the line."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"line {number}: not JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise BadInput(f"line {number}: expected a JSON object")
+    return number, record
+
+
+def validate(number: int, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Check one record against its table's model and the domain's vocabularies."""
+    kind = record.get("type")
+    if kind not in TABLES:
+        raise BadInput(f"line {number}: type: expected one of {', '.join(TABLES)}, got {kind!r}")
+    model = TABLES[kind]
+    fields = {k: v for k, v in record.items() if k != "type"}
+    unknown = set(fields) - set(model.model_fields)
+    if unknown:
+        raise BadInput(f"line {number}: {sorted(unknown)[0]}: unknown field for {kind}")
+    try:
+        row = model.model_validate(fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "record"
+        raise BadInput(f"line {number}: {where}: {err['msg']}") from None
+    values = row.model_dump()
+    _check_vocabulary(number, kind, values)
+    _check_datetimes(number, values)
+    return kind, values
+
+
+def _check_vocabulary(number: int, kind: str, values: dict[str, Any]) -> None:
+    for column, value in values.items():
+        enum = ENUM_BY_TABLE_OVERRIDES.get((kind, column), ENUM_COLUMNS.get(column))
+        if enum is None or value is None:
+            continue
+        if value not in enum._value2member_map_:
+            allowed = ", ".join(m.value for m in enum)
+            raise BadInput(f"line {number}: {column}: {value!r} is not one of {allowed}")
+
+
+def _check_datetimes(number: int, values: dict[str, Any]) -> None:
+    for column, value in values.items():
+        if isinstance(value, datetime) and value.tzinfo is None:
+            values[column] = value.replace(tzinfo=UTC)
+    for column in ("created_at", "at", "placed_at", "updated_at"):
+        if column in values and values[column] is None and column != "updated_at":
+            raise BadInput(f"line {number}: {column}: required")
+
+
+def import_records(
+    engine: Engine, records: Iterable[tuple[int, dict[str, Any]]]
+) -> dict[str, int]:
+    """Validate every record, then insert all of them in one transaction."""
+    batches: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    lines: dict[str, list[int]] = {name: [] for name in TABLES}
+    for number, record in records:
+        kind, values = validate(number, record)
+        batches[kind].append(values)
+        lines[kind].append(number)
+    with engine.connect() as conn:
+        conn = conn.execution_options(cstui_write=True)
+        with conn.begin():
+            for name, rows in batches.items():
+                _insert(conn, name, rows, lines[name])
+            _reset_sequences(conn)
+    return {name: len(rows) for name, rows in batches.items() if rows}
+
+
+def _insert(conn: Any, name: str, rows: list[dict[str, Any]], lines: list[int]) -> None:
+    if not rows:
+        return
+    table = _table(TABLES[name])
+    try:
+        conn.execute(insert(table), rows)
+    except IntegrityError as exc:
+        first = lines[0] if len(lines) == 1 else f"{lines[0]}–{lines[-1]}"
+        detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise Conflict(f"line {first}: {name}: {detail}; nothing was imported") from None
+
+
+def _reset_sequences(conn: Any) -> None:
+    """PostgreSQL keeps id sequences apart from the rows: move them past imported ids."""
+    if conn.dialect.name != "postgresql":
+        return
+    for model in TABLES.values():
+        table = _table(model)
+        if "id" not in table.c:
+            continue
+        conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+        ))
