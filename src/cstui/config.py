@@ -7,9 +7,10 @@ channel, the 7-day returning-customer window) are defaults here, not constants i
 from __future__ import annotations
 
 import tomllib
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
@@ -20,6 +21,12 @@ from pydantic_settings import (
 )
 
 from cstui import locations
+from cstui.domain.calendar import BusinessCalendar
+from cstui.domain.complaints import FollowUpPolicy
+from cstui.domain.model import Priority, Tier
+from cstui.domain.rules import Rules
+from cstui.domain.sla import SlaPolicy
+from cstui.domain.tiers import TierThresholds
 from cstui.errors import BadInput
 
 
@@ -101,3 +108,31 @@ def _first_error(exc: ValidationError) -> str:
 
 def config_path() -> Path:
     return locations.config_file()
+
+
+def rules_from_settings(settings: Settings) -> Rules:
+    """The domain policies configured by the settings."""
+    s = settings.sla
+
+    def minutes(table: dict[str, int]) -> dict[Priority, timedelta]:
+        return {Priority(k): timedelta(minutes=v) for k, v in table.items()}
+
+    try:
+        factors = {t: s.tier_factor.get(t.value, 1.0) for t in Tier}
+        policy = SlaPolicy(
+            first_response=minutes(s.first_response), next_response=minutes(s.next_response),
+            resolution=minutes(s.resolution), tier_factor=factors,
+            risk_window=timedelta(minutes=s.risk_window_minutes),
+        )
+        calendar = BusinessCalendar(
+            tz=ZoneInfo(settings.timezone), day_start=settings.business_day_start,
+            day_end=settings.business_day_end,
+        )
+    except (ValueError, KeyError, ZoneInfoNotFoundError) as exc:
+        raise BadInput(f"config: {exc}") from None
+    return Rules(
+        calendar=calendar, sla=policy, tiers=TierThresholds(**settings.tiers.model_dump()),
+        follow_up=FollowUpPolicy(delay_working_days=settings.follow_up_working_days),
+        transfer_needs_approval=settings.transfer_needs_approval,
+        returning_window=timedelta(days=settings.returning_customer_days),
+    )

@@ -1,0 +1,57 @@
+"""Entry point: run the CLI and turn every error into one line and its exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from cstui.errors import CstuiError
+
+USAGE_ERROR = 1
+BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `cstui`; returns (and exits with) the documented exit code."""
+    from cstui.cli import cli
+    from cstui.cli.context import Env
+
+    env = Env()
+    try:
+        cli.main(args=argv, prog_name="cstui", standalone_mode=False, obj=env)
+        code = 0
+    except CstuiError as exc:
+        code = _fail(str(exc), exc.exit_code)
+    except click.BadParameter as exc:
+        code = _fail(exc.format_message(), BAD_INPUT)
+    except click.exceptions.Abort:
+        code = _fail("aborted", USAGE_ERROR)
+    except click.ClickException as exc:
+        code = _fail(exc.format_message(), USAGE_ERROR)
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:  # never a traceback for users; CSTUI_DEBUG=1 shows it
+        if os.environ.get("CSTUI_DEBUG"):
+            traceback.print_exc()
+        code = _fail(f"unexpected error: {type(exc).__name__}: {exc}", USAGE_ERROR)
+    finally:
+        env.close()
+    return code
+
+
+def _fail(message: str, code: int) -> int:
+    first = message.strip().splitlines()[0] if message.strip() else "error"
+    click.echo(f"cstui: {first}", err=True)
+    return code
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

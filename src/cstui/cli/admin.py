@@ -1,0 +1,237 @@
+"""Commands that manage the store itself: init, seed, import, export, agents, metrics, locate."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cstui import locations
+from cstui.cli.context import env_of, global_options, parse_when
+from cstui.config import rules_from_settings
+from cstui.domain.model import Role, Shift
+from cstui.errors import BadInput
+from cstui.serialize import agent_dict
+from cstui.store.engine import display_url, normalise_url
+
+
+@click.command("init")
+@global_options
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create an empty store, or migrate one to the current schema."""
+    from cstui.store import init_store
+
+    env = env_of(ctx)
+    store = init_store(env.db_target, rules=rules_from_settings(env.settings))
+    store.close()
+    where = display_url(normalise_url(env.db_target))
+    env.emit({"store": where, "ok": True}, lambda: click.echo(f"store ready: {where}"))
+
+
+@click.command("seed")
+@click.option("--tickets", "n_tickets", default=5000, show_default=True, type=click.IntRange(0))
+@click.option("--customers", "n_customers", default=None, type=click.IntRange(1),
+              help="Default: a third of the tickets")
+@click.option("--seed", "seed", default=0, show_default=True, help="Random seed")
+@global_options
+@click.pass_context
+def seed(ctx: click.Context, n_tickets: int, n_customers: int | None, seed: int) -> None:
+    """Build a deterministic world of that size into an empty store."""
+    from cstui.seed import seed_store
+    from cstui.store import init_store
+
+    env = env_of(ctx)
+    store = init_store(env.db_target, rules=rules_from_settings(env.settings))
+    try:
+        counts = seed_store(store, tickets=n_tickets, customers=n_customers, seed=seed,
+                            progress=None if env.json else _progress)
+    finally:
+        store.close()
+    env.emit(counts, lambda: click.echo(
+        "seeded: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=False))
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"\r  {done}/{total} tickets", err=True, nl=done >= total)
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@global_options
+@click.pass_context
+def export(ctx: click.Context, file: str) -> None:
+    """Write the whole store as JSON Lines (`-` for stdout)."""
+    env = env_of(ctx)
+    records = env.store().export_records()
+    if file == "-":
+        n = _write_lines(sys.stdout, records)
+    else:
+        n = _write_atomically(Path(file), records)
+    if file != "-":
+        env.emit({"records": n, "file": file}, lambda: click.echo(f"exported {n} records"))
+
+
+def _write_lines(stream: Any, records: Iterator[dict[str, Any]]) -> int:
+    n = 0
+    for record in records:
+        stream.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        n += 1
+    return n
+
+
+def _write_atomically(path: Path, records: Iterator[dict[str, Any]]) -> int:
+    """A partial export never replaces a good file: write beside it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            n = _write_lines(stream, records)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@global_options
+@click.pass_context
+def import_(ctx: click.Context, file: str) -> None:
+    """Load JSON Lines into the store: all of it, or (on any bad line) nothing."""
+    from cstui.store import init_store
+    from cstui.store.transfer import parse_line, validate
+
+    env = env_of(ctx)
+    records = list(_read_records(file, parse_line))
+    for number, record in records:
+        validate(number, record)  # every line is checked before the store is touched
+    store = init_store(env.db_target, rules=rules_from_settings(env.settings))
+    try:
+        counts = store.import_records(records)
+    finally:
+        store.close()
+    env.emit(counts, lambda: click.echo(
+        "imported: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")))
+
+
+def _read_records(file: str, parse: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise BadInput(f"{file}: {exc.strerror}") from None
+    with stream:
+        try:
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    yield parse(number, line)
+        except UnicodeDecodeError:
+            raise BadInput(f"{file}: not UTF-8 text") from None
+
+
+@click.group("agents")
+@global_options
+def agents() -> None:
+    """Add agents, list them, issue API tokens."""
+
+
+@agents.command("add")
+@click.argument("name")
+@click.option("--role", default="agent", show_default=True, help="agent supervisor admin")
+@click.option("--shift", default=None, help="morning evening night")
+@click.option("--display-name", default=None)
+@global_options
+@click.pass_context
+def agents_add(ctx: click.Context, name: str, role: str, shift: str | None,
+               display_name: str | None) -> None:
+    """Add an agent."""
+    from cstui.cli.tickets import choice
+
+    env = env_of(ctx)
+    agent = env.store().add_agent(
+        name, choice(Role, role, "--role"),
+        choice(Shift, shift, "--shift") if shift else None, display_name,
+    )
+    env.emit(agent_dict(agent), lambda: click.echo(f"agent {agent.name} ({agent.role}) added"))
+
+
+@agents.command("list")
+@global_options
+@click.pass_context
+def agents_list(ctx: click.Context) -> None:
+    """Every agent with role and shift."""
+    env = env_of(ctx)
+    found = env.store().list_agents()
+    env.emit({"items": [agent_dict(a) for a in found]}, lambda: [
+        click.echo(f"{a.name:<16} {a.role.value:<10} {a.shift.value if a.shift else '—'}")
+        for a in found
+    ])
+
+
+@agents.command("token")
+@click.argument("name")
+@global_options
+@click.pass_context
+def agents_token(ctx: click.Context, name: str) -> None:
+    """Issue a new API token for the agent (shown once; only its hash is kept)."""
+    env = env_of(ctx)
+    token = env.store().issue_token(name)
+    env.emit({"token": token}, lambda: click.echo(token))
+
+
+@click.command("metrics")
+@click.option("--since", default=None, help="ISO date or date-time (inclusive)")
+@click.option("--until", default=None, help="ISO date or date-time (exclusive)")
+@click.option("--by-agent", is_flag=True, help="Also per agent")
+@global_options
+@click.pass_context
+def metrics(ctx: click.Context, since: str | None, until: str | None, by_agent: bool) -> None:
+    """The team's quality figures, computed from the event log."""
+    from cstui.domain import metrics as m
+
+    env = env_of(ctx)
+    start, end = parse_when(since, "--since"), parse_when(until, "--until")
+    if start and end and end <= start:
+        raise BadInput("--until: must be after --since")
+    events = list(env.store().events(since=start, until=end))
+    team = m.compute(events, since=start, until=end)
+    data: dict[str, Any] = {"team": m.as_dict(team)}
+    if by_agent:
+        data["agents"] = {k: m.as_dict(v) for k, v in
+                          sorted(m.by_agent(events, since=start, until=end).items())}
+    env.emit(data, lambda: _print_metrics(data["team"], m))
+
+
+def _print_metrics(figures: dict[str, Any], m: Any) -> None:
+    for name, value in figures.items():
+        target = m.TARGETS.get(name)
+        mark = ""
+        if target is not None and value is not None:
+            ok = value >= target.value if target.higher_is_better else value <= target.value
+            mark = ("  ✓" if ok else "  ✗") + f" (target {target.value})"
+        click.echo(f"{name:<32} {'—' if value is None else value}{mark}")
+
+
+@click.command("locate")
+@click.argument("what", type=click.Choice(["config", "data", "db"]))
+@global_options
+@click.pass_context
+def locate(ctx: click.Context, what: str) -> None:
+    """Print where cstui keeps its config file, its data, or the store."""
+    env = env_of(ctx)
+    if what == "config":
+        path = str(locations.config_file())
+    elif what == "data":
+        path = str(locations.data_dir())
+    else:
+        path = display_url(normalise_url(env.db_target))
+    env.emit({what: path}, lambda: click.echo(path))
+

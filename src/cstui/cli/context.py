@@ -1,0 +1,141 @@
+"""What every command shares: global options, settings, the store, and output.
+
+The global options are accepted before or after the subcommand (`cstui --json tickets list`
+and `cstui tickets list --json` both work): each command gets them through
+`global_options`, and they are collected on the root context.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+
+from cstui import locations
+from cstui.config import Settings, load_settings, rules_from_settings
+from cstui.errors import BadInput
+from cstui.store.sql import SqlStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Env:
+    """The invocation's options, resolved lazily into settings and a store."""
+
+    options: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = None
+    _store: SqlStore | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(
+                db=self.options.get("db"),
+                agent=self.options.get("agent"),
+                lang=self.options.get("lang"),
+            )
+        return self._settings
+
+    @property
+    def json(self) -> bool:
+        return bool(self.options.get("json"))
+
+    @property
+    def db_target(self) -> str:
+        return self.settings.db or str(locations.default_database())
+
+    def store(self) -> SqlStore:
+        if self._store is None:
+            from cstui.store import open_store
+
+            self._store = open_store(self.db_target, rules=rules_from_settings(self.settings),
+                                     clock=clock_from_env())
+        return self._store
+
+    def actor(self) -> str:
+        name = self.settings.agent
+        if not name:
+            raise BadInput("--as: name the acting agent (or set CSTUI_AGENT)")
+        return name
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def emit(self, data: Any, human: Callable[[], None]) -> None:
+        """JSON on stdout with --json, the human rendering otherwise."""
+        if self.json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=None))
+        else:
+            human()
+
+
+def clock_from_env() -> Callable[[], datetime]:
+    """`CSTUI_NOW` pins the clock (reproducible demos and tests); otherwise real time."""
+    pinned = os.environ.get("CSTUI_NOW")
+    if not pinned:
+        return lambda: datetime.now(UTC)
+    try:
+        fixed = datetime.fromisoformat(pinned)
+    except ValueError:
+        raise BadInput(f"CSTUI_NOW: not an ISO date-time: {pinned!r}") from None
+    fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
+    return lambda: fixed
+
+
+def _store_option(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None and value is not False:
+            env = ctx.find_root().ensure_object(Env)
+            env.options[name] = value
+        return value
+
+    return callback
+
+
+def global_options(f: F) -> F:
+    """Add --db, --as, --json and --lang to a command (and to the root group)."""
+    options = [
+        click.option("--db", "db", metavar="URL_OR_PATH", expose_value=False,
+                     callback=_store_option("db"),
+                     help="The store: a path, sqlite:///… or postgresql+psycopg://… [CSTUI_DB]"),
+        click.option("--as", "agent", metavar="NAME", expose_value=False,
+                     callback=_store_option("agent"),
+                     help="The acting agent on a local store [CSTUI_AGENT]"),
+        click.option("--json", "json_out", is_flag=True, default=None, expose_value=False,
+                     callback=_store_option("json"), help="Machine-readable output on stdout"),
+        click.option("--lang", type=click.Choice(["en", "zh"]), expose_value=False,
+                     callback=_store_option("lang"), help="Language [CSTUI_LANG]"),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def env_of(ctx: click.Context) -> Env:
+    return ctx.find_root().ensure_object(Env)
+
+
+def parse_when(value: str | None, field_name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{field_name}: not an ISO date or date-time: {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def err(message: str) -> None:
+    click.echo(f"cstui: {message}", err=True)
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
