@@ -1,0 +1,89 @@
+"""Shared fixtures: an injected clock, and one store fixture run on every backend.
+
+The PostgreSQL store runs against the real server at 127.0.0.1:5432 (trust auth, user
+postgres). Where none is reachable those tests skip with the reason, except under CI=true,
+where they must run and an unreachable server fails them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cstui.domain.model import Role, Shift
+from cstui.store import SqlStore, init_store
+
+PG_ADMIN_URL = os.environ.get("CSTUI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class FakeClock:
+    """Time that moves only when a test says so (a Friday morning in Shanghai)."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 20, 1, 30, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def _pg_database(name: str) -> str:
+    """A fresh PostgreSQL database for this test run, or a skip (never under CI)."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    return _pg_database(f"cstui_test_{os.getpid()}")
+
+
+def _reset_pg(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[SqlStore]:
+    """An empty store with a team: agents alice, bob, carol and supervisor sue."""
+    if request.param == "sqlite":
+        target = str(tmp_path / "cstui.db")
+    else:
+        target = request.getfixturevalue("pg_url")
+        _reset_pg(target)
+    s = init_store(target, clock=clock)
+    s.add_agent("alice", Role.AGENT, Shift.MORNING)
+    s.add_agent("bob", Role.AGENT, Shift.MORNING)
+    s.add_agent("carol", Role.AGENT, Shift.EVENING)
+    s.add_agent("sue", Role.SUPERVISOR, Shift.MORNING)
+    yield s
+    s.close()

@@ -1,0 +1,285 @@
+"""The store contract: the same tests run on SQLite and PostgreSQL (see conftest `store`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cstui.domain.model import (
+    Category,
+    Channel,
+    ComplaintCause,
+    Department,
+    EscalationState,
+    EventKind,
+    GoodsType,
+    MessageKind,
+    Priority,
+    ResolutionCode,
+    Status,
+)
+from cstui.errors import AlreadyOwned, BadInput, Conflict, NotFound, PermissionDenied, StaleVersion
+from cstui.store import SqlStore, View
+from cstui.store.base import NewCustomer, NewOrder, NewTicket
+from tests.conftest import FakeClock
+
+
+def new_ticket(store: SqlStore, *, goods: GoodsType = GoodsType.GENERAL, subject: str = "退款没到账",
+               customer_id: int | None = None, channel: Channel = Channel.CHAT,
+               category: Category = Category.REFUND, order: bool = True,
+               cause: ComplaintCause | None = None, priority: Priority = Priority.NORMAL) -> int:
+    if customer_id is None:
+        customer_id = store.add_customer(NewCustomer("张三", phone="13800001234")).id
+    number = None
+    if order:
+        existing = store.customer_orders(customer_id)
+        number = existing[0].number if existing else f"SO{customer_id:06d}{len(subject):04d}"
+        if not existing:
+            store.add_order(NewOrder(number, customer_id, 199.0, goods, tracking_no="SF1"))
+    ticket = store.create_ticket(NewTicket(customer_id, subject, "body", channel, category,
+                                           priority=priority, order_number=number,
+                                           complaint_cause=cause))
+    return ticket.id
+
+
+def kinds(store: SqlStore, ticket_id: int) -> list[EventKind]:
+    return [e.kind for e in store.events(ticket_id=ticket_id)]
+
+
+class TestOwnership:
+    def test_take_is_exclusive_and_names_the_owner(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        taken = store.take(tid, actor="alice")
+        assert (taken.owner, taken.dispatch_count, taken.status) == ("alice", 1, Status.OPEN)
+        with pytest.raises(AlreadyOwned) as refused:
+            store.take(tid, actor="bob")
+        assert refused.value.owner == "alice"
+        assert store.get_ticket(tid).owner == "alice"
+        assert kinds(store, tid).count(EventKind.TAKEN) == 1
+
+    def test_escalation_keeps_the_owner_and_blocks_resolve(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        esc = store.escalate(tid, actor="alice", department=Department.WAREHOUSE,
+                             reason="parcel returned, not marked")
+        ticket = store.get_ticket(tid)
+        assert ticket.owner == "alice" and ticket.dispatch_count == 1
+        assert [e.department for e in ticket.open_escalations] == [Department.WAREHOUSE]
+        with pytest.raises(Conflict, match="escalation is still open"):
+            store.resolve(tid, actor="alice", code=ResolutionCode.REFUNDED)
+        store.update_escalation(esc.id, actor="bob", state=EscalationState.DONE, note="marked")
+        resolved = store.resolve(tid, actor="alice", code=ResolutionCode.REFUNDED)
+        assert resolved.status is Status.RESOLVED and resolved.owner == "alice"
+
+    def test_supervisor_override_is_audited(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        store.escalate(tid, actor="alice", department=Department.QC, reason="inspect")
+        with pytest.raises(PermissionDenied):
+            store.resolve(tid, actor="alice", code=ResolutionCode.SOLVED, override=True)
+        store.resolve(tid, actor="sue", code=ResolutionCode.SOLVED, override=True)
+        assert EventKind.RESOLVE_OVERRIDE in kinds(store, tid)
+
+    def test_transfer_waits_for_a_supervisor(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        with pytest.raises(BadInput):
+            store.transfer(tid, actor="alice", to="bob", reason="  ")
+        outcome = store.transfer(tid, actor="alice", to="bob", reason="end of shift")
+        assert outcome.request is not None and outcome.ticket.owner == "alice"
+        with pytest.raises(PermissionDenied):
+            store.decide_transfer(outcome.request.id, actor="carol", approve=True)
+        store.decide_transfer(outcome.request.id, actor="sue", approve=True)
+        ticket = store.get_ticket(tid)
+        assert (ticket.owner, ticket.dispatch_count) == ("bob", 2)
+        assert EventKind.TRANSFER_APPROVED in kinds(store, tid)
+
+    def test_steal_is_for_supervisors(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        with pytest.raises(PermissionDenied):
+            store.steal(tid, actor="bob", reason="I know this customer")
+        stolen = store.steal(tid, actor="sue", reason="customer asked for a supervisor")
+        assert stolen.owner == "sue"
+        (event,) = [e for e in store.events(ticket_id=tid) if e.kind is EventKind.STOLEN]
+        assert event.old == {"owner": "alice"} and event.new["reason"].startswith("customer")
+
+    def test_returning_customer_reaches_the_same_owner(
+        self, store: SqlStore, clock: FakeClock
+    ) -> None:
+        first = new_ticket(store, channel=Channel.CHAT)
+        store.take(first, actor="carol")
+        customer = store.get_ticket(first).customer.id
+        clock.advance(days=6)
+        again = store.get_ticket(new_ticket(store, customer_id=customer, channel=Channel.PHONE,
+                                            subject="又来问退款"))
+        assert again.owner == "carol" and again.status is Status.OPEN
+        clock.advance(days=8)
+        later = store.get_ticket(new_ticket(store, customer_id=customer, subject="新问题"))
+        assert later.owner is None
+
+    def test_stale_version_is_refused(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        version = store.take(tid, actor="alice").version
+        store.add_message(tid, actor="alice", kind=MessageKind.NOTE, text="checking")
+        with pytest.raises(StaleVersion):
+            store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="hi",
+                              expected_version=version)
+        assert [m.kind for m in store.messages(tid)] == [MessageKind.CUSTOMER, MessageKind.NOTE]
+
+
+class TestMessagesAndSla:
+    def test_reply_meets_first_response(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        assert store.get_ticket(tid).due.first_response is not None
+        store.take(tid, actor="alice")
+        store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="您好")
+        due = store.get_ticket(tid).due
+        assert due.first_response is None and due.resolution is not None
+
+    def test_pending_pauses_and_customer_resumes(self, store: SqlStore, clock: FakeClock) -> None:
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        store.set_status(tid, actor="alice", status=Status.PENDING)
+        paused = store.get_ticket(tid)
+        assert paused.due.nearest() is None
+        clock.advance(hours=3)
+        store.customer_message(tid, text="我补充一下订单信息")
+        resumed = store.get_ticket(tid)
+        assert resumed.status is Status.OPEN and resumed.due.resolution is not None
+
+    def test_idempotency_key_never_duplicates(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        a = store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="hi",
+                              idempotency_key="k-1")
+        b = store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="hi",
+                              idempotency_key="k-1")
+        assert a.id == b.id
+        assert len([m for m in store.messages(tid) if m.kind is MessageKind.REPLY]) == 1
+
+    def test_reply_needs_ownership(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        with pytest.raises(Conflict, match="take it first"):
+            store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="hi")
+        store.take(tid, actor="alice")
+        with pytest.raises(Conflict, match="owned by alice"):
+            store.add_message(tid, actor="bob", kind=MessageKind.REPLY, text="hi")
+
+    def test_green_channel_needs_fresh_medical_or_a_supervisor(self, store: SqlStore) -> None:
+        general = new_ticket(store)
+        store.take(general, actor="alice")
+        with pytest.raises(PermissionDenied):
+            store.escalate(general, actor="alice", department=Department.WAREHOUSE,
+                           reason="urgent", green=True)
+        fresh = new_ticket(store, goods=GoodsType.FRESH, subject="生鲜退货")
+        store.take(fresh, actor="alice")
+        esc = store.escalate(fresh, actor="alice", department=Department.WAREHOUSE,
+                             reason="榴莲坏了", green=True)
+        assert esc.due_at - esc.created_at == timedelta(hours=2)
+        assert store.get_ticket(fresh).green_channel
+
+    def test_second_complaint_on_the_same_matter(self, store: SqlStore) -> None:
+        first = new_ticket(store, category=Category.COMPLAINT, cause=ComplaintCause.ATTITUDE)
+        customer = store.get_ticket(first).customer.id
+        again = new_ticket(store, customer_id=customer, category=Category.COMPLAINT,
+                           cause=ComplaintCause.ATTITUDE, subject="还是没人管")
+        assert not store.get_ticket(first).second_complaint
+        assert store.get_ticket(again).second_complaint
+        assert store.get_customer(customer).complaint_count == 2
+
+    def test_complaint_gets_a_follow_up(self, store: SqlStore) -> None:
+        tid = new_ticket(store, category=Category.COMPLAINT, cause=ComplaintCause.PROCESS)
+        store.take(tid, actor="alice")
+        resolved = store.resolve(tid, actor="alice", code=ResolutionCode.COMPENSATED)
+        assert resolved.follow_up_due is not None
+        assert [t.id for t in store.list_tickets(View.FOLLOW_UP, actor=None).items] == [tid]
+
+
+class TestViews:
+    def test_keyset_pages_cover_the_queue_once_in_urgency_order(
+        self, store: SqlStore, clock: FakeClock
+    ) -> None:
+        priorities = [Priority.LOW, Priority.URGENT, Priority.NORMAL, Priority.HIGH]
+        ids = []
+        for i in range(23):
+            ids.append(new_ticket(store, subject=f"t{i}", priority=priorities[i % 4]))
+            clock.advance(minutes=7)
+        seen, cursor = [], None
+        while True:
+            page = store.list_tickets(View.UNASSIGNED, actor=None, limit=5, cursor=cursor)
+            seen.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert sorted(t.id for t in seen) == sorted(ids)
+        keys = [(t.due.nearest(), t.id) for t in seen]
+        assert keys == sorted(keys)
+        assert store.count_tickets(View.UNASSIGNED, actor=None) == 23
+
+    def test_views_select_what_they_name(self, store: SqlStore) -> None:
+        mine = new_ticket(store)
+        store.take(mine, actor="alice")
+        esc = new_ticket(store, subject="escalated")
+        store.take(esc, actor="bob")
+        store.escalate(esc, actor="bob", department=Department.LOGISTICS, reason="lost")
+        done = new_ticket(store, subject="done")
+        store.take(done, actor="alice")
+        store.resolve(done, actor="alice", code=ResolutionCode.SOLVED)
+        free = new_ticket(store, subject="free")
+
+        def ids(view: View, actor: str | None = None) -> set[int]:
+            return {t.id for t in store.list_tickets(view, actor=actor).items}
+
+        assert ids(View.MINE, "alice") == {mine}
+        assert ids(View.UNASSIGNED) == {free}
+        assert ids(View.ESCALATED) == {esc}
+        assert ids(View.CLOSED) == {done}
+        assert ids(View.ALL_OPEN) == {mine, esc, free}
+        assert store.count_tickets(View.ALL_OPEN, actor=None) == 3
+
+    def test_bad_cursor_and_limit_are_bad_input(self, store: SqlStore) -> None:
+        with pytest.raises(BadInput, match="cursor"):
+            store.list_tickets(View.ALL_OPEN, actor=None, cursor="not-a-cursor")
+        with pytest.raises(BadInput, match="limit"):
+            store.list_tickets(View.ALL_OPEN, actor=None, limit=0)
+        with pytest.raises(NotFound):
+            store.get_ticket(999)
+
+
+class TestLogAndTransfer:
+    def test_every_write_appends_events(self, store: SqlStore) -> None:
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="好的")
+        store.resolve(tid, actor="alice", code=ResolutionCode.SOLVED)
+        assert kinds(store, tid) == [EventKind.CREATED, EventKind.TAKEN, EventKind.REPLY,
+                                     EventKind.RESOLVED]
+
+    def test_export_import_round_trip(self, store: SqlStore, tmp_path) -> None:
+        from cstui.store import init_store
+
+        tid = new_ticket(store)
+        store.take(tid, actor="alice")
+        store.escalate(tid, actor="alice", department=Department.FINANCE, reason="refund")
+        exported = list(store.export_records())
+        other = init_store(str(tmp_path / "copy.db"))
+        other.import_records(list(enumerate(exported, start=1)))
+        assert list(other.export_records()) == exported
+        assert other.get_ticket(tid).owner == "alice"
+        other.close()
+
+    def test_a_bad_line_imports_nothing(self, store: SqlStore, tmp_path) -> None:
+        from cstui.store import init_store
+
+        new_ticket(store)
+        records = list(enumerate(store.export_records(), start=1))
+        bad_line = len(records) // 2
+        records[bad_line - 1][1]["status" if records[bad_line - 1][1]["type"] == "ticket"
+                              else "id"] = "bogus"
+        other = init_store(str(tmp_path / "copy.db"))
+        with pytest.raises(BadInput, match=f"line {bad_line}"):
+            other.import_records(records)
+        assert list(other.export_records()) == []
+        other.close()
