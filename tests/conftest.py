@@ -18,7 +18,9 @@ import pytest
 from cstui.domain.model import Role, Shift
 from cstui.store import SqlStore, init_store
 
-PG_ADMIN_URL = os.environ.get("CSTUI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "CSTUI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @dataclass

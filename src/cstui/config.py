@@ -120,18 +120,23 @@ def rules_from_settings(settings: Settings) -> Rules:
     try:
         factors = {t: s.tier_factor.get(t.value, 1.0) for t in Tier}
         policy = SlaPolicy(
-            first_response=minutes(s.first_response), next_response=minutes(s.next_response),
-            resolution=minutes(s.resolution), tier_factor=factors,
+            first_response=minutes(s.first_response),
+            next_response=minutes(s.next_response),
+            resolution=minutes(s.resolution),
+            tier_factor=factors,
             risk_window=timedelta(minutes=s.risk_window_minutes),
         )
         calendar = BusinessCalendar(
-            tz=ZoneInfo(settings.timezone), day_start=settings.business_day_start,
+            tz=ZoneInfo(settings.timezone),
+            day_start=settings.business_day_start,
             day_end=settings.business_day_end,
         )
     except (ValueError, KeyError, ZoneInfoNotFoundError) as exc:
         raise BadInput(f"config: {exc}") from None
     return Rules(
-        calendar=calendar, sla=policy, tiers=TierThresholds(**settings.tiers.model_dump()),
+        calendar=calendar,
+        sla=policy,
+        tiers=TierThresholds(**settings.tiers.model_dump()),
         follow_up=FollowUpPolicy(delay_working_days=settings.follow_up_working_days),
         transfer_needs_approval=settings.transfer_needs_approval,
         returning_window=timedelta(days=settings.returning_customer_days),

@@ -14,15 +14,31 @@ import pytest
 NOW = "2026-11-20T02:00:00+00:00"
 
 
-def run(db: Path, *args: str, agent: str | None = None, stdin: str | None = None,
-        extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CSTUI_DB": str(db), "CSTUI_NOW": NOW,
-           "CSTUI_CONFIG_FILE": str(db.parent / "config.toml"), **(extra_env or {})}
+def run(
+    db: Path,
+    *args: str,
+    agent: str | None = None,
+    stdin: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CSTUI_DB": str(db),
+        "CSTUI_NOW": NOW,
+        "CSTUI_CONFIG_FILE": str(db.parent / "config.toml"),
+        **(extra_env or {}),
+    }
     env.pop("CSTUI_AGENT", None)
     if agent:
         env["CSTUI_AGENT"] = agent
-    return subprocess.run([sys.executable, "-m", "cstui", *args], capture_output=True,
-                          text=True, env=env, input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cstui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+    )
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -72,8 +88,9 @@ class TestErrors:
         assert_one_line_error(run(db, "tickets", "list", "--view", "everything"), 2)
         tid = first_unassigned(db)
         ok(run(db, "tickets", "take", str(tid), agent="agent01"))
-        result = run(db, "tickets", "escalate", str(tid), "--to", "mars", "--reason", "x",
-                     agent="agent01")
+        result = run(
+            db, "tickets", "escalate", str(tid), "--to", "mars", "--reason", "x", agent="agent01"
+        )
         assert_one_line_error(result, 2)
         assert "--to" in result.stderr
 
@@ -89,8 +106,22 @@ class TestErrors:
     def test_agent_cannot_approve(self, db: Path) -> None:
         tid = first_unassigned(db)
         ok(run(db, "tickets", "take", str(tid), agent="agent01"))
-        out = json.loads(ok(run(db, "tickets", "transfer", str(tid), "--to", "agent02",
-                                "--reason", "language", "--json", agent="agent01")))
+        out = json.loads(
+            ok(
+                run(
+                    db,
+                    "tickets",
+                    "transfer",
+                    str(tid),
+                    "--to",
+                    "agent02",
+                    "--reason",
+                    "language",
+                    "--json",
+                    agent="agent01",
+                )
+            )
+        )
         request = out["request"]["id"]
         assert_one_line_error(run(db, "tickets", "approve", str(request), agent="agent03"), 5)
         ok(run(db, "tickets", "approve", str(request), agent="sue"))
@@ -103,8 +134,22 @@ class TestWorkflow:
         tid = first_unassigned(db)
         ok(run(db, "tickets", "take", str(tid), "--as", "agent05"))
         ok(run(db, "tickets", "reply", str(tid), "--text", "您好，我们马上处理", agent="agent05"))
-        esc = json.loads(ok(run(db, "tickets", "escalate", str(tid), "--to", "warehouse",
-                                "--reason", "退货未入库", "--json", agent="agent05")))
+        esc = json.loads(
+            ok(
+                run(
+                    db,
+                    "tickets",
+                    "escalate",
+                    str(tid),
+                    "--to",
+                    "warehouse",
+                    "--reason",
+                    "退货未入库",
+                    "--json",
+                    agent="agent05",
+                )
+            )
+        )
         assert esc["state"] == "requested"
         shown = json.loads(ok(run(db, "tickets", "show", str(tid), "--json")))
         assert shown["owner"] == "agent05" and shown["escalations"][-1]["department"] == "warehouse"
@@ -113,20 +158,50 @@ class TestWorkflow:
         assert "escalation" in result.stderr
 
     def test_list_json_shape_and_count(self, db: Path) -> None:
-        page = json.loads(ok(run(db, "tickets", "list", "--view", "all-open", "--limit", "5",
-                                 "--json")))
+        page = json.loads(
+            ok(run(db, "tickets", "list", "--view", "all-open", "--limit", "5", "--json"))
+        )
         assert set(page) == {"items", "next_cursor"} and len(page["items"]) == 5
         item = page["items"][0]
-        for key in ("id", "subject", "status", "priority", "channel", "category", "owner",
-                    "dispatch_count", "version", "green_channel", "customer", "order", "due",
-                    "escalations", "links"):
+        for key in (
+            "id",
+            "subject",
+            "status",
+            "priority",
+            "channel",
+            "category",
+            "owner",
+            "dispatch_count",
+            "version",
+            "green_channel",
+            "customer",
+            "order",
+            "due",
+            "escalations",
+            "links",
+        ):
             assert key in item
         assert set(item["due"]) == {"first_response", "next_response", "resolution"}
-        nxt = json.loads(ok(run(db, "tickets", "list", "--view", "all-open", "--limit", "5",
-                                "--cursor", page["next_cursor"], "--json")))
+        nxt = json.loads(
+            ok(
+                run(
+                    db,
+                    "tickets",
+                    "list",
+                    "--view",
+                    "all-open",
+                    "--limit",
+                    "5",
+                    "--cursor",
+                    page["next_cursor"],
+                    "--json",
+                )
+            )
+        )
         assert not {t["id"] for t in nxt["items"]} & {t["id"] for t in page["items"]}
-        count = json.loads(ok(run(db, "tickets", "list", "--view", "unassigned", "--count",
-                                  "--json")))
+        count = json.loads(
+            ok(run(db, "tickets", "list", "--view", "unassigned", "--count", "--json"))
+        )
         assert count["count"] > 0
 
     def test_take_several_reports_each(self, db: Path) -> None:
@@ -180,8 +255,9 @@ def test_twenty_concurrent_takes_one_winner(db: Path) -> None:
     tid = first_unassigned(db)
     agents = [f"agent{i:02d}" for i in range(1, 21)]
     with ThreadPoolExecutor(max_workers=20) as pool:
-        results = list(pool.map(
-            lambda a: (a, run(db, "tickets", "take", str(tid), "--as", a)), agents))
+        results = list(
+            pool.map(lambda a: (a, run(db, "tickets", "take", str(tid), "--as", a)), agents)
+        )
     winners = [a for a, r in results if r.returncode == 0]
     assert len(winners) == 1
     losers = [r for _, r in results if r.returncode != 0]

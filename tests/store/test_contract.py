@@ -25,10 +25,18 @@ from cstui.store.base import NewCustomer, NewOrder, NewTicket
 from tests.conftest import FakeClock
 
 
-def new_ticket(store: SqlStore, *, goods: GoodsType = GoodsType.GENERAL, subject: str = "退款没到账",
-               customer_id: int | None = None, channel: Channel = Channel.CHAT,
-               category: Category = Category.REFUND, order: bool = True,
-               cause: ComplaintCause | None = None, priority: Priority = Priority.NORMAL) -> int:
+def new_ticket(
+    store: SqlStore,
+    *,
+    goods: GoodsType = GoodsType.GENERAL,
+    subject: str = "退款没到账",
+    customer_id: int | None = None,
+    channel: Channel = Channel.CHAT,
+    category: Category = Category.REFUND,
+    order: bool = True,
+    cause: ComplaintCause | None = None,
+    priority: Priority = Priority.NORMAL,
+) -> int:
     if customer_id is None:
         customer_id = store.add_customer(NewCustomer("张三", phone="13800001234")).id
     number = None
@@ -37,9 +45,18 @@ def new_ticket(store: SqlStore, *, goods: GoodsType = GoodsType.GENERAL, subject
         number = existing[0].number if existing else f"SO{customer_id:06d}{len(subject):04d}"
         if not existing:
             store.add_order(NewOrder(number, customer_id, 199.0, goods, tracking_no="SF1"))
-    ticket = store.create_ticket(NewTicket(customer_id, subject, "body", channel, category,
-                                           priority=priority, order_number=number,
-                                           complaint_cause=cause))
+    ticket = store.create_ticket(
+        NewTicket(
+            customer_id,
+            subject,
+            "body",
+            channel,
+            category,
+            priority=priority,
+            order_number=number,
+            complaint_cause=cause,
+        )
+    )
     return ticket.id
 
 
@@ -61,8 +78,12 @@ class TestOwnership:
     def test_escalation_keeps_the_owner_and_blocks_resolve(self, store: SqlStore) -> None:
         tid = new_ticket(store)
         store.take(tid, actor="alice")
-        esc = store.escalate(tid, actor="alice", department=Department.WAREHOUSE,
-                             reason="parcel returned, not marked")
+        esc = store.escalate(
+            tid,
+            actor="alice",
+            department=Department.WAREHOUSE,
+            reason="parcel returned, not marked",
+        )
         ticket = store.get_ticket(tid)
         assert ticket.owner == "alice" and ticket.dispatch_count == 1
         assert [e.department for e in ticket.open_escalations] == [Department.WAREHOUSE]
@@ -112,8 +133,9 @@ class TestOwnership:
         store.take(first, actor="carol")
         customer = store.get_ticket(first).customer.id
         clock.advance(days=6)
-        again = store.get_ticket(new_ticket(store, customer_id=customer, channel=Channel.PHONE,
-                                            subject="又来问退款"))
+        again = store.get_ticket(
+            new_ticket(store, customer_id=customer, channel=Channel.PHONE, subject="又来问退款")
+        )
         assert again.owner == "carol" and again.status is Status.OPEN
         clock.advance(days=8)
         later = store.get_ticket(new_ticket(store, customer_id=customer, subject="新问题"))
@@ -124,8 +146,9 @@ class TestOwnership:
         version = store.take(tid, actor="alice").version
         store.add_message(tid, actor="alice", kind=MessageKind.NOTE, text="checking")
         with pytest.raises(StaleVersion):
-            store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="hi",
-                              expected_version=version)
+            store.add_message(
+                tid, actor="alice", kind=MessageKind.REPLY, text="hi", expected_version=version
+            )
         assert [m.kind for m in store.messages(tid)] == [MessageKind.CUSTOMER, MessageKind.NOTE]
 
 
@@ -152,10 +175,12 @@ class TestMessagesAndSla:
     def test_idempotency_key_never_duplicates(self, store: SqlStore) -> None:
         tid = new_ticket(store)
         store.take(tid, actor="alice")
-        a = store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="hi",
-                              idempotency_key="k-1")
-        b = store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="hi",
-                              idempotency_key="k-1")
+        a = store.add_message(
+            tid, actor="alice", kind=MessageKind.REPLY, text="hi", idempotency_key="k-1"
+        )
+        b = store.add_message(
+            tid, actor="alice", kind=MessageKind.REPLY, text="hi", idempotency_key="k-1"
+        )
         assert a.id == b.id
         assert len([m for m in store.messages(tid) if m.kind is MessageKind.REPLY]) == 1
 
@@ -171,20 +196,27 @@ class TestMessagesAndSla:
         general = new_ticket(store)
         store.take(general, actor="alice")
         with pytest.raises(PermissionDenied):
-            store.escalate(general, actor="alice", department=Department.WAREHOUSE,
-                           reason="urgent", green=True)
+            store.escalate(
+                general, actor="alice", department=Department.WAREHOUSE, reason="urgent", green=True
+            )
         fresh = new_ticket(store, goods=GoodsType.FRESH, subject="生鲜退货")
         store.take(fresh, actor="alice")
-        esc = store.escalate(fresh, actor="alice", department=Department.WAREHOUSE,
-                             reason="榴莲坏了", green=True)
+        esc = store.escalate(
+            fresh, actor="alice", department=Department.WAREHOUSE, reason="榴莲坏了", green=True
+        )
         assert esc.due_at - esc.created_at == timedelta(hours=2)
         assert store.get_ticket(fresh).green_channel
 
     def test_second_complaint_on_the_same_matter(self, store: SqlStore) -> None:
         first = new_ticket(store, category=Category.COMPLAINT, cause=ComplaintCause.ATTITUDE)
         customer = store.get_ticket(first).customer.id
-        again = new_ticket(store, customer_id=customer, category=Category.COMPLAINT,
-                           cause=ComplaintCause.ATTITUDE, subject="还是没人管")
+        again = new_ticket(
+            store,
+            customer_id=customer,
+            category=Category.COMPLAINT,
+            cause=ComplaintCause.ATTITUDE,
+            subject="还是没人管",
+        )
         assert not store.get_ticket(first).second_complaint
         assert store.get_ticket(again).second_complaint
         assert store.get_customer(customer).complaint_count == 2
@@ -254,8 +286,12 @@ class TestLogAndTransfer:
         store.take(tid, actor="alice")
         store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="好的")
         store.resolve(tid, actor="alice", code=ResolutionCode.SOLVED)
-        assert kinds(store, tid) == [EventKind.CREATED, EventKind.TAKEN, EventKind.REPLY,
-                                     EventKind.RESOLVED]
+        assert kinds(store, tid) == [
+            EventKind.CREATED,
+            EventKind.TAKEN,
+            EventKind.REPLY,
+            EventKind.RESOLVED,
+        ]
 
     def test_export_import_round_trip(self, store: SqlStore, tmp_path) -> None:
         from cstui.store import init_store
@@ -276,8 +312,9 @@ class TestLogAndTransfer:
         new_ticket(store)
         records = list(enumerate(store.export_records(), start=1))
         bad_line = len(records) // 2
-        records[bad_line - 1][1]["status" if records[bad_line - 1][1]["type"] == "ticket"
-                              else "id"] = "bogus"
+        records[bad_line - 1][1][
+            "status" if records[bad_line - 1][1]["type"] == "ticket" else "id"
+        ] = "bogus"
         other = init_store(str(tmp_path / "copy.db"))
         with pytest.raises(BadInput, match=f"line {bad_line}"):
             other.import_records(records)

@@ -37,8 +37,13 @@ def init(ctx: click.Context) -> None:
 
 @click.command("seed")
 @click.option("--tickets", "n_tickets", default=5000, show_default=True, type=click.IntRange(0))
-@click.option("--customers", "n_customers", default=None, type=click.IntRange(1),
-              help="Default: a third of the tickets")
+@click.option(
+    "--customers",
+    "n_customers",
+    default=None,
+    type=click.IntRange(1),
+    help="Default: a third of the tickets",
+)
 @click.option("--seed", "seed", default=0, show_default=True, help="Random seed")
 @global_options
 @click.pass_context
@@ -50,12 +55,21 @@ def seed(ctx: click.Context, n_tickets: int, n_customers: int | None, seed: int)
     env = env_of(ctx)
     store = init_store(env.db_target, rules=rules_from_settings(env.settings))
     try:
-        counts = seed_store(store, tickets=n_tickets, customers=n_customers, seed=seed,
-                            progress=None if env.json else _progress)
+        counts = seed_store(
+            store,
+            tickets=n_tickets,
+            customers=n_customers,
+            seed=seed,
+            progress=None if env.json else _progress,
+        )
     finally:
         store.close()
-    env.emit(counts, lambda: click.echo(
-        "seeded: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=False))
+    env.emit(
+        counts,
+        lambda: click.echo(
+            "seeded: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=False
+        ),
+    )
 
 
 def _progress(done: int, total: int) -> None:
@@ -72,11 +86,10 @@ def export(ctx: click.Context, file: str) -> None:
     env = env_of(ctx)
     records = env.store().export_records()
     if file == "-":
-        n = _write_lines(sys.stdout, records)
-    else:
-        n = _write_atomically(Path(file), records)
-    if file != "-":
-        env.emit({"records": n, "file": file}, lambda: click.echo(f"exported {n} records"))
+        _write_lines(sys.stdout, records)
+        return
+    n = _write_atomically(Path(file), records)
+    env.emit({"records": n, "file": file}, lambda: click.echo(f"exported {n} records"))
 
 
 def _write_lines(stream: Any, records: Iterator[dict[str, Any]]) -> int:
@@ -119,8 +132,12 @@ def import_(ctx: click.Context, file: str) -> None:
         counts = store.import_records(records)
     finally:
         store.close()
-    env.emit(counts, lambda: click.echo(
-        "imported: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")))
+    env.emit(
+        counts,
+        lambda: click.echo(
+            "imported: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
+        ),
+    )
 
 
 def _read_records(file: str, parse: Any) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -150,15 +167,18 @@ def agents() -> None:
 @click.option("--display-name", default=None)
 @global_options
 @click.pass_context
-def agents_add(ctx: click.Context, name: str, role: str, shift: str | None,
-               display_name: str | None) -> None:
+def agents_add(
+    ctx: click.Context, name: str, role: str, shift: str | None, display_name: str | None
+) -> None:
     """Add an agent."""
     from cstui.cli.tickets import choice
 
     env = env_of(ctx)
     agent = env.store().add_agent(
-        name, choice(Role, role, "--role"),
-        choice(Shift, shift, "--shift") if shift else None, display_name,
+        name,
+        choice(Role, role, "--role"),
+        choice(Shift, shift, "--shift") if shift else None,
+        display_name,
     )
     env.emit(agent_dict(agent), lambda: click.echo(f"agent {agent.name} ({agent.role}) added"))
 
@@ -170,10 +190,13 @@ def agents_list(ctx: click.Context) -> None:
     """Every agent with role and shift."""
     env = env_of(ctx)
     found = env.store().list_agents()
-    env.emit({"items": [agent_dict(a) for a in found]}, lambda: [
-        click.echo(f"{a.name:<16} {a.role.value:<10} {a.shift.value if a.shift else '—'}")
-        for a in found
-    ])
+    env.emit(
+        {"items": [agent_dict(a) for a in found]},
+        lambda: [
+            click.echo(f"{a.name:<16} {a.role.value:<10} {a.shift.value if a.shift else '—'}")
+            for a in found
+        ],
+    )
 
 
 @agents.command("token")
@@ -205,8 +228,9 @@ def metrics(ctx: click.Context, since: str | None, until: str | None, by_agent: 
     team = m.compute(events, since=start, until=end)
     data: dict[str, Any] = {"team": m.as_dict(team)}
     if by_agent:
-        data["agents"] = {k: m.as_dict(v) for k, v in
-                          sorted(m.by_agent(events, since=start, until=end).items())}
+        data["agents"] = {
+            k: m.as_dict(v) for k, v in sorted(m.by_agent(events, since=start, until=end).items())
+        }
     env.emit(data, lambda: _print_metrics(data["team"], m))
 
 
@@ -234,4 +258,3 @@ def locate(ctx: click.Context, what: str) -> None:
     else:
         path = display_url(normalise_url(env.db_target))
     env.emit({what: path}, lambda: click.echo(path))
-

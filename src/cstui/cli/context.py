@@ -55,8 +55,9 @@ class Env:
         if self._store is None:
             from cstui.store import open_store
 
-            self._store = open_store(self.db_target, rules=rules_from_settings(self.settings),
-                                     clock=clock_from_env())
+            self._store = open_store(
+                self.db_target, rules=rules_from_settings(self.settings), clock=clock_from_env()
+            )
         return self._store
 
     def actor(self) -> str:
@@ -103,16 +104,38 @@ def _store_option(name: str) -> Callable[[click.Context, click.Parameter, Any], 
 def global_options(f: F) -> F:
     """Add --db, --as, --json and --lang to a command (and to the root group)."""
     options = [
-        click.option("--db", "db", metavar="URL_OR_PATH", expose_value=False,
-                     callback=_store_option("db"),
-                     help="The store: a path, sqlite:///… or postgresql+psycopg://… [CSTUI_DB]"),
-        click.option("--as", "agent", metavar="NAME", expose_value=False,
-                     callback=_store_option("agent"),
-                     help="The acting agent on a local store [CSTUI_AGENT]"),
-        click.option("--json", "json_out", is_flag=True, default=None, expose_value=False,
-                     callback=_store_option("json"), help="Machine-readable output on stdout"),
-        click.option("--lang", type=click.Choice(["en", "zh"]), expose_value=False,
-                     callback=_store_option("lang"), help="Language [CSTUI_LANG]"),
+        click.option(
+            "--db",
+            "db",
+            metavar="URL_OR_PATH",
+            expose_value=False,
+            callback=_store_option("db"),
+            help="The store: a path, sqlite:///… or postgresql+psycopg://… [CSTUI_DB]",
+        ),
+        click.option(
+            "--as",
+            "agent",
+            metavar="NAME",
+            expose_value=False,
+            callback=_store_option("agent"),
+            help="The acting agent on a local store [CSTUI_AGENT]",
+        ),
+        click.option(
+            "--json",
+            "json_out",
+            is_flag=True,
+            default=None,
+            expose_value=False,
+            callback=_store_option("json"),
+            help="Machine-readable output on stdout",
+        ),
+        click.option(
+            "--lang",
+            type=click.Choice(["en", "zh"]),
+            expose_value=False,
+            callback=_store_option("lang"),
+            help="Language [CSTUI_LANG]",
+        ),
     ]
     for option in reversed(options):
         f = option(f)

@@ -43,15 +43,21 @@ def tickets() -> None:
 
 
 @tickets.command("list")
-@click.option("--view", "view_name", default="all-open", show_default=True,
-              help="mine unassigned all-open vip green sla-risk escalated follow-up closed")
+@click.option(
+    "--view",
+    "view_name",
+    default="all-open",
+    show_default=True,
+    help="mine unassigned all-open vip green sla-risk escalated follow-up closed",
+)
 @click.option("--limit", default=50, show_default=True, help="Rows per page (1–500)")
 @click.option("--cursor", default=None, help="Continue after this cursor (from next_cursor)")
 @click.option("--count", is_flag=True, help="Only count the tickets in the view")
 @global_options
 @click.pass_context
-def list_cmd(ctx: click.Context, view_name: str, limit: int, cursor: str | None,
-             count: bool) -> None:
+def list_cmd(
+    ctx: click.Context, view_name: str, limit: int, cursor: str | None, count: bool
+) -> None:
     """A page of a queue view, most urgent first."""
     env = env_of(ctx)
     view = View.parse(view_name)
@@ -72,9 +78,15 @@ def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
     for t in items:
         due = t.due.nearest()
         green = "🟢 " if t.green_channel else ""
-        table.add_row(str(t.id), t.status.value, t.priority.value, t.customer.tier.value,
-                      t.owner or "—", due.strftime("%m-%d %H:%M") if due else "—",
-                      green + t.subject)
+        table.add_row(
+            str(t.id),
+            t.status.value,
+            t.priority.value,
+            t.customer.tier.value,
+            t.owner or "—",
+            due.strftime("%m-%d %H:%M") if due else "—",
+            green + t.subject,
+        )
     Console().print(table)
     if next_cursor:
         click.echo(f"next: --cursor {next_cursor}")
@@ -93,21 +105,29 @@ def show(ctx: click.Context, ticket_id: int) -> None:
 
 def _print_ticket(t: Ticket) -> None:
     click.echo(f"#{t.id} {t.subject}")
-    click.echo(f"  {t.status.value} · {t.priority.value} · {t.channel.value} · "
-               f"{t.category.value} · v{t.version}")
+    click.echo(
+        f"  {t.status.value} · {t.priority.value} · {t.channel.value} · "
+        f"{t.category.value} · v{t.version}"
+    )
     click.echo(f"  customer: {t.customer.name} ({t.customer.tier.value})")
     click.echo(f"  owner: {t.owner or '—'} · owners so far: {t.dispatch_count}")
     if t.order:
-        click.echo(f"  order: {t.order.number} · {t.order.tracking_no or '—'} · "
-                   f"{t.order.logistics_status or '—'}")
-    for label, due in (("first response", t.due.first_response),
-                       ("next response", t.due.next_response),
-                       ("resolution", t.due.resolution)):
+        click.echo(
+            f"  order: {t.order.number} · {t.order.tracking_no or '—'} · "
+            f"{t.order.logistics_status or '—'}"
+        )
+    for label, due in (
+        ("first response", t.due.first_response),
+        ("next response", t.due.next_response),
+        ("resolution", t.due.resolution),
+    ):
         if due:
             click.echo(f"  due {label}: {due.isoformat()}")
     for e in t.escalations:
-        click.echo(f"  escalation #{e.id} {e.department.value} {e.state.value} "
-                   f"due {e.due_at.isoformat()}{' (green)' if e.green else ''}: {e.reason}")
+        click.echo(
+            f"  escalation #{e.id} {e.department.value} {e.state.value} "
+            f"due {e.due_at.isoformat()}{' (green)' if e.green else ''}: {e.reason}"
+        )
     for m in t.messages:
         click.echo(f"  [{m.created_at:%m-%d %H:%M}] {m.kind.value} {m.author}: {m.body}")
 
@@ -135,8 +155,13 @@ def _take_one(env: Env, ticket_id: int, actor: str) -> dict[str, Any]:
     try:
         ticket = env.store().take(ticket_id, actor=actor)
     except CstuiError as exc:
-        return {"id": ticket_id, "ok": False, "error": str(exc),
-                "owner": getattr(exc, "owner", None), "exit_code": exc.exit_code}
+        return {
+            "id": ticket_id,
+            "ok": False,
+            "error": str(exc),
+            "owner": getattr(exc, "owner", None),
+            "exit_code": exc.exit_code,
+        }
     return {"id": ticket_id, "ok": True, "owner": ticket.owner}
 
 
@@ -149,12 +174,22 @@ def _print_results(results: list[dict[str, Any]]) -> None:
 @click.argument("ticket_id", type=int)
 @click.option("--text", "text", required=True, help="The reply to the customer")
 @click.option("--template", default=None, help="A quick-response template (knowledge base)")
-@click.option("--version", "expected_version", type=int, default=None,
-              help="Refuse if the ticket changed since this version")
+@click.option(
+    "--version",
+    "expected_version",
+    type=int,
+    default=None,
+    help="Refuse if the ticket changed since this version",
+)
 @global_options
 @click.pass_context
-def reply(ctx: click.Context, ticket_id: int, text: str, template: str | None,
-          expected_version: int | None) -> None:
+def reply(
+    ctx: click.Context,
+    ticket_id: int,
+    text: str,
+    template: str | None,
+    expected_version: int | None,
+) -> None:
     """Reply to the customer (as the owner)."""
     if template is not None:
         raise BadInput("--template: the knowledge base has no templates in this store yet")
@@ -171,31 +206,41 @@ def note(ctx: click.Context, ticket_id: int, text: str) -> None:
     _message(ctx, ticket_id, text, MessageKind.NOTE, None)
 
 
-def _message(ctx: click.Context, ticket_id: int, text: str, kind: MessageKind,
-             expected_version: int | None) -> None:
+def _message(
+    ctx: click.Context, ticket_id: int, text: str, kind: MessageKind, expected_version: int | None
+) -> None:
     env = env_of(ctx)
-    message = env.store().add_message(ticket_id, actor=env.actor(), kind=kind, text=text,
-                                      expected_version=expected_version)
+    message = env.store().add_message(
+        ticket_id, actor=env.actor(), kind=kind, text=text, expected_version=expected_version
+    )
     env.emit(message_dict(message), lambda: click.echo(f"#{ticket_id}: {kind.value} added"))
 
 
 @tickets.command("escalate")
 @click.argument("ticket_id", type=int)
-@click.option("--to", "department", required=True,
-              help="warehouse qc logistics repair tech marketing finance supervisor")
+@click.option(
+    "--to",
+    "department",
+    required=True,
+    help="warehouse qc logistics repair tech marketing finance supervisor",
+)
 @click.option("--reason", required=True)
 @click.option("--green", is_flag=True, help="Green channel: a solution within 2 hours")
 @global_options
 @click.pass_context
-def escalate(ctx: click.Context, ticket_id: int, department: str, reason: str,
-             green: bool) -> None:
+def escalate(ctx: click.Context, ticket_id: int, department: str, reason: str, green: bool) -> None:
     """Ask a department to act; you stay the owner."""
     env = env_of(ctx)
     dept = choice(Department, department, "--to")
-    esc = env.store().escalate(ticket_id, actor=env.actor(), department=dept, reason=reason,
-                               green=green)
-    env.emit(escalation_dict(esc), lambda: click.echo(
-        f"#{ticket_id}: escalated to {dept.value} (#{esc.id}), due {esc.due_at.isoformat()}"))
+    esc = env.store().escalate(
+        ticket_id, actor=env.actor(), department=dept, reason=reason, green=green
+    )
+    env.emit(
+        escalation_dict(esc),
+        lambda: click.echo(
+            f"#{ticket_id}: escalated to {dept.value} (#{esc.id}), due {esc.due_at.isoformat()}"
+        ),
+    )
 
 
 @tickets.command("escalation")
@@ -204,8 +249,7 @@ def escalate(ctx: click.Context, ticket_id: int, department: str, reason: str,
 @click.option("--note", default=None)
 @global_options
 @click.pass_context
-def escalation_state(ctx: click.Context, escalation_id: int, state: str,
-                     note: str | None) -> None:
+def escalation_state(ctx: click.Context, escalation_id: int, state: str, note: str | None) -> None:
     """Move an escalation along: requested → acknowledged → done | rejected."""
     env = env_of(ctx)
     new = choice(EscalationState, state, "--state")
@@ -223,10 +267,15 @@ def transfer(ctx: click.Context, ticket_id: int, to: str, reason: str) -> None:
     """Hand a ticket over; by default a supervisor approves it first."""
     env = env_of(ctx)
     outcome = env.store().transfer(ticket_id, actor=env.actor(), to=to, reason=reason)
-    data = {"ticket": ticket_dict(outcome.ticket),
-            "request": transfer_dict(outcome.request) if outcome.request else None}
-    message = (f"#{ticket_id}: transfer to {to} waits for a supervisor (request "
-               f"#{outcome.request.id})" if outcome.request else f"#{ticket_id}: now {to}'s")
+    data = {
+        "ticket": ticket_dict(outcome.ticket),
+        "request": transfer_dict(outcome.request) if outcome.request else None,
+    }
+    message = (
+        f"#{ticket_id}: transfer to {to} waits for a supervisor (request #{outcome.request.id})"
+        if outcome.request
+        else f"#{ticket_id}: now {to}'s"
+    )
     env.emit(data, lambda: click.echo(message))
 
 
@@ -237,10 +286,13 @@ def transfers(ctx: click.Context) -> None:
     """Transfers waiting for a supervisor's approval."""
     env = env_of(ctx)
     pending = env.store().pending_transfers()
-    env.emit({"items": [transfer_dict(r) for r in pending]}, lambda: [
-        click.echo(f"#{r.id} ticket {r.ticket_id}: {r.from_owner} → {r.to_agent}: {r.reason}")
-        for r in pending
-    ])
+    env.emit(
+        {"items": [transfer_dict(r) for r in pending]},
+        lambda: [
+            click.echo(f"#{r.id} ticket {r.ticket_id}: {r.from_owner} → {r.to_agent}: {r.reason}")
+            for r in pending
+        ],
+    )
 
 
 @tickets.command("approve")
@@ -252,8 +304,9 @@ def transfers(ctx: click.Context) -> None:
 def approve(ctx: click.Context, request_id: int, deny: bool, note: str | None) -> None:
     """Approve (or --deny) a transfer request (supervisors)."""
     env = env_of(ctx)
-    decided = env.store().decide_transfer(request_id, actor=env.actor(), approve=not deny,
-                                          note=note)
+    decided = env.store().decide_transfer(
+        request_id, actor=env.actor(), approve=not deny, note=note
+    )
     env.emit(transfer_dict(decided), lambda: click.echo(f"transfer #{decided.id}: {decided.state}"))
 
 
@@ -277,8 +330,9 @@ def steal(ctx: click.Context, ticket_id: int, reason: str) -> None:
 def status(ctx: click.Context, ticket_id: int, status: str) -> None:
     """Set the status: open, pending (waiting on the customer), on_hold, closed."""
     env = env_of(ctx)
-    ticket = env.store().set_status(ticket_id, actor=env.actor(),
-                                    status=choice(Status, status, "status"))
+    ticket = env.store().set_status(
+        ticket_id, actor=env.actor(), status=choice(Status, status, "status")
+    )
     env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: {ticket.status}"))
 
 
@@ -290,22 +344,24 @@ def status(ctx: click.Context, ticket_id: int, status: str) -> None:
 def priority(ctx: click.Context, ticket_id: int, priority: str) -> None:
     """Set the priority: urgent, high, normal, low (deadlines follow)."""
     env = env_of(ctx)
-    ticket = env.store().set_priority(ticket_id, actor=env.actor(),
-                                      priority=choice(Priority, priority, "priority"))
+    ticket = env.store().set_priority(
+        ticket_id, actor=env.actor(), priority=choice(Priority, priority, "priority")
+    )
     env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: {ticket.priority}"))
 
 
 @tickets.command("resolve")
 @click.argument("ticket_id", type=int)
 @click.option("--code", required=True, help=" ".join(c.value for c in ResolutionCode))
-@click.option("--override", is_flag=True,
-              help="Resolve over open escalations (supervisors; audited)")
+@click.option(
+    "--override", is_flag=True, help="Resolve over open escalations (supervisors; audited)"
+)
 @global_options
 @click.pass_context
 def resolve(ctx: click.Context, ticket_id: int, code: str, override: bool) -> None:
     """Resolve a ticket; refused while an escalation is open."""
     env = env_of(ctx)
-    ticket = env.store().resolve(ticket_id, actor=env.actor(),
-                                 code=choice(ResolutionCode, code, "--code"), override=override)
+    ticket = env.store().resolve(
+        ticket_id, actor=env.actor(), code=choice(ResolutionCode, code, "--code"), override=override
+    )
     env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: resolved"))
-

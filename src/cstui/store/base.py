@@ -161,7 +161,12 @@ class HelpdeskStore(Protocol):
         self, escalation_id: int, *, actor: str, state: EscalationState, note: str | None = None
     ) -> Escalation: ...
     def transfer(
-        self, ticket_id: int, *, actor: str, to: str, reason: str,
+        self,
+        ticket_id: int,
+        *,
+        actor: str,
+        to: str,
+        reason: str,
         expected_version: int | None = None,
     ) -> TransferOutcome: ...
     def decide_transfer(
@@ -172,7 +177,11 @@ class HelpdeskStore(Protocol):
         self, ticket_id: int, *, actor: str, status: Status, expected_version: int | None = None
     ) -> Ticket: ...
     def set_priority(
-        self, ticket_id: int, *, actor: str, priority: Priority,
+        self,
+        ticket_id: int,
+        *,
+        actor: str,
+        priority: Priority,
         expected_version: int | None = None,
     ) -> Ticket: ...
     def set_green_channel(self, ticket_id: int, *, actor: str, reason: str) -> Ticket: ...

@@ -69,26 +69,53 @@ def ticket_from_row(
     messages: tuple[Message, ...] = (),
 ) -> Ticket:
     customer = Customer(
-        id=r[21], name=r[22], tier=Tier(r[23]), phone=r[24], email=r[25], address=r[26],
-        annual_spend=r[27], order_count=r[28], complaint_count=r[29], created_at=dt(r[30]),
+        id=r[21],
+        name=r[22],
+        tier=Tier(r[23]),
+        phone=r[24],
+        email=r[25],
+        address=r[26],
+        annual_spend=r[27],
+        order_count=r[28],
+        complaint_count=r[29],
+        created_at=dt(r[30]),
     )
     order = None
     if r[31] is not None:
         order = Order(
-            number=r[31], customer_id=r[32], amount=r[33], goods_type=GoodsType(r[34]),
-            placed_at=dt(r[35]), tracking_no=r[36], logistics_status=r[37],  # type: ignore[arg-type]
+            number=r[31],
+            customer_id=r[32],
+            amount=r[33],
+            goods_type=GoodsType(r[34]),
+            placed_at=dt(r[35]),
+            tracking_no=r[36],
+            logistics_status=r[37],  # type: ignore[arg-type]
         )
     return Ticket(
-        id=r[0], subject=r[1], status=Status(r[2]), priority=Priority(r[3]),
-        channel=Channel(r[4]), category=Category(r[5]), owner=r[6], dispatch_count=r[7],
-        version=r[8], green_channel=r[9] == 0, created_at=dt(r[10]),  # type: ignore[arg-type]
+        id=r[0],
+        subject=r[1],
+        status=Status(r[2]),
+        priority=Priority(r[3]),
+        channel=Channel(r[4]),
+        category=Category(r[5]),
+        owner=r[6],
+        dispatch_count=r[7],
+        version=r[8],
+        green_channel=r[9] == 0,
+        created_at=dt(r[10]),  # type: ignore[arg-type]
         updated_at=dt(r[11]),  # type: ignore[arg-type]
         due=SlaDue(dt(r[12]), dt(r[13]), dt(r[14])),
         complaint_cause=ComplaintCause(r[15]) if r[15] else None,
-        second_complaint=bool(r[16]), follow_up_due=dt(r[17]),
+        second_complaint=bool(r[16]),
+        follow_up_due=dt(r[17]),
         resolution_code=ResolutionCode(r[18]) if r[18] else None,
-        resolved_at=dt(r[19]), merged_into=r[20], customer=customer, order=order,
-        escalations=escalations, links=links, messages=messages,
+        resolved_at=dt(r[19]),
+        merged_into=r[20],
+        customer=customer,
+        order=order,
+        escalations=escalations,
+        links=links,
+        messages=messages,
     )
 
 
@@ -100,9 +127,16 @@ ESCALATION_COLUMNS = (
 
 def escalation_from_row(r: Sequence[Any]) -> Escalation:
     return Escalation(
-        id=r[0], ticket_id=r[1], department=Department(r[2]), reason=r[3],
-        state=EscalationState(r[4]), green=bool(r[5]), requested_by=r[6],
-        created_at=dt(r[7]), due_at=dt(r[8]), updated_at=dt(r[9]),  # type: ignore[arg-type]
+        id=r[0],
+        ticket_id=r[1],
+        department=Department(r[2]),
+        reason=r[3],
+        state=EscalationState(r[4]),
+        green=bool(r[5]),
+        requested_by=r[6],
+        created_at=dt(r[7]),
+        due_at=dt(r[8]),
+        updated_at=dt(r[9]),  # type: ignore[arg-type]
         notes=tuple(json.loads(r[10] or "[]")),
     )
 
@@ -112,8 +146,13 @@ MESSAGE_COLUMNS = "id, ticket_id, kind, channel, author, body, created_at"
 
 def message_from_row(r: Sequence[Any]) -> Message:
     return Message(
-        id=r[0], ticket_id=r[1], kind=MessageKind(r[2]), channel=Channel(r[3]),
-        author=r[4], body=r[5], created_at=dt(r[6]),  # type: ignore[arg-type]
+        id=r[0],
+        ticket_id=r[1],
+        kind=MessageKind(r[2]),
+        channel=Channel(r[3]),
+        author=r[4],
+        body=r[5],
+        created_at=dt(r[6]),  # type: ignore[arg-type]
     )
 
 
@@ -122,8 +161,14 @@ TRANSFER_COLUMNS = "id, ticket_id, from_owner, to_agent, reason, requested_by, c
 
 def transfer_from_row(r: Sequence[Any]) -> TransferRequest:
     return TransferRequest(
-        id=r[0], ticket_id=r[1], from_owner=r[2], to_agent=r[3], reason=r[4],
-        requested_by=r[5], created_at=dt(r[6]), state=r[7],  # type: ignore[arg-type]
+        id=r[0],
+        ticket_id=r[1],
+        from_owner=r[2],
+        to_agent=r[3],
+        reason=r[4],
+        requested_by=r[5],
+        created_at=dt(r[6]),
+        state=r[7],  # type: ignore[arg-type]
     )
 
 
@@ -132,25 +177,40 @@ EVENT_COLUMNS = "id, ticket_id, actor, at, kind, old, new"
 
 def event_from_row(r: Sequence[Any]) -> Event:
     return Event(
-        id=r[0], ticket_id=r[1], actor=r[2], at=dt(r[3]),  # type: ignore[arg-type]
-        kind=EventKind(r[4]), old=json.loads(r[5]) if r[5] else None,
+        id=r[0],
+        ticket_id=r[1],
+        actor=r[2],
+        at=dt(r[3]),  # type: ignore[arg-type]
+        kind=EventKind(r[4]),
+        old=json.loads(r[5]) if r[5] else None,
         new=json.loads(r[6]) if r[6] else None,
     )
 
 
 def customer_from_mapping(m: Mapping[str, Any]) -> Customer:
     return Customer(
-        id=m["id"], name=m["name"], tier=Tier(m["tier"]), phone=m["phone"], email=m["email"],
-        address=m["address"], annual_spend=m["annual_spend"], order_count=m["order_count"],
-        complaint_count=m["complaint_count"], created_at=dt(m["created_at"]),
+        id=m["id"],
+        name=m["name"],
+        tier=Tier(m["tier"]),
+        phone=m["phone"],
+        email=m["email"],
+        address=m["address"],
+        annual_spend=m["annual_spend"],
+        order_count=m["order_count"],
+        complaint_count=m["complaint_count"],
+        created_at=dt(m["created_at"]),
     )
 
 
 def order_from_mapping(m: Mapping[str, Any]) -> Order:
     return Order(
-        number=m["number"], customer_id=m["customer_id"], amount=m["amount"],
-        goods_type=GoodsType(m["goods_type"]), placed_at=dt(m["placed_at"]),  # type: ignore[arg-type]
-        tracking_no=m["tracking_no"], logistics_status=m["logistics_status"],
+        number=m["number"],
+        customer_id=m["customer_id"],
+        amount=m["amount"],
+        goods_type=GoodsType(m["goods_type"]),
+        placed_at=dt(m["placed_at"]),  # type: ignore[arg-type]
+        tracking_no=m["tracking_no"],
+        logistics_status=m["logistics_status"],
     )
 
 
@@ -185,8 +245,9 @@ def clock_from_row(m: Mapping[str, Any]) -> SlaClock:
     state = json.loads(m["sla_remaining"] or "{}")
     remaining = state.get("remaining")
     return SlaClock(
-        due=SlaDue(dt(m["first_response_due"]), dt(m["next_response_due"]),
-                   dt(m["resolution_due"])),
+        due=SlaDue(
+            dt(m["first_response_due"]), dt(m["next_response_due"]), dt(m["resolution_due"])
+        ),
         paused_at=dt(m["sla_paused_at"]),
         remaining=None if remaining is None else tuple(_delta(r) for r in remaining),  # type: ignore[arg-type]
         paused_total=timedelta(seconds=state.get("paused_total", 0.0)),

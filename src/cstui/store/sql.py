@@ -175,12 +175,22 @@ class SqlStore:
                 raise Conflict(f"agent {name} exists already")
             new_id = conn.execute(
                 insert(T_AGENTS).values(
-                    name=name, role=role.value, shift=shift.value if shift else None,
-                    display_name=display_name, routing_paused=0, created_at=now,
+                    name=name,
+                    role=role.value,
+                    shift=shift.value if shift else None,
+                    display_name=display_name,
+                    routing_paused=0,
+                    created_at=now,
                 )
             ).inserted_primary_key[0]
-            self._event(conn, EventKind.AGENT_ADDED, ticket_id=None, actor=None, at=now,
-                        new={"agent": name, "role": role.value})
+            self._event(
+                conn,
+                EventKind.AGENT_ADDED,
+                ticket_id=None,
+                actor=None,
+                at=now,
+                new={"agent": name, "role": role.value},
+            )
         return Agent(id=new_id, name=name, role=role, shift=shift, display_name=display_name)
 
     def get_agent(self, name: str) -> Agent:
@@ -198,17 +208,19 @@ class SqlStore:
         with self._write() as conn:
             row = self._agent_row(conn, name)
             conn.execute(
-                update(T_AGENTS).where(T_AGENTS.c.id == row["id"]).values(
-                    token_hash=hash_token(token)
-                )
+                update(T_AGENTS)
+                .where(T_AGENTS.c.id == row["id"])
+                .values(token_hash=hash_token(token))
             )
         return token
 
     def agent_for_token(self, token: str) -> Agent | None:
         with self._read() as conn:
-            m = conn.execute(
-                select(T_AGENTS).where(T_AGENTS.c.token_hash == hash_token(token))
-            ).mappings().first()
+            m = (
+                conn.execute(select(T_AGENTS).where(T_AGENTS.c.token_hash == hash_token(token)))
+                .mappings()
+                .first()
+            )
         return _agent_from(m) if m else None
 
     def _agent_row(self, conn: Connection, name: str) -> RowMapping:
@@ -224,22 +236,34 @@ class SqlStore:
             raise BadInput("name: a customer needs a name")
         now = self.clock()
         values = {
-            "name": customer.name.strip(), "phone": customer.phone, "email": customer.email,
-            "address": customer.address, "tier": Tier.NEW.value, "tier_reasons": "new customer",
-            "annual_spend": 0.0, "order_count": 0, "complaint_count": 0,
+            "name": customer.name.strip(),
+            "phone": customer.phone,
+            "email": customer.email,
+            "address": customer.address,
+            "tier": Tier.NEW.value,
+            "tier_reasons": "new customer",
+            "annual_spend": 0.0,
+            "order_count": 0,
+            "complaint_count": 0,
             "created_at": customer.created_at or now,
         }
         with self._write() as conn:
-            values["id"] = conn.execute(insert(T_CUSTOMERS).values(**values)).inserted_primary_key[0]
+            values["id"] = conn.execute(insert(T_CUSTOMERS).values(**values)).inserted_primary_key[
+                0
+            ]
         return R.customer_from_mapping(values)
 
     def add_order(self, order: NewOrder) -> Order:
         if order.amount < 0:
             raise BadInput("amount: an order amount is not negative")
         values = {
-            "number": order.number, "customer_id": order.customer_id, "amount": order.amount,
-            "goods_type": order.goods_type.value, "placed_at": order.placed_at or self.clock(),
-            "tracking_no": order.tracking_no, "logistics_status": order.logistics_status,
+            "number": order.number,
+            "customer_id": order.customer_id,
+            "amount": order.amount,
+            "goods_type": order.goods_type.value,
+            "placed_at": order.placed_at or self.clock(),
+            "tracking_no": order.tracking_no,
+            "logistics_status": order.logistics_status,
         }
         with self._write() as conn:
             self._customer_row(conn, order.customer_id)
@@ -247,7 +271,9 @@ class SqlStore:
                 raise Conflict(f"order {order.number} exists already")
             conn.execute(insert(T_ORDERS).values(**values))
             conn.execute(
-                update(T_CUSTOMERS).where(T_CUSTOMERS.c.id == order.customer_id).values(
+                update(T_CUSTOMERS)
+                .where(T_CUSTOMERS.c.id == order.customer_id)
+                .values(
                     order_count=T_CUSTOMERS.c.order_count + 1,
                     annual_spend=T_CUSTOMERS.c.annual_spend + order.amount,
                 )
@@ -259,9 +285,11 @@ class SqlStore:
             return R.customer_from_mapping(self._customer_row(conn, customer_id))
 
     def _customer_row(self, conn: Connection, customer_id: int) -> RowMapping:
-        m = conn.execute(
-            select(T_CUSTOMERS).where(T_CUSTOMERS.c.id == customer_id)
-        ).mappings().first()
+        m = (
+            conn.execute(select(T_CUSTOMERS).where(T_CUSTOMERS.c.id == customer_id))
+            .mappings()
+            .first()
+        )
         if m is None:
             raise NotFound(f"customer {customer_id}: no such customer")
         return m
@@ -269,7 +297,8 @@ class SqlStore:
     def customer_orders(self, customer_id: int) -> list[Order]:
         with self._read() as conn:
             result = conn.execute(
-                select(T_ORDERS).where(T_ORDERS.c.customer_id == customer_id)
+                select(T_ORDERS)
+                .where(T_ORDERS.c.customer_id == customer_id)
                 .order_by(T_ORDERS.c.placed_at.desc(), T_ORDERS.c.id.desc())
             ).mappings()
             return [R.order_from_mapping(m) for m in result]
@@ -283,7 +312,9 @@ class SqlStore:
         year_ago = now - timedelta(days=365)
         with self._write() as conn:
             stats = self._customer_stats(conn, year_ago)
-            cutoff = spend_cutoff([s.annual_spend for _, s, _ in stats], self.rules.tiers.vip_top_share)
+            cutoff = spend_cutoff(
+                [s.annual_spend for _, s, _ in stats], self.rules.tiers.vip_top_share
+            )
             changed = 0
             for customer_id, st, old_tier in stats:
                 assessed = classify(st, self.rules.tiers, now, cutoff)
@@ -291,9 +322,9 @@ class SqlStore:
                     continue
                 changed += 1
                 conn.execute(
-                    update(T_CUSTOMERS).where(T_CUSTOMERS.c.id == customer_id).values(
-                        tier=assessed.tier.value, tier_reasons="; ".join(assessed.reasons)
-                    )
+                    update(T_CUSTOMERS)
+                    .where(T_CUSTOMERS.c.id == customer_id)
+                    .values(tier=assessed.tier.value, tier_reasons="; ".join(assessed.reasons))
                 )
                 conn.execute(
                     update(T_TICKETS)
@@ -317,14 +348,21 @@ class SqlStore:
             .subquery()
         )
         query = select(
-            T_CUSTOMERS.c.id, T_CUSTOMERS.c.complaint_count, T_CUSTOMERS.c.created_at,
-            T_CUSTOMERS.c.tier, spend.c.spend, spend.c.n, spend.c.first,
+            T_CUSTOMERS.c.id,
+            T_CUSTOMERS.c.complaint_count,
+            T_CUSTOMERS.c.created_at,
+            T_CUSTOMERS.c.tier,
+            spend.c.spend,
+            spend.c.n,
+            spend.c.first,
         ).outerjoin(spend, spend.c.customer_id == T_CUSTOMERS.c.id)
         out = []
         for m in conn.execute(query).mappings():
             stats = CustomerStats(
-                annual_spend=float(m["spend"] or 0.0), orders_last_year=int(m["n"] or 0),
-                complaint_count=m["complaint_count"], first_order_at=R.dt(m["first"]),
+                annual_spend=float(m["spend"] or 0.0),
+                orders_last_year=int(m["n"] or 0),
+                complaint_count=m["complaint_count"],
+                first_order_at=R.dt(m["first"]),
                 created_at=m["created_at"],
             )
             out.append((m["id"], stats, m["tier"]))
@@ -334,7 +372,9 @@ class SqlStore:
 
     def get_ticket(self, ticket_id: int, *, with_messages: bool = True) -> Ticket:
         with self._read() as conn:
-            row = conn.execute(text(f"{R.TICKET_SELECT} WHERE t.id = :id"), {"id": ticket_id}).first()
+            row = conn.execute(
+                text(f"{R.TICKET_SELECT} WHERE t.id = :id"), {"id": ticket_id}
+            ).first()
             if row is None:
                 raise NotFound(f"ticket {ticket_id}: no such ticket")
             ticket = self._hydrate(conn, [row])[0]
@@ -382,11 +422,17 @@ class SqlStore:
             return {"risk_until": self.clock() + self.rules.sla.risk_window}
         return {}
 
-    def _order_keys(self, conn: Connection, order: tuple[str, ...], ticket_id: int) -> tuple[Any, ...]:
+    def _order_keys(
+        self, conn: Connection, order: tuple[str, ...], ticket_id: int
+    ) -> tuple[Any, ...]:
         cols = ", ".join(order)
-        row = conn.execute(text(f"SELECT {cols} FROM tickets WHERE id = :id"), {"id": ticket_id}).one()
-        return tuple(R.dt(v) if c in ("due_key", "follow_up_due", "resolved_at") else v
-                     for c, v in zip(order, row, strict=True))
+        row = conn.execute(
+            text(f"SELECT {cols} FROM tickets WHERE id = :id"), {"id": ticket_id}
+        ).one()
+        return tuple(
+            R.dt(v) if c in ("due_key", "follow_up_due", "resolved_at") else v
+            for c, v in zip(order, row, strict=True)
+        )
 
     def _hydrate(self, conn: Connection, rows: list[Any]) -> list[Ticket]:
         """Attach escalations and links to a page of ticket rows with two IN queries."""
@@ -394,11 +440,15 @@ class SqlStore:
             return []
         ids = [r[0] for r in rows]
         escs: dict[int, list[Escalation]] = {}
-        q = text(f"SELECT {R.ESCALATION_COLUMNS} FROM escalations WHERE ticket_id IN :ids ORDER BY id")
+        q = text(
+            f"SELECT {R.ESCALATION_COLUMNS} FROM escalations WHERE ticket_id IN :ids ORDER BY id"
+        )
         for e in conn.execute(q.bindparams(bindparam("ids", expanding=True)), {"ids": ids}):
             escs.setdefault(e[1], []).append(R.escalation_from_row(e))
         links: dict[int, list[int]] = {}
-        q = text("SELECT ticket_id, other_id FROM ticket_links WHERE ticket_id IN :ids ORDER BY other_id")
+        q = text(
+            "SELECT ticket_id, other_id FROM ticket_links WHERE ticket_id IN :ids ORDER BY other_id"
+        )
         for a, b in conn.execute(q.bindparams(bindparam("ids", expanding=True)), {"ids": ids}):
             links.setdefault(a, []).append(b)
         return [
@@ -408,7 +458,10 @@ class SqlStore:
 
     def customer_tickets(self, customer_id: int, *, limit: int = 20) -> list[Ticket]:
         with self._read() as conn:
-            sql = f"{R.TICKET_SELECT} WHERE t.customer_id = :c ORDER BY t.last_activity_at DESC, t.id DESC LIMIT :n"
+            sql = (
+                f"{R.TICKET_SELECT} WHERE t.customer_id = :c "
+                "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT :n"
+            )
             rows = conn.execute(text(sql), {"c": customer_id, "n": limit}).all()
             return self._hydrate(conn, rows)
 
@@ -417,12 +470,16 @@ class SqlStore:
             return self._messages(conn, ticket_id)
 
     def _messages(self, conn: Connection, ticket_id: int) -> list[Message]:
-        q = text(f"SELECT {R.MESSAGE_COLUMNS} FROM messages WHERE ticket_id = :t ORDER BY created_at, id")
+        q = text(
+            f"SELECT {R.MESSAGE_COLUMNS} FROM messages WHERE ticket_id = :t ORDER BY created_at, id"
+        )
         return [R.message_from_row(r) for r in conn.execute(q, {"t": ticket_id})]
 
     def pending_transfers(self) -> list[TransferRequest]:
         with self._read() as conn:
-            q = text(f"SELECT {R.TRANSFER_COLUMNS} FROM transfers WHERE state = 'pending' ORDER BY id")
+            q = text(
+                f"SELECT {R.TRANSFER_COLUMNS} FROM transfers WHERE state = 'pending' ORDER BY id"
+            )
             return [R.transfer_from_row(r) for r in conn.execute(q)]
 
     # -- tickets: writing -----------------------------------------------------------------
@@ -483,38 +540,74 @@ class SqlStore:
         second = complaint and self._is_second_complaint(conn, new.customer_id, matter)
         routed_to = self._returning_owner(conn, new.customer_id, now)
         values = {
-            "subject": new.subject.strip(), "priority": new.priority.value,
-            "channel": new.channel.value, "category": new.category.value,
-            "customer_id": new.customer_id, "order_id": order["id"] if order else None,
+            "subject": new.subject.strip(),
+            "priority": new.priority.value,
+            "channel": new.channel.value,
+            "category": new.category.value,
+            "customer_id": new.customer_id,
+            "order_id": order["id"] if order else None,
             "owner_id": routed_to["id"] if routed_to else None,
             "status": (Status.OPEN if routed_to else Status.NEW).value,
-            "dispatch_count": 1 if routed_to else 0, "version": 1, "tier": tier.value,
-            "active": 1, "green_rank": 1, "tier_rank": TIER_RANK[tier], "open_escalations": 0,
+            "dispatch_count": 1 if routed_to else 0,
+            "version": 1,
+            "tier": tier.value,
+            "active": 1,
+            "green_rank": 1,
+            "tier_rank": TIER_RANK[tier],
+            "open_escalations": 0,
             "complaint_cause": new.complaint_cause.value if new.complaint_cause else None,
-            "second_complaint": int(second), "matter_key": matter if complaint else None,
-            "created_at": now, "updated_at": now, "last_activity_at": now,
+            "second_complaint": int(second),
+            "matter_key": matter if complaint else None,
+            "created_at": now,
+            "updated_at": now,
+            "last_activity_at": now,
             **R.clock_columns(clock),
         }
         ticket_id = int(conn.execute(insert(T_TICKETS).values(**values)).inserted_primary_key[0])
-        conn.execute(insert(T_MESSAGES).values(
-            ticket_id=ticket_id, kind=MessageKind.CUSTOMER.value, channel=new.channel.value,
-            author=customer["name"], body=new.body, created_at=now,
-        ))
-        self._event(conn, EventKind.CREATED, ticket_id=ticket_id, actor=actor, at=now, new={
-            "channel": new.channel.value, "category": new.category.value,
-            "priority": new.priority.value, "tier": tier.value,
-            "customer_id": new.customer_id, "complaint": complaint,
-        })
+        conn.execute(
+            insert(T_MESSAGES).values(
+                ticket_id=ticket_id,
+                kind=MessageKind.CUSTOMER.value,
+                channel=new.channel.value,
+                author=customer["name"],
+                body=new.body,
+                created_at=now,
+            )
+        )
+        self._event(
+            conn,
+            EventKind.CREATED,
+            ticket_id=ticket_id,
+            actor=actor,
+            at=now,
+            new={
+                "channel": new.channel.value,
+                "category": new.category.value,
+                "priority": new.priority.value,
+                "tier": tier.value,
+                "customer_id": new.customer_id,
+                "complaint": complaint,
+            },
+        )
         if complaint:
-            self._note_complaint(conn, ticket_id, new.customer_id, new.complaint_cause, second,
-                                 actor, now)
+            self._note_complaint(
+                conn, ticket_id, new.customer_id, new.complaint_cause, second, actor, now
+            )
         if routed_to:
-            self._event(conn, EventKind.ROUTED, ticket_id=ticket_id, actor=actor, at=now,
-                        old={"owner": None},
-                        new={"owner": routed_to["name"], "reason": "returning customer"})
+            self._event(
+                conn,
+                EventKind.ROUTED,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                old={"owner": None},
+                new={"owner": routed_to["name"], "reason": "returning customer"},
+            )
         return ticket_id
 
-    def _order_for(self, conn: Connection, number: str | None, customer_id: int) -> RowMapping | None:
+    def _order_for(
+        self, conn: Connection, number: str | None, customer_id: int
+    ) -> RowMapping | None:
         if number is None:
             return None
         m = conn.execute(select(T_ORDERS).where(T_ORDERS.c.number == number)).mappings().first()
@@ -533,27 +626,38 @@ class SqlStore:
         return complaints.is_second_complaint(matter, earlier)
 
     def _note_complaint(
-        self, conn: Connection, ticket_id: int, customer_id: int,
-        cause: ComplaintCause | None, second: bool, actor: str | None, at: datetime,
+        self,
+        conn: Connection,
+        ticket_id: int,
+        customer_id: int,
+        cause: ComplaintCause | None,
+        second: bool,
+        actor: str | None,
+        at: datetime,
     ) -> None:
         conn.execute(
-            update(T_CUSTOMERS).where(T_CUSTOMERS.c.id == customer_id).values(
-                complaint_count=T_CUSTOMERS.c.complaint_count + 1
-            )
+            update(T_CUSTOMERS)
+            .where(T_CUSTOMERS.c.id == customer_id)
+            .values(complaint_count=T_CUSTOMERS.c.complaint_count + 1)
         )
-        self._event(conn, EventKind.COMPLAINT, ticket_id=ticket_id, actor=actor, at=at,
-                    new={"cause": cause.value if cause else None, "second": second})
+        self._event(
+            conn,
+            EventKind.COMPLAINT,
+            ticket_id=ticket_id,
+            actor=actor,
+            at=at,
+            new={"cause": cause.value if cause else None, "second": second},
+        )
 
-    def _returning_owner(self, conn: Connection, customer_id: int, now: datetime) -> RowMapping | None:
+    def _returning_owner(
+        self, conn: Connection, customer_id: int, now: datetime
+    ) -> RowMapping | None:
         """First-contact ownership across channels: recent owners get the customer back."""
         since = now - self.rules.returning_window
-        q = (
-            select(T_TICKETS.c.owner_id, T_TICKETS.c.last_activity_at)
-            .where(
-                T_TICKETS.c.customer_id == customer_id,
-                T_TICKETS.c.owner_id.is_not(None),
-                T_TICKETS.c.last_activity_at >= since,
-            )
+        q = select(T_TICKETS.c.owner_id, T_TICKETS.c.last_activity_at).where(
+            T_TICKETS.c.customer_id == customer_id,
+            T_TICKETS.c.owner_id.is_not(None),
+            T_TICKETS.c.last_activity_at >= since,
         )
         contacts = [
             ownership.PastContact(owner=str(oid), last_activity_at=at)
@@ -562,9 +666,9 @@ class SqlStore:
         owner_id = ownership.returning_owner(contacts, now=now, window=self.rules.returning_window)
         if owner_id is None:
             return None
-        return conn.execute(
-            select(T_AGENTS).where(T_AGENTS.c.id == int(owner_id))
-        ).mappings().first()
+        return (
+            conn.execute(select(T_AGENTS).where(T_AGENTS.c.id == int(owner_id))).mappings().first()
+        )
 
     def take(self, ticket_id: int, *, actor: str) -> Ticket:
         now = self.clock()
@@ -572,7 +676,8 @@ class SqlStore:
             agent = self._agent_row(conn, actor)
             row = self._locked_ticket(conn, ticket_id)
             ownership.check_take(
-                owner=self._owner_name(conn, row["owner_id"]), status=Status(row["status"]),
+                owner=self._owner_name(conn, row["owner_id"]),
+                status=Status(row["status"]),
                 actor=actor,
             )
             result = conn.execute(
@@ -587,8 +692,15 @@ class SqlStore:
             if result.rowcount != 1:
                 owner = self._owner_name(conn, self._locked_ticket(conn, ticket_id)["owner_id"])
                 raise ownership.AlreadyOwned(f"already owned by {owner}", owner=owner)
-            self._event(conn, EventKind.TAKEN, ticket_id=ticket_id, actor=actor, at=now,
-                        old={"owner": None}, new={"owner": actor})
+            self._event(
+                conn,
+                EventKind.TAKEN,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                old={"owner": None},
+                new={"owner": actor},
+            )
         return self.get_ticket(ticket_id, with_messages=False)
 
     def add_message(
@@ -614,22 +726,45 @@ class SqlStore:
             row = self._locked_ticket(conn, ticket_id)
             values: dict[str, Any] = {"last_activity_at": now}
             if kind is MessageKind.REPLY:
-                ownership.check_may_work(owner=self._owner_name(conn, row["owner_id"]),
-                                         actor=actor, actor_role=Role(agent["role"]))
+                ownership.check_may_work(
+                    owner=self._owner_name(conn, row["owner_id"]),
+                    actor=actor,
+                    actor_role=Role(agent["role"]),
+                )
                 clock = sla.on_agent_reply(R.clock_from_row(row), now)
                 values.update(R.clock_columns(clock))
                 if row["first_responded_at"] is None:
                     values["first_responded_at"] = now
             self._change(conn, row, values, at=now, expected_version=expected_version)
-            message_id = conn.execute(insert(T_MESSAGES).values(
-                ticket_id=ticket_id, kind=kind.value, channel=row["channel"], author=actor,
-                body=body, created_at=now, idempotency_key=idempotency_key,
-            )).inserted_primary_key[0]
+            message_id = conn.execute(
+                insert(T_MESSAGES).values(
+                    ticket_id=ticket_id,
+                    kind=kind.value,
+                    channel=row["channel"],
+                    author=actor,
+                    body=body,
+                    created_at=now,
+                    idempotency_key=idempotency_key,
+                )
+            ).inserted_primary_key[0]
             event_kind = EventKind.REPLY if kind is MessageKind.REPLY else EventKind.NOTE
-            self._event(conn, event_kind, ticket_id=ticket_id, actor=actor, at=now,
-                        new={"message_id": message_id})
-        return Message(id=message_id, ticket_id=ticket_id, kind=kind,
-                       channel=Channel(row["channel"]), author=actor, body=body, created_at=now)
+            self._event(
+                conn,
+                event_kind,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                new={"message_id": message_id},
+            )
+        return Message(
+            id=message_id,
+            ticket_id=ticket_id,
+            kind=kind,
+            channel=Channel(row["channel"]),
+            author=actor,
+            body=body,
+            created_at=now,
+        )
 
     def _by_idempotency_key(self, conn: Connection, key: str) -> Message | None:
         q = text(f"SELECT {R.MESSAGE_COLUMNS} FROM messages WHERE idempotency_key = :k")
@@ -649,14 +784,33 @@ class SqlStore:
             values = self._customer_returns(conn, row, now)
             self._change(conn, row, values, at=now)
             ch = channel or Channel(row["channel"])
-            message_id = conn.execute(insert(T_MESSAGES).values(
-                ticket_id=ticket_id, kind=MessageKind.CUSTOMER.value, channel=ch.value,
-                author=customer["name"], body=text, created_at=now,
-            )).inserted_primary_key[0]
-            self._event(conn, EventKind.CUSTOMER_MESSAGE, ticket_id=ticket_id, actor=None,
-                        at=now, new={"message_id": message_id, "channel": ch.value})
-        return Message(id=message_id, ticket_id=ticket_id, kind=MessageKind.CUSTOMER, channel=ch,
-                       author=customer["name"], body=text, created_at=now)
+            message_id = conn.execute(
+                insert(T_MESSAGES).values(
+                    ticket_id=ticket_id,
+                    kind=MessageKind.CUSTOMER.value,
+                    channel=ch.value,
+                    author=customer["name"],
+                    body=text,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+            self._event(
+                conn,
+                EventKind.CUSTOMER_MESSAGE,
+                ticket_id=ticket_id,
+                actor=None,
+                at=now,
+                new={"message_id": message_id, "channel": ch.value},
+            )
+        return Message(
+            id=message_id,
+            ticket_id=ticket_id,
+            kind=MessageKind.CUSTOMER,
+            channel=ch,
+            author=customer["name"],
+            body=text,
+            created_at=now,
+        )
 
     def _customer_returns(self, conn: Connection, row: RowMapping, now: datetime) -> dict[str, Any]:
         priority, tier = Priority(row["priority"]), Tier(row["tier"])
@@ -666,15 +820,24 @@ class SqlStore:
         if status in (Status.RESOLVED, Status.CLOSED):
             clock = sla.start_clock(now, priority, tier, self.rules.sla, self.rules.calendar)
             clock = sla.on_agent_reply(clock, now)  # the first response was given long ago
-            values.update(status=Status.OPEN.value, active=1, resolved_at=None,
-                          resolution_code=None)
-            self._event(conn, EventKind.REOPENED, ticket_id=row["id"], actor=None, at=now,
-                        old={"status": status.value}, new={"status": Status.OPEN.value})
+            values.update(
+                status=Status.OPEN.value, active=1, resolved_at=None, resolution_code=None
+            )
+            self._event(
+                conn,
+                EventKind.REOPENED,
+                ticket_id=row["id"],
+                actor=None,
+                at=now,
+                old={"status": status.value},
+                new={"status": Status.OPEN.value},
+            )
         elif status is Status.PENDING:
             clock = sla.resume(clock, now, self.rules.calendar)
             values["status"] = Status.OPEN.value
-        clock = sla.on_customer_message(clock, now, priority, tier, self.rules.sla,
-                                        self.rules.calendar)
+        clock = sla.on_customer_message(
+            clock, now, priority, tier, self.rules.sla, self.rules.calendar
+        )
         values.update(R.clock_columns(clock))
         return values
 
@@ -695,37 +858,70 @@ class SqlStore:
             agent = self._agent_row(conn, actor)
             role = Role(agent["role"])
             row = self._locked_ticket(conn, ticket_id)
-            ownership.check_may_work(owner=self._owner_name(conn, row["owner_id"]),
-                                     actor=actor, actor_role=role)
+            ownership.check_may_work(
+                owner=self._owner_name(conn, row["owner_id"]), actor=actor, actor_role=role
+            )
             if green and not escalation.green_eligible(self._goods(conn, row), role):
                 raise ownership.PermissionDenied(
                     "green channel: fresh food and medical devices only, or a supervisor's call"
                 )
             due = self._escalation_due(conn, row, department, green, now)
-            self._change(conn, row, {
-                "open_escalations": row["open_escalations"] + 1,
-                "green_rank": 0 if green else row["green_rank"],
-                "last_activity_at": now,
-            }, at=now, expected_version=expected_version)
-            esc_id = conn.execute(insert(T_ESCALATIONS).values(
-                ticket_id=ticket_id, department=department.value, reason=text_reason,
-                state=EscalationState.REQUESTED.value, green=int(green), requested_by=actor,
-                created_at=now, due_at=due, notes="[]",
-            )).inserted_primary_key[0]
-            self._event(conn, EventKind.ESCALATED, ticket_id=ticket_id, actor=actor, at=now, new={
-                "escalation_id": esc_id, "department": department.value, "green": green,
-                "due_at": due.isoformat(), "reason": text_reason,
-            })
+            self._change(
+                conn,
+                row,
+                {
+                    "open_escalations": row["open_escalations"] + 1,
+                    "green_rank": 0 if green else row["green_rank"],
+                    "last_activity_at": now,
+                },
+                at=now,
+                expected_version=expected_version,
+            )
+            esc_id = conn.execute(
+                insert(T_ESCALATIONS).values(
+                    ticket_id=ticket_id,
+                    department=department.value,
+                    reason=text_reason,
+                    state=EscalationState.REQUESTED.value,
+                    green=int(green),
+                    requested_by=actor,
+                    created_at=now,
+                    due_at=due,
+                    notes="[]",
+                )
+            ).inserted_primary_key[0]
+            self._event(
+                conn,
+                EventKind.ESCALATED,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                new={
+                    "escalation_id": esc_id,
+                    "department": department.value,
+                    "green": green,
+                    "due_at": due.isoformat(),
+                    "reason": text_reason,
+                },
+            )
         return Escalation(
-            id=esc_id, ticket_id=ticket_id, department=department, reason=text_reason,
-            state=EscalationState.REQUESTED, green=green, requested_by=actor, created_at=now,
+            id=esc_id,
+            ticket_id=ticket_id,
+            department=department,
+            reason=text_reason,
+            state=EscalationState.REQUESTED,
+            green=green,
+            requested_by=actor,
+            created_at=now,
             due_at=due,
         )
 
     def _goods(self, conn: Connection, row: RowMapping) -> GoodsType | None:
         if row["order_id"] is None:
             return None
-        value = conn.execute(select(T_ORDERS.c.goods_type).where(T_ORDERS.c.id == row["order_id"])).scalar()
+        value = conn.execute(
+            select(T_ORDERS.c.goods_type).where(T_ORDERS.c.id == row["order_id"])
+        ).scalar()
         return GoodsType(value) if value else None
 
     def _escalation_due(
@@ -736,9 +932,12 @@ class SqlStore:
         ).scalars()
         departments = [Department(d) for d in open_departments] + [department]
         return escalation.escalation_due(
-            now, department=department, green=green,
+            now,
+            department=department,
+            green=green,
             complex_case=escalation.is_complex(departments),
-            cal=self.rules.calendar, policy=self.rules.escalation,
+            cal=self.rules.calendar,
+            policy=self.rules.escalation,
         )
 
     def update_escalation(
@@ -747,26 +946,42 @@ class SqlStore:
         now = self.clock()
         with self._write() as conn:
             self._agent_row(conn, actor)
-            m = conn.execute(
-                select(T_ESCALATIONS).where(T_ESCALATIONS.c.id == escalation_id).with_for_update()
-            ).mappings().first()
+            m = (
+                conn.execute(
+                    select(T_ESCALATIONS)
+                    .where(T_ESCALATIONS.c.id == escalation_id)
+                    .with_for_update()
+                )
+                .mappings()
+                .first()
+            )
             if m is None:
                 raise NotFound(f"escalation {escalation_id}: no such escalation")
             old = EscalationState(m["state"])
             escalation.transition(old, state)
             notes = json.loads(m["notes"] or "[]") + ([f"{actor}: {note}"] if note else [])
-            conn.execute(update(T_ESCALATIONS).where(T_ESCALATIONS.c.id == escalation_id).values(
-                state=state.value, updated_at=now, notes=json.dumps(notes, ensure_ascii=False)
-            ))
+            conn.execute(
+                update(T_ESCALATIONS)
+                .where(T_ESCALATIONS.c.id == escalation_id)
+                .values(
+                    state=state.value, updated_at=now, notes=json.dumps(notes, ensure_ascii=False)
+                )
+            )
             row = self._locked_ticket(conn, m["ticket_id"])
             closing = state not in (EscalationState.REQUESTED, EscalationState.ACKNOWLEDGED)
             values: dict[str, Any] = {"last_activity_at": now}
             if closing:
                 values["open_escalations"] = max(0, row["open_escalations"] - 1)
             self._change(conn, row, values, at=now)
-            self._event(conn, EventKind.ESCALATION_STATE, ticket_id=m["ticket_id"], actor=actor,
-                        at=now, old={"state": old.value},
-                        new={"state": state.value, "escalation_id": escalation_id, "note": note})
+            self._event(
+                conn,
+                EventKind.ESCALATION_STATE,
+                ticket_id=m["ticket_id"],
+                actor=actor,
+                at=now,
+                old={"state": old.value},
+                new={"state": state.value, "escalation_id": escalation_id, "note": note},
+            )
             result = conn.execute(
                 text(f"SELECT {R.ESCALATION_COLUMNS} FROM escalations WHERE id = :i"),
                 {"i": escalation_id},
@@ -774,7 +989,12 @@ class SqlStore:
         return R.escalation_from_row(result)
 
     def transfer(
-        self, ticket_id: int, *, actor: str, to: str, reason: str,
+        self,
+        ticket_id: int,
+        *,
+        actor: str,
+        to: str,
+        reason: str,
         expected_version: int | None = None,
     ) -> TransferOutcome:
         now = self.clock()
@@ -784,52 +1004,106 @@ class SqlStore:
             row = self._locked_ticket(conn, ticket_id)
             owner = self._owner_name(conn, row["owner_id"])
             plan = ownership.plan_transfer(
-                actor=actor, actor_role=Role(agent["role"]), owner=owner, to=to,
-                reason=reason, approval_required=self.rules.transfer_needs_approval,
+                actor=actor,
+                actor_role=Role(agent["role"]),
+                owner=owner,
+                to=to,
+                reason=reason,
+                approval_required=self.rules.transfer_needs_approval,
             )
             if expected_version is not None and expected_version != row["version"]:
                 raise StaleVersion(f"ticket {ticket_id} changed: reload it")
             if plan.needs_approval:
                 request = self._request_transfer(conn, row, owner, plan, actor, now)
             else:
-                self._move_owner(conn, row, target, owner, EventKind.TRANSFERRED, actor, now,
-                                 plan.reason)
+                self._move_owner(
+                    conn, row, target, owner, EventKind.TRANSFERRED, actor, now, plan.reason
+                )
                 request = None
-        return TransferOutcome(ticket=self.get_ticket(ticket_id, with_messages=False),
-                               request=request)
+        return TransferOutcome(
+            ticket=self.get_ticket(ticket_id, with_messages=False), request=request
+        )
 
     def _request_transfer(
-        self, conn: Connection, row: RowMapping, owner: str | None,
-        plan: ownership.TransferPlan, actor: str, now: datetime,
+        self,
+        conn: Connection,
+        row: RowMapping,
+        owner: str | None,
+        plan: ownership.TransferPlan,
+        actor: str,
+        now: datetime,
     ) -> TransferRequest:
-        pending = conn.execute(select(T_TRANSFERS.c.id).where(
-            T_TRANSFERS.c.ticket_id == row["id"], T_TRANSFERS.c.state == "pending"
-        )).first()
+        pending = conn.execute(
+            select(T_TRANSFERS.c.id).where(
+                T_TRANSFERS.c.ticket_id == row["id"], T_TRANSFERS.c.state == "pending"
+            )
+        ).first()
         if pending:
             raise Conflict(f"ticket {row['id']} already has a transfer waiting for approval")
-        request_id = conn.execute(insert(T_TRANSFERS).values(
-            ticket_id=row["id"], from_owner=owner, to_agent=plan.to, reason=plan.reason,
-            requested_by=actor, state="pending", created_at=now,
-        )).inserted_primary_key[0]
-        self._event(conn, EventKind.TRANSFER_REQUESTED, ticket_id=row["id"], actor=actor, at=now,
-                    old={"owner": owner},
-                    new={"to": plan.to, "reason": plan.reason, "request_id": request_id})
-        return TransferRequest(id=request_id, ticket_id=row["id"], from_owner=owner,
-                               to_agent=plan.to, reason=plan.reason, requested_by=actor,
-                               created_at=now, state="pending")
+        request_id = conn.execute(
+            insert(T_TRANSFERS).values(
+                ticket_id=row["id"],
+                from_owner=owner,
+                to_agent=plan.to,
+                reason=plan.reason,
+                requested_by=actor,
+                state="pending",
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+        self._event(
+            conn,
+            EventKind.TRANSFER_REQUESTED,
+            ticket_id=row["id"],
+            actor=actor,
+            at=now,
+            old={"owner": owner},
+            new={"to": plan.to, "reason": plan.reason, "request_id": request_id},
+        )
+        return TransferRequest(
+            id=request_id,
+            ticket_id=row["id"],
+            from_owner=owner,
+            to_agent=plan.to,
+            reason=plan.reason,
+            requested_by=actor,
+            created_at=now,
+            state="pending",
+        )
 
     def _move_owner(
-        self, conn: Connection, row: RowMapping, target: RowMapping, owner: str | None,
-        kind: EventKind, actor: str, now: datetime, reason: str,
+        self,
+        conn: Connection,
+        row: RowMapping,
+        target: RowMapping,
+        owner: str | None,
+        kind: EventKind,
+        actor: str,
+        now: datetime,
+        reason: str,
     ) -> None:
         count = ownership.next_dispatch_count(row["dispatch_count"], owner, target["name"])
         status = Status.OPEN.value if row["status"] == Status.NEW.value else row["status"]
-        self._change(conn, row, {
-            "owner_id": target["id"], "dispatch_count": count, "status": status,
-            "last_activity_at": now,
-        }, at=now)
-        self._event(conn, kind, ticket_id=row["id"], actor=actor, at=now,
-                    old={"owner": owner}, new={"owner": target["name"], "reason": reason})
+        self._change(
+            conn,
+            row,
+            {
+                "owner_id": target["id"],
+                "dispatch_count": count,
+                "status": status,
+                "last_activity_at": now,
+            },
+            at=now,
+        )
+        self._event(
+            conn,
+            kind,
+            ticket_id=row["id"],
+            actor=actor,
+            at=now,
+            old={"owner": owner},
+            new={"owner": target["name"], "reason": reason},
+        )
 
     def decide_transfer(
         self, request_id: int, *, actor: str, approve: bool, note: str | None = None
@@ -838,9 +1112,13 @@ class SqlStore:
         with self._write() as conn:
             agent = self._agent_row(conn, actor)
             ownership.check_decide_transfer(Role(agent["role"]))
-            m = conn.execute(
-                select(T_TRANSFERS).where(T_TRANSFERS.c.id == request_id).with_for_update()
-            ).mappings().first()
+            m = (
+                conn.execute(
+                    select(T_TRANSFERS).where(T_TRANSFERS.c.id == request_id).with_for_update()
+                )
+                .mappings()
+                .first()
+            )
             if m is None:
                 raise NotFound(f"transfer {request_id}: no such transfer request")
             if m["state"] != "pending":
@@ -848,21 +1126,32 @@ class SqlStore:
             row = self._locked_ticket(conn, m["ticket_id"])
             owner = self._owner_name(conn, row["owner_id"])
             if approve and owner != m["from_owner"]:
-                raise Conflict(f"ticket {row['id']} is now owned by {owner}: request is stale",
-                               owner=owner)
+                raise Conflict(
+                    f"ticket {row['id']} is now owned by {owner}: request is stale", owner=owner
+                )
             state = "approved" if approve else "denied"
-            conn.execute(update(T_TRANSFERS).where(T_TRANSFERS.c.id == request_id).values(
-                state=state, decided_by=actor, decided_at=now
-            ))
+            conn.execute(
+                update(T_TRANSFERS)
+                .where(T_TRANSFERS.c.id == request_id)
+                .values(state=state, decided_by=actor, decided_at=now)
+            )
             if approve:
                 target = self._agent_row(conn, m["to_agent"])
-                self._move_owner(conn, row, target, owner, EventKind.TRANSFER_APPROVED, actor,
-                                 now, m["reason"])
+                self._move_owner(
+                    conn, row, target, owner, EventKind.TRANSFER_APPROVED, actor, now, m["reason"]
+                )
             else:
-                self._event(conn, EventKind.TRANSFER_DENIED, ticket_id=row["id"], actor=actor,
-                            at=now, new={"request_id": request_id, "note": note})
-            out = conn.execute(text(f"SELECT {R.TRANSFER_COLUMNS} FROM transfers WHERE id = :i"),
-                               {"i": request_id}).one()
+                self._event(
+                    conn,
+                    EventKind.TRANSFER_DENIED,
+                    ticket_id=row["id"],
+                    actor=actor,
+                    at=now,
+                    new={"request_id": request_id, "note": note},
+                )
+            out = conn.execute(
+                text(f"SELECT {R.TRANSFER_COLUMNS} FROM transfers WHERE id = :i"), {"i": request_id}
+            ).one()
         return R.transfer_from_row(out)
 
     def steal(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
@@ -872,8 +1161,9 @@ class SqlStore:
             agent = self._agent_row(conn, actor)
             row = self._locked_ticket(conn, ticket_id)
             owner = self._owner_name(conn, row["owner_id"])
-            text_reason = ownership.check_steal(actor_role=Role(agent["role"]), owner=owner,
-                                                actor=actor, reason=reason)
+            text_reason = ownership.check_steal(
+                actor_role=Role(agent["role"]), owner=owner, actor=actor, reason=reason
+            )
             self._move_owner(conn, row, agent, owner, EventKind.STOLEN, actor, now, text_reason)
         return self.get_ticket(ticket_id, with_messages=False)
 
@@ -886,12 +1176,22 @@ class SqlStore:
         with self._write() as conn:
             agent = self._agent_row(conn, actor)
             row = self._locked_ticket(conn, ticket_id)
-            ownership.check_may_work(owner=self._owner_name(conn, row["owner_id"]),
-                                     actor=actor, actor_role=Role(agent["role"]))
+            ownership.check_may_work(
+                owner=self._owner_name(conn, row["owner_id"]),
+                actor=actor,
+                actor_role=Role(agent["role"]),
+            )
             values = self._status_values(row, Status(row["status"]), status, now)
             self._change(conn, row, values, at=now, expected_version=expected_version)
-            self._event(conn, EventKind.STATUS, ticket_id=ticket_id, actor=actor, at=now,
-                        old={"status": row["status"]}, new={"status": status.value})
+            self._event(
+                conn,
+                EventKind.STATUS,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                old={"status": row["status"]},
+                new={"status": status.value},
+            )
         return self.get_ticket(ticket_id, with_messages=False)
 
     def _status_values(
@@ -913,23 +1213,44 @@ class SqlStore:
         return values
 
     def set_priority(
-        self, ticket_id: int, *, actor: str, priority: Priority,
+        self,
+        ticket_id: int,
+        *,
+        actor: str,
+        priority: Priority,
         expected_version: int | None = None,
     ) -> Ticket:
         now = self.clock()
         with self._write() as conn:
             agent = self._agent_row(conn, actor)
             row = self._locked_ticket(conn, ticket_id)
-            ownership.check_may_work(owner=self._owner_name(conn, row["owner_id"]),
-                                     actor=actor, actor_role=Role(agent["role"]))
-            clock = sla.retarget(R.clock_from_row(row), now, priority, Tier(row["tier"]),
-                                 self.rules.sla, self.rules.calendar, row["created_at"])
+            ownership.check_may_work(
+                owner=self._owner_name(conn, row["owner_id"]),
+                actor=actor,
+                actor_role=Role(agent["role"]),
+            )
+            clock = sla.retarget(
+                R.clock_from_row(row),
+                now,
+                priority,
+                Tier(row["tier"]),
+                self.rules.sla,
+                self.rules.calendar,
+                row["created_at"],
+            )
             values = {"priority": priority.value, **R.clock_columns(clock)}
             if not row["active"]:
                 values = {"priority": priority.value}
             self._change(conn, row, values, at=now, expected_version=expected_version)
-            self._event(conn, EventKind.PRIORITY, ticket_id=ticket_id, actor=actor, at=now,
-                        old={"priority": row["priority"]}, new={"priority": priority.value})
+            self._event(
+                conn,
+                EventKind.PRIORITY,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                old={"priority": row["priority"]},
+                new={"priority": priority.value},
+            )
         return self.get_ticket(ticket_id, with_messages=False)
 
     def set_green_channel(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
@@ -945,13 +1266,17 @@ class SqlStore:
             if row["green_rank"] == 0:
                 raise Conflict(f"ticket {ticket_id} is on the green channel already")
             self._change(conn, row, {"green_rank": 0}, at=now)
-            self._event(conn, EventKind.GREEN_CHANNEL, ticket_id=ticket_id, actor=actor, at=now,
-                        new={"reason": text_reason})
+            self._event(
+                conn,
+                EventKind.GREEN_CHANNEL,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                new={"reason": text_reason},
+            )
         return self.get_ticket(ticket_id, with_messages=False)
 
-    def register_complaint(
-        self, ticket_id: int, *, actor: str, cause: ComplaintCause
-    ) -> Ticket:
+    def register_complaint(self, ticket_id: int, *, actor: str, cause: ComplaintCause) -> Ticket:
         now = self.clock()
         with self._write() as conn:
             self._agent_row(conn, actor)
@@ -960,12 +1285,20 @@ class SqlStore:
                 raise Conflict(f"ticket {ticket_id} has a complaint registered already")
             order = self._order_number(conn, row["order_id"])
             matter = complaints.matter_key(row["customer_id"], order, Category(row["category"]))
-            second = bool(row["matter_key"] is None and
-                          self._is_second_complaint(conn, row["customer_id"], matter))
-            self._change(conn, row, {
-                "complaint_cause": cause.value, "matter_key": matter,
-                "second_complaint": int(second),
-            }, at=now)
+            second = bool(
+                row["matter_key"] is None
+                and self._is_second_complaint(conn, row["customer_id"], matter)
+            )
+            self._change(
+                conn,
+                row,
+                {
+                    "complaint_cause": cause.value,
+                    "matter_key": matter,
+                    "second_complaint": int(second),
+                },
+                at=now,
+            )
             if row["matter_key"] is None:
                 self._note_complaint(conn, ticket_id, row["customer_id"], cause, second, actor, now)
         return self.get_ticket(ticket_id, with_messages=False)
@@ -997,22 +1330,54 @@ class SqlStore:
                 open_escalations=row["open_escalations"], actor_role=role, override=override
             )
             follow_up = complaints.follow_up_due(
-                now, complaint=row["matter_key"] is not None, tier=Tier(row["tier"]),
-                cal=self.rules.calendar, policy=self.rules.follow_up,
+                now,
+                complaint=row["matter_key"] is not None,
+                tier=Tier(row["tier"]),
+                cal=self.rules.calendar,
+                policy=self.rules.follow_up,
             )
-            self._change(conn, row, {
-                "status": Status.RESOLVED.value, "active": 0, "resolved_at": now,
-                "resolution_code": code.value, "follow_up_due": follow_up,
-                "last_activity_at": now, **R.clock_columns(sla.stop(R.clock_from_row(row))),
-            }, at=now, expected_version=expected_version)
+            self._change(
+                conn,
+                row,
+                {
+                    "status": Status.RESOLVED.value,
+                    "active": 0,
+                    "resolved_at": now,
+                    "resolution_code": code.value,
+                    "follow_up_due": follow_up,
+                    "last_activity_at": now,
+                    **R.clock_columns(sla.stop(R.clock_from_row(row))),
+                },
+                at=now,
+                expected_version=expected_version,
+            )
             if overridden:
-                self._event(conn, EventKind.RESOLVE_OVERRIDE, ticket_id=ticket_id, actor=actor,
-                            at=now, new={"open_escalations": row["open_escalations"]})
-            self._event(conn, EventKind.RESOLVED, ticket_id=ticket_id, actor=actor, at=now,
-                        old={"status": row["status"]}, new={"code": code.value, "owner": owner})
+                self._event(
+                    conn,
+                    EventKind.RESOLVE_OVERRIDE,
+                    ticket_id=ticket_id,
+                    actor=actor,
+                    at=now,
+                    new={"open_escalations": row["open_escalations"]},
+                )
+            self._event(
+                conn,
+                EventKind.RESOLVED,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                old={"status": row["status"]},
+                new={"code": code.value, "owner": owner},
+            )
             if follow_up:
-                self._event(conn, EventKind.FOLLOW_UP_SCHEDULED, ticket_id=ticket_id,
-                            actor=actor, at=now, new={"due": follow_up.isoformat()})
+                self._event(
+                    conn,
+                    EventKind.FOLLOW_UP_SCHEDULED,
+                    ticket_id=ticket_id,
+                    actor=actor,
+                    at=now,
+                    new={"due": follow_up.isoformat()},
+                )
         return self.get_ticket(ticket_id, with_messages=False)
 
     def record_csat(self, ticket_id: int, *, score: int) -> None:
@@ -1022,8 +1387,14 @@ class SqlStore:
         with self._write() as conn:
             row = self._locked_ticket(conn, ticket_id)
             owner = self._owner_name(conn, row["owner_id"])
-            self._event(conn, EventKind.CSAT, ticket_id=ticket_id, actor=None, at=now,
-                        new={"score": score, "owner": owner})
+            self._event(
+                conn,
+                EventKind.CSAT,
+                ticket_id=ticket_id,
+                actor=None,
+                at=now,
+                new={"score": score, "owner": owner},
+            )
 
     def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket:
         now = self.clock()
@@ -1031,8 +1402,14 @@ class SqlStore:
             self._agent_row(conn, actor)
             row = self._locked_ticket(conn, ticket_id)
             self._change(conn, row, {"follow_up_due": due}, at=now)
-            self._event(conn, EventKind.FOLLOW_UP_SCHEDULED, ticket_id=ticket_id, actor=actor,
-                        at=now, new={"due": due.isoformat()})
+            self._event(
+                conn,
+                EventKind.FOLLOW_UP_SCHEDULED,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                new={"due": due.isoformat()},
+            )
         return self.get_ticket(ticket_id, with_messages=False)
 
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket:
@@ -1043,8 +1420,14 @@ class SqlStore:
             if row["follow_up_due"] is None:
                 raise Conflict(f"ticket {ticket_id} has no follow-up due")
             self._change(conn, row, {"follow_up_due": None}, at=now)
-            self._event(conn, EventKind.FOLLOW_UP_DONE, ticket_id=ticket_id, actor=actor,
-                        at=now, new={"note": note})
+            self._event(
+                conn,
+                EventKind.FOLLOW_UP_DONE,
+                ticket_id=ticket_id,
+                actor=actor,
+                at=now,
+                new={"note": note},
+            )
         return self.get_ticket(ticket_id, with_messages=False)
 
     # -- the log --------------------------------------------------------------------------
@@ -1069,13 +1452,11 @@ class SqlStore:
         if ticket_id is not None:
             conds.append("ticket_id = :ticket")
             params["ticket"] = ticket_id
-        q = text(f"SELECT {R.EVENT_COLUMNS} FROM events WHERE {' AND '.join(conds)} "
-                 "ORDER BY id LIMIT :n").bindparams(
-            bindparam("since", type_=T_EVENTS.c.at.type),
-            bindparam("until", type_=T_EVENTS.c.at.type),
-        ) if since or until else text(
+        sql = (
             f"SELECT {R.EVENT_COLUMNS} FROM events WHERE {' AND '.join(conds)} ORDER BY id LIMIT :n"
         )
+        timed = [bindparam(p, type_=T_EVENTS.c.at.type) for p in ("since", "until") if p in params]
+        q = text(sql).bindparams(*timed) if timed else text(sql)
         while True:
             with self._read() as conn:
                 chunk = [R.event_from_row(r) for r in conn.execute(q, params)]
@@ -1099,8 +1480,11 @@ class SqlStore:
 
 def _agent_from(m: Mapping[str, Any]) -> Agent:
     return Agent(
-        id=m["id"], name=m["name"], role=Role(m["role"]),
-        shift=Shift(m["shift"]) if m["shift"] else None, display_name=m["display_name"],
+        id=m["id"],
+        name=m["name"],
+        role=Role(m["role"]),
+        shift=Shift(m["shift"]) if m["shift"] else None,
+        display_name=m["display_name"],
         routing_paused=bool(m["routing_paused"]),
     )
 
@@ -1129,4 +1513,3 @@ def _typed(clause: Any, order: tuple[str, ...], with_cursor: bool) -> Any:
 
 
 __all__ = ["SqlStore", "hash_token"]
-

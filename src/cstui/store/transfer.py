@@ -168,9 +168,7 @@ def _check_datetimes(number: int, values: dict[str, Any]) -> None:
             raise BadInput(f"line {number}: {column}: required")
 
 
-def import_records(
-    engine: Engine, records: Iterable[tuple[int, dict[str, Any]]]
-) -> dict[str, int]:
+def import_records(engine: Engine, records: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]:
     """Validate every record, then insert all of them in one transaction."""
     batches: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     lines: dict[str, list[int]] = {name: [] for name in TABLES}
@@ -207,7 +205,9 @@ def _reset_sequences(conn: Any) -> None:
         table = _table(model)
         if "id" not in table.c:
             continue
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-        ))
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            )
+        )

@@ -32,7 +32,9 @@ VIEW_SPECS: dict[View, ViewSpec] = {
     View.VIP: ViewSpec(VIEW_PREDICATES["vip"], QUEUE_ORDER),
     View.GREEN: ViewSpec(VIEW_PREDICATES["green"], QUEUE_ORDER),
     View.ESCALATED: ViewSpec(VIEW_PREDICATES["escalated"], QUEUE_ORDER),
-    View.MINE: ViewSpec(VIEW_PREDICATES["mine"], ("owner_id", *QUEUE_ORDER), extra="owner_id = :actor_id"),
+    View.MINE: ViewSpec(
+        VIEW_PREDICATES["mine"], ("owner_id", *QUEUE_ORDER), extra="owner_id = :actor_id"
+    ),
     View.SLA_RISK: ViewSpec("active = 1", ("due_key", "id"), extra="due_key < :risk_until"),
     View.FOLLOW_UP: ViewSpec("follow_up_due IS NOT NULL", ("follow_up_due", "id")),
     View.CLOSED: ViewSpec("active = 0", ("resolved_at", "id"), descending=True),
@@ -87,6 +89,13 @@ def keyset_sql(spec: ViewSpec, *, after: bool) -> tuple[str, str]:
 def _qualify(condition: str) -> str:
     """Prefix bare column names of the literal predicates with the tickets alias."""
     words = condition.split(" ")
-    cols = {"active", "owner_id", "tier_rank", "open_escalations", "green_rank",
-            "due_key", "follow_up_due"}
+    cols = {
+        "active",
+        "owner_id",
+        "tier_rank",
+        "open_escalations",
+        "green_rank",
+        "due_key",
+        "follow_up_due",
+    }
     return " ".join(f"t.{w}" if w in cols else w for w in words)
