@@ -1,8 +1,9 @@
 """Quality figures (质检指标) computed from the append-only event log, never from counters.
 
 Counters on a ticket row can drift, be edited or be lost; the log cannot. So every figure here
-is a replay: events are sorted by (at, id), one pass builds a few facts per ticket, and a second
-pass over those facts adds them up. Both passes are linear, so a million events take seconds.
+is a replay: each ticket's events are put in log order, (at, id), so the input may come in any
+order; one pass builds a few facts per ticket, and a second pass over those facts adds them up.
+Only a ticket's own few events are ever sorted, so a million events take seconds.
 
 Facts about a ticket come from its whole history in the log given, whatever the window: a
 transfer, an escalation or a reopening after `until` still counts against it. The window
@@ -221,23 +222,41 @@ def _order(e: Event) -> tuple[datetime, int]:
     return (e.at, e.id)
 
 
-def _replay(events: Iterable[Event]) -> tuple[list[_Ticket], list[_Answer]]:
-    """One pass in log order: facts for every ticket, and every CSAT answer."""
-    tickets: dict[int, _Ticket] = {}
-    answers: list[_Answer] = []
-    for e in sorted(events, key=_order):
-        if e.ticket_id is None:
-            continue
-        t = tickets.get(e.ticket_id)
-        if t is None:
-            t = tickets[e.ticket_id] = _Ticket()
+def _by_ticket(events: Iterable[Event]) -> dict[int, list[Event]]:
+    """Each ticket's events, in log order: only a ticket's own order matters to its facts.
+
+    Sorting many short lists instead of one long one keeps the whole replay near-linear.
+    """
+    grouped: dict[int, list[Event]] = {}
+    for e in events:
+        if e.ticket_id is not None:
+            own = grouped.get(e.ticket_id)
+            if own is None:
+                grouped[e.ticket_id] = [e]
+            else:
+                own.append(e)
+    for own in grouped.values():
+        own.sort(key=_order)
+    return grouped
+
+
+def _replay_ticket(events: list[Event], answers: list[_Answer]) -> _Ticket:
+    """One ticket's facts; its valid CSAT answers are appended to `answers`."""
+    t = _Ticket()
+    for e in events:
         if e.kind is EventKind.CSAT:
-            answer = _answer(t, e)
-            if answer is not None:
+            if (answer := _answer(t, e)) is not None:
                 answers.append(answer)
         elif (handler := _HANDLERS.get(e.kind)) is not None:
             handler(t, e)
-    return list(tickets.values()), answers
+    return t
+
+
+def _replay(events: Iterable[Event]) -> tuple[list[_Ticket], list[_Answer]]:
+    """Facts for every ticket, and every CSAT answer, in one pass over the log."""
+    answers: list[_Answer] = []
+    tickets = [_replay_ticket(own, answers) for own in _by_ticket(events).values()]
+    return tickets, answers
 
 
 # --- pass 2: adding up -------------------------------------------------------------------
