@@ -73,8 +73,16 @@ def list_cmd(
 
 def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
     table = Table(box=None, header_style="bold")
-    for name in ("id", "status", "prio", "tier", "owner", "due", "subject"):
-        table.add_column(name)
+    for name, width in (
+        ("id", 6),
+        ("status", 7),
+        ("prio", 6),
+        ("tier", 15),
+        ("owner", 8),
+        ("due", 11),
+    ):
+        table.add_column(name, no_wrap=True, min_width=width)
+    table.add_column("subject", no_wrap=True, overflow="ellipsis", max_width=36)
     for t in items:
         due = t.due.nearest()
         green = "🟢 " if t.green_channel else ""
