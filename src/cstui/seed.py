@@ -1,0 +1,1812 @@
+"""A deterministic demo world: agents, customers, orders and a million tickets in minutes.
+
+`cstui seed` fills an empty store with a plausible after-Double-11 backlog: customers with
+orders and tiers, tickets on every channel in every state, replies and notes, escalations,
+transfers, complaints, follow-ups and satisfaction answers, and the event log that tells the
+same story, so that metrics computed from the log agree with the rows.
+
+Why it is built the way it is:
+
+- Deterministic. Every random choice comes from a `random.Random` seeded from `seed` (one
+  stream for customers, one for the ticket plan, one per chunk of tickets) and the clock is
+  `now`, never the wall clock: the same seed and `now` give byte-identical exports, whatever
+  the number of worker processes.
+- Rows, not store calls. Creating a million tickets through the store's write methods would
+  take hours; instead each ticket's story is replayed here with the same domain rules
+  (`cstui.domain.sla`, `tiers`, `complaints`, `escalation`) and turned into the rows and
+  events those write methods would have produced (see `_Story`).
+- Fast. A cheap sequential pass (`_Planner`) decides what couples tickets together
+  (customer, order, status, first owner, returning-customer routing, second complaints,
+  links); the costly per-ticket stories are then independent, so chunks of them are built
+  on every core while one writer inserts them in order. Story time is integer epoch seconds
+  (formatted from a table) because datetime arithmetic and `isoformat` dominated the cost.
+  On SQLite the writer uses the raw DB-API cursor and drops the secondary indexes during the
+  load, recreating them from the catalogue's own DDL (the schema stays exactly alembic's);
+  PostgreSQL gets SQLAlchemy Core executemany.
+- Bounded memory. Cross-ticket facts live in compact `array`s (about 40 bytes per ticket);
+  rows are built and written one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import multiprocessing.util
+import os
+from array import array
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from itertools import accumulate, chain
+from math import exp as _exp
+from math import log as _log
+from random import Random
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Engine, insert, text
+
+from cstui.domain import complaints, escalation, sla
+from cstui.domain.model import (
+    TIER_RANK,
+    Category,
+    Channel,
+    ComplaintCause,
+    Department,
+    EscalationState,
+    EventKind,
+    GoodsType,
+    MessageKind,
+    Priority,
+    ResolutionCode,
+    Role,
+    Shift,
+    SlaDue,
+    Status,
+    Tier,
+)
+from cstui.domain.rules import Rules
+from cstui.domain.tiers import CustomerStats, classify, spend_cutoff
+from cstui.errors import BadInput, Conflict
+from cstui.store import rows as R
+from cstui.store.schema import (
+    AgentRow,
+    CustomerRow,
+    EscalationRow,
+    EventRow,
+    LinkRow,
+    MessageRow,
+    OrderRow,
+    TicketRow,
+    TransferRow,
+)
+from cstui.store.sql import SqlStore
+
+DEFAULT_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, after Double 11
+CHUNK = 5000  # tickets per chunk: one transaction, one unit of parallel work
+PARALLEL_FROM = 20_000  # below this, forking costs more than it saves
+_DAY = 86_400
+
+Progress = Callable[[int, int], None]
+T = TypeVar("T")
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary: names, places and the words of each kind of request
+# ---------------------------------------------------------------------------------------
+
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
+    "袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟"
+)
+_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰辉玲华红鹏飞鑫波宇浩凯婷雪琳晨欣怡佳俊峰"
+_PLACES = (
+    ("上海市", "", ("浦东新区", "徐汇区", "闵行区", "静安区", "杨浦区")),
+    ("北京市", "", ("朝阳区", "海淀区", "丰台区", "西城区", "通州区")),
+    ("广东省", "广州市", ("天河区", "越秀区", "番禺区", "白云区")),
+    ("广东省", "深圳市", ("南山区", "福田区", "宝安区", "龙岗区")),
+    ("浙江省", "杭州市", ("西湖区", "余杭区", "滨江区", "拱墅区")),
+    ("江苏省", "南京市", ("鼓楼区", "玄武区", "江宁区")),
+    ("江苏省", "苏州市", ("姑苏区", "吴中区", "工业园区")),
+    ("四川省", "成都市", ("武侯区", "锦江区", "高新区")),
+    ("湖北省", "武汉市", ("洪山区", "江汉区", "武昌区")),
+    ("陕西省", "西安市", ("雁塔区", "碑林区", "未央区")),
+    ("山东省", "青岛市", ("市南区", "崂山区", "黄岛区")),
+    ("福建省", "厦门市", ("思明区", "湖里区", "集美区")),
+)
+_ROADS = ("人民路", "中山路", "建设路", "解放路", "和平路", "长江路", "南京路", "科技路")
+_CARRIERS = ("SF", "YT", "ZTO", "JDV", "YD", "STO")
+
+_AGENT_NAMES = (
+    "王晓燕", "李婷", "张伟", "刘洋", "陈静", "杨帆", "黄丽", "赵磊", "吴敏", "周杰",
+    "徐娜", "孙浩", "马俊", "朱琳", "胡雪", "郭鹏", "何欣", "高峰", "林怡", "罗超",
+    "郑佳", "梁宇", "谢芳", "宋明", "唐凯", "许静", "韩梅", "冯刚", "邓婷", "曹辉",
+)
+_SUPERVISORS = (
+    ("sup01", "主管·周敏", Shift.MORNING),
+    ("sup02", "主管·陈刚", Shift.EVENING),
+    ("sup03", "主管·林峰", Shift.NIGHT),
+)
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What customers write about one category, and what agents answer."""
+
+    subjects: tuple[str, ...]
+    asks: tuple[str, ...]
+    replies: tuple[str, ...]
+    codes: tuple[str, ...]  # resolution codes
+    departments: tuple[Department, ...]
+    escalate: float  # the share of these tickets that need a department
+
+
+_RC = ResolutionCode
+_D = Department
+_WORDS: dict[Category, _Words] = {
+    Category.LOGISTICS: _Words(
+        ("订单{o}物流一直没更新", "快递到哪了？{o}", "物流显示已签收但我没收到",
+         "Where is my parcel {o}?"),
+        ("你好，我的订单{o}已经三天没有物流更新了，麻烦帮忙查一下。",
+         "快递显示已签收，可是家里人都说没收到，订单号{o}。",
+         "Hi, my order {o} has not moved for days. Can you check with the courier?"),
+        ("您好，已为您联系快递公司核实，包裹在转运中心，预计明天送达。",
+         "已登记催件，快递员今天会联系您，请保持电话畅通。"),
+        (_RC.INFO_PROVIDED, _RC.SOLVED), (_D.LOGISTICS, _D.WAREHOUSE), 0.03,
+    ),
+    Category.ADDRESS: _Words(
+        ("修改收货地址", "订单{o}地址填错了", "Change delivery address for {o}"),
+        ("下单时地址写错了，能帮我改成公司地址吗？订单{o}。",
+         "Please change the delivery address of order {o}, I moved last week."),
+        ("已为您修改收货地址，新的地址会同步到快递公司。", "地址已更新，请留意新的派送信息。"),
+        (_RC.SOLVED,), (_D.LOGISTICS, _D.WAREHOUSE), 0.02,
+    ),
+    Category.RETURN: _Words(
+        ("申请退换货：{o}", "衣服尺码不合适想换货", "收到的商品有破损", "Return request for {o}"),
+        ("收到的商品有明显划痕，要求换新，订单{o}。", "尺码偏小，想换大一号，可以吗？",
+         "The item in order {o} arrived damaged. I would like a replacement."),
+        ("已为您提交退换货申请，快递员会在48小时内上门取件。",
+         "仓库收到退货后会尽快为您换新发出。"),
+        (_RC.REPLACED, _RC.REFUNDED, _RC.REJECTED), (_D.WAREHOUSE, _D.QC, _D.LOGISTICS), 0.35,
+    ),
+    Category.REFUND: _Words(
+        ("退款什么时候到账？", "申请退款：{o}", "退款被拒绝了", "Refund for order {o}"),
+        ("退货已经寄回一周了，退款还没到账，订单{o}。", "我取消了订单，请尽快退款。",
+         "I returned order {o} last week and still have no refund."),
+        ("已核实仓库已签收退货，退款将在1-3个工作日原路退回。",
+         "财务已处理退款，请留意银行到账通知。"),
+        (_RC.REFUNDED, _RC.REJECTED), (_D.FINANCE, _D.WAREHOUSE), 0.30,
+    ),
+    Category.REPAIR: _Words(
+        ("产品故障申请维修", "{o}的设备开不了机", "Repair request: device stopped working"),
+        ("买了不到两个月就坏了，开机没反应，订单{o}，怎么保修？",
+         "The device from order {o} stopped charging. Is it under warranty?"),
+        ("已为您登记保修，请将设备寄回维修中心，运费由我们承担。",
+         "维修中心已检测完毕，正在为您更换配件。"),
+        (_RC.REPAIRED, _RC.REPLACED), (_D.REPAIR, _D.QC), 0.50,
+    ),
+    Category.PARTS: _Words(
+        ("配件缺失", "需要购买替换配件", "Missing part in order {o}"),
+        ("包装里少了一个充电器，订单{o}。", "滤网用完了，想单独买配件。"),
+        ("已为您补发缺失配件，预计三天内送达。", "配件已从仓库调配，发货后会短信通知您。"),
+        (_RC.REPLACED, _RC.SOLVED), (_D.REPAIR, _D.WAREHOUSE), 0.50,
+    ),
+    Category.INVOICE: _Words(
+        ("开具发票", "发票抬头错了", "Need a VAT invoice for {o}"),
+        ("麻烦开一张增值税专用发票，订单{o}，公司信息我发邮件给你们。",
+         "发票抬头写错了，需要重开。"),
+        ("电子发票已开具，已发送到您的邮箱。", "已提交财务重开发票，预计两个工作日内完成。"),
+        (_RC.SOLVED, _RC.INFO_PROVIDED), (_D.FINANCE,), 0.25,
+    ),
+    Category.PROMOTION: _Words(
+        ("优惠券无法使用", "双十一满减没有生效", "Coupon not applied at checkout"),
+        ("双十一的满减券结算时没有抵扣，差了50元。", "领了优惠券但是提示不满足使用条件。",
+         "My Double 11 coupon was not applied to the order."),
+        ("已核实活动规则，为您补发一张同等面额的优惠券。",
+         "该优惠券仅限指定品类使用，已为您说明规则。"),
+        (_RC.INFO_PROVIDED, _RC.COMPENSATED, _RC.REJECTED), (_D.MARKETING,), 0.20,
+    ),
+    Category.PRODUCT: _Words(
+        ("产品使用咨询", "这款有没有更大的尺寸？", "Question about product specs"),
+        ("请问这款空气净化器适合多大面积的房间？", "这个面霜孕妇可以用吗？",
+         "Does this model support 220V?"),
+        ("这款适用面积为40-60平方米，建议每半年更换一次滤网。",
+         "已为您发送产品说明书和使用指南。"),
+        (_RC.INFO_PROVIDED,), (_D.QC, _D.TECH), 0.10,
+    ),
+    Category.ACCOUNT: _Words(
+        ("账号登录异常", "支付失败但扣款了", "Account locked after password reset"),
+        ("支付时提示失败，但是银行卡已经扣款了。", "账号在陌生设备上登录，担心被盗。",
+         "I cannot log in since I reset my password."),
+        ("已为您冻结异常登录并重置密码，请尽快修改支付密码。",
+         "扣款会在24小时内自动退回，请放心。"),
+        (_RC.SOLVED,), (_D.TECH, _D.FINANCE), 0.30,
+    ),
+    Category.COMPLAINT: _Words(
+        ("投诉：客服处理太慢", "投诉：商品质量问题", "投诉：承诺的回电没有收到",
+         "Complaint about service"),
+        ("上周说好三天内给答复，到现在都没人联系我，非常不满意！订单{o}。",
+         "第二次买到质量有问题的商品了，要求赔偿。",
+         "Nobody called me back as promised. This is unacceptable."),
+        ("非常抱歉给您带来不好的体验，主管已介入，今天内给您答复。",
+         "已为您申请补偿，并安排专人跟进。"),
+        (_RC.COMPENSATED, _RC.SOLVED, _RC.REJECTED), (_D.SUPERVISOR, _D.QC), 0.60,
+    ),
+}
+_CATEGORIES = tuple(_WORDS)
+_WORD_LIST = tuple(_WORDS.values())
+_CAT_S = tuple(c.value for c in _CATEGORIES)
+_COMPLAINT_CAT = _CATEGORIES.index(Category.COMPLAINT)
+_BASIC_CATS = frozenset(_CATEGORIES.index(c) for c in (Category.LOGISTICS, Category.ADDRESS))
+_GREEN_ESC_CATS = frozenset(_CATEGORIES.index(c) for c in _CATEGORIES
+                            if c is not Category.PRODUCT)
+_ORDER_SHARE = {Category.PRODUCT: 0.2, Category.PROMOTION: 0.3, Category.ACCOUNT: 0.15}
+
+_NOTES = ("已联系仓库核实，等待回复。", "客户情绪较激动，已安抚。", "已在系统中备注，明早跟进。",
+          "已同步质检部，今日16:00同步会确认。", "Called the courier, waiting for a call back.")
+_CHASES = ("还有人处理吗？", "请尽快回复，谢谢。", "催一下，今天能解决吗？", "Any update on this?")
+_FOLLOWS = ("好的，我再等等。", "收到，谢谢。", "还是没有解决，请再看看。",
+            "OK, thanks. What happens next?")
+_ESC_REASONS = ("需要仓库确认退货入库", "质检结果待确认", "物流异常需要快递公司核实",
+                "需要财务审批退款", "系统故障导致支付异常", "促销规则需要市场部解释",
+                "客户要求超出权限的补偿", "配件需要调配")
+_ACK_NOTES = ("已收到，处理中", "今天16:00同步会反馈", "已安排专人跟进")
+_DONE_NOTES = ("已处理完毕", "退货已入库并登记", "已完成审批")
+_REJECT_NOTES = ("不符合政策，驳回", "信息不完整，请补充后再提")
+_TRANSFER_REASONS = ("需要退款权限", "客户要求英文服务", "交接班，转给晚班同事",
+                     "涉及大客户，转给资深客服")
+_FOLLOW_UP_NOTES = ("已回访，客户表示满意", "已回访，客户接受补偿方案", "回访未接通，已短信告知")
+_GREEN_REASONS = ("生鲜商品变质，需两小时内处理", "医疗设备故障，客户急用")
+_STEAL_REASON = "客户要求主管处理"
+_DENY_NOTE = "请先自行处理"
+
+_GOODS = (GoodsType.GENERAL, GoodsType.ELECTRONICS, GoodsType.APPAREL, GoodsType.FRESH,
+          GoodsType.MEDICAL)
+_GOODS_S = tuple(g.value for g in _GOODS)
+_FRESH, _MEDICAL = 3, 4
+_GOODS_PRICE = (180.0, 1500.0, 260.0, 120.0, 900.0)  # a typical amount per goods type
+_TIERS = tuple(Tier)
+_TIER_S = tuple(t.value for t in _TIERS)
+
+# Ticket statuses by index; the plan stores indexes, the story turns them into words.
+_NEW, _OPEN, _PENDING, _ON_HOLD, _RESOLVED, _CLOSED = range(6)
+_STATUS_S = tuple(s.value for s in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD,
+                                    Status.RESOLVED, Status.CLOSED))
+# Status shares by age in days: the recent surge is mostly open work, the old tail closed.
+_STATUS_BY_AGE = (
+    (1, (62, 18, 6, 5, 9, 0)),
+    (3, (55, 16, 7, 6, 12, 4)),
+    (10, (46, 13, 7, 6, 16, 12)),
+    (30, (3, 3, 2, 2, 15, 75)),
+    (10**6, (0.5, 0.5, 0.5, 0.5, 3, 95)),
+)
+# Arrivals as (from age, to age in days, share of tickets): a steady autumn, then Double 11.
+_ARRIVALS = ((120, 10, 0.45), (10, 9, 0.08), (9, 7, 0.15), (7, 0, 0.32))
+
+_EV = {k.name: k.value for k in EventKind}  # plain strings: cheaper to bind and to pickle
+_CUSTOMER, _REPLY, _NOTE = (MessageKind.CUSTOMER.value, MessageKind.REPLY.value,
+                            MessageKind.NOTE.value)
+_REQUESTED, _ACKNOWLEDGED, _DONE, _REJECTED = (s.value for s in EscalationState)
+
+
+class _Pick(Generic[T]):
+    """A weighted choice by bisection: several times cheaper than `Random.choices`."""
+
+    __slots__ = ("cum", "items", "total")
+
+    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cum = list(accumulate(weights))
+        self.total = self.cum[-1]
+
+    def __call__(self, rng: Random) -> T:
+        i = bisect_right(self.cum, rng.random() * self.total)
+        return self.items[min(i, len(self.items) - 1)]
+
+
+_PICK_CATEGORY = _Pick(range(len(_CATEGORIES)), (24, 6, 16, 14, 5, 3, 5, 8, 10, 4, 1.4))
+_PICK_CHANNEL = _Pick((Channel.CHAT.value, Channel.PHONE.value, Channel.APP.value,
+                       Channel.EMAIL.value, Channel.SOCIAL.value), (40, 20, 20, 10, 10))
+_PICK_GOODS = _Pick(range(len(_GOODS)), (40, 22, 26, 8, 4))
+_PICK_CAUSE = _Pick(tuple(c.value for c in ComplaintCause), (25, 20, 30, 15, 10))
+_PRIORITIES = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+_PICK_PRIORITY_VIP = _Pick(_PRIORITIES, (8, 30, 52, 10))
+_PICK_PRIORITY = _Pick(_PRIORITIES, (4, 16, 62, 18))
+_PICK_ROUNDS_DONE = _Pick((0, 1, 2, 3), (45, 35, 15, 5))
+_PICK_ROUNDS_OPEN = _Pick((0, 1, 2), (60, 30, 10))
+_PICK_SCORE = _Pick((1, 2, 3, 4, 5), (1.2, 2.3, 6.5, 28, 62))
+_PICK_SCORE_UNHAPPY = _Pick((1, 2, 3, 4, 5), (15, 20, 25, 25, 15))
+_PICK_STATUS = tuple((limit, _Pick(range(6), w)) for limit, w in _STATUS_BY_AGE)
+
+# ---------------------------------------------------------------------------------------
+# Small fast helpers
+# ---------------------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HMS = tuple(f"{h:02d}:{m:02d}:{s:02d}.000000"
+             for h in range(24) for m in range(60) for s in range(60))
+_DAY_PREFIX: dict[int, str] = {}
+
+
+def _fmt_text(ts: int) -> str:
+    """Epoch seconds as the store's SQLite text (schema.UtcDateTime), from a table."""
+    day, rem = divmod(ts, _DAY)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        prefix = _DAY_PREFIX[day] = f"{_EPOCH + timedelta(days=day):%Y-%m-%dT}"
+    return prefix + _HMS[rem]
+
+
+def _fmt_datetime(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _iso_text(d: datetime) -> str:
+    """An aware datetime as the store's SQLite text; whole UTC seconds from the table."""
+    if d.tzinfo is UTC and not d.microsecond:
+        return _fmt_text(int(d.timestamp()))
+    return d.astimezone(UTC).isoformat(timespec="microseconds")[:26]
+
+
+def _iso(d: datetime) -> str:
+    """`d.isoformat()` of an aware UTC datetime, as the store writes it into payloads."""
+    if d.tzinfo is UTC and not d.microsecond:
+        return _fmt_text(int(d.timestamp()))[:19] + "+00:00"
+    return d.isoformat()
+
+
+def _same(d: datetime) -> datetime:
+    return d
+
+
+@lru_cache(maxsize=1024)
+def _q(value: str) -> str:
+    """A JSON string, as the store's `json.dumps(..., ensure_ascii=False)` writes it (the
+    texts are a few constants, so each is encoded once)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _splitmix(x: int) -> int:
+    """A 64-bit mix: per-entity details (names, phones) without holding them in memory."""
+    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)
+
+
+def customer_name(seed: int, customer_id: int) -> str:
+    """The customer's Chinese name: two or three characters, the same on every call."""
+    h = _splitmix(seed * 1_000_003 + customer_id)
+    name = _SURNAMES[h % len(_SURNAMES)] + _GIVEN[(h >> 8) % len(_GIVEN)]
+    if (h >> 16) % 3:
+        name += _GIVEN[(h >> 24) % len(_GIVEN)]
+    return name
+
+
+def order_number(order_id: int, placed_ts: int) -> str:
+    """SO + the order's date in Shanghai + a scrambled serial, unique for every order id."""
+    local_day = _fmt_text(placed_ts + 8 * 3600)
+    n = order_id - 1
+    low = (n % 1_000_000) * 7919 % 1_000_000
+    high = n // 1_000_000
+    serial = f"{high}{low:06d}" if high else f"{low:06d}"
+    return f"SO{local_day[0:4]}{local_day[5:7]}{local_day[8:10]}{serial}"
+
+
+def _dt(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+# ---------------------------------------------------------------------------------------
+# The world: agents, customers and orders as compact arrays
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _AgentSpec:
+    name: str
+    display: str
+    role: Role
+    shift: Shift | None
+
+
+def _agent_specs(agents: int) -> list[_AgentSpec]:
+    """agent01… on morning, evening and night shifts (40/40/20), 3 supervisors, 1 admin."""
+    morning = evening = math.ceil(agents * 0.4)
+    width = max(2, len(str(agents)))
+    specs = []
+    for i in range(agents):
+        shift = Shift.MORNING if i < morning else (
+            Shift.EVENING if i < morning + evening else Shift.NIGHT)
+        display = _AGENT_NAMES[i % len(_AGENT_NAMES)]
+        if i >= len(_AGENT_NAMES):
+            display += str(i // len(_AGENT_NAMES) + 1)
+        specs.append(_AgentSpec(f"agent{i + 1:0{width}d}", display, Role.AGENT, shift))
+    specs += [_AgentSpec(n, d, Role.SUPERVISOR, s) for n, d, s in _SUPERVISORS]
+    specs.append(_AgentSpec("admin", "系统管理员", Role.ADMIN, None))
+    return specs
+
+
+@dataclass
+class _Customers:
+    """Customers and their orders; index 0 is unused so that ids index directly."""
+
+    created: array[int] = field(default_factory=lambda: array("q", [0]))
+    first_order: array[int] = field(default_factory=lambda: array("i", [0]))  # an order id
+    n_orders: array[int] = field(default_factory=lambda: array("i", [0]))
+    tier: array[int] = field(default_factory=lambda: array("b", [0]))
+    complaints: array[int] = field(default_factory=lambda: array("i", [0]))
+    placed: array[int] = field(default_factory=lambda: array("q", [0]))  # per order id
+    amount: array[float] = field(default_factory=lambda: array("d", [0.0]))  # per order id
+    goods: array[int] = field(default_factory=lambda: array("b", [0]))  # per order id
+
+
+def _customer_created(n: int, now_ts: int, i: int, r: float) -> int:
+    """Signup times rise with the id; the newest 6% joined in the last 30 days."""
+    u = (i - 1 + r) / n
+    if u < 0.94:
+        lo, hi, f = now_ts - 3 * 365 * _DAY, now_ts - 30 * _DAY, u / 0.94
+    else:
+        lo, hi, f = now_ts - 30 * _DAY, now_ts - 3600, (u - 0.94) / 0.06
+    return int(lo + (hi - lo) * f)
+
+
+def _order_count(rng: Random, new: bool) -> int:
+    """Most customers order a few times a year; a few order every month or more."""
+    if new:
+        return 1 + (rng.random() < 0.3)
+    if rng.random() < 0.05:
+        return rng.randint(12, 30)
+    return 1 + min(int(rng.expovariate(1 / 2.5)), 11)
+
+
+def _plan_customers(rng: Random, n: int, now_ts: int) -> _Customers:
+    """Signup dates and orders (date, goods, amount): what tiers and tickets build on.
+
+    Every order falls in the last year, so a customer's spend is also their annual spend.
+    """
+    c = _Customers()
+    year_ago = now_ts - 365 * _DAY
+    order_id = 1
+    for i in range(1, n + 1):
+        created = _customer_created(n, now_ts, i, rng.random())
+        k = _order_count(rng, now_ts - created < 30 * _DAY)
+        scale = 6.0 if rng.random() < 0.08 else 1.0  # a big spender
+        start = max(created, year_ago)
+        c.created.append(created)
+        c.first_order.append(order_id)
+        c.n_orders.append(k)
+        c.complaints.append(0)
+        span = now_ts - 600 - start
+        for ts in sorted(start + int(rng.random() * span) for _ in range(k)):
+            g = _PICK_GOODS(rng)
+            c.placed.append(ts)
+            c.goods.append(g)
+            c.amount.append(round(_GOODS_PRICE[g] * scale * _exp(rng.gauss(0, 0.7)), 2))
+            order_id += 1
+    return c
+
+
+def _classify_customers(c: _Customers, rules: Rules, now: datetime) -> list[tuple[str, str]]:
+    """Each customer's tier and reasons, as `SqlStore.retier_customers` would rank them."""
+    spends = [_spend(c, i) for i in range(1, len(c.created))]
+    cutoff = spend_cutoff(spends, rules.tiers.vip_top_share)
+    out: list[tuple[str, str]] = []
+    c.tier = array("b", [0])
+    for i in range(1, len(c.created)):
+        stats = CustomerStats(
+            annual_spend=spends[i - 1], orders_last_year=c.n_orders[i],
+            complaint_count=c.complaints[i],
+            first_order_at=_dt(c.placed[c.first_order[i]]) if c.n_orders[i] else None,
+            created_at=_dt(c.created[i]),
+        )
+        assessed = classify(stats, rules.tiers, now, cutoff)
+        c.tier.append(_TIERS.index(assessed.tier))
+        out.append((assessed.tier.value, "; ".join(assessed.reasons)))
+    return out
+
+
+def _spend(c: _Customers, i: int) -> float:
+    first = c.first_order[i]
+    return round(sum(c.amount[first:first + c.n_orders[i]]), 2)
+
+
+# ---------------------------------------------------------------------------------------
+# The ticket plan: what must be decided in order, across tickets
+# ---------------------------------------------------------------------------------------
+
+_F_COMPLAINT, _F_SECOND, _F_ROUTED = 1, 2, 4
+
+
+@dataclass
+class _Plan:
+    """Per ticket (index = id - 1): the facts other tickets depend on."""
+
+    created: array[int] = field(default_factory=lambda: array("q"))
+    customer: array[int] = field(default_factory=lambda: array("i"))
+    order: array[int] = field(default_factory=lambda: array("i"))  # 0: no order
+    category: array[int] = field(default_factory=lambda: array("b"))
+    status: array[int] = field(default_factory=lambda: array("b"))
+    flags: array[int] = field(default_factory=lambda: array("b"))
+    owner: array[int] = field(default_factory=lambda: array("h"))  # agent index, -1: none
+    taken: array[int] = field(default_factory=lambda: array("q"))  # when the owner took it
+    link: array[int] = field(default_factory=lambda: array("i"))  # an earlier ticket, or 0
+
+
+@dataclass
+class _Memory:
+    """Per customer, as the plan walks forward: the last owned ticket, the last ticket and
+    the matters complained about."""
+
+    owner: array[int]
+    taken: array[int]
+    created: array[int]
+    last_ticket: array[int]
+    matters: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # (order, cat)
+
+
+def _arrival(n: int, now_ts: int, i: int, r: float) -> int:
+    """Creation time of ticket i: rising with the id (as the store's ids do), dense after
+    Double 11."""
+    u = (i - 1 + r) / n
+    cum = 0.0
+    for start, end, share in _ARRIVALS:
+        if u < cum + share or end == 0:
+            f = min(1.0, (u - cum) / share)
+            return int(now_ts - start * _DAY + f * (start - end) * _DAY) - 1
+        cum += share
+    return now_ts - 1
+
+
+def _status_for(rng: Random, age: int, routed: bool) -> int:
+    days = age / _DAY
+    pick = next(p for limit, p in _PICK_STATUS if days < limit)
+    status = pick(rng)
+    while routed and status == _NEW:  # a returning customer reaches the earlier owner
+        status = pick(rng)
+    return status
+
+
+class _Planner:
+    """Walks the tickets in id (= time) order, deciding the cross-ticket facts.
+
+    Routing follows the store's first-contact rule (`SqlStore._returning_owner`): a customer
+    whose earlier ticket was taken and created within the returning window reaches that
+    ticket's owner (approximated by its first owner and its creation time, which the plan
+    knows without replaying stories).
+    """
+
+    def __init__(self, rng: Random, c: _Customers, agents: list[_AgentSpec], now: datetime,
+                 rules: Rules) -> None:
+        self.rng, self.c, self.now_ts = rng, c, int(now.timestamp())
+        self.shifts = _shift_groups(agents)
+        self.tz = rules.calendar.tz
+        self.window = int(rules.returning_window.total_seconds())
+        n = len(c.created)
+        self.mem = _Memory(array("h", [-1]) * n, array("q", [0]) * n, array("q", [0]) * n,
+                           array("i", [0]) * n)
+        self.complainants: list[int] = []
+
+    def plan(self, n: int) -> _Plan:
+        p = _Plan()
+        for i in range(1, n + 1):
+            self._one(p, i, n)
+        return p
+
+    def _one(self, p: _Plan, i: int, n: int) -> None:
+        rng, mem = self.rng, self.mem
+        t = _arrival(n, self.now_ts, i, rng.random())
+        cat = _PICK_CATEGORY(rng)
+        complaint = cat == _COMPLAINT_CAT or rng.random() < 0.005
+        cust, order, cat, second = self._customer_and_order(t, cat, complaint)
+        routed = (mem.owner[cust] >= 0 and mem.taken[cust] < t
+                  and t - mem.created[cust] <= self.window)
+        status = _status_for(rng, self.now_ts - t, routed)
+        owner, taken = self._owner(cust, t, status, routed)
+        last = mem.last_ticket[cust]
+        link = last if last and t - p.created[last - 1] < 14 * _DAY and (
+            rng.random() < 0.25) else 0
+        p.created.append(t)
+        p.customer.append(cust)
+        p.order.append(order)
+        p.category.append(cat)
+        p.status.append(status)
+        p.flags.append((_F_COMPLAINT if complaint else 0) | (_F_SECOND if second else 0)
+                       | (_F_ROUTED if routed else 0))
+        p.owner.append(owner)
+        p.taken.append(taken)
+        p.link.append(link)
+        mem.last_ticket[cust] = i
+        if owner >= 0:
+            mem.owner[cust], mem.taken[cust], mem.created[cust] = owner, taken, t
+        if complaint:
+            self.c.complaints[cust] += 1
+
+    def _customer_and_order(
+        self, t: int, cat: int, complaint: bool
+    ) -> tuple[int, int, int, bool]:
+        """Who writes, about which order; a few complainants come back on the same matter.
+
+        Returns the customer, the order (0: none), the category and whether it is 二次投诉.
+        """
+        rng = self.rng
+        if complaint and self.complainants and rng.random() < 0.03:
+            cust = self.complainants[int(rng.random() * len(self.complainants))]
+            order, cat = rng.choice(self.mem.matters[cust])
+            return cust, order, cat, self._note_matter(cust, order, cat)
+        signed_up = bisect_right(self.c.created, t, 1) - 1  # customers who exist by then
+        cust = 1 + int(max(1, signed_up) * rng.random() ** 1.1)
+        order = self._order_for(cust, t, _CATEGORIES[cat])
+        second = self._note_matter(cust, order, cat) if complaint else False
+        return cust, order, cat, second
+
+    def _note_matter(self, cust: int, order: int, cat: int) -> bool:
+        """Remember a complaint's matter (`complaints.matter_key`: the order, else the
+        category); True when the customer complained about it before."""
+        matters = self.mem.matters.setdefault(cust, [])
+        second = any((o == order if order else (not o and c == cat)) for o, c in matters)
+        if not matters:
+            self.complainants.append(cust)
+        matters.append((order, cat))
+        return second
+
+    def _order_for(self, cust: int, t: int, category: Category) -> int:
+        """One of the customer's orders placed before the ticket, mostly the latest."""
+        if self.rng.random() >= _ORDER_SHARE.get(category, 0.9):
+            return 0
+        first, k = self.c.first_order[cust], self.c.n_orders[cust]
+        j = bisect_right(self.c.placed, t, first, first + k) - 1
+        if j < first:
+            return 0
+        return j - min(j - first, int(self.rng.expovariate(1.5)))
+
+    def _owner(self, cust: int, t: int, status: int, routed: bool) -> tuple[int, int]:
+        """Who took the ticket and when: the earlier owner, or an agent then on shift."""
+        if routed:
+            return self.mem.owner[cust], t
+        if status == _NEW:
+            return -1, 0
+        room = max(1, (self.now_ts - t) // 3)
+        taken = t + min(room, 20 + int(self.rng.expovariate(1 / 360)))
+        group = self.shifts[_shift_at(taken, self.tz)]
+        return group[int(self.rng.random() * len(group))], taken
+
+
+def _shift_groups(agents: list[_AgentSpec]) -> dict[Shift, list[int]]:
+    groups: dict[Shift, list[int]] = {s: [] for s in Shift}
+    for i, a in enumerate(agents):
+        if a.role is Role.AGENT and a.shift is not None:
+            groups[a.shift].append(i)
+    everyone = [i for i, a in enumerate(agents) if a.role is Role.AGENT]
+    return {s: members or everyone for s, members in groups.items()}
+
+
+def _shift_at(ts: int, tz: Any) -> Shift:
+    """The shift at work at `ts`: morning 08–16, evening 16–23, night 23–08 (local)."""
+    hour = datetime.fromtimestamp(ts, tz).hour
+    if 8 <= hour < 16:
+        return Shift.MORNING
+    return Shift.EVENING if 16 <= hour < 23 else Shift.NIGHT
+
+
+# ---------------------------------------------------------------------------------------
+# Stories: one ticket's life, as rows and events
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _World:
+    """Everything a chunk needs; module-global while seeding so forked workers share it."""
+
+    seed: int
+    now: datetime
+    rules: Rules
+    sqlite: bool
+    agents: list[_AgentSpec]
+    customers: _Customers
+    plan: _Plan
+    tickets: int
+    tiers: list[tuple[str, str]]  # per customer (index = id - 1): tier and its reasons
+
+
+_WORLD: _World | None = None
+
+# An event payload naming a row of its own chunk: (prefix, table, local index, suffix);
+# the writer puts the global id in (ids are only known once earlier chunks are written).
+_MSG, _ESC, _TRF = 0, 1, 2
+Ref = tuple[str, int, int, str]
+
+
+@dataclass
+class ChunkRows:
+    """One chunk's rows, in the column order of `_COLUMNS`."""
+
+    tickets: list[tuple[Any, ...]] = field(default_factory=list)
+    messages: list[tuple[Any, ...]] = field(default_factory=list)
+    escalations: list[tuple[Any, ...]] = field(default_factory=list)
+    transfers: list[tuple[Any, ...]] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _pools(options: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The templates to choose from, by (english, has an order): in the customer's
+    language, and naming an order only when there is one."""
+    out = []
+    for english in (False, True):
+        by_language = tuple(o for o in options if o[:1].isascii() == english) or options
+        for has_order in (False, True):
+            out.append(tuple(o for o in by_language if has_order or "{o}" not in o)
+                       or by_language)
+    return tuple(out)
+
+
+_POOLS = {id(options): _pools(options) for options in (
+    *(o for w in _WORD_LIST for o in (w.subjects, w.asks, w.replies)),
+    _NOTES, _CHASES, _FOLLOWS)}
+
+
+class _Story:
+    """Replays one ticket through the store's write rules, appending rows and events.
+
+    Each `_do_*` method mirrors one store write (create_ticket, take, add_message, escalate,
+    …): the same column changes, the same version bump, the same event kind and payload
+    (keys sorted as `sql._json` writes them). Time is epoch seconds, kept below `now`.
+    """
+
+    def __init__(self, w: _World, rng: Random, out: ChunkRows) -> None:
+        self.w, self.rng, self.out = w, rng, out
+        self.fmt = _fmt_text if w.sqlite else _fmt_datetime
+        self.dfmt = _iso_text if w.sqlite else _same
+        self.cal, self.policy = w.rules.calendar, w.rules.sla
+        self.limit = int(w.now.timestamp()) - 30
+        self.names = tuple(a.name for a in w.agents)
+        self.agents = tuple(i for i, a in enumerate(w.agents) if a.role is Role.AGENT)
+        self.sups = {a.shift: i for i, a in enumerate(w.agents) if a.role is Role.SUPERVISOR}
+        stopped = R.clock_columns(sla.SlaClock(due=SlaDue()))
+        self.stopped = (self.dfmt(stopped["due_key"]), stopped["sla_remaining"])
+        self.stamps: dict[int, Any] = {}
+
+    # -- the ticket as a whole ---------------------------------------------------------
+
+    def tell(self, tid: int) -> None:
+        p, c, rng, i = self.w.plan, self.w.customers, self.rng, tid - 1
+        self.tid, self.stamps = tid, {}
+        self.t = self.created = p.created[i]
+        self.target, self.flags, self.cat = p.status[i], p.flags[i], p.category[i]
+        self.words = _WORD_LIST[self.cat]
+        cust = self.cust = p.customer[i]
+        self.cust_name = customer_name(self.w.seed, cust)
+        self.tier = _TIERS[c.tier[cust]]
+        self.tier_s = _TIER_S[c.tier[cust]]
+        oid = self.order_id = p.order[i]
+        self.order_no = order_number(oid, c.placed[oid]) if oid else None
+        self.goods = c.goods[oid] if oid else -1
+        self.channel = _PICK_CHANNEL(rng)
+        self.priority = self._priority()
+        self.priority_s = self.priority.value
+        self.lang = 2 * (rng.random() < 0.1) + (oid != 0)  # index into _POOLS' entries
+        # A finished ticket's clock ends stopped; only a resumed pause leaves a trace in it
+        # (paused_total), so the clock is replayed for open work and those tickets only.
+        self.will_pause = self.target >= _RESOLVED and rng.random() < 0.08
+        self.track = self.target <= _ON_HOLD or self.will_pause
+        self._do_create(p.owner[i])
+        if p.link[i]:
+            self._do_link(p.link[i])
+        if self.target == _NEW:
+            self._unassigned()
+        else:
+            self._worked(p.owner[i], p.taken[i])
+        self._emit()
+
+    def _priority(self) -> Priority:
+        rng = self.rng
+        if self.flags & _F_COMPLAINT:
+            return Priority.URGENT if rng.random() < 0.3 else Priority.HIGH
+        if self.goods >= _FRESH and self.words.escalate >= 0.3:
+            return Priority.URGENT if rng.random() < 0.5 else Priority.HIGH
+        return (_PICK_PRIORITY_VIP if self.tier is Tier.VIP else _PICK_PRIORITY)(rng)
+
+    def _text(self, options: tuple[str, ...]) -> str:
+        """A template in Chinese, or in English for the customers who write in English."""
+        pool = _POOLS[id(options)][self.lang]
+        chosen = pool[int(self.rng.random() * len(pool))]
+        return chosen.replace("{o}", self.order_no) if self.order_no else chosen
+
+    def _d(self) -> datetime:
+        return datetime.fromtimestamp(self.t, UTC)
+
+    # -- store writes, replayed ----------------------------------------------------------
+
+    def _do_create(self, routed_owner: int) -> None:
+        """create_ticket: the row, the first message, CREATED, COMPLAINT and ROUTED."""
+        self.clock = sla.start_clock(self._d(), self.priority, self.tier, self.policy,
+                                     self.cal) if self.track else None
+        self.status, self.owner, self.dispatch, self.version = _NEW, -1, 0, 1
+        self.updated = self.activity = self.t
+        self.responded = self.resolved = 0
+        self.green, self.open_esc = 1, 0
+        self.departments: list[Department] = []
+        self.escs: list[list[Any]] = []
+        self.code: str | None = None
+        self.follow_up: datetime | None = None
+        self.subject = self._text(self.words.subjects)
+        complaint = bool(self.flags & _F_COMPLAINT)
+        self.cause = _PICK_CAUSE(self.rng) if complaint else None
+        self.matter = complaints.matter_key(self.cust, self.order_no, _CATEGORIES[self.cat]) \
+            if complaint else None
+        self._message(_CUSTOMER, self.channel, self.cust_name,
+                      self._text(self.words.asks))
+        self._event(_EV["CREATED"], None, None, (
+            f'{{"category": "{_CAT_S[self.cat]}", "channel": "{self.channel}", '
+            f'"complaint": {"true" if complaint else "false"}, "customer_id": {self.cust}, '
+            f'"priority": "{self.priority_s}", "tier": "{self.tier_s}"}}'))
+        if complaint:
+            second = "true" if self.flags & _F_SECOND else "false"
+            self._event(_EV["COMPLAINT"], None, None,
+                        f'{{"cause": "{self.cause}", "second": {second}}}')
+        if self.flags & _F_ROUTED:
+            self.owner, self.status, self.dispatch = routed_owner, _OPEN, 1
+            self._event(_EV["ROUTED"], None, '{"owner": null}',
+                        f'{{"owner": "{self.names[routed_owner]}", '
+                        '"reason": "returning customer"}')
+
+    def _change(self, activity: bool = True) -> None:
+        """Every UPDATE of the ticket bumps its version; most writes count as activity."""
+        self.version += 1
+        self.updated = self.t
+        if activity:
+            self.activity = self.t
+
+    def _do_take(self, agent: int) -> None:
+        self.owner, self.status, self.dispatch = agent, _OPEN, self.dispatch + 1
+        self._change()
+        self._event(_EV["TAKEN"], self.names[agent], '{"owner": null}',
+                    f'{{"owner": "{self.names[agent]}"}}')
+
+    def _do_reply(self) -> None:
+        if self.clock is not None:
+            self.clock = sla.on_agent_reply(self.clock, self._d())
+        self.responded = self.responded or self.t
+        self._change()
+        actor = self.names[self.owner]
+        mid = self._message(_REPLY, self.channel, actor,
+                            self._text(self.words.replies))
+        self._event(_EV["REPLY"], actor, None, ('{"message_id": ', _MSG, mid, "}"))
+
+    def _do_note(self) -> None:
+        self._change()
+        actor = self.names[self.owner]
+        mid = self._message(_NOTE, self.channel, actor, self._text(_NOTES))
+        self._event(_EV["NOTE"], actor, None, ('{"message_id": ', _MSG, mid, "}"))
+
+    def _do_customer_message(self, options: tuple[str, ...]) -> None:
+        """customer_message: resumes a paused clock, and a next response is owed."""
+        if self.clock is not None:
+            if self.status == _PENDING:
+                self.clock = sla.resume(self.clock, self._d(), self.cal)
+            self.clock = sla.on_customer_message(self.clock, self._d(), self.priority,
+                                                 self.tier, self.policy, self.cal)
+        if self.status == _PENDING:
+            self.status = _OPEN
+        self._change()
+        channel = self.channel if self.rng.random() < 0.8 else _PICK_CHANNEL(self.rng)
+        mid = self._message(_CUSTOMER, channel, self.cust_name,
+                            self._text(options))
+        self._event(_EV["CUSTOMER_MESSAGE"], None, None,
+                    (f'{{"channel": "{channel}", "message_id": ', _MSG, mid, "}"))
+
+    def _do_status(self, new: int) -> None:
+        """set_status: pending pauses the clock, leaving pending resumes it."""
+        old = self.status
+        if self.clock is not None and new != _CLOSED:
+            if new == _PENDING:
+                self.clock = sla.pause(self.clock, self._d(), self.cal)
+            elif old == _PENDING:
+                self.clock = sla.resume(self.clock, self._d(), self.cal)
+        self.status = new
+        self._change()
+        self._event(_EV["STATUS"], self.names[self.owner], f'{{"status": "{_STATUS_S[old]}"}}',
+                    f'{{"status": "{_STATUS_S[new]}"}}')
+
+    def _do_escalate(self, department: Department, green: bool, actor: int) -> None:
+        due = escalation.escalation_due(
+            self._d(), department=department, green=green,
+            complex_case=escalation.is_complex([*self.departments, department]),
+            cal=self.cal, policy=self.w.rules.escalation,
+        )
+        self.departments.append(department)
+        self.open_esc += 1
+        self.green = 0 if green else self.green
+        self._change()
+        reason = self._choice(_GREEN_REASONS if green else _ESC_REASONS)
+        name = self.names[actor]
+        local = len(self.out.escalations) + len(self.escs)
+        self.escs.append([self.tid, department.value, reason, _REQUESTED,
+                          int(green), name, self._at(self.t), self.dfmt(due), None, []])
+        self._event(_EV["ESCALATED"], name, None, (
+            f'{{"department": "{department.value}", "due_at": "{_iso(due)}", '
+            '"escalation_id": ', _ESC, local,
+            f', "green": {"true" if green else "false"}, "reason": {_q(reason)}}}'))
+
+    def _do_escalation_state(self, n: int, state: str, note: str) -> None:
+        """update_escalation by the owner, relaying the department's answer."""
+        esc, name = self.escs[n], self.names[self.owner]
+        old = esc[3]
+        esc[3], esc[8] = state, self._at(self.t)
+        esc[9].append(f'"{name}: {_q(note)[1:]}')  # an agent name needs no escaping
+        if state in (_DONE, _REJECTED):
+            self.open_esc = max(0, self.open_esc - 1)
+        self._change()
+        local = len(self.out.escalations) + n
+        self._event(_EV["ESCALATION_STATE"], name, f'{{"state": "{old}"}}',
+                    ('{"escalation_id": ', _ESC, local,
+                     f', "note": {_q(note)}, "state": "{state}"}}'))
+
+    def _do_green_channel(self, actor: int) -> None:
+        """set_green_channel: a supervisor's call; a version bump, not activity."""
+        self.green = 0
+        self._change(activity=False)
+        self._event(_EV["GREEN_CHANNEL"], self.names[actor], None,
+                    f'{{"reason": {_q(self._choice(_GREEN_REASONS))}}}')
+
+    def _do_move_owner(self, kind: str, actor: int, to: int, reason: str) -> None:
+        """_move_owner: a new owner, one more hand-off (never back to an earlier owner)."""
+        old = self.owner
+        self.owner, self.dispatch = to, self.dispatch + 1
+        self._change()
+        self._event(kind, self.names[actor], f'{{"owner": "{self.names[old]}"}}',
+                    f'{{"owner": "{self.names[to]}", "reason": {_q(reason)}}}')
+
+    def _do_request_transfer(self, to: int, reason: str, state: str, sup: int) -> None:
+        """transfer (approval needed) and, unless still pending, decide_transfer."""
+        owner = self.names[self.owner]
+        local, requested = len(self.out.transfers), self.t
+        self._event(_EV["TRANSFER_REQUESTED"], owner, f'{{"owner": "{owner}"}}',
+                    (f'{{"reason": {_q(reason)}, "request_id": ', _TRF, local,
+                     f', "to": "{self.names[to]}"}}'))
+        decided = state != "pending"
+        if decided:
+            self._after(1800)
+        self.out.transfers.append((
+            self.tid, owner, self.names[to], reason, owner, state,
+            self.names[sup] if decided else None, self._at(requested),
+            self._at(self.t) if decided else None,
+        ))
+        if state == "approved":
+            self._do_move_owner(_EV["TRANSFER_APPROVED"], sup, to, reason)
+        elif state == "denied":
+            self._event(_EV["TRANSFER_DENIED"], self.names[sup], None,
+                        (f'{{"note": {_q(_DENY_NOTE)}, "request_id": ', _TRF, local, "}"))
+
+    def _do_resolve(self, code: str) -> None:
+        old = self.status
+        if self.clock is not None:
+            self.clock = sla.stop(self.clock)
+        self.status, self.resolved, self.code = _RESOLVED, self.t, code
+        self.follow_up = complaints.follow_up_due(
+            self._d(), complaint=self.matter is not None, tier=self.tier, cal=self.cal,
+            policy=self.w.rules.follow_up,
+        )
+        self._change()
+        owner = self.names[self.owner]
+        self._event(_EV["RESOLVED"], owner, f'{{"status": "{_STATUS_S[old]}"}}',
+                    f'{{"code": "{code}", "owner": "{owner}"}}')
+        if self.follow_up is not None:
+            self._event(_EV["FOLLOW_UP_SCHEDULED"], owner, None,
+                        f'{{"due": "{_iso(self.follow_up)}"}}')
+
+    def _do_reopen(self) -> None:
+        """customer_message on a resolved ticket: a new clock whose first response was
+        given long ago; follow_up_due stays, as the store leaves it."""
+        clock = sla.start_clock(self._d(), self.priority, self.tier, self.policy, self.cal)
+        self.clock = sla.on_agent_reply(clock, self._d())
+        self._event(_EV["REOPENED"], None, f'{{"status": "{_STATUS_S[self.status]}"}}',
+                    '{"status": "open"}')
+        self.status, self.resolved, self.code = _OPEN, 0, None
+        self._do_customer_message(_FOLLOWS)
+
+    def _do_csat(self, score: int) -> None:
+        self._event(_EV["CSAT"], None, None,
+                    f'{{"owner": "{self.names[self.owner]}", "score": {score}}}')
+
+    def _do_follow_up_done(self) -> None:
+        self.follow_up = None
+        self._change(activity=False)
+        self._event(_EV["FOLLOW_UP_DONE"], self.names[self.owner], None,
+                    f'{{"note": {_q(self._choice(_FOLLOW_UP_NOTES))}}}')
+
+    def _do_link(self, other: int) -> None:
+        """A related earlier ticket of the same customer; links are kept both ways."""
+        self.out.links.append((self.tid, other))
+        self.out.links.append((other, self.tid))
+        self._event(_EV["LINKED"], None, None, f'{{"other": {other}}}')
+
+    # -- the shape of the story --------------------------------------------------------
+
+    def _after(self, mean: float) -> None:
+        """Time passes, about `mean` seconds, each step at most half the time left."""
+        step = 1 + int(-_log(1.0 - self.rng.random()) * mean)
+        room = (self.limit - self.t) // 2
+        self.t += min(step, room) if room > 0 else 0
+
+    def _choice(self, options: Sequence[str]) -> str:
+        return options[int(self.rng.random() * len(options))]
+
+    def _unassigned(self) -> None:
+        """Nobody took it yet: perhaps the customer chased, perhaps a supervisor put fresh
+        food or a medical device on the green channel."""
+        if self.rng.random() < 0.2:
+            self._after(3600)
+            self._do_customer_message(_CHASES)
+        if self.goods >= _FRESH and self.rng.random() < 0.5:
+            self._after(600)
+            self._do_green_channel(self._supervisor())
+
+    def _worked(self, owner: int, taken: int) -> None:
+        rng, target = self.rng, self.target
+        if not self.flags & _F_ROUTED:
+            self.t = max(taken, self.t)
+            self._do_take(owner)
+        if target != _OPEN or rng.random() < 0.75:
+            self._after(300)
+            self._do_reply()
+        rounds = _PICK_ROUNDS_DONE if target >= _RESOLVED else _PICK_ROUNDS_OPEN
+        for _ in range(rounds(rng)):
+            self._after(4 * 3600)
+            self._do_customer_message(_FOLLOWS)
+            if target != _OPEN or rng.random() < 0.6:
+                self._after(900)
+                self._do_reply()
+        if rng.random() < 0.15:
+            self._after(600)
+            self._do_note()
+        self._maybe_transfer()
+        self._maybe_escalate()
+        self._end()
+
+    def _end(self) -> None:
+        """Bring the ticket to its planned status."""
+        target = self.target
+        if target >= _RESOLVED:
+            self._finish()
+        elif target == _PENDING:
+            self._after(900)
+            self._do_reply()
+            self._do_status(_PENDING)
+        elif target == _ON_HOLD:
+            if not self.open_esc:
+                self._do_escalate(self._department(), False, self.owner)
+            self._after(600)
+            self._do_status(_ON_HOLD)
+
+    def _supervisor(self) -> int:
+        return self.sups.get(_shift_at(self.t, self.cal.tz), min(self.sups.values()))
+
+    def _maybe_transfer(self) -> None:
+        """About 8% of owned tickets change hands (the documents' repeat-dispatch target);
+        basic questions rarely do."""
+        rng = self.rng
+        if rng.random() >= (0.02 if self.cat in _BASIC_CATS else 0.11):
+            return
+        self._after(1800)
+        sup, to, reason = self._supervisor(), self._other_agent(), self._choice(
+            _TRANSFER_REASONS)
+        roll = rng.random()
+        if roll < 0.55:
+            self._do_request_transfer(to, reason, "approved", sup)
+        elif roll < 0.75:
+            self._do_move_owner(_EV["TRANSFERRED"], sup, to, reason)
+        elif roll < 0.85:
+            self._do_move_owner(_EV["STOLEN"], sup, sup, _STEAL_REASON)
+        elif roll < 0.95 or self.target >= _RESOLVED:
+            self._do_request_transfer(to, reason, "denied", sup)
+        else:
+            self._do_request_transfer(to, reason, "pending", sup)
+        if self.owner in (to, sup):
+            self._after(600)
+            self._do_reply()
+
+    def _other_agent(self) -> int:
+        agents = self.agents
+        k = int(self.rng.random() * len(agents))
+        return agents[(k + 1) % len(agents)] if agents[k] == self.owner else agents[k]
+
+    def _department(self) -> Department:
+        deps = self.words.departments
+        return deps[int(self.rng.random() * len(deps))]
+
+    def _maybe_escalate(self) -> None:
+        rng = self.rng
+        green = self.goods >= _FRESH and self.cat in _GREEN_ESC_CATS and rng.random() < 0.5
+        if not green and rng.random() >= self.words.escalate:
+            return
+        self._after(1200)
+        first = self._department()
+        if green:
+            first = Department.WAREHOUSE if self.goods == _FRESH else Department.QC
+        self._do_escalate(first, green, self.owner)
+        if rng.random() < 0.25:  # a second department: a complex case
+            self._after(1800)
+            others = [d for d in Department if d is not first]
+            self._do_escalate(others[int(rng.random() * len(others))], False, self.owner)
+        self._settle_escalations()
+
+    def _settle_escalations(self) -> None:
+        """Departments answer; on open work the latest request may still be open."""
+        rng = self.rng
+        finished = self.target in (_RESOLVED, _CLOSED, _PENDING)
+        for n in range(len(self.escs)):
+            last = n == len(self.escs) - 1
+            stay_open = not finished and last and rng.random() < (
+                0.9 if self.target == _ON_HOLD else 0.5)
+            if rng.random() < 0.6:
+                self._after(1800)
+                self._do_escalation_state(n, _ACKNOWLEDGED,
+                                          self._choice(_ACK_NOTES))
+            if stay_open:
+                continue
+            self._after(5 * 3600)
+            if rng.random() < 0.85:
+                self._do_escalation_state(n, _DONE,
+                                          self._choice(_DONE_NOTES))
+            else:
+                self._do_escalation_state(n, _REJECTED,
+                                          self._choice(_REJECT_NOTES))
+            self._after(600)
+            self._do_reply()
+
+    def _finish(self) -> None:
+        """Resolution, sometimes a comeback, the survey, the follow-up call and closing."""
+        rng = self.rng
+        if self.will_pause:  # waited on the customer for a while
+            self._after(900)
+            self._do_status(_PENDING)
+            self._after(8 * 3600)
+            if rng.random() < 0.7:
+                self._do_customer_message(_FOLLOWS)
+                self._after(900)
+                self._do_reply()
+        self._after(1800)
+        self._do_resolve(self._code())
+        if rng.random() < 0.03:
+            self._after(12 * 3600)
+            self._do_reopen()
+            self._after(1200)
+            self._do_reply()
+            self._after(3600)
+            self._do_resolve(self._code())
+        if rng.random() < 0.45:
+            self._after(3 * 3600)
+            self._do_csat(self._score())
+        self._maybe_follow_up()
+        if self.target == _CLOSED:
+            self._after(2 * _DAY)
+            self._do_status(_CLOSED)
+
+    def _code(self) -> str:
+        if self.status == _PENDING:
+            return ResolutionCode.NO_RESPONSE.value
+        return self._choice(self.words.codes)
+
+    def _score(self) -> int:
+        unhappy = self.flags & _F_SECOND or self.code in (ResolutionCode.REJECTED.value,
+                                                          ResolutionCode.NO_RESPONSE.value)
+        return (_PICK_SCORE_UNHAPPY if unhappy else _PICK_SCORE)(self.rng)
+
+    def _maybe_follow_up(self) -> None:
+        """Most follow-up calls that fell due are made; recent ones are still waiting."""
+        if self.follow_up is None:
+            return
+        due = int(self.follow_up.timestamp())
+        if due >= self.limit:
+            return
+        if self.rng.random() < (0.92 if self.limit - due > _DAY else 0.4):
+            self.t = max(self.t, due)
+            self._after(3600)
+            self._do_follow_up_done()
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def _at(self, t: int) -> Any:
+        """The column value of a time of this ticket; each is needed several times."""
+        value = self.stamps.get(t)
+        if value is None:
+            value = self.stamps[t] = self.fmt(t)
+        return value
+
+    def _message(self, kind: str, channel: str, author: str, body: str) -> int:
+        self.out.messages.append((self.tid, kind, channel, author, body, self._at(self.t)))
+        return len(self.out.messages) - 1
+
+    def _event(self, kind: str, actor: str | None, old: str | None,
+               new: str | Ref | None) -> None:
+        self.out.events.append((self.tid, actor, self._at(self.t), kind, old, new))
+
+    def _emit(self) -> None:
+        """The ticket row as its last write left it, then its escalations."""
+        at, dfmt = self._at, self.dfmt
+        dues: list[Any] = [None, None, None, None]
+        if self.clock is None:  # resolved without a resumed pause: a stopped clock
+            due_key, remaining = self.stopped
+        else:
+            cols = R.clock_columns(self.clock)
+            due_key, remaining = dfmt(cols["due_key"]), cols["sla_remaining"]
+            for n, name in enumerate(("first_response_due", "next_response_due",
+                                      "resolution_due", "sla_paused_at")):
+                if cols[name] is not None:
+                    dues[n] = dfmt(cols[name])
+        self.out.tickets.append((
+            self.tid, self.subject, _STATUS_S[self.status], self.priority_s, self.channel,
+            _CAT_S[self.cat], self.cust, self.order_id or None,
+            None if self.owner < 0 else self.owner + 1, self.dispatch, self.version,
+            self.tier_s, int(self.status <= _ON_HOLD), self.green, due_key,
+            TIER_RANK[self.tier], self.open_esc, *dues, remaining,
+            at(self.responded) if self.responded else None, self.cause,
+            int(bool(self.flags & _F_SECOND)), self.matter,
+            None if self.follow_up is None else dfmt(self.follow_up), self.code,
+            at(self.resolved) if self.resolved else None, None, at(self.created),
+            at(self.updated), at(self.activity),
+        ))
+        for esc in self.escs:  # notes as `json.dumps(notes, ensure_ascii=False)` writes them
+            esc[9] = f"[{', '.join(esc[9])}]"
+            self.out.escalations.append(tuple(esc))
+
+
+def build_chunk(k: int) -> ChunkRows:
+    """Chunk k's tickets (ids k*CHUNK+1 …) from its own random stream: in any process, the
+    same rows."""
+    w = _WORLD
+    if w is None:
+        raise RuntimeError("seed: build_chunk runs inside seed_store only")
+    out = ChunkRows()
+    story = _Story(w, Random(w.seed * 7_919 + 104_729 * (k + 1)), out)
+    for tid in range(k * CHUNK + 1, min(w.tickets, (k + 1) * CHUNK) + 1):
+        story.tell(tid)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Writing: column lists, one connection per process, indexes dropped during the load
+# ---------------------------------------------------------------------------------------
+
+_TICKET_COLS = (
+    "id", "subject", "status", "priority", "channel", "category", "customer_id", "order_id",
+    "owner_id", "dispatch_count", "version", "tier", "active", "green_rank", "due_key",
+    "tier_rank", "open_escalations", "first_response_due", "next_response_due",
+    "resolution_due", "sla_paused_at", "sla_remaining", "first_responded_at",
+    "complaint_cause", "second_complaint", "matter_key", "follow_up_due", "resolution_code",
+    "resolved_at", "merged_into", "created_at", "updated_at", "last_activity_at",
+)
+_COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "agents": (AgentRow, ("id", "name", "display_name", "role", "shift", "routing_paused",
+                          "created_at")),
+    "customers": (CustomerRow, ("id", "name", "phone", "email", "address", "tier",
+                                "tier_reasons", "annual_spend", "order_count",
+                                "complaint_count", "created_at")),
+    "orders": (OrderRow, ("id", "number", "customer_id", "amount", "goods_type", "placed_at",
+                          "tracking_no", "logistics_status")),
+    "tickets": (TicketRow, _TICKET_COLS),
+    "messages": (MessageRow, ("ticket_id", "kind", "channel", "author", "body", "created_at")),
+    "escalations": (EscalationRow, ("ticket_id", "department", "reason", "state", "green",
+                                    "requested_by", "created_at", "due_at", "updated_at",
+                                    "notes")),
+    "transfers": (TransferRow, ("ticket_id", "from_owner", "to_agent", "reason",
+                                "requested_by", "state", "decided_by", "created_at",
+                                "decided_at")),
+    "ticket_links": (LinkRow, ("ticket_id", "other_id")),
+    "events": (EventRow, ("ticket_id", "actor", "at", "kind", "old", "new")),
+}
+_TABLES = tuple(_COLUMNS)
+_N_MSG, _N_ESC, _N_TRF = (_TABLES.index(t) for t in ("messages", "escalations", "transfers"))
+# Ids of these tables are handed out in insertion order (SQLite's rowid does it; PostgreSQL
+# gets them explicitly), which is what lets event payloads name rows before they exist.
+_SERIAL = ("messages", "escalations", "transfers", "events")
+# Secondary indexes of these tables are dropped for the load and rebuilt after it, except
+# those whose keys arrive in order (by ticket or customer id): appending to them costs less
+# than sorting them afterwards.
+_LOADED = ("customers", "orders", "tickets", "messages", "escalations", "transfers", "events")
+_KEPT = frozenset({"ix_events_ticket", "ix_messages_ticket_id", "ix_escalations_ticket_id",
+                   "ix_transfers_ticket_id", "ix_orders_customer_id"})
+
+Batch = dict[str, list[tuple[Any, ...]]]
+
+
+class _Sink:
+    """One process's connection for inserting batches, one transaction per batch.
+
+    SQLite gets the raw DB-API cursor (measured several times faster than Core's
+    executemany here, which spends its time on per-row parameter processing); PostgreSQL
+    gets SQLAlchemy Core executemany. `counts` (rows already in each table, by `_TABLES`
+    order) gives PostgreSQL the explicit serial ids SQLite's rowid would assign.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.raw: Any = None
+        if engine.dialect.name == "sqlite":
+            self.raw = engine.raw_connection()
+            conn = self.raw.driver_connection
+            conn.execute("PRAGMA synchronous = OFF")  # this connection only: a bulk load
+            conn.execute("PRAGMA cache_size = -131072")
+            conn.execute("PRAGMA foreign_keys = OFF")  # the generator keeps them (tests check)
+
+    def close(self) -> None:
+        if self.raw is not None:
+            self.raw.close()
+            self.raw = None
+
+    def write(self, batch: Batch, counts: Sequence[int]) -> None:
+        if self.raw is not None:
+            self._write_sqlite(batch)
+        else:
+            self._write_core(batch, counts)
+
+    def _write_sqlite(self, batch: Batch) -> None:
+        conn = self.raw.driver_connection
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table, rows in batch.items():
+                _insert_many(conn, table, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _write_core(self, batch: Batch, counts: Sequence[int]) -> None:
+        with self.engine.begin() as conn:
+            for table, rows in batch.items():
+                if not rows:
+                    continue
+                model, cols = _COLUMNS[table]
+                dicts = [dict(zip(cols, r, strict=True)) for r in rows]
+                if table in _SERIAL:
+                    for n, d in enumerate(dicts, start=counts[_TABLES.index(table)] + 1):
+                        d["id"] = n
+                conn.execute(insert(model.__table__), dicts)
+
+
+# Narrow rows go in several to a statement: SQLite's per-statement overhead then counts
+# once per group (measured: about a third less time per event row).
+_GROUPED = {"events": 16, "messages": 16, "ticket_links": 16}
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(table: str, rows: int = 1) -> str:
+    cols = _COLUMNS[table][1]
+    one = f"({', '.join('?' * len(cols))})"
+    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([one] * rows)}"
+
+
+def _insert_many(conn: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """executemany, `_GROUPED[table]` rows per statement where that pays."""
+    k = _GROUPED.get(table, 1)
+    full = len(rows) // k * k
+    if k > 1 and full:
+        flat = [tuple(chain.from_iterable(rows[i:i + k])) for i in range(0, full, k)]
+        conn.executemany(_insert_sql(table, k), flat)
+        rows = rows[full:]
+    if rows:
+        conn.executemany(_insert_sql(table), rows)
+
+
+def _write(sink: _Sink, batch: Batch, counts: Any) -> None:
+    """Insert a batch and add its rows to `counts` (a list, or a shared array)."""
+    sink.write(batch, counts)
+    for table, rows in batch.items():
+        counts[_TABLES.index(table)] += len(rows)
+
+
+class _Indexes:
+    """Drops the secondary indexes of the bulk-loaded tables and rebuilds them afterwards.
+
+    Building an index once over the loaded rows is much cheaper than maintaining it row by
+    row, and each is recreated from the catalogue's own DDL, so the schema stays exactly
+    the migrated one. Unique constraints stay: they are part of their tables.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.dropped: list[tuple[str, str]] = []
+
+    def __enter__(self) -> _Indexes:
+        names = ", ".join(f"'{t}'" for t in _LOADED)
+        if self.sqlite:
+            query = ("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT "
+                     f"NULL AND tbl_name IN ({names}) ORDER BY name")
+        else:
+            query = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = "
+                     f"current_schema() AND tablename IN ({names}) AND indexdef NOT LIKE "
+                     "'CREATE UNIQUE%' ORDER BY indexname")
+        with self.engine.begin() as conn:
+            found = conn.execute(text(query)).all()
+            self.dropped = [(n, ddl) for n, ddl in found if n not in _KEPT]
+            for name, _ in self.dropped:
+                conn.execute(text(f'DROP INDEX "{name}"'))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            return
+        with self.engine.begin() as conn:
+            for _, ddl in self.dropped:
+                conn.execute(text(ddl))
+        self._finish()
+
+    def _finish(self) -> None:
+        """SQLite: fold the WAL into the file. PostgreSQL: move sequences past the ids."""
+        if self.sqlite:
+            raw = self.engine.raw_connection()  # outside any transaction, or it cannot
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+            return
+        with self.engine.connect() as conn:
+            for table in ("agents", "customers", "orders", "tickets", *_SERIAL):
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
+            conn.commit()
+
+
+# ---------------------------------------------------------------------------------------
+# Agents, customers and orders as rows
+# ---------------------------------------------------------------------------------------
+
+
+def _agent_rows(specs: list[_AgentSpec], now_ts: int, fmt: Callable[[int], Any]
+                ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """add_agent: the row and AGENT_ADDED, a little over a year before `now`."""
+    rows, events = [], []
+    for i, a in enumerate(specs):
+        at = fmt(now_ts - 400 * _DAY + 60 * i)
+        rows.append((i + 1, a.name, a.display, a.role.value,
+                     a.shift.value if a.shift else None, 0, at))
+        events.append((None, None, at, _EV["AGENT_ADDED"], None,
+                       f'{{"agent": "{a.name}", "role": "{a.role.value}"}}'))
+    return rows, events
+
+
+def _address(rng: Random) -> str:
+    province, city, districts = _PLACES[int(rng.random() * len(_PLACES))]
+    district = districts[int(rng.random() * len(districts))]
+    road = _ROADS[int(rng.random() * len(_ROADS))]
+    return (f"{province}{city}{district}{road}{rng.randint(1, 999)}号"
+            f"{rng.randint(1, 30)}栋{rng.randint(1, 33)}{rng.randint(1, 4):02d}室")
+
+
+def _contact(seed: int, cid: int) -> tuple[str, str | None]:
+    """A mobile number shaped like a real one (1[3-9]x…) and, for most, an email."""
+    h = _splitmix(seed * 7_777_777 + cid)
+    phone = f"1{3 + h % 7}{(h >> 4) % 1_000_000_000:09d}"
+    kind = (h >> 40) % 10
+    if kind < 5:
+        return phone, f"{100_000_000 + (h >> 12) % 900_000_000}@qq.com"
+    if kind < 7:
+        return phone, f"user{(h >> 20) % 1_000_000}@163.com"
+    return phone, None
+
+
+def _logistics(rng: Random, age: int) -> tuple[str, bool]:
+    """Where the parcel is by the order's age, and whether it has a tracking number yet."""
+    if age < _DAY // 2:
+        return "awaiting_shipment", False
+    if age < 4 * _DAY:
+        return ("in_transit" if rng.random() < 0.85 else "exception"), True
+    roll = rng.random()
+    if roll < 0.88:
+        return "delivered", True
+    return ("returned" if roll < 0.95 else "exception" if roll < 0.98 else "in_transit"), True
+
+
+def _customer_rows(w: _World, lo: int, hi: int, fmt: Callable[[int], Any]
+                   ) -> list[tuple[Any, ...]]:
+    """Customers lo..hi-1, with their tier as `_classify_customers` found it."""
+    c, rng, rows = w.customers, Random(w.seed * 1_000_033 + lo), []
+    for i in range(lo, hi):
+        phone, email = _contact(w.seed, i)
+        tier, reasons = w.tiers[i - 1]
+        rows.append((i, customer_name(w.seed, i), phone, email, _address(rng), tier, reasons,
+                     _spend(c, i), c.n_orders[i], c.complaints[i], fmt(c.created[i])))
+    return rows
+
+
+def _order_rows(c: _Customers, seed: int, now_ts: int, fmt: Callable[[int], Any],
+                size: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
+    """Every order, customer by customer, in batches; tiers play no part in them."""
+    rng, batch = Random(seed * 31 + 3), []
+    for cid in range(1, len(c.created)):
+        first = c.first_order[cid]
+        for oid in range(first, first + c.n_orders[cid]):
+            placed = c.placed[oid]
+            status, shipped = _logistics(rng, now_ts - placed)
+            carrier = _CARRIERS[int(rng.random() * len(_CARRIERS))]
+            tracking = f"{carrier}{100_000_000_000 + int(rng.random() * 9e11)}" if shipped \
+                else None
+            batch.append((oid, order_number(oid, placed), cid, c.amount[oid],
+                          _GOODS_S[c.goods[oid]], fmt(placed), tracking, status))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _write_orders(engine: Engine, c: _Customers, seed: int, now_ts: int) -> int:
+    """Write every order over a connection of its own; returns how many."""
+    fmt = _fmt_text if engine.dialect.name == "sqlite" else _fmt_datetime
+    counts = [0] * len(_TABLES)
+    sink = _Sink(engine)
+    try:
+        for batch in _order_rows(c, seed, now_ts, fmt):
+            _write(sink, {"orders": batch}, counts)
+    finally:
+        sink.close()
+    return counts[_TABLES.index("orders")]
+
+
+def _orders_child(engine: Engine, c: _Customers, seed: int, now_ts: int) -> None:
+    engine.dispose(close=False)  # never use a connection of the parent's
+    _write_orders(engine, c, seed, now_ts)
+
+
+class _Orders:
+    """Orders depend on customers only, so on SQLite a forked process writes them while
+    this one plans the tickets; PostgreSQL, which checks foreign keys as rows arrive,
+    writes them once the customers are in."""
+
+    def __init__(self, engine: Engine, c: _Customers, seed: int, now_ts: int,
+                 parallel: bool) -> None:
+        self.args = (engine, c, seed, now_ts)
+        self.process: Any = None
+        if parallel and engine.dialect.name == "sqlite":
+            ctx = multiprocessing.get_context("fork")
+            self.process = ctx.Process(target=_orders_child, args=self.args, daemon=True)
+            self.process.start()
+
+    def finish(self) -> int:
+        """Wait for the orders (or write them now); returns how many were written."""
+        c = self.args[1]
+        if self.process is None:
+            return _write_orders(*self.args)
+        self.process.join()
+        if self.process.exitcode != 0:
+            raise RuntimeError(f"seed: writing orders failed (exit {self.process.exitcode})")
+        return len(c.placed) - 1
+
+
+# ---------------------------------------------------------------------------------------
+# Turn-ordered jobs: customers, then ticket chunks, built in parallel, written in order
+# ---------------------------------------------------------------------------------------
+
+CUSTOMER_JOB = 50_000  # customers per job
+Job = tuple[str, int, int]  # ("customers", first id, end id) or ("tickets", chunk, 0)
+
+
+def _jobs(w: _World) -> list[Job]:
+    n = len(w.customers.created)
+    jobs: list[Job] = [("customers", lo, min(n, lo + CUSTOMER_JOB))
+                       for lo in range(1, n, CUSTOMER_JOB)]
+    return jobs + [("tickets", k, 0) for k in range(math.ceil(w.tickets / CHUNK))]
+
+
+def _resolve_refs(events: list[tuple[Any, ...]], bases: tuple[int, int, int]
+                  ) -> list[tuple[Any, ...]]:
+    """Event payloads naming a message, escalation or transfer get its global id."""
+    out = []
+    for e in events:
+        new = e[5]
+        if type(new) is tuple:
+            prefix, table, local, suffix = new
+            e = (*e[:5], f"{prefix}{bases[table] + local + 1}{suffix}")
+        out.append(e)
+    return out
+
+
+def _build(job: Job) -> ChunkRows | Batch:
+    w = _WORLD
+    if w is None:
+        raise RuntimeError("seed: jobs run inside seed_store only")
+    kind, a, b = job
+    if kind == "customers":
+        return {"customers": _customer_rows(w, a, b, _fmt_text if w.sqlite else _fmt_datetime)}
+    return build_chunk(a)
+
+
+def _write_built(sink: _Sink, built: ChunkRows | Batch, counts: Any) -> int:
+    """Write a job's rows; ticket payloads learn their ids from the rows before them.
+    Returns the number of tickets written."""
+    if not isinstance(built, ChunkRows):
+        _write(sink, built, counts)
+        return 0
+    bases = (counts[_N_MSG], counts[_N_ESC], counts[_N_TRF])
+    _write(sink, {
+        "tickets": built.tickets, "messages": built.messages,
+        "escalations": built.escalations, "transfers": built.transfers,
+        "ticket_links": built.links, "events": _resolve_refs(built.events, bases),
+    }, counts)
+    return len(built.tickets)
+
+
+@dataclass
+class _Turn:
+    """Whose turn it is to write, shared by the worker processes: job j is written only
+    after job j-1, so ids and the bytes of the store never depend on scheduling."""
+
+    cond: Any
+    next_job: Any  # a shared integer
+    counts: Any  # a shared array: rows written per table, in `_TABLES` order
+
+
+_TURN: _Turn | None = None
+_ENGINE: Engine | None = None
+_JOBS: list[Job] = []
+_SINK: _Sink | None = None  # a worker process's own connection
+
+
+def _worker_sink() -> _Sink:
+    """The worker's connection, opened on first use (never one inherited from the parent)."""
+    global _SINK
+    if _SINK is None:
+        assert _ENGINE is not None
+        _ENGINE.dispose(close=False)
+        _SINK = _Sink(_ENGINE)
+        multiprocessing.util.Finalize(_SINK, _SINK.close, exitpriority=10)
+    return _SINK
+
+
+def _job(j: int) -> int:
+    """In a worker: build job j, wait for its turn, write it, pass the turn on."""
+    built = _build(_JOBS[j])
+    turn = _TURN
+    assert turn is not None
+    with turn.cond:
+        turn.cond.wait_for(lambda: turn.next_job.value == j)
+    written = _write_built(_worker_sink(), built, turn.counts)
+    with turn.cond:
+        turn.next_job.value = j + 1
+        turn.cond.notify_all()
+    return written
+
+
+def _default_workers(tickets: int) -> int:
+    if tickets < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(4, os.cpu_count() or 1)
+
+
+def _run_jobs(engine: Engine, jobs: list[Job], counts: list[int], workers: int,
+              progress: Progress | None) -> None:
+    """Every job, in order: here, or in `workers` forked processes taking turns."""
+    total = _WORLD.tickets if _WORLD else 0
+    if workers <= 1 or len(jobs) <= 1:
+        sink, done = _Sink(engine), 0
+        try:
+            for job in jobs:
+                done += _write_built(sink, _build(job), counts)
+                _report(progress, done, total, job)
+        finally:
+            sink.close()
+        return
+    ctx = multiprocessing.get_context("fork")
+    global _TURN, _ENGINE, _JOBS
+    _TURN = _Turn(ctx.Condition(), ctx.Value("q", 0, lock=False),
+                  ctx.Array("q", counts, lock=False))
+    _ENGINE, _JOBS = engine, jobs
+    try:
+        _run_pool(ctx, workers, jobs, total, progress)
+        counts[:] = list(_TURN.counts)
+    finally:
+        _TURN, _ENGINE, _JOBS = None, None, []
+
+
+def _run_pool(ctx: Any, workers: int, jobs: list[Job], total: int,
+              progress: Progress | None) -> None:
+    pool = ctx.Pool(workers)
+    try:
+        pending = deque(pool.apply_async(_job, (j,)) for j in range(len(jobs)))
+        done = 0
+        for job in jobs:
+            done += pending.popleft().get()
+            _report(progress, done, total, job)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _report(progress: Progress | None, done: int, total: int, job: Job) -> None:
+    if progress is not None and job[0] == "tickets":
+        progress(done, total)
+
+
+# ---------------------------------------------------------------------------------------
+# The entry point
+# ---------------------------------------------------------------------------------------
+
+
+def seed_store(
+    store: SqlStore,
+    *,
+    tickets: int,
+    customers: int | None = None,
+    agents: int = 30,
+    seed: int = 0,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> dict[str, int]:
+    """Fill an empty store with a deterministic world; returns the rows written per table.
+
+    `customers` defaults to tickets // 3 (at least 10). `now` defaults to DEFAULT_NOW, not
+    the wall clock, so two runs agree. `workers` is how many processes build and write
+    tickets (default: the cores, from 20,000 tickets up); the rows never depend on it.
+    `progress(done, total)` is called as tickets are written.
+    """
+    now = now or DEFAULT_NOW
+    if now.tzinfo is None:
+        raise BadInput("now must be timezone-aware")
+    now = now.astimezone(UTC)
+    n_customers = max(10, tickets // 3) if customers is None else customers
+    if tickets < 0 or agents < 1 or n_customers < 1:
+        raise BadInput("seed: tickets ≥ 0, customers ≥ 1 and agents ≥ 1")
+    _refuse_non_empty(store.engine)
+    n_workers = _default_workers(tickets) if workers is None else workers
+    global _WORLD
+    try:
+        with _Indexes(store.engine):
+            return _seed(store, tickets, n_customers, agents, seed, now, n_workers, progress)
+    finally:
+        _WORLD = None
+
+
+def _refuse_non_empty(engine: Engine) -> None:
+    with engine.connect() as conn:
+        for table in ("agents", "customers", "tickets", "events"):
+            if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first():
+                raise Conflict(f"seed: the store has {table} already; seed an empty store")
+
+
+def _seed(store: SqlStore, tickets: int, n_customers: int, agents: int, seed: int,
+          now: datetime, workers: int, progress: Progress | None) -> dict[str, int]:
+    """Agents; orders (alongside the plan on SQLite); then customers and tickets."""
+    global _WORLD
+    engine, now_ts = store.engine, int(now.timestamp())
+    sqlite = engine.dialect.name == "sqlite"
+    counts = [0] * len(_TABLES)
+    specs = _agent_specs(agents)
+    _write_agents(engine, specs, now_ts, counts)
+    c = _plan_customers(Random(seed * 31 + 1), n_customers, now_ts)
+    orders = _Orders(engine, c, seed, now_ts, parallel=workers > 1)
+    plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules).plan(tickets)
+    tiers = _classify_customers(c, store.rules, now)  # after the plan: complaints count
+    _WORLD = _World(seed=seed, now=now, rules=store.rules, sqlite=sqlite, agents=specs,
+                    customers=c, plan=plan, tickets=tickets, tiers=tiers)
+    jobs = _jobs(_WORLD)
+    if orders.process is None:  # customers first, for the orders' foreign keys
+        people = [j for j in jobs if j[0] == "customers"]
+        _run_jobs(engine, people, counts, 0, None)
+        jobs = jobs[len(people):]
+    counts[_TABLES.index("orders")] = orders.finish()
+    _run_jobs(engine, jobs, counts, workers, progress)
+    return dict(zip(_TABLES, counts, strict=True))
+
+
+def _write_agents(engine: Engine, specs: list[_AgentSpec], now_ts: int,
+                  counts: list[int]) -> None:
+    fmt = _fmt_text if engine.dialect.name == "sqlite" else _fmt_datetime
+    rows, events = _agent_rows(specs, now_ts, fmt)
+    sink = _Sink(engine)
+    try:
+        _write(sink, {"agents": rows, "events": events}, counts)
+    finally:
+        sink.close()
+
+
+__all__ = ["DEFAULT_NOW", "customer_name", "order_number", "seed_store"]
