@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError
@@ -21,13 +21,10 @@ from pydantic_settings import (
 )
 
 from cstui import locations
-from cstui.domain.calendar import BusinessCalendar
-from cstui.domain.complaints import FollowUpPolicy
-from cstui.domain.model import Priority, Tier
-from cstui.domain.rules import Rules
-from cstui.domain.sla import SlaPolicy
-from cstui.domain.tiers import TierThresholds
 from cstui.errors import BadInput
+
+if TYPE_CHECKING:
+    from cstui.domain.rules import Rules
 
 
 class SlaSettings(BaseModel):
@@ -111,7 +108,14 @@ def config_path() -> Path:
 
 
 def rules_from_settings(settings: Settings) -> Rules:
-    """The domain policies configured by the settings."""
+    """The domain policies configured by the settings (imported here: `holidays` is heavy)."""
+    from cstui.domain.calendar import BusinessCalendar
+    from cstui.domain.complaints import FollowUpPolicy
+    from cstui.domain.model import Priority, Tier
+    from cstui.domain.rules import Rules
+    from cstui.domain.sla import SlaPolicy
+    from cstui.domain.tiers import TierThresholds
+
     s = settings.sla
 
     def minutes(table: dict[str, int]) -> dict[Priority, timedelta]:

@@ -13,14 +13,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cstui import locations
 from cstui.config import Settings, load_settings, rules_from_settings
 from cstui.errors import BadInput
-from cstui.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from cstui.store.sql import SqlStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
