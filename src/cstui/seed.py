@@ -34,6 +34,7 @@ import math
 import multiprocessing
 import multiprocessing.util
 import os
+import sqlite3
 from array import array
 from bisect import bisect_right
 from collections import deque
@@ -120,9 +121,36 @@ _ROADS = ("人民路", "中山路", "建设路", "解放路", "和平路", "长�
 _CARRIERS = ("SF", "YT", "ZTO", "JDV", "YD", "STO")
 
 _AGENT_NAMES = (
-    "王晓燕", "李婷", "张伟", "刘洋", "陈静", "杨帆", "黄丽", "赵磊", "吴敏", "周杰",
-    "徐娜", "孙浩", "马俊", "朱琳", "胡雪", "郭鹏", "何欣", "高峰", "林怡", "罗超",
-    "郑佳", "梁宇", "谢芳", "宋明", "唐凯", "许静", "韩梅", "冯刚", "邓婷", "曹辉",
+    "王晓燕",
+    "李婷",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "黄丽",
+    "赵磊",
+    "吴敏",
+    "周杰",
+    "徐娜",
+    "孙浩",
+    "马俊",
+    "朱琳",
+    "胡雪",
+    "郭鹏",
+    "何欣",
+    "高峰",
+    "林怡",
+    "罗超",
+    "郑佳",
+    "梁宇",
+    "谢芳",
+    "宋明",
+    "唐凯",
+    "许静",
+    "韩梅",
+    "冯刚",
+    "邓婷",
+    "曹辉",
 )
 _SUPERVISORS = (
     ("sup01", "主管·周敏", Shift.MORNING),
@@ -138,7 +166,7 @@ class _Words:
     subjects: tuple[str, ...]
     asks: tuple[str, ...]
     replies: tuple[str, ...]
-    codes: tuple[str, ...]  # resolution codes
+    codes: tuple[str, ...]  # resolution codes, the usual outcome first
     departments: tuple[Department, ...]
     escalate: float  # the share of these tickets that need a department
 
@@ -147,92 +175,160 @@ _RC = ResolutionCode
 _D = Department
 _WORDS: dict[Category, _Words] = {
     Category.LOGISTICS: _Words(
-        ("订单{o}物流一直没更新", "快递到哪了？{o}", "物流显示已签收但我没收到",
-         "Where is my parcel {o}?"),
-        ("你好，我的订单{o}已经三天没有物流更新了，麻烦帮忙查一下。",
-         "快递显示已签收，可是家里人都说没收到，订单号{o}。",
-         "Hi, my order {o} has not moved for days. Can you check with the courier?"),
-        ("您好，已为您联系快递公司核实，包裹在转运中心，预计明天送达。",
-         "已登记催件，快递员今天会联系您，请保持电话畅通。"),
-        (_RC.INFO_PROVIDED, _RC.SOLVED), (_D.LOGISTICS, _D.WAREHOUSE), 0.03,
+        (
+            "订单{o}物流一直没更新",
+            "快递到哪了？{o}",
+            "物流显示已签收但我没收到",
+            "Where is my parcel {o}?",
+        ),
+        (
+            "你好，我的订单{o}已经三天没有物流更新了，麻烦帮忙查一下。",
+            "快递显示已签收，可是家里人都说没收到，订单号{o}。",
+            "Hi, my order {o} has not moved for days. Can you check with the courier?",
+        ),
+        (
+            "您好，已为您联系快递公司核实，包裹在转运中心，预计明天送达。",
+            "已登记催件，快递员今天会联系您，请保持电话畅通。",
+        ),
+        (_RC.INFO_PROVIDED, _RC.SOLVED),
+        (_D.LOGISTICS, _D.WAREHOUSE),
+        0.03,
     ),
     Category.ADDRESS: _Words(
         ("修改收货地址", "订单{o}地址填错了", "Change delivery address for {o}"),
-        ("下单时地址写错了，能帮我改成公司地址吗？订单{o}。",
-         "Please change the delivery address of order {o}, I moved last week."),
+        (
+            "下单时地址写错了，能帮我改成公司地址吗？订单{o}。",
+            "Please change the delivery address of order {o}, I moved last week.",
+        ),
         ("已为您修改收货地址，新的地址会同步到快递公司。", "地址已更新，请留意新的派送信息。"),
-        (_RC.SOLVED,), (_D.LOGISTICS, _D.WAREHOUSE), 0.02,
+        (_RC.SOLVED,),
+        (_D.LOGISTICS, _D.WAREHOUSE),
+        0.02,
     ),
     Category.RETURN: _Words(
         ("申请退换货：{o}", "衣服尺码不合适想换货", "收到的商品有破损", "Return request for {o}"),
-        ("收到的商品有明显划痕，要求换新，订单{o}。", "尺码偏小，想换大一号，可以吗？",
-         "The item in order {o} arrived damaged. I would like a replacement."),
-        ("已为您提交退换货申请，快递员会在48小时内上门取件。",
-         "仓库收到退货后会尽快为您换新发出。"),
-        (_RC.REPLACED, _RC.REFUNDED, _RC.REJECTED), (_D.WAREHOUSE, _D.QC, _D.LOGISTICS), 0.35,
+        (
+            "收到的商品有明显划痕，要求换新，订单{o}。",
+            "尺码偏小，想换大一号，可以吗？",
+            "The item in order {o} arrived damaged. I would like a replacement.",
+        ),
+        (
+            "已为您提交退换货申请，快递员会在48小时内上门取件。",
+            "仓库收到退货后会尽快为您换新发出。",
+        ),
+        (_RC.REPLACED, _RC.REFUNDED, _RC.REJECTED),
+        (_D.WAREHOUSE, _D.QC, _D.LOGISTICS),
+        0.35,
     ),
     Category.REFUND: _Words(
         ("退款什么时候到账？", "申请退款：{o}", "退款被拒绝了", "Refund for order {o}"),
-        ("退货已经寄回一周了，退款还没到账，订单{o}。", "我取消了订单，请尽快退款。",
-         "I returned order {o} last week and still have no refund."),
-        ("已核实仓库已签收退货，退款将在1-3个工作日原路退回。",
-         "财务已处理退款，请留意银行到账通知。"),
-        (_RC.REFUNDED, _RC.REJECTED), (_D.FINANCE, _D.WAREHOUSE), 0.30,
+        (
+            "退货已经寄回一周了，退款还没到账，订单{o}。",
+            "我取消了订单，请尽快退款。",
+            "I returned order {o} last week and still have no refund.",
+        ),
+        (
+            "已核实仓库已签收退货，退款将在1-3个工作日原路退回。",
+            "财务已处理退款，请留意银行到账通知。",
+        ),
+        (_RC.REFUNDED, _RC.REJECTED),
+        (_D.FINANCE, _D.WAREHOUSE),
+        0.30,
     ),
     Category.REPAIR: _Words(
         ("产品故障申请维修", "{o}的设备开不了机", "Repair request: device stopped working"),
-        ("买了不到两个月就坏了，开机没反应，订单{o}，怎么保修？",
-         "The device from order {o} stopped charging. Is it under warranty?"),
-        ("已为您登记保修，请将设备寄回维修中心，运费由我们承担。",
-         "维修中心已检测完毕，正在为您更换配件。"),
-        (_RC.REPAIRED, _RC.REPLACED), (_D.REPAIR, _D.QC), 0.50,
+        (
+            "买了不到两个月就坏了，开机没反应，订单{o}，怎么保修？",
+            "The device from order {o} stopped charging. Is it under warranty?",
+        ),
+        (
+            "已为您登记保修，请将设备寄回维修中心，运费由我们承担。",
+            "维修中心已检测完毕，正在为您更换配件。",
+        ),
+        (_RC.REPAIRED, _RC.REPLACED),
+        (_D.REPAIR, _D.QC),
+        0.50,
     ),
     Category.PARTS: _Words(
         ("配件缺失", "需要购买替换配件", "Missing part in order {o}"),
         ("包装里少了一个充电器，订单{o}。", "滤网用完了，想单独买配件。"),
         ("已为您补发缺失配件，预计三天内送达。", "配件已从仓库调配，发货后会短信通知您。"),
-        (_RC.REPLACED, _RC.SOLVED), (_D.REPAIR, _D.WAREHOUSE), 0.50,
+        (_RC.REPLACED, _RC.SOLVED),
+        (_D.REPAIR, _D.WAREHOUSE),
+        0.50,
     ),
     Category.INVOICE: _Words(
         ("开具发票", "发票抬头错了", "Need a VAT invoice for {o}"),
-        ("麻烦开一张增值税专用发票，订单{o}，公司信息我发邮件给你们。",
-         "发票抬头写错了，需要重开。"),
+        (
+            "麻烦开一张增值税专用发票，订单{o}，公司信息我发邮件给你们。",
+            "发票抬头写错了，需要重开。",
+        ),
         ("电子发票已开具，已发送到您的邮箱。", "已提交财务重开发票，预计两个工作日内完成。"),
-        (_RC.SOLVED, _RC.INFO_PROVIDED), (_D.FINANCE,), 0.25,
+        (_RC.SOLVED, _RC.INFO_PROVIDED),
+        (_D.FINANCE,),
+        0.25,
     ),
     Category.PROMOTION: _Words(
         ("优惠券无法使用", "双十一满减没有生效", "Coupon not applied at checkout"),
-        ("双十一的满减券结算时没有抵扣，差了50元。", "领了优惠券但是提示不满足使用条件。",
-         "My Double 11 coupon was not applied to the order."),
-        ("已核实活动规则，为您补发一张同等面额的优惠券。",
-         "该优惠券仅限指定品类使用，已为您说明规则。"),
-        (_RC.INFO_PROVIDED, _RC.COMPENSATED, _RC.REJECTED), (_D.MARKETING,), 0.20,
+        (
+            "双十一的满减券结算时没有抵扣，差了50元。",
+            "领了优惠券但是提示不满足使用条件。",
+            "My Double 11 coupon was not applied to the order.",
+        ),
+        (
+            "已核实活动规则，为您补发一张同等面额的优惠券。",
+            "该优惠券仅限指定品类使用，已为您说明规则。",
+        ),
+        (_RC.INFO_PROVIDED, _RC.COMPENSATED, _RC.REJECTED),
+        (_D.MARKETING,),
+        0.20,
     ),
     Category.PRODUCT: _Words(
         ("产品使用咨询", "这款有没有更大的尺寸？", "Question about product specs"),
-        ("请问这款空气净化器适合多大面积的房间？", "这个面霜孕妇可以用吗？",
-         "Does this model support 220V?"),
-        ("这款适用面积为40-60平方米，建议每半年更换一次滤网。",
-         "已为您发送产品说明书和使用指南。"),
-        (_RC.INFO_PROVIDED,), (_D.QC, _D.TECH), 0.10,
+        (
+            "请问这款空气净化器适合多大面积的房间？",
+            "这个面霜孕妇可以用吗？",
+            "Does this model support 220V?",
+        ),
+        ("这款适用面积为40-60平方米，建议每半年更换一次滤网。", "已为您发送产品说明书和使用指南。"),
+        (_RC.INFO_PROVIDED,),
+        (_D.QC, _D.TECH),
+        0.10,
     ),
     Category.ACCOUNT: _Words(
         ("账号登录异常", "支付失败但扣款了", "Account locked after password reset"),
-        ("支付时提示失败，但是银行卡已经扣款了。", "账号在陌生设备上登录，担心被盗。",
-         "I cannot log in since I reset my password."),
-        ("已为您冻结异常登录并重置密码，请尽快修改支付密码。",
-         "扣款会在24小时内自动退回，请放心。"),
-        (_RC.SOLVED,), (_D.TECH, _D.FINANCE), 0.30,
+        (
+            "支付时提示失败，但是银行卡已经扣款了。",
+            "账号在陌生设备上登录，担心被盗。",
+            "I cannot log in since I reset my password.",
+        ),
+        (
+            "已为您冻结异常登录并重置密码，请尽快修改支付密码。",
+            "扣款会在24小时内自动退回，请放心。",
+        ),
+        (_RC.SOLVED,),
+        (_D.TECH, _D.FINANCE),
+        0.30,
     ),
     Category.COMPLAINT: _Words(
-        ("投诉：客服处理太慢", "投诉：商品质量问题", "投诉：承诺的回电没有收到",
-         "Complaint about service"),
-        ("上周说好三天内给答复，到现在都没人联系我，非常不满意！订单{o}。",
-         "第二次买到质量有问题的商品了，要求赔偿。",
-         "Nobody called me back as promised. This is unacceptable."),
-        ("非常抱歉给您带来不好的体验，主管已介入，今天内给您答复。",
-         "已为您申请补偿，并安排专人跟进。"),
-        (_RC.COMPENSATED, _RC.SOLVED, _RC.REJECTED), (_D.SUPERVISOR, _D.QC), 0.60,
+        (
+            "投诉：客服处理太慢",
+            "投诉：商品质量问题",
+            "投诉：承诺的回电没有收到",
+            "Complaint about service",
+        ),
+        (
+            "上周说好三天内给答复，到现在都没人联系我，非常不满意！订单{o}。",
+            "第二次买到质量有问题的商品了，要求赔偿。",
+            "Nobody called me back as promised. This is unacceptable.",
+        ),
+        (
+            "非常抱歉给您带来不好的体验，主管已介入，今天内给您答复。",
+            "已为您申请补偿，并安排专人跟进。",
+        ),
+        (_RC.COMPENSATED, _RC.SOLVED, _RC.REJECTED),
+        (_D.SUPERVISOR, _D.QC),
+        0.60,
     ),
 }
 _CATEGORIES = tuple(_WORDS)
@@ -240,45 +336,83 @@ _WORD_LIST = tuple(_WORDS.values())
 _CAT_S = tuple(c.value for c in _CATEGORIES)
 _COMPLAINT_CAT = _CATEGORIES.index(Category.COMPLAINT)
 _BASIC_CATS = frozenset(_CATEGORIES.index(c) for c in (Category.LOGISTICS, Category.ADDRESS))
-_GREEN_ESC_CATS = frozenset(_CATEGORIES.index(c) for c in _CATEGORIES
-                            if c is not Category.PRODUCT)
+# Requests on fresh food or medical devices that go to the green channel (绿色通道).
+_GREEN_ESC_CATS = frozenset(
+    _CATEGORIES.index(c)
+    for c in (Category.RETURN, Category.REFUND, Category.REPAIR, Category.PARTS, Category.COMPLAINT)
+)
 _ORDER_SHARE = {Category.PRODUCT: 0.2, Category.PROMOTION: 0.3, Category.ACCOUNT: 0.15}
 
-_NOTES = ("已联系仓库核实，等待回复。", "客户情绪较激动，已安抚。", "已在系统中备注，明早跟进。",
-          "已同步质检部，今日16:00同步会确认。", "Called the courier, waiting for a call back.")
+_NOTES = (
+    "已联系仓库核实，等待回复。",
+    "客户情绪较激动，已安抚。",
+    "已在系统中备注，明早跟进。",
+    "已同步质检部，今日16:00同步会确认。",
+    "Called the courier, waiting for a call back.",
+)
 _CHASES = ("还有人处理吗？", "请尽快回复，谢谢。", "催一下，今天能解决吗？", "Any update on this?")
-_FOLLOWS = ("好的，我再等等。", "收到，谢谢。", "还是没有解决，请再看看。",
-            "OK, thanks. What happens next?")
-_ESC_REASONS = ("需要仓库确认退货入库", "质检结果待确认", "物流异常需要快递公司核实",
-                "需要财务审批退款", "系统故障导致支付异常", "促销规则需要市场部解释",
-                "客户要求超出权限的补偿", "配件需要调配")
+_FOLLOWS = (
+    "好的，我再等等。",
+    "收到，谢谢。",
+    "还是没有解决，请再看看。",
+    "OK, thanks. What happens next?",
+)
+_ESC_REASONS = (
+    "需要仓库确认退货入库",
+    "质检结果待确认",
+    "物流异常需要快递公司核实",
+    "需要财务审批退款",
+    "系统故障导致支付异常",
+    "促销规则需要市场部解释",
+    "客户要求超出权限的补偿",
+    "配件需要调配",
+)
 _ACK_NOTES = ("已收到，处理中", "今天16:00同步会反馈", "已安排专人跟进")
 _DONE_NOTES = ("已处理完毕", "退货已入库并登记", "已完成审批")
 _REJECT_NOTES = ("不符合政策，驳回", "信息不完整，请补充后再提")
-_TRANSFER_REASONS = ("需要退款权限", "客户要求英文服务", "交接班，转给晚班同事",
-                     "涉及大客户，转给资深客服")
+_TRANSFER_REASONS = (
+    "需要退款权限",
+    "客户要求英文服务",
+    "交接班，转给晚班同事",
+    "涉及大客户，转给资深客服",
+)
 _FOLLOW_UP_NOTES = ("已回访，客户表示满意", "已回访，客户接受补偿方案", "回访未接通，已短信告知")
 _GREEN_REASONS = ("生鲜商品变质，需两小时内处理", "医疗设备故障，客户急用")
 _STEAL_REASON = "客户要求主管处理"
 _DENY_NOTE = "请先自行处理"
 
-_GOODS = (GoodsType.GENERAL, GoodsType.ELECTRONICS, GoodsType.APPAREL, GoodsType.FRESH,
-          GoodsType.MEDICAL)
+_GOODS = (
+    GoodsType.GENERAL,
+    GoodsType.ELECTRONICS,
+    GoodsType.APPAREL,
+    GoodsType.FRESH,
+    GoodsType.MEDICAL,
+)
 _GOODS_S = tuple(g.value for g in _GOODS)
 _FRESH, _MEDICAL = 3, 4
 _GOODS_PRICE = (180.0, 1500.0, 260.0, 120.0, 900.0)  # a typical amount per goods type
 _TIERS = tuple(Tier)
 _TIER_S = tuple(t.value for t in _TIERS)
+_TIER_INDEX = {t.value: n for n, t in enumerate(_TIERS)}
 
 # Ticket statuses by index; the plan stores indexes, the story turns them into words.
 _NEW, _OPEN, _PENDING, _ON_HOLD, _RESOLVED, _CLOSED = range(6)
-_STATUS_S = tuple(s.value for s in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD,
-                                    Status.RESOLVED, Status.CLOSED))
+_STATUS_S = tuple(
+    s.value
+    for s in (
+        Status.NEW,
+        Status.OPEN,
+        Status.PENDING,
+        Status.ON_HOLD,
+        Status.RESOLVED,
+        Status.CLOSED,
+    )
+)
 # Status shares by age in days: the recent surge is mostly open work, the old tail closed.
 _STATUS_BY_AGE = (
-    (1, (62, 18, 6, 5, 9, 0)),
-    (3, (55, 16, 7, 6, 12, 4)),
-    (10, (46, 13, 7, 6, 16, 12)),
+    (1, (76, 11, 4, 4, 5, 0)),
+    (3, (70, 11, 5, 4, 8, 2)),
+    (10, (60, 10, 6, 5, 11, 8)),
     (30, (3, 3, 2, 2, 15, 75)),
     (10**6, (0.5, 0.5, 0.5, 0.5, 3, 95)),
 )
@@ -286,8 +420,11 @@ _STATUS_BY_AGE = (
 _ARRIVALS = ((120, 10, 0.45), (10, 9, 0.08), (9, 7, 0.15), (7, 0, 0.32))
 
 _EV = {k.name: k.value for k in EventKind}  # plain strings: cheaper to bind and to pickle
-_CUSTOMER, _REPLY, _NOTE = (MessageKind.CUSTOMER.value, MessageKind.REPLY.value,
-                            MessageKind.NOTE.value)
+_CUSTOMER, _REPLY, _NOTE = (
+    MessageKind.CUSTOMER.value,
+    MessageKind.REPLY.value,
+    MessageKind.NOTE.value,
+)
 _REQUESTED, _ACKNOWLEDGED, _DONE, _REJECTED = (s.value for s in EscalationState)
 
 
@@ -307,8 +444,16 @@ class _Pick(Generic[T]):
 
 
 _PICK_CATEGORY = _Pick(range(len(_CATEGORIES)), (24, 6, 16, 14, 5, 3, 5, 8, 10, 4, 1.4))
-_PICK_CHANNEL = _Pick((Channel.CHAT.value, Channel.PHONE.value, Channel.APP.value,
-                       Channel.EMAIL.value, Channel.SOCIAL.value), (40, 20, 20, 10, 10))
+_PICK_CHANNEL = _Pick(
+    (
+        Channel.CHAT.value,
+        Channel.PHONE.value,
+        Channel.APP.value,
+        Channel.EMAIL.value,
+        Channel.SOCIAL.value,
+    ),
+    (40, 20, 20, 10, 10),
+)
 _PICK_GOODS = _Pick(range(len(_GOODS)), (40, 22, 26, 8, 4))
 _PICK_CAUSE = _Pick(tuple(c.value for c in ComplaintCause), (25, 20, 30, 15, 10))
 _PRIORITIES = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
@@ -325,8 +470,9 @@ _PICK_STATUS = tuple((limit, _Pick(range(6), w)) for limit, w in _STATUS_BY_AGE)
 # ---------------------------------------------------------------------------------------
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_HMS = tuple(f"{h:02d}:{m:02d}:{s:02d}.000000"
-             for h in range(24) for m in range(60) for s in range(60))
+_HMS = tuple(
+    f"{h:02d}:{m:02d}:{s:02d}.000000" for h in range(24) for m in range(60) for s in range(60)
+)
 _DAY_PREFIX: dict[int, str] = {}
 
 
@@ -340,6 +486,7 @@ def _fmt_text(ts: int) -> str:
 
 
 def _fmt_datetime(ts: int) -> datetime:
+    """PostgreSQL gets datetimes; SQLite the text of `_fmt_text`."""
     return datetime.fromtimestamp(ts, UTC)
 
 
@@ -418,8 +565,11 @@ def _agent_specs(agents: int) -> list[_AgentSpec]:
     width = max(2, len(str(agents)))
     specs = []
     for i in range(agents):
-        shift = Shift.MORNING if i < morning else (
-            Shift.EVENING if i < morning + evening else Shift.NIGHT)
+        shift = (
+            Shift.MORNING
+            if i < morning
+            else (Shift.EVENING if i < morning + evening else Shift.NIGHT)
+        )
         display = _AGENT_NAMES[i % len(_AGENT_NAMES)]
         if i >= len(_AGENT_NAMES):
             display += str(i // len(_AGENT_NAMES) + 1)
@@ -442,6 +592,11 @@ class _Customers:
     amount: array[float] = field(default_factory=lambda: array("d", [0.0]))  # per order id
     goods: array[int] = field(default_factory=lambda: array("b", [0]))  # per order id
 
+    @classmethod
+    def empty(cls) -> _Customers:
+        """Arrays without the unused index 0: one block of the plan, before merging."""
+        return cls(*(array(a.typecode) for a in vars(cls()).values()))
+
 
 def _customer_created(n: int, now_ts: int, i: int, r: float) -> int:
     """Signup times rise with the id; the newest 6% joined in the last 30 days."""
@@ -462,21 +617,26 @@ def _order_count(rng: Random, new: bool) -> int:
     return 1 + min(int(rng.expovariate(1 / 2.5)), 11)
 
 
-def _plan_customers(rng: Random, n: int, now_ts: int) -> _Customers:
-    """Signup dates and orders (date, goods, amount): what tiers and tickets build on.
+CUSTOMER_BLOCK = 25_000  # customers planned per random stream (and per parallel task)
+
+
+def _plan_block(seed: int, n: int, now_ts: int, lo: int, hi: int) -> _Customers:
+    """Customers lo..hi-1: signup dates and orders (date, goods, amount), from the block's
+    own random stream; `first_order` counts from 0 within the block until merged.
 
     Every order falls in the last year, so a customer's spend is also their annual spend.
     """
-    c = _Customers()
+    rng = Random(seed * 31 + 1 + 1_000_003 * lo)
+    c = _Customers.empty()
     year_ago = now_ts - 365 * _DAY
-    order_id = 1
-    for i in range(1, n + 1):
+    order_index = 0
+    for i in range(lo, hi):
         created = _customer_created(n, now_ts, i, rng.random())
         k = _order_count(rng, now_ts - created < 30 * _DAY)
         scale = 6.0 if rng.random() < 0.08 else 1.0  # a big spender
         start = max(created, year_ago)
         c.created.append(created)
-        c.first_order.append(order_id)
+        c.first_order.append(order_index)
         c.n_orders.append(k)
         c.complaints.append(0)
         span = now_ts - 600 - start
@@ -485,32 +645,98 @@ def _plan_customers(rng: Random, n: int, now_ts: int) -> _Customers:
             c.placed.append(ts)
             c.goods.append(g)
             c.amount.append(round(_GOODS_PRICE[g] * scale * _exp(rng.gauss(0, 0.7)), 2))
-            order_id += 1
+            order_index += 1
     return c
 
 
-def _classify_customers(c: _Customers, rules: Rules, now: datetime) -> list[tuple[str, str]]:
-    """Each customer's tier and reasons, as `SqlStore.retier_customers` would rank them."""
-    spends = [_spend(c, i) for i in range(1, len(c.created))]
-    cutoff = spend_cutoff(spends, rules.tiers.vip_top_share)
-    out: list[tuple[str, str]] = []
-    c.tier = array("b", [0])
-    for i in range(1, len(c.created)):
-        stats = CustomerStats(
-            annual_spend=spends[i - 1], orders_last_year=c.n_orders[i],
-            complaint_count=c.complaints[i],
-            first_order_at=_dt(c.placed[c.first_order[i]]) if c.n_orders[i] else None,
-            created_at=_dt(c.created[i]),
-        )
-        assessed = classify(stats, rules.tiers, now, cutoff)
-        c.tier.append(_TIERS.index(assessed.tier))
-        out.append((assessed.tier.value, "; ".join(assessed.reasons)))
-    return out
+def _plan_customers(seed: int, n: int, now_ts: int, workers: int) -> _Customers:
+    """Every customer and order, planned block by block (in parallel with workers) and
+    merged in id order: the result does not depend on the number of workers."""
+    blocks = [
+        (seed, n, now_ts, lo, min(n + 1, lo + CUSTOMER_BLOCK))
+        for lo in range(1, n + 1, CUSTOMER_BLOCK)
+    ]
+    if workers > 1 and len(blocks) > 1:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(blocks))) as pool:
+            parts = pool.starmap(_plan_block, blocks)
+    else:
+        parts = [_plan_block(*b) for b in blocks]
+    c = _Customers()
+    for part in parts:
+        offset = len(c.placed)  # the next order id
+        c.first_order.extend(offset + f for f in part.first_order)
+        for name in ("created", "n_orders", "complaints", "placed", "amount", "goods"):
+            getattr(c, name).extend(getattr(part, name))
+    return c
+
+
+Tiers = list[tuple[str, str]]  # per customer (index = id - 1): tier and its reasons
+
+
+def _classify_one(
+    c: _Customers, i: int, rules: Rules, now: datetime, cutoff: float | None
+) -> tuple[str, str]:
+    """Customer i's tier and reasons, as `SqlStore.retier_customers` would rank them."""
+    stats = CustomerStats(
+        annual_spend=_spend(c, i),
+        orders_last_year=c.n_orders[i],
+        complaint_count=c.complaints[i],
+        first_order_at=_dt(c.placed[c.first_order[i]]) if c.n_orders[i] else None,
+        created_at=_dt(c.created[i]),
+    )
+    assessed = classify(stats, rules.tiers, now, cutoff)
+    return assessed.tier.value, "; ".join(assessed.reasons)
+
+
+def _classify_all(c: _Customers, rules: Rules, now: datetime, cutoff: float | None) -> Tiers:
+    """Every customer, with the complaint counts `c` holds at the time."""
+    return [_classify_one(c, i, rules, now, cutoff) for i in range(1, len(c.created))]
+
+
+_TIER_INPUT: tuple[_Customers, Rules, datetime, float | None] | None = None
+
+
+def _classify_before_complaints() -> Tiers:
+    """In a forked helper: every customer as if nobody had complained yet."""
+    assert _TIER_INPUT is not None
+    return _classify_all(*_TIER_INPUT)
+
+
+class _Tiers:
+    """Customer tiers. A tier depends on complaints, which only the plan counts; but 98% of
+    customers never complain, so on several cores a forked helper classifies everyone as
+    complaint-free while the plan runs, and the complainants are classified again after."""
+
+    def __init__(self, c: _Customers, rules: Rules, now: datetime, parallel: bool) -> None:
+        global _TIER_INPUT
+        spends = [_spend(c, i) for i in range(1, len(c.created))]
+        self.args = (c, rules, now, spend_cutoff(spends, rules.tiers.vip_top_share))
+        self.pool: Any = None
+        if parallel:
+            _TIER_INPUT = self.args
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+            self.result = self.pool.apply_async(_classify_before_complaints)
+            _TIER_INPUT = None
+
+    def finish(self) -> Tiers:
+        """Every customer's tier and reasons, complaints counted; sets `c.tier` too."""
+        c, rules, now, cutoff = self.args
+        if self.pool is None:
+            tiers = _classify_all(*self.args)
+        else:
+            tiers = self.result.get()
+            self.pool.close()
+            self.pool.join()
+            for i in range(1, len(c.created)):
+                if c.complaints[i]:
+                    tiers[i - 1] = _classify_one(c, i, rules, now, cutoff)
+        c.tier = array("b", [0, *(_TIER_INDEX[tier] for tier, _ in tiers)])
+        return tiers
 
 
 def _spend(c: _Customers, i: int) -> float:
     first = c.first_order[i]
-    return round(sum(c.amount[first:first + c.n_orders[i]]), 2)
+    return round(sum(c.amount[first : first + c.n_orders[i]]), 2)
 
 
 # ---------------------------------------------------------------------------------------
@@ -561,8 +787,12 @@ def _arrival(n: int, now_ts: int, i: int, r: float) -> int:
 
 
 def _status_for(rng: Random, age: int, routed: bool) -> int:
-    days = age / _DAY
-    pick = next(p for limit, p in _PICK_STATUS if days < limit)
+    """A status drawn by the ticket's age: recent tickets are mostly open work."""
+    days, pick = age / _DAY, _PICK_STATUS[-1][1]
+    for limit, candidate in _PICK_STATUS:
+        if days < limit:
+            pick = candidate
+            break
     status = pick(rng)
     while routed and status == _NEW:  # a returning customer reaches the earlier owner
         status = pick(rng)
@@ -578,43 +808,50 @@ class _Planner:
     knows without replaying stories).
     """
 
-    def __init__(self, rng: Random, c: _Customers, agents: list[_AgentSpec], now: datetime,
-                 rules: Rules) -> None:
+    def __init__(
+        self, rng: Random, c: _Customers, agents: list[_AgentSpec], now: datetime, rules: Rules
+    ) -> None:
         self.rng, self.c, self.now_ts = rng, c, int(now.timestamp())
         self.shifts = _shift_groups(agents)
         self.tz = rules.calendar.tz
         self.window = int(rules.returning_window.total_seconds())
         n = len(c.created)
-        self.mem = _Memory(array("h", [-1]) * n, array("q", [0]) * n, array("q", [0]) * n,
-                           array("i", [0]) * n)
+        self.mem = _Memory(
+            array("h", [-1]) * n, array("q", [0]) * n, array("q", [0]) * n, array("i", [0]) * n
+        )
         self.complainants: list[int] = []
 
     def plan(self, n: int) -> _Plan:
+        """The facts of tickets 1..n, in order: each depends on the ones before."""
         p = _Plan()
         for i in range(1, n + 1):
             self._one(p, i, n)
         return p
 
     def _one(self, p: _Plan, i: int, n: int) -> None:
+        """Ticket i: when, who, about what, its status and owner, and what it links to."""
         rng, mem = self.rng, self.mem
         t = _arrival(n, self.now_ts, i, rng.random())
         cat = _PICK_CATEGORY(rng)
         complaint = cat == _COMPLAINT_CAT or rng.random() < 0.005
         cust, order, cat, second = self._customer_and_order(t, cat, complaint)
-        routed = (mem.owner[cust] >= 0 and mem.taken[cust] < t
-                  and t - mem.created[cust] <= self.window)
+        routed = (
+            mem.owner[cust] >= 0 and mem.taken[cust] < t and t - mem.created[cust] <= self.window
+        )
         status = _status_for(rng, self.now_ts - t, routed)
         owner, taken = self._owner(cust, t, status, routed)
         last = mem.last_ticket[cust]
-        link = last if last and t - p.created[last - 1] < 14 * _DAY and (
-            rng.random() < 0.25) else 0
+        link = last if last and t - p.created[last - 1] < 14 * _DAY and (rng.random() < 0.25) else 0
         p.created.append(t)
         p.customer.append(cust)
         p.order.append(order)
         p.category.append(cat)
         p.status.append(status)
-        p.flags.append((_F_COMPLAINT if complaint else 0) | (_F_SECOND if second else 0)
-                       | (_F_ROUTED if routed else 0))
+        p.flags.append(
+            (_F_COMPLAINT if complaint else 0)
+            | (_F_SECOND if second else 0)
+            | (_F_ROUTED if routed else 0)
+        )
         p.owner.append(owner)
         p.taken.append(taken)
         p.link.append(link)
@@ -624,20 +861,18 @@ class _Planner:
         if complaint:
             self.c.complaints[cust] += 1
 
-    def _customer_and_order(
-        self, t: int, cat: int, complaint: bool
-    ) -> tuple[int, int, int, bool]:
+    def _customer_and_order(self, t: int, cat: int, complaint: bool) -> tuple[int, int, int, bool]:
         """Who writes, about which order; a few complainants come back on the same matter.
 
         Returns the customer, the order (0: none), the category and whether it is 二次投诉.
         """
         rng = self.rng
-        if complaint and self.complainants and rng.random() < 0.03:
+        if complaint and self.complainants and rng.random() < 0.015:
             cust = self.complainants[int(rng.random() * len(self.complainants))]
             order, cat = rng.choice(self.mem.matters[cust])
             return cust, order, cat, self._note_matter(cust, order, cat)
         signed_up = bisect_right(self.c.created, t, 1) - 1  # customers who exist by then
-        cust = 1 + int(max(1, signed_up) * rng.random() ** 1.1)
+        cust = 1 + int(max(1, signed_up) * rng.random())
         order = self._order_for(cust, t, _CATEGORIES[cat])
         second = self._note_matter(cust, order, cat) if complaint else False
         return cust, order, cat, second
@@ -675,6 +910,7 @@ class _Planner:
 
 
 def _shift_groups(agents: list[_AgentSpec]) -> dict[Shift, list[int]]:
+    """Agent indexes per shift, so that whoever takes a ticket was at work then."""
     groups: dict[Shift, list[int]] = {s: [] for s in Shift}
     for i, a in enumerate(agents):
         if a.role is Role.AGENT and a.shift is not None:
@@ -685,7 +921,12 @@ def _shift_groups(agents: list[_AgentSpec]) -> dict[Shift, list[int]]:
 
 def _shift_at(ts: int, tz: Any) -> Shift:
     """The shift at work at `ts`: morning 08–16, evening 16–23, night 23–08 (local)."""
-    hour = datetime.fromtimestamp(ts, tz).hour
+    return _shift_in_hour(ts // 3600, tz)
+
+
+@lru_cache(maxsize=8192)
+def _shift_in_hour(hour_ts: int, tz: Any) -> Shift:
+    hour = datetime.fromtimestamp(hour_ts * 3600, tz).hour
     if 8 <= hour < 16:
         return Shift.MORNING
     return Shift.EVENING if 16 <= hour < 23 else Shift.NIGHT
@@ -708,7 +949,7 @@ class _World:
     customers: _Customers
     plan: _Plan
     tickets: int
-    tiers: list[tuple[str, str]]  # per customer (index = id - 1): tier and its reasons
+    tiers: Tiers
 
 
 _WORLD: _World | None = None
@@ -738,14 +979,19 @@ def _pools(options: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     for english in (False, True):
         by_language = tuple(o for o in options if o[:1].isascii() == english) or options
         for has_order in (False, True):
-            out.append(tuple(o for o in by_language if has_order or "{o}" not in o)
-                       or by_language)
+            out.append(tuple(o for o in by_language if has_order or "{o}" not in o) or by_language)
     return tuple(out)
 
 
-_POOLS = {id(options): _pools(options) for options in (
-    *(o for w in _WORD_LIST for o in (w.subjects, w.asks, w.replies)),
-    _NOTES, _CHASES, _FOLLOWS)}
+_POOLS = {
+    id(options): _pools(options)
+    for options in (
+        *(o for w in _WORD_LIST for o in (w.subjects, w.asks, w.replies)),
+        _NOTES,
+        _CHASES,
+        _FOLLOWS,
+    )
+}
 
 
 class _Story:
@@ -772,6 +1018,7 @@ class _Story:
     # -- the ticket as a whole ---------------------------------------------------------
 
     def tell(self, tid: int) -> None:
+        """Ticket tid's whole life, from the plan's facts to its rows and events."""
         p, c, rng, i = self.w.plan, self.w.customers, self.rng, tid - 1
         self.tid, self.stamps = tid, {}
         self.t = self.created = p.created[i]
@@ -802,6 +1049,7 @@ class _Story:
         self._emit()
 
     def _priority(self) -> Priority:
+        """Complaints and spoiling goods come first; VIPs raise more urgent requests."""
         rng = self.rng
         if self.flags & _F_COMPLAINT:
             return Priority.URGENT if rng.random() < 0.3 else Priority.HIGH
@@ -816,14 +1064,18 @@ class _Story:
         return chosen.replace("{o}", self.order_no) if self.order_no else chosen
 
     def _d(self) -> datetime:
+        """The story's time as the domain rules want it: an aware datetime."""
         return datetime.fromtimestamp(self.t, UTC)
 
     # -- store writes, replayed ----------------------------------------------------------
 
     def _do_create(self, routed_owner: int) -> None:
         """create_ticket: the row, the first message, CREATED, COMPLAINT and ROUTED."""
-        self.clock = sla.start_clock(self._d(), self.priority, self.tier, self.policy,
-                                     self.cal) if self.track else None
+        self.clock = (
+            sla.start_clock(self._d(), self.priority, self.tier, self.policy, self.cal)
+            if self.track
+            else None
+        )
         self.status, self.owner, self.dispatch, self.version = _NEW, -1, 0, 1
         self.updated = self.activity = self.t
         self.responded = self.resolved = 0
@@ -835,23 +1087,35 @@ class _Story:
         self.subject = self._text(self.words.subjects)
         complaint = bool(self.flags & _F_COMPLAINT)
         self.cause = _PICK_CAUSE(self.rng) if complaint else None
-        self.matter = complaints.matter_key(self.cust, self.order_no, _CATEGORIES[self.cat]) \
-            if complaint else None
-        self._message(_CUSTOMER, self.channel, self.cust_name,
-                      self._text(self.words.asks))
-        self._event(_EV["CREATED"], None, None, (
-            f'{{"category": "{_CAT_S[self.cat]}", "channel": "{self.channel}", '
-            f'"complaint": {"true" if complaint else "false"}, "customer_id": {self.cust}, '
-            f'"priority": "{self.priority_s}", "tier": "{self.tier_s}"}}'))
+        self.matter = (
+            complaints.matter_key(self.cust, self.order_no, _CATEGORIES[self.cat])
+            if complaint
+            else None
+        )
+        self._message(_CUSTOMER, self.channel, self.cust_name, self._text(self.words.asks))
+        self._event(
+            _EV["CREATED"],
+            None,
+            None,
+            (
+                f'{{"category": "{_CAT_S[self.cat]}", "channel": "{self.channel}", '
+                f'"complaint": {"true" if complaint else "false"}, "customer_id": {self.cust}, '
+                f'"priority": "{self.priority_s}", "tier": "{self.tier_s}"}}'
+            ),
+        )
         if complaint:
             second = "true" if self.flags & _F_SECOND else "false"
-            self._event(_EV["COMPLAINT"], None, None,
-                        f'{{"cause": "{self.cause}", "second": {second}}}')
+            self._event(
+                _EV["COMPLAINT"], None, None, f'{{"cause": "{self.cause}", "second": {second}}}'
+            )
         if self.flags & _F_ROUTED:
             self.owner, self.status, self.dispatch = routed_owner, _OPEN, 1
-            self._event(_EV["ROUTED"], None, '{"owner": null}',
-                        f'{{"owner": "{self.names[routed_owner]}", '
-                        '"reason": "returning customer"}')
+            self._event(
+                _EV["ROUTED"],
+                None,
+                '{"owner": null}',
+                f'{{"owner": "{self.names[routed_owner]}", "reason": "returning customer"}}',
+            )
 
     def _change(self, activity: bool = True) -> None:
         """Every UPDATE of the ticket bumps its version; most writes count as activity."""
@@ -861,19 +1125,24 @@ class _Story:
             self.activity = self.t
 
     def _do_take(self, agent: int) -> None:
+        """take: the first owner; one hand-off counted."""
         self.owner, self.status, self.dispatch = agent, _OPEN, self.dispatch + 1
         self._change()
-        self._event(_EV["TAKEN"], self.names[agent], '{"owner": null}',
-                    f'{{"owner": "{self.names[agent]}"}}')
+        self._event(
+            _EV["TAKEN"],
+            self.names[agent],
+            '{"owner": null}',
+            f'{{"owner": "{self.names[agent]}"}}',
+        )
 
     def _do_reply(self) -> None:
+        """add_message (reply): meets the first and next response deadlines."""
         if self.clock is not None:
             self.clock = sla.on_agent_reply(self.clock, self._d())
         self.responded = self.responded or self.t
         self._change()
         actor = self.names[self.owner]
-        mid = self._message(_REPLY, self.channel, actor,
-                            self._text(self.words.replies))
+        mid = self._message(_REPLY, self.channel, actor, self._text(self.words.replies))
         self._event(_EV["REPLY"], actor, None, ('{"message_id": ', _MSG, mid, "}"))
 
     def _do_note(self) -> None:
@@ -887,16 +1156,20 @@ class _Story:
         if self.clock is not None:
             if self.status == _PENDING:
                 self.clock = sla.resume(self.clock, self._d(), self.cal)
-            self.clock = sla.on_customer_message(self.clock, self._d(), self.priority,
-                                                 self.tier, self.policy, self.cal)
+            self.clock = sla.on_customer_message(
+                self.clock, self._d(), self.priority, self.tier, self.policy, self.cal
+            )
         if self.status == _PENDING:
             self.status = _OPEN
         self._change()
         channel = self.channel if self.rng.random() < 0.8 else _PICK_CHANNEL(self.rng)
-        mid = self._message(_CUSTOMER, channel, self.cust_name,
-                            self._text(options))
-        self._event(_EV["CUSTOMER_MESSAGE"], None, None,
-                    (f'{{"channel": "{channel}", "message_id": ', _MSG, mid, "}"))
+        mid = self._message(_CUSTOMER, channel, self.cust_name, self._text(options))
+        self._event(
+            _EV["CUSTOMER_MESSAGE"],
+            None,
+            None,
+            (f'{{"channel": "{channel}", "message_id": ', _MSG, mid, "}"),
+        )
 
     def _do_status(self, new: int) -> None:
         """set_status: pending pauses the clock, leaving pending resumes it."""
@@ -908,14 +1181,23 @@ class _Story:
                 self.clock = sla.resume(self.clock, self._d(), self.cal)
         self.status = new
         self._change()
-        self._event(_EV["STATUS"], self.names[self.owner], f'{{"status": "{_STATUS_S[old]}"}}',
-                    f'{{"status": "{_STATUS_S[new]}"}}')
+        self._event(
+            _EV["STATUS"],
+            self.names[self.owner],
+            f'{{"status": "{_STATUS_S[old]}"}}',
+            f'{{"status": "{_STATUS_S[new]}"}}',
+        )
 
     def _do_escalate(self, department: Department, green: bool, actor: int) -> None:
+        """escalate: due by the department's allowance, 3 working days when complex, or
+        2 hours on the green channel; the owner stays the owner."""
         due = escalation.escalation_due(
-            self._d(), department=department, green=green,
+            self._d(),
+            department=department,
+            green=green,
             complex_case=escalation.is_complex([*self.departments, department]),
-            cal=self.cal, policy=self.w.rules.escalation,
+            cal=self.cal,
+            policy=self.w.rules.escalation,
         )
         self.departments.append(department)
         self.open_esc += 1
@@ -924,12 +1206,31 @@ class _Story:
         reason = self._choice(_GREEN_REASONS if green else _ESC_REASONS)
         name = self.names[actor]
         local = len(self.out.escalations) + len(self.escs)
-        self.escs.append([self.tid, department.value, reason, _REQUESTED,
-                          int(green), name, self._at(self.t), self.dfmt(due), None, []])
-        self._event(_EV["ESCALATED"], name, None, (
-            f'{{"department": "{department.value}", "due_at": "{_iso(due)}", '
-            '"escalation_id": ', _ESC, local,
-            f', "green": {"true" if green else "false"}, "reason": {_q(reason)}}}'))
+        self.escs.append(
+            [
+                self.tid,
+                department.value,
+                reason,
+                _REQUESTED,
+                int(green),
+                name,
+                self._at(self.t),
+                self.dfmt(due),
+                None,
+                [],
+            ]
+        )
+        self._event(
+            _EV["ESCALATED"],
+            name,
+            None,
+            (
+                f'{{"department": "{department.value}", "due_at": "{_iso(due)}", "escalation_id": ',
+                _ESC,
+                local,
+                f', "green": {"true" if green else "false"}, "reason": {_q(reason)}}}',
+            ),
+        )
 
     def _do_escalation_state(self, n: int, state: str, note: str) -> None:
         """update_escalation by the owner, relaying the department's answer."""
@@ -941,82 +1242,128 @@ class _Story:
             self.open_esc = max(0, self.open_esc - 1)
         self._change()
         local = len(self.out.escalations) + n
-        self._event(_EV["ESCALATION_STATE"], name, f'{{"state": "{old}"}}',
-                    ('{"escalation_id": ', _ESC, local,
-                     f', "note": {_q(note)}, "state": "{state}"}}'))
+        self._event(
+            _EV["ESCALATION_STATE"],
+            name,
+            f'{{"state": "{old}"}}',
+            ('{"escalation_id": ', _ESC, local, f', "note": {_q(note)}, "state": "{state}"}}'),
+        )
 
     def _do_green_channel(self, actor: int) -> None:
         """set_green_channel: a supervisor's call; a version bump, not activity."""
         self.green = 0
         self._change(activity=False)
-        self._event(_EV["GREEN_CHANNEL"], self.names[actor], None,
-                    f'{{"reason": {_q(self._choice(_GREEN_REASONS))}}}')
+        self._event(
+            _EV["GREEN_CHANNEL"],
+            self.names[actor],
+            None,
+            f'{{"reason": {_q(self._choice(_GREEN_REASONS))}}}',
+        )
 
     def _do_move_owner(self, kind: str, actor: int, to: int, reason: str) -> None:
         """_move_owner: a new owner, one more hand-off (never back to an earlier owner)."""
         old = self.owner
         self.owner, self.dispatch = to, self.dispatch + 1
         self._change()
-        self._event(kind, self.names[actor], f'{{"owner": "{self.names[old]}"}}',
-                    f'{{"owner": "{self.names[to]}", "reason": {_q(reason)}}}')
+        self._event(
+            kind,
+            self.names[actor],
+            f'{{"owner": "{self.names[old]}"}}',
+            f'{{"owner": "{self.names[to]}", "reason": {_q(reason)}}}',
+        )
 
     def _do_request_transfer(self, to: int, reason: str, state: str, sup: int) -> None:
         """transfer (approval needed) and, unless still pending, decide_transfer."""
         owner = self.names[self.owner]
         local, requested = len(self.out.transfers), self.t
-        self._event(_EV["TRANSFER_REQUESTED"], owner, f'{{"owner": "{owner}"}}',
-                    (f'{{"reason": {_q(reason)}, "request_id": ', _TRF, local,
-                     f', "to": "{self.names[to]}"}}'))
+        self._event(
+            _EV["TRANSFER_REQUESTED"],
+            owner,
+            f'{{"owner": "{owner}"}}',
+            (
+                f'{{"reason": {_q(reason)}, "request_id": ',
+                _TRF,
+                local,
+                f', "to": "{self.names[to]}"}}',
+            ),
+        )
         decided = state != "pending"
         if decided:
             self._after(1800)
-        self.out.transfers.append((
-            self.tid, owner, self.names[to], reason, owner, state,
-            self.names[sup] if decided else None, self._at(requested),
-            self._at(self.t) if decided else None,
-        ))
+        self.out.transfers.append(
+            (
+                self.tid,
+                owner,
+                self.names[to],
+                reason,
+                owner,
+                state,
+                self.names[sup] if decided else None,
+                self._at(requested),
+                self._at(self.t) if decided else None,
+            )
+        )
         if state == "approved":
             self._do_move_owner(_EV["TRANSFER_APPROVED"], sup, to, reason)
         elif state == "denied":
-            self._event(_EV["TRANSFER_DENIED"], self.names[sup], None,
-                        (f'{{"note": {_q(_DENY_NOTE)}, "request_id": ', _TRF, local, "}"))
+            self._event(
+                _EV["TRANSFER_DENIED"],
+                self.names[sup],
+                None,
+                (f'{{"note": {_q(_DENY_NOTE)}, "request_id": ', _TRF, local, "}"),
+            )
 
     def _do_resolve(self, code: str) -> None:
+        """resolve: the clock stops; complaints and key customers get a follow-up call."""
         old = self.status
         if self.clock is not None:
             self.clock = sla.stop(self.clock)
         self.status, self.resolved, self.code = _RESOLVED, self.t, code
         self.follow_up = complaints.follow_up_due(
-            self._d(), complaint=self.matter is not None, tier=self.tier, cal=self.cal,
+            self._d(),
+            complaint=self.matter is not None,
+            tier=self.tier,
+            cal=self.cal,
             policy=self.w.rules.follow_up,
         )
         self._change()
         owner = self.names[self.owner]
-        self._event(_EV["RESOLVED"], owner, f'{{"status": "{_STATUS_S[old]}"}}',
-                    f'{{"code": "{code}", "owner": "{owner}"}}')
+        self._event(
+            _EV["RESOLVED"],
+            owner,
+            f'{{"status": "{_STATUS_S[old]}"}}',
+            f'{{"code": "{code}", "owner": "{owner}"}}',
+        )
         if self.follow_up is not None:
-            self._event(_EV["FOLLOW_UP_SCHEDULED"], owner, None,
-                        f'{{"due": "{_iso(self.follow_up)}"}}')
+            self._event(
+                _EV["FOLLOW_UP_SCHEDULED"], owner, None, f'{{"due": "{_iso(self.follow_up)}"}}'
+            )
 
     def _do_reopen(self) -> None:
         """customer_message on a resolved ticket: a new clock whose first response was
         given long ago; follow_up_due stays, as the store leaves it."""
         clock = sla.start_clock(self._d(), self.priority, self.tier, self.policy, self.cal)
         self.clock = sla.on_agent_reply(clock, self._d())
-        self._event(_EV["REOPENED"], None, f'{{"status": "{_STATUS_S[self.status]}"}}',
-                    '{"status": "open"}')
+        self._event(
+            _EV["REOPENED"], None, f'{{"status": "{_STATUS_S[self.status]}"}}', '{"status": "open"}'
+        )
         self.status, self.resolved, self.code = _OPEN, 0, None
         self._do_customer_message(_FOLLOWS)
 
     def _do_csat(self, score: int) -> None:
-        self._event(_EV["CSAT"], None, None,
-                    f'{{"owner": "{self.names[self.owner]}", "score": {score}}}')
+        self._event(
+            _EV["CSAT"], None, None, f'{{"owner": "{self.names[self.owner]}", "score": {score}}}'
+        )
 
     def _do_follow_up_done(self) -> None:
         self.follow_up = None
         self._change(activity=False)
-        self._event(_EV["FOLLOW_UP_DONE"], self.names[self.owner], None,
-                    f'{{"note": {_q(self._choice(_FOLLOW_UP_NOTES))}}}')
+        self._event(
+            _EV["FOLLOW_UP_DONE"],
+            self.names[self.owner],
+            None,
+            f'{{"note": {_q(self._choice(_FOLLOW_UP_NOTES))}}}',
+        )
 
     def _do_link(self, other: int) -> None:
         """A related earlier ticket of the same customer; links are kept both ways."""
@@ -1046,6 +1393,8 @@ class _Story:
             self._do_green_channel(self._supervisor())
 
     def _worked(self, owner: int, taken: int) -> None:
+        """An owned ticket: taken, answered, perhaps handed on or escalated, then ended
+        in its planned status."""
         rng, target = self.rng, self.target
         if not self.flags & _F_ROUTED:
             self.t = max(taken, self.t)
@@ -1089,11 +1438,10 @@ class _Story:
         """About 8% of owned tickets change hands (the documents' repeat-dispatch target);
         basic questions rarely do."""
         rng = self.rng
-        if rng.random() >= (0.02 if self.cat in _BASIC_CATS else 0.11):
+        if rng.random() >= (0.02 if self.cat in _BASIC_CATS else 0.13):
             return
         self._after(1800)
-        sup, to, reason = self._supervisor(), self._other_agent(), self._choice(
-            _TRANSFER_REASONS)
+        sup, to, reason = self._supervisor(), self._other_agent(), self._choice(_TRANSFER_REASONS)
         roll = rng.random()
         if roll < 0.55:
             self._do_request_transfer(to, reason, "approved", sup)
@@ -1119,6 +1467,7 @@ class _Story:
         return deps[int(self.rng.random() * len(deps))]
 
     def _maybe_escalate(self) -> None:
+        """Departments by the request's kind; spoiling goods go to the green channel."""
         rng = self.rng
         green = self.goods >= _FRESH and self.cat in _GREEN_ESC_CATS and rng.random() < 0.5
         if not green and rng.random() >= self.words.escalate:
@@ -1140,21 +1489,19 @@ class _Story:
         finished = self.target in (_RESOLVED, _CLOSED, _PENDING)
         for n in range(len(self.escs)):
             last = n == len(self.escs) - 1
-            stay_open = not finished and last and rng.random() < (
-                0.9 if self.target == _ON_HOLD else 0.5)
+            stay_open = (
+                not finished and last and rng.random() < (0.9 if self.target == _ON_HOLD else 0.5)
+            )
             if rng.random() < 0.6:
                 self._after(1800)
-                self._do_escalation_state(n, _ACKNOWLEDGED,
-                                          self._choice(_ACK_NOTES))
+                self._do_escalation_state(n, _ACKNOWLEDGED, self._choice(_ACK_NOTES))
             if stay_open:
                 continue
             self._after(5 * 3600)
             if rng.random() < 0.85:
-                self._do_escalation_state(n, _DONE,
-                                          self._choice(_DONE_NOTES))
+                self._do_escalation_state(n, _DONE, self._choice(_DONE_NOTES))
             else:
-                self._do_escalation_state(n, _REJECTED,
-                                          self._choice(_REJECT_NOTES))
+                self._do_escalation_state(n, _REJECTED, self._choice(_REJECT_NOTES))
             self._after(600)
             self._do_reply()
 
@@ -1171,7 +1518,7 @@ class _Story:
                 self._do_reply()
         self._after(1800)
         self._do_resolve(self._code())
-        if rng.random() < 0.03:
+        if rng.random() < 0.02:
             self._after(12 * 3600)
             self._do_reopen()
             self._after(1200)
@@ -1187,13 +1534,19 @@ class _Story:
             self._do_status(_CLOSED)
 
     def _code(self) -> str:
+        """How it was resolved: no answer while waiting on the customer, else mostly
+        the usual outcome of its kind."""
         if self.status == _PENDING:
             return ResolutionCode.NO_RESPONSE.value
-        return self._choice(self.words.codes)
+        codes = self.words.codes  # the usual outcome most of the time
+        return codes[0] if len(codes) == 1 or self.rng.random() < 0.7 else self._choice(codes)
 
     def _score(self) -> int:
-        unhappy = self.flags & _F_SECOND or self.code in (ResolutionCode.REJECTED.value,
-                                                          ResolutionCode.NO_RESPONSE.value)
+        """CSAT, about 90% satisfied, far less after a refusal or a second complaint."""
+        unhappy = self.flags & _F_SECOND or self.code in (
+            ResolutionCode.REJECTED.value,
+            ResolutionCode.NO_RESPONSE.value,
+        )
         return (_PICK_SCORE_UNHAPPY if unhappy else _PICK_SCORE)(self.rng)
 
     def _maybe_follow_up(self) -> None:
@@ -1221,8 +1574,7 @@ class _Story:
         self.out.messages.append((self.tid, kind, channel, author, body, self._at(self.t)))
         return len(self.out.messages) - 1
 
-    def _event(self, kind: str, actor: str | None, old: str | None,
-               new: str | Ref | None) -> None:
+    def _event(self, kind: str, actor: str | None, old: str | None, new: str | Ref | None) -> None:
         self.out.events.append((self.tid, actor, self._at(self.t), kind, old, new))
 
     def _emit(self) -> None:
@@ -1234,36 +1586,61 @@ class _Story:
         else:
             cols = R.clock_columns(self.clock)
             due_key, remaining = dfmt(cols["due_key"]), cols["sla_remaining"]
-            for n, name in enumerate(("first_response_due", "next_response_due",
-                                      "resolution_due", "sla_paused_at")):
+            for n, name in enumerate(
+                ("first_response_due", "next_response_due", "resolution_due", "sla_paused_at")
+            ):
                 if cols[name] is not None:
                     dues[n] = dfmt(cols[name])
-        self.out.tickets.append((
-            self.tid, self.subject, _STATUS_S[self.status], self.priority_s, self.channel,
-            _CAT_S[self.cat], self.cust, self.order_id or None,
-            None if self.owner < 0 else self.owner + 1, self.dispatch, self.version,
-            self.tier_s, int(self.status <= _ON_HOLD), self.green, due_key,
-            TIER_RANK[self.tier], self.open_esc, *dues, remaining,
-            at(self.responded) if self.responded else None, self.cause,
-            int(bool(self.flags & _F_SECOND)), self.matter,
-            None if self.follow_up is None else dfmt(self.follow_up), self.code,
-            at(self.resolved) if self.resolved else None, None, at(self.created),
-            at(self.updated), at(self.activity),
-        ))
+        self.out.tickets.append(
+            (
+                self.tid,
+                self.subject,
+                _STATUS_S[self.status],
+                self.priority_s,
+                self.channel,
+                _CAT_S[self.cat],
+                self.cust,
+                self.order_id or None,
+                None if self.owner < 0 else self.owner + 1,
+                self.dispatch,
+                self.version,
+                self.tier_s,
+                int(self.status <= _ON_HOLD),
+                self.green,
+                due_key,
+                TIER_RANK[self.tier],
+                self.open_esc,
+                *dues,
+                remaining,
+                at(self.responded) if self.responded else None,
+                self.cause,
+                int(bool(self.flags & _F_SECOND)),
+                self.matter,
+                None if self.follow_up is None else dfmt(self.follow_up),
+                self.code,
+                at(self.resolved) if self.resolved else None,
+                None,
+                at(self.created),
+                at(self.updated),
+                at(self.activity),
+            )
+        )
         for esc in self.escs:  # notes as `json.dumps(notes, ensure_ascii=False)` writes them
             esc[9] = f"[{', '.join(esc[9])}]"
             self.out.escalations.append(tuple(esc))
 
 
 def build_chunk(k: int) -> ChunkRows:
-    """Chunk k's tickets (ids k*CHUNK+1 …) from its own random stream: in any process, the
-    same rows."""
+    """Chunk k's tickets (ids k*CHUNK+1 …); each ticket draws from its own random stream,
+    so the rows depend neither on the process nor on the chunk size."""
     w = _WORLD
     if w is None:
         raise RuntimeError("seed: build_chunk runs inside seed_store only")
     out = ChunkRows()
-    story = _Story(w, Random(w.seed * 7_919 + 104_729 * (k + 1)), out)
+    rng = Random()
+    story = _Story(w, rng, out)
     for tid in range(k * CHUNK + 1, min(w.tickets, (k + 1) * CHUNK) + 1):
+        rng.seed(w.seed * 10_000_019 + tid)  # each ticket its own stream: chunking is free
         story.tell(tid)
     return out
 
@@ -1273,29 +1650,105 @@ def build_chunk(k: int) -> ChunkRows:
 # ---------------------------------------------------------------------------------------
 
 _TICKET_COLS = (
-    "id", "subject", "status", "priority", "channel", "category", "customer_id", "order_id",
-    "owner_id", "dispatch_count", "version", "tier", "active", "green_rank", "due_key",
-    "tier_rank", "open_escalations", "first_response_due", "next_response_due",
-    "resolution_due", "sla_paused_at", "sla_remaining", "first_responded_at",
-    "complaint_cause", "second_complaint", "matter_key", "follow_up_due", "resolution_code",
-    "resolved_at", "merged_into", "created_at", "updated_at", "last_activity_at",
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "channel",
+    "category",
+    "customer_id",
+    "order_id",
+    "owner_id",
+    "dispatch_count",
+    "version",
+    "tier",
+    "active",
+    "green_rank",
+    "due_key",
+    "tier_rank",
+    "open_escalations",
+    "first_response_due",
+    "next_response_due",
+    "resolution_due",
+    "sla_paused_at",
+    "sla_remaining",
+    "first_responded_at",
+    "complaint_cause",
+    "second_complaint",
+    "matter_key",
+    "follow_up_due",
+    "resolution_code",
+    "resolved_at",
+    "merged_into",
+    "created_at",
+    "updated_at",
+    "last_activity_at",
 )
 _COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
-    "agents": (AgentRow, ("id", "name", "display_name", "role", "shift", "routing_paused",
-                          "created_at")),
-    "customers": (CustomerRow, ("id", "name", "phone", "email", "address", "tier",
-                                "tier_reasons", "annual_spend", "order_count",
-                                "complaint_count", "created_at")),
-    "orders": (OrderRow, ("id", "number", "customer_id", "amount", "goods_type", "placed_at",
-                          "tracking_no", "logistics_status")),
+    "agents": (
+        AgentRow,
+        ("id", "name", "display_name", "role", "shift", "routing_paused", "created_at"),
+    ),
+    "customers": (
+        CustomerRow,
+        (
+            "id",
+            "name",
+            "phone",
+            "email",
+            "address",
+            "tier",
+            "tier_reasons",
+            "annual_spend",
+            "order_count",
+            "complaint_count",
+            "created_at",
+        ),
+    ),
+    "orders": (
+        OrderRow,
+        (
+            "id",
+            "number",
+            "customer_id",
+            "amount",
+            "goods_type",
+            "placed_at",
+            "tracking_no",
+            "logistics_status",
+        ),
+    ),
     "tickets": (TicketRow, _TICKET_COLS),
     "messages": (MessageRow, ("ticket_id", "kind", "channel", "author", "body", "created_at")),
-    "escalations": (EscalationRow, ("ticket_id", "department", "reason", "state", "green",
-                                    "requested_by", "created_at", "due_at", "updated_at",
-                                    "notes")),
-    "transfers": (TransferRow, ("ticket_id", "from_owner", "to_agent", "reason",
-                                "requested_by", "state", "decided_by", "created_at",
-                                "decided_at")),
+    "escalations": (
+        EscalationRow,
+        (
+            "ticket_id",
+            "department",
+            "reason",
+            "state",
+            "green",
+            "requested_by",
+            "created_at",
+            "due_at",
+            "updated_at",
+            "notes",
+        ),
+    ),
+    "transfers": (
+        TransferRow,
+        (
+            "ticket_id",
+            "from_owner",
+            "to_agent",
+            "reason",
+            "requested_by",
+            "state",
+            "decided_by",
+            "created_at",
+            "decided_at",
+        ),
+    ),
     "ticket_links": (LinkRow, ("ticket_id", "other_id")),
     "events": (EventRow, ("ticket_id", "actor", "at", "kind", "old", "new")),
 }
@@ -1308,8 +1761,15 @@ _SERIAL = ("messages", "escalations", "transfers", "events")
 # those whose keys arrive in order (by ticket or customer id): appending to them costs less
 # than sorting them afterwards.
 _LOADED = ("customers", "orders", "tickets", "messages", "escalations", "transfers", "events")
-_KEPT = frozenset({"ix_events_ticket", "ix_messages_ticket_id", "ix_escalations_ticket_id",
-                   "ix_transfers_ticket_id", "ix_orders_customer_id"})
+_KEPT = frozenset(
+    {
+        "ix_events_ticket",
+        "ix_messages_ticket_id",
+        "ix_escalations_ticket_id",
+        "ix_transfers_ticket_id",
+        "ix_orders_customer_id",
+    }
+)
 
 Batch = dict[str, list[tuple[Any, ...]]]
 
@@ -1334,38 +1794,73 @@ class _Sink:
             conn.execute("PRAGMA foreign_keys = OFF")  # the generator keeps them (tests check)
 
     def close(self) -> None:
+        """Discard the connection rather than pool it: its bulk-load PRAGMAs (no foreign
+        keys, no syncing) must never serve the store's own writes."""
         if self.raw is not None:
-            self.raw.close()
+            self.raw.invalidate()
             self.raw = None
 
+    def execute(self, statements: list[str]) -> None:
+        """Run statements (index DDL) in one transaction."""
+        if self.raw is None:
+            with self.engine.begin() as conn:
+                for sql in statements:
+                    conn.execute(text(sql))
+            return
+        self._in_transaction(lambda conn: [conn.execute(sql) for sql in statements])
+
     def write(self, batch: Batch, counts: Sequence[int]) -> None:
+        """One batch, one transaction."""
         if self.raw is not None:
             self._write_sqlite(batch)
         else:
             self._write_core(batch, counts)
 
     def _write_sqlite(self, batch: Batch) -> None:
+        def insert_all(conn: sqlite3.Connection) -> None:
+            for table, rows in batch.items():
+                _insert_many(conn, table, rows)
+
+        self._in_transaction(insert_all)
+
+    def _in_transaction(self, work: Callable[[sqlite3.Connection], Any]) -> None:
+        """BEGIN IMMEDIATE: wait for the write lock up front, as the store does."""
         conn = self.raw.driver_connection
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for table, rows in batch.items():
-                _insert_many(conn, table, rows)
+            work(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
 
     def _write_core(self, batch: Batch, counts: Sequence[int]) -> None:
+        """PostgreSQL: COPY through psycopg (tens of times faster than executemany of
+        INSERTs); other dialects: SQLAlchemy Core executemany."""
         with self.engine.begin() as conn:
             for table, rows in batch.items():
                 if not rows:
                     continue
-                model, cols = _COLUMNS[table]
-                dicts = [dict(zip(cols, r, strict=True)) for r in rows]
-                if table in _SERIAL:
-                    for n, d in enumerate(dicts, start=counts[_TABLES.index(table)] + 1):
-                        d["id"] = n
-                conn.execute(insert(model.__table__), dicts)
+                cols = _COLUMNS[table][1]
+                if table in _SERIAL:  # the ids SQLite's rowid would give
+                    start = counts[_TABLES.index(table)] + 1
+                    rows = [(n, *r) for n, r in enumerate(rows, start=start)]
+                    cols = ("id", *cols)
+                if conn.dialect.name == "postgresql":
+                    _copy(conn, table, cols, rows)
+                else:
+                    model = _COLUMNS[table][0]
+                    conn.execute(
+                        insert(model.__table__), [dict(zip(cols, r, strict=True)) for r in rows]
+                    )
+
+
+def _copy(conn: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """COPY FROM STDIN on the connection's own psycopg cursor (same transaction)."""
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 # Narrow rows go in several to a statement: SQLite's per-statement overhead then counts
@@ -1385,7 +1880,7 @@ def _insert_many(conn: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
     k = _GROUPED.get(table, 1)
     full = len(rows) // k * k
     if k > 1 and full:
-        flat = [tuple(chain.from_iterable(rows[i:i + k])) for i in range(0, full, k)]
+        flat = [tuple(chain.from_iterable(rows[i : i + k])) for i in range(0, full, k)]
         conn.executemany(_insert_sql(table, k), flat)
         rows = rows[full:]
     if rows:
@@ -1410,46 +1905,71 @@ class _Indexes:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        self.dropped: list[tuple[str, str]] = []
+        self.dropped: list[tuple[str, str, str]] = []  # (name, table, DDL)
+        self.built: set[str] = set()  # rebuilt early, by a job (see `ddl_of`)
 
     def __enter__(self) -> _Indexes:
         names = ", ".join(f"'{t}'" for t in _LOADED)
         if self.sqlite:
-            query = ("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT "
-                     f"NULL AND tbl_name IN ({names}) ORDER BY name")
+            query = (
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND "
+                f"sql IS NOT NULL AND tbl_name IN ({names}) ORDER BY name"
+            )
         else:
-            query = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = "
-                     f"current_schema() AND tablename IN ({names}) AND indexdef NOT LIKE "
-                     "'CREATE UNIQUE%' ORDER BY indexname")
+            query = (
+                "SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = "
+                f"current_schema() AND tablename IN ({names}) AND indexdef NOT LIKE "
+                "'CREATE UNIQUE%' ORDER BY indexname"
+            )
         with self.engine.begin() as conn:
             found = conn.execute(text(query)).all()
-            self.dropped = [(n, ddl) for n, ddl in found if n not in _KEPT]
-            for name, _ in self.dropped:
+            self.dropped = [(n, t, ddl) for n, t, ddl in found if n not in _KEPT]
+            for name, _, _ in self.dropped:
                 conn.execute(text(f'DROP INDEX "{name}"'))
         return self
 
+    def ddl_of(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """The (name, DDL) of the dropped indexes of `tables`."""
+        return [(n, ddl) for n, t, ddl in self.dropped if t in tables]
+
     def __exit__(self, *exc: object) -> None:
-        if exc[0] is not None:
-            return
-        with self.engine.begin() as conn:
-            for _, ddl in self.dropped:
-                conn.execute(text(ddl))
-        self._finish()
+        """Rebuild what is missing; after a failure too, so the schema stays as migrated."""
+        try:
+            with self.engine.begin() as conn:
+                for name, _, ddl in self.dropped:
+                    if name not in self.built:
+                        conn.execute(text(ddl))
+        except Exception:
+            if exc[0] is None:
+                raise
+            return  # the seed's own error is the one to report
+        if exc[0] is None:
+            self._finish()
 
     def _finish(self) -> None:
-        """SQLite: fold the WAL into the file. PostgreSQL: move sequences past the ids."""
+        """SQLite: fold the WAL into the file. PostgreSQL: move sequences past the ids and
+        ANALYZE, or the planner, blind after a bulk load, sorts whole queues (measured: a
+        queue page took 750 ms instead of 8 until autovacuum got round to it). SQLite is not
+        analysed here: that would add sqlite_stat1 to the migrated schema."""
         if self.sqlite:
             raw = self.engine.raw_connection()  # outside any transaction, or it cannot
             try:
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                driver: Any = raw.driver_connection
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 raw.close()
             return
         with self.engine.connect() as conn:
             for table in ("agents", "customers", "orders", "tickets", *_SERIAL):
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                    )
+                )
+            conn.commit()
+            for table in _TABLES:
+                conn.execute(text(f"ANALYZE {table}"))
             conn.commit()
 
 
@@ -1458,25 +1978,38 @@ class _Indexes:
 # ---------------------------------------------------------------------------------------
 
 
-def _agent_rows(specs: list[_AgentSpec], now_ts: int, fmt: Callable[[int], Any]
-                ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _agent_rows(
+    specs: list[_AgentSpec], now_ts: int, fmt: Callable[[int], Any]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """add_agent: the row and AGENT_ADDED, a little over a year before `now`."""
     rows, events = [], []
     for i, a in enumerate(specs):
         at = fmt(now_ts - 400 * _DAY + 60 * i)
-        rows.append((i + 1, a.name, a.display, a.role.value,
-                     a.shift.value if a.shift else None, 0, at))
-        events.append((None, None, at, _EV["AGENT_ADDED"], None,
-                       f'{{"agent": "{a.name}", "role": "{a.role.value}"}}'))
+        rows.append(
+            (i + 1, a.name, a.display, a.role.value, a.shift.value if a.shift else None, 0, at)
+        )
+        events.append(
+            (
+                None,
+                None,
+                at,
+                _EV["AGENT_ADDED"],
+                None,
+                f'{{"agent": "{a.name}", "role": "{a.role.value}"}}',
+            )
+        )
     return rows, events
 
 
-def _address(rng: Random) -> str:
-    province, city, districts = _PLACES[int(rng.random() * len(_PLACES))]
-    district = districts[int(rng.random() * len(districts))]
-    road = _ROADS[int(rng.random() * len(_ROADS))]
-    return (f"{province}{city}{district}{road}{rng.randint(1, 999)}号"
-            f"{rng.randint(1, 30)}栋{rng.randint(1, 33)}{rng.randint(1, 4):02d}室")
+def _address(h: int) -> str:
+    """A street address from a customer's hash bits."""
+    province, city, districts = _PLACES[h % len(_PLACES)]
+    district = districts[(h >> 5) % len(districts)]
+    road = _ROADS[(h >> 9) % len(_ROADS)]
+    return (
+        f"{province}{city}{district}{road}{1 + (h >> 13) % 999}号"
+        f"{1 + (h >> 23) % 30}栋{1 + (h >> 28) % 33}{1 + (h >> 34) % 4:02d}室"
+    )
 
 
 def _contact(seed: int, cid: int) -> tuple[str, str | None]:
@@ -1503,20 +2036,34 @@ def _logistics(rng: Random, age: int) -> tuple[str, bool]:
     return ("returned" if roll < 0.95 else "exception" if roll < 0.98 else "in_transit"), True
 
 
-def _customer_rows(w: _World, lo: int, hi: int, fmt: Callable[[int], Any]
-                   ) -> list[tuple[Any, ...]]:
-    """Customers lo..hi-1, with their tier as `_classify_customers` found it."""
-    c, rng, rows = w.customers, Random(w.seed * 1_000_033 + lo), []
+def _customer_rows(w: _World, lo: int, hi: int, fmt: Callable[[int], Any]) -> list[tuple[Any, ...]]:
+    """Customers lo..hi-1, with their tier as `_Tiers` found it."""
+    c, rows = w.customers, []
     for i in range(lo, hi):
         phone, email = _contact(w.seed, i)
         tier, reasons = w.tiers[i - 1]
-        rows.append((i, customer_name(w.seed, i), phone, email, _address(rng), tier, reasons,
-                     _spend(c, i), c.n_orders[i], c.complaints[i], fmt(c.created[i])))
+        where = _address(_splitmix(w.seed * 3_333_331 + i))
+        rows.append(
+            (
+                i,
+                customer_name(w.seed, i),
+                phone,
+                email,
+                where,
+                tier,
+                reasons,
+                _spend(c, i),
+                c.n_orders[i],
+                c.complaints[i],
+                fmt(c.created[i]),
+            )
+        )
     return rows
 
 
-def _order_rows(c: _Customers, seed: int, now_ts: int, fmt: Callable[[int], Any],
-                size: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
+def _order_rows(
+    c: _Customers, seed: int, now_ts: int, fmt: Callable[[int], Any], size: int = 20_000
+) -> Iterator[list[tuple[Any, ...]]]:
     """Every order, customer by customer, in batches; tiers play no part in them."""
     rng, batch = Random(seed * 31 + 3), []
     for cid in range(1, len(c.created)):
@@ -1525,10 +2072,19 @@ def _order_rows(c: _Customers, seed: int, now_ts: int, fmt: Callable[[int], Any]
             placed = c.placed[oid]
             status, shipped = _logistics(rng, now_ts - placed)
             carrier = _CARRIERS[int(rng.random() * len(_CARRIERS))]
-            tracking = f"{carrier}{100_000_000_000 + int(rng.random() * 9e11)}" if shipped \
-                else None
-            batch.append((oid, order_number(oid, placed), cid, c.amount[oid],
-                          _GOODS_S[c.goods[oid]], fmt(placed), tracking, status))
+            tracking = f"{carrier}{100_000_000_000 + int(rng.random() * 9e11)}" if shipped else None
+            batch.append(
+                (
+                    oid,
+                    order_number(oid, placed),
+                    cid,
+                    c.amount[oid],
+                    _GOODS_S[c.goods[oid]],
+                    fmt(placed),
+                    tracking,
+                    status,
+                )
+            )
             if len(batch) >= size:
                 yield batch
                 batch = []
@@ -1550,6 +2106,7 @@ def _write_orders(engine: Engine, c: _Customers, seed: int, now_ts: int) -> int:
 
 
 def _orders_child(engine: Engine, c: _Customers, seed: int, now_ts: int) -> None:
+    """The forked orders writer: a connection of its own, never the parent's."""
     engine.dispose(close=False)  # never use a connection of the parent's
     _write_orders(engine, c, seed, now_ts)
 
@@ -1559,8 +2116,9 @@ class _Orders:
     this one plans the tickets; PostgreSQL, which checks foreign keys as rows arrive,
     writes them once the customers are in."""
 
-    def __init__(self, engine: Engine, c: _Customers, seed: int, now_ts: int,
-                 parallel: bool) -> None:
+    def __init__(
+        self, engine: Engine, c: _Customers, seed: int, now_ts: int, parallel: bool
+    ) -> None:
         self.args = (engine, c, seed, now_ts)
         self.process: Any = None
         if parallel and engine.dialect.name == "sqlite":
@@ -1584,18 +2142,25 @@ class _Orders:
 # ---------------------------------------------------------------------------------------
 
 CUSTOMER_JOB = 50_000  # customers per job
-Job = tuple[str, int, int]  # ("customers", first id, end id) or ("tickets", chunk, 0)
+# ("customers", first id, end id), ("indexes", 0, 0) or ("tickets", chunk, 0)
+Job = tuple[str, int, int]
+_EARLY_INDEXED = ("customers", "orders")  # complete before the tickets: indexed at once
 
 
 def _jobs(w: _World) -> list[Job]:
+    """Customers, then the indexes of customers and orders (built while the first ticket
+    chunks are being generated), then the ticket chunks."""
     n = len(w.customers.created)
-    jobs: list[Job] = [("customers", lo, min(n, lo + CUSTOMER_JOB))
-                       for lo in range(1, n, CUSTOMER_JOB)]
+    jobs: list[Job] = [
+        ("customers", lo, min(n, lo + CUSTOMER_JOB)) for lo in range(1, n, CUSTOMER_JOB)
+    ]
+    jobs.append(("indexes", 0, 0))
     return jobs + [("tickets", k, 0) for k in range(math.ceil(w.tickets / CHUNK))]
 
 
-def _resolve_refs(events: list[tuple[Any, ...]], bases: tuple[int, int, int]
-                  ) -> list[tuple[Any, ...]]:
+def _resolve_refs(
+    events: list[tuple[Any, ...]], bases: tuple[int, int, int]
+) -> list[tuple[Any, ...]]:
     """Event payloads naming a message, escalation or transfer get its global id."""
     out = []
     for e in events:
@@ -1607,28 +2172,46 @@ def _resolve_refs(events: list[tuple[Any, ...]], bases: tuple[int, int, int]
     return out
 
 
-def _build(job: Job) -> ChunkRows | Batch:
+_EARLY_DDL: list[tuple[str, str]] = []  # the ("indexes", …) job's (name, DDL)
+
+Built = ChunkRows | Batch | list[tuple[str, str]]
+
+
+def _build(job: Job) -> Built:
+    """A job's rows (or DDL), built wherever the job runs."""
     w = _WORLD
     if w is None:
         raise RuntimeError("seed: jobs run inside seed_store only")
     kind, a, b = job
     if kind == "customers":
         return {"customers": _customer_rows(w, a, b, _fmt_text if w.sqlite else _fmt_datetime)}
+    if kind == "indexes":
+        return list(_EARLY_DDL)
     return build_chunk(a)
 
 
-def _write_built(sink: _Sink, built: ChunkRows | Batch, counts: Any) -> int:
-    """Write a job's rows; ticket payloads learn their ids from the rows before them.
-    Returns the number of tickets written."""
+def _write_built(sink: _Sink, built: Built, counts: Any) -> int:
+    """Write a job's rows (or build its indexes); ticket payloads learn their ids from the
+    rows before them. Returns the number of tickets written."""
+    if isinstance(built, list):
+        sink.execute([ddl for _, ddl in built])
+        return 0
     if not isinstance(built, ChunkRows):
         _write(sink, built, counts)
         return 0
     bases = (counts[_N_MSG], counts[_N_ESC], counts[_N_TRF])
-    _write(sink, {
-        "tickets": built.tickets, "messages": built.messages,
-        "escalations": built.escalations, "transfers": built.transfers,
-        "ticket_links": built.links, "events": _resolve_refs(built.events, bases),
-    }, counts)
+    _write(
+        sink,
+        {
+            "tickets": built.tickets,
+            "messages": built.messages,
+            "escalations": built.escalations,
+            "transfers": built.transfers,
+            "ticket_links": built.links,
+            "events": _resolve_refs(built.events, bases),
+        },
+        counts,
+    )
     return len(built.tickets)
 
 
@@ -1674,13 +2257,15 @@ def _job(j: int) -> int:
 
 
 def _default_workers(tickets: int) -> int:
+    """Every core, once there is enough work to pay for forking (and fork exists)."""
     if tickets < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     return min(4, os.cpu_count() or 1)
 
 
-def _run_jobs(engine: Engine, jobs: list[Job], counts: list[int], workers: int,
-              progress: Progress | None) -> None:
+def _run_jobs(
+    engine: Engine, jobs: list[Job], counts: list[int], workers: int, progress: Progress | None
+) -> None:
     """Every job, in order: here, or in `workers` forked processes taking turns."""
     total = _WORLD.tickets if _WORLD else 0
     if workers <= 1 or len(jobs) <= 1:
@@ -1694,8 +2279,9 @@ def _run_jobs(engine: Engine, jobs: list[Job], counts: list[int], workers: int,
         return
     ctx = multiprocessing.get_context("fork")
     global _TURN, _ENGINE, _JOBS
-    _TURN = _Turn(ctx.Condition(), ctx.Value("q", 0, lock=False),
-                  ctx.Array("q", counts, lock=False))
+    _TURN = _Turn(
+        ctx.Condition(), ctx.Value("q", 0, lock=False), ctx.Array("q", counts, lock=False)
+    )
     _ENGINE, _JOBS = engine, jobs
     try:
         _run_pool(ctx, workers, jobs, total, progress)
@@ -1704,8 +2290,10 @@ def _run_jobs(engine: Engine, jobs: list[Job], counts: list[int], workers: int,
         _TURN, _ENGINE, _JOBS = None, None, []
 
 
-def _run_pool(ctx: Any, workers: int, jobs: list[Job], total: int,
-              progress: Progress | None) -> None:
+def _run_pool(
+    ctx: Any, workers: int, jobs: list[Job], total: int, progress: Progress | None
+) -> None:
+    """Submit every job at once; results come back in order, for progress."""
     pool = ctx.Pool(workers)
     try:
         pending = deque(pool.apply_async(_job, (j,)) for j in range(len(jobs)))
@@ -1758,48 +2346,97 @@ def seed_store(
         raise BadInput("seed: tickets ≥ 0, customers ≥ 1 and agents ≥ 1")
     _refuse_non_empty(store.engine)
     n_workers = _default_workers(tickets) if workers is None else workers
+    if "fork" not in multiprocessing.get_all_start_methods():
+        n_workers = 0  # the workers share the plan by forking; elsewhere, work here
     global _WORLD
     try:
-        with _Indexes(store.engine):
-            return _seed(store, tickets, n_customers, agents, seed, now, n_workers, progress)
+        with _Indexes(store.engine) as indexes:
+            return _seed(
+                store, indexes, tickets, n_customers, agents, seed, now, n_workers, progress
+            )
     finally:
         _WORLD = None
 
 
 def _refuse_non_empty(engine: Engine) -> None:
+    """Seeded ids start at 1: they would collide with rows already there."""
     with engine.connect() as conn:
         for table in ("agents", "customers", "tickets", "events"):
             if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first():
                 raise Conflict(f"seed: the store has {table} already; seed an empty store")
 
 
-def _seed(store: SqlStore, tickets: int, n_customers: int, agents: int, seed: int,
-          now: datetime, workers: int, progress: Progress | None) -> dict[str, int]:
-    """Agents; orders (alongside the plan on SQLite); then customers and tickets."""
+def _seed(
+    store: SqlStore,
+    indexes: _Indexes,
+    tickets: int,
+    n_customers: int,
+    agents: int,
+    seed: int,
+    now: datetime,
+    workers: int,
+    progress: Progress | None,
+) -> dict[str, int]:
+    """Agents; the plan (with the orders written beside it on SQLite); then customers and
+    tickets as turn-ordered jobs."""
     global _WORLD
-    engine, now_ts = store.engine, int(now.timestamp())
-    sqlite = engine.dialect.name == "sqlite"
     counts = [0] * len(_TABLES)
     specs = _agent_specs(agents)
-    _write_agents(engine, specs, now_ts, counts)
-    c = _plan_customers(Random(seed * 31 + 1), n_customers, now_ts)
-    orders = _Orders(engine, c, seed, now_ts, parallel=workers > 1)
-    plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules).plan(tickets)
-    tiers = _classify_customers(c, store.rules, now)  # after the plan: complaints count
-    _WORLD = _World(seed=seed, now=now, rules=store.rules, sqlite=sqlite, agents=specs,
-                    customers=c, plan=plan, tickets=tickets, tiers=tiers)
-    jobs = _jobs(_WORLD)
-    if orders.process is None:  # customers first, for the orders' foreign keys
-        people = [j for j in jobs if j[0] == "customers"]
-        _run_jobs(engine, people, counts, 0, None)
-        jobs = jobs[len(people):]
-    counts[_TABLES.index("orders")] = orders.finish()
-    _run_jobs(engine, jobs, counts, workers, progress)
+    _write_agents(store.engine, specs, int(now.timestamp()), counts)
+    _WORLD, orders = _plan_world(store, specs, tickets, n_customers, seed, now, workers)
+    _write_jobs(store.engine, indexes, orders, counts, workers, progress)
     return dict(zip(_TABLES, counts, strict=True))
 
 
-def _write_agents(engine: Engine, specs: list[_AgentSpec], now_ts: int,
-                  counts: list[int]) -> None:
+def _plan_world(
+    store: SqlStore,
+    specs: list[_AgentSpec],
+    tickets: int,
+    n_customers: int,
+    seed: int,
+    now: datetime,
+    workers: int,
+) -> tuple[_World, _Orders]:
+    """Everything decided before a ticket is built; orders start being written meanwhile."""
+    now_ts = int(now.timestamp())
+    c = _plan_customers(seed, n_customers, now_ts, workers)
+    orders = _Orders(store.engine, c, seed, now_ts, parallel=workers > 1)
+    classifying = _Tiers(c, store.rules, now, parallel=workers > 1)
+    plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules).plan(tickets)
+    tiers = classifying.finish()  # after the plan: it counted the complaints
+    sqlite = store.engine.dialect.name == "sqlite"
+    world = _World(seed, now, store.rules, sqlite, specs, c, plan, tickets, tiers)
+    return world, orders
+
+
+def _write_jobs(
+    engine: Engine,
+    indexes: _Indexes,
+    orders: _Orders,
+    counts: list[int],
+    workers: int,
+    progress: Progress | None,
+) -> None:
+    """Customers (before the orders where foreign keys are checked as rows arrive), the
+    early indexes, then the ticket chunks."""
+    global _EARLY_DDL
+    assert _WORLD is not None
+    jobs = _jobs(_WORLD)
+    if orders.process is None:
+        people = [j for j in jobs if j[0] == "customers"]
+        _run_jobs(engine, people, counts, 0, None)
+        jobs = jobs[len(people) :]
+    counts[_TABLES.index("orders")] = orders.finish()
+    _EARLY_DDL = indexes.ddl_of(_EARLY_INDEXED)
+    try:
+        _run_jobs(engine, jobs, counts, workers, progress)
+    finally:
+        _EARLY_DDL = []
+    indexes.built.update(name for name, _ in indexes.ddl_of(_EARLY_INDEXED))
+
+
+def _write_agents(engine: Engine, specs: list[_AgentSpec], now_ts: int, counts: list[int]) -> None:
+    """add_agent for each: the row and AGENT_ADDED."""
     fmt = _fmt_text if engine.dialect.name == "sqlite" else _fmt_datetime
     rows, events = _agent_rows(specs, now_ts, fmt)
     sink = _Sink(engine)

@@ -10,10 +10,12 @@ from typing import Any
 
 from cstui.domain.model import (
     Agent,
+    Article,
     Customer,
     Escalation,
     Message,
     Order,
+    SearchHit,
     Ticket,
     TransferRequest,
 )
@@ -130,4 +132,35 @@ def transfer_dict(r: TransferRequest) -> dict[str, Any]:
         "requested_by": r.requested_by,
         "state": r.state,
         "created_at": iso(r.created_at),
+    }
+
+
+def article_dict(a: Article) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "kind": a.kind.value,
+        "title": a.title,
+        "body": a.body,
+        "lang": a.lang.value,
+        "tags": list(a.tags),
+        "category": a.category.value if a.category else None,
+        "author": a.author,
+        "version": a.version,
+        "created_at": iso(a.created_at),
+        "updated_at": iso(a.updated_at),
+    }
+
+
+def hit_dict(h: SearchHit) -> dict[str, Any]:
+    """A search hit: `snippet` marks matches with [ ]; `highlights` index `snippet_text`."""
+    return {
+        "id": h.article_id,
+        "title": h.title,
+        "snippet": h.marked(),
+        "kind": h.kind.value,
+        "lang": h.lang.value,
+        "score": None if h.score is None else round(h.score, 6),
+        "snippet_text": h.snippet,
+        "highlights": [list(span) for span in h.highlights],
+        "title_highlights": [list(span) for span in h.title_highlights],
     }

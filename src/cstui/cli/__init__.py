@@ -7,6 +7,7 @@ import click
 from cstui import __version__
 from cstui.cli.admin import agents, export, import_, init, locate, metrics, seed
 from cstui.cli.context import global_options
+from cstui.cli.kb import kb
 from cstui.cli.tickets import tickets
 
 
@@ -17,5 +18,5 @@ def cli() -> None:
     """cstui: the customer-service console for e-commerce teams."""
 
 
-for command in (init, seed, export, import_, agents, metrics, locate, tickets):
+for command in (init, seed, export, import_, agents, metrics, locate, tickets, kb):
     cli.add_command(command)

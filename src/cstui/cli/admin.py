@@ -62,6 +62,7 @@ def seed(ctx: click.Context, n_tickets: int, n_customers: int | None, seed: int)
             seed=seed,
             progress=None if env.json else _progress,
         )
+        store.optimize()
     finally:
         store.close()
     env.emit(
@@ -130,6 +131,7 @@ def import_(ctx: click.Context, file: str) -> None:
     store = init_store(env.db_target, rules=rules_from_settings(env.settings))
     try:
         counts = store.import_records(records)
+        store.optimize()
     finally:
         store.close()
     env.emit(

@@ -189,6 +189,9 @@ class EventKind(StrEnum):
     LINKED = "linked"
     PII_REVEALED = "pii_revealed"
     AGENT_ADDED = "agent_added"
+    ARTICLE_ADDED = "article_added"  # knowledge base; ticket_id is None, new["article_id"]
+    ARTICLE_EDITED = "article_edited"
+    ARTICLES_LOADED = "articles_loaded"  # a bulk load (seed, demo): new["count"], id range
 
 
 # Events that give a ticket a new owner; `new["owner"]` names them.
@@ -361,3 +364,60 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_cursor: str | None
+
+
+# -- the knowledge base (知识库) ------------------------------------------------------------
+
+
+class ArticleKind(StrEnum):
+    FAQ = "faq"  # an answer to a high-frequency question
+    TEMPLATE = "template"  # a quick-response template (快速响应模板), with {placeholders}
+    CASE = "case"  # a warm service case (温暖服务案例)
+
+
+class ArticleLang(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: int
+    kind: ArticleKind
+    title: str
+    body: str
+    lang: ArticleLang
+    tags: tuple[str, ...]
+    category: Category | None
+    author: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result. Highlights are (start, end) spans into `title` and `snippet`.
+
+    The snippet is plain text (whitespace collapsed, `…` where cut) around the first match;
+    `marked()` renders the highlights with `[` `]` or any other pair of markers.
+    """
+
+    article_id: int
+    title: str
+    snippet: str
+    kind: ArticleKind
+    lang: ArticleLang
+    score: float | None  # higher is better; None for unranked hits
+    highlights: tuple[tuple[int, int], ...] = ()
+    title_highlights: tuple[tuple[int, int], ...] = ()
+
+    def marked(self, open_: str = "[", close: str = "]", *, title: bool = False) -> str:
+        text, spans = (
+            (self.title, self.title_highlights) if title else (self.snippet, self.highlights)
+        )
+        out, at = [], 0
+        for start, end in spans:
+            out += [text[at:start], open_, text[start:end], close]
+            at = end
+        return "".join([*out, text[at:]])

@@ -15,6 +15,9 @@ from typing import Any, Protocol
 
 from cstui.domain.model import (
     Agent,
+    Article,
+    ArticleKind,
+    ArticleLang,
     Category,
     Channel,
     ComplaintCause,
@@ -31,6 +34,7 @@ from cstui.domain.model import (
     Priority,
     ResolutionCode,
     Role,
+    SearchHit,
     Shift,
     Status,
     Ticket,
@@ -89,6 +93,20 @@ class NewTicket:
     priority: Priority = Priority.NORMAL
     order_number: str | None = None
     complaint_cause: ComplaintCause | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """A knowledge-base article to add (`add_article`, or in bulk `store.kb.bulk_add_articles`)."""
+
+    title: str
+    body: str
+    kind: ArticleKind = ArticleKind.FAQ
+    lang: ArticleLang = ArticleLang.ZH
+    tags: tuple[str, ...] = ()
+    category: Category | None = None
+    author: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +218,39 @@ class HelpdeskStore(Protocol):
     def record_csat(self, ticket_id: int, *, score: int) -> None: ...
     def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket: ...
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket: ...
+
+    # -- the knowledge base (each write one transaction with its event; searchable at once) --
+    def add_article(
+        self,
+        *,
+        title: str,
+        body: str,
+        kind: ArticleKind = ArticleKind.FAQ,
+        lang: ArticleLang = ArticleLang.ZH,
+        tags: Iterable[str] = (),
+        category: Category | None = None,
+        actor: str,
+    ) -> Article: ...
+    def update_article(
+        self,
+        article_id: int,
+        *,
+        actor: str,
+        title: str | None = None,
+        body: str | None = None,
+        tags: Iterable[str] | None = None,
+        expected_version: int | None = None,
+    ) -> Article: ...
+    def get_article(self, article_id: int) -> Article: ...
+    def search_articles(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        kind: ArticleKind | None = None,
+        lang: ArticleLang | None = None,
+    ) -> list[SearchHit]: ...
+    def search_articles_unranked(self, query: str, *, limit: int = 20) -> list[SearchHit]: ...
 
     # -- the log, and moving data in and out --------------------------------------------
     def events(

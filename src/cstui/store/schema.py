@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1  # bumped with every alembic revision; the store refuses newer databases
+SCHEMA_VERSION = 2  # bumped with every alembic revision; the store refuses newer databases
 
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
 
@@ -47,7 +47,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if isinstance(value, str):
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+            return datetime.fromisoformat(value + "+00:00")
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -241,3 +241,21 @@ QUEUE_INDEXES = [
 ]
 
 metadata = SQLModel.metadata
+
+
+class ArticleRow(SQLModel, table=True):
+    """A knowledge-base article. Its search index is not a model: it depends on the database
+    (an FTS5 table on SQLite, a tsvector table on PostgreSQL) and `store/kb.py` keeps it."""
+
+    __tablename__ = "articles"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    title: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    lang: str = Field(max_length=8)
+    tags: str = "[]"  # JSON list of strings
+    category: str | None = Field(default=None, max_length=16)
+    author: str | None = None
+    version: int = 1
+    created_at: datetime = _ts_required()
+    updated_at: datetime = _ts_required()

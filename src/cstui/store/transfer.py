@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from cstui.domain.model import (
+    ArticleKind,
+    ArticleLang,
     Category,
     Channel,
     Department,
@@ -34,8 +36,10 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import BadInput, Conflict
+from cstui.store.kb import index_imported
 from cstui.store.schema import (
     AgentRow,
+    ArticleRow,
     CustomerRow,
     EscalationRow,
     EventRow,
@@ -56,6 +60,7 @@ TABLES: dict[str, type[SQLModel]] = {
     "escalation": EscalationRow,
     "transfer": TransferRow,
     "link": LinkRow,
+    "article": ArticleRow,  # its search index is not exported: import rebuilds it
     "event": EventRow,
 }
 
@@ -76,6 +81,8 @@ ENUM_COLUMNS: dict[str, type[StrEnum]] = {
 ENUM_BY_TABLE_OVERRIDES: dict[tuple[str, str], type[StrEnum] | None] = {
     ("message", "kind"): MessageKind,
     ("transfer", "state"): None,  # pending / approved / denied
+    ("article", "kind"): ArticleKind,
+    ("article", "lang"): ArticleLang,
 }
 
 EXPORT_BATCH = 5000
@@ -181,6 +188,7 @@ def import_records(engine: Engine, records: Iterable[tuple[int, dict[str, Any]]]
         with conn.begin():
             for name, rows in batches.items():
                 _insert(conn, name, rows, lines[name])
+            index_imported(conn, batches["article"])
             _reset_sequences(conn)
     return {name: len(rows) for name, rows in batches.items() if rows}
 

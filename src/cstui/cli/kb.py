@@ -1,0 +1,187 @@
+"""`cstui kb …`: search the knowledge base mid-conversation, and add to it.
+
+On these commands `--lang` names the article's language (CONTRACT.md: `kb add --lang zh|en`);
+the interface language is still set before the command (`cstui --lang zh kb …`) or by
+CSTUI_LANG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from cstui.cli.context import env_of, global_options, stdout_is_tty
+from cstui.cli.tickets import choice
+from cstui.domain.model import Article, ArticleKind, ArticleLang, Category, SearchHit
+from cstui.serialize import article_dict, hit_dict
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+HIGHLIGHT = "bold reverse"
+
+
+def kb_options(f: F) -> F:
+    """The global options but --lang, which on kb commands is the article's language."""
+    f = global_options(f)
+    params = getattr(f, "__click_params__", [])
+    f.__click_params__ = [p for p in params if "--lang" not in p.opts]  # type: ignore[attr-defined]
+    return f
+
+
+@click.group("kb")
+@global_options
+def kb() -> None:
+    """Search and add knowledge-base articles: FAQs, templates, service cases."""
+
+
+@kb.command("search")
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="Hits (1–100)")
+@click.option("--kind", default=None, help="Only this kind: faq template case")
+@click.option("--lang", "article_lang", default=None, help="Only this language: zh en")
+@click.option("--fast", is_flag=True, help="First hits, unranked (as you type)")
+@kb_options
+@click.pass_context
+def search(
+    ctx: click.Context,
+    query: str,
+    limit: int,
+    kind: str | None,
+    article_lang: str | None,
+    fast: bool,
+) -> None:
+    """Search in Chinese, English or both: 退款, "return policy", iPhone 15 维修."""
+    env = env_of(ctx)
+    kind_ = choice(ArticleKind, kind, "--kind") if kind else None
+    lang_ = choice(ArticleLang, article_lang, "--lang") if article_lang else None
+    store = env.store()
+    if fast:
+        if kind_ or lang_:
+            raise click.BadParameter("--fast takes no --kind or --lang", param_hint="--fast")
+        hits = store.search_articles_unranked(query, limit=limit)
+    else:
+        hits = store.search_articles(query, limit=limit, kind=kind_, lang=lang_)
+    env.emit({"items": [hit_dict(h) for h in hits]}, lambda: _print_hits(hits))
+
+
+def _print_hits(hits: list[SearchHit]) -> None:
+    """Matches in reverse video on a terminal, between [ ] in a pipe or a file."""
+    if not hits:
+        click.echo("no matching articles")
+        return
+    if not stdout_is_tty():
+        for h in hits:
+            click.echo(f"#{h.article_id} {h.kind.value}/{h.lang.value} {h.marked(title=True)}")
+            click.echo(f"    {h.marked()}")
+        return
+    console = Console(highlight=False)
+    for h in hits:
+        line = Text(f"#{h.article_id} ", style="dim") + Text(f"{h.kind.value}/{h.lang.value} ")
+        console.print(line + _styled(h.title, h.title_highlights, "bold"))
+        console.print(Text("    ") + _styled(h.snippet, h.highlights))
+
+
+def _styled(text: str, spans: tuple[tuple[int, int], ...], base: str = "") -> Text:
+    out = Text(text, style=base)
+    for start, end in spans:
+        out.stylize(HIGHLIGHT, start, end)
+    return out
+
+
+@kb.command("add")
+@click.option("--title", required=True)
+@click.option("--body", required=True)
+@click.option("--kind", default="faq", show_default=True, help="faq template case")
+@click.option("--lang", "article_lang", default="zh", show_default=True, help="zh en")
+@click.option("--tags", default="", help="Comma-separated: 退款,售后")
+@click.option("--category", default=None, help=" ".join(c.value for c in Category))
+@kb_options
+@click.pass_context
+def add(
+    ctx: click.Context,
+    title: str,
+    body: str,
+    kind: str,
+    article_lang: str,
+    tags: str,
+    category: str | None,
+) -> None:
+    """Add an article; it is searchable at once."""
+    env = env_of(ctx)
+    article = env.store().add_article(
+        title=title,
+        body=body,
+        kind=choice(ArticleKind, kind, "--kind"),
+        lang=choice(ArticleLang, article_lang, "--lang"),
+        tags=split_tags(tags),
+        category=choice(Category, category, "--category") if category else None,
+        actor=env.actor(),
+    )
+    env.emit(article_dict(article), lambda: click.echo(f"article #{article.id} added"))
+
+
+@kb.command("show")
+@click.argument("article_id", type=int)
+@kb_options
+@click.pass_context
+def show(ctx: click.Context, article_id: int) -> None:
+    """One article in full."""
+    env = env_of(ctx)
+    article = env.store().get_article(article_id)
+    env.emit(article_dict(article), lambda: _print_article(article))
+
+
+def _print_article(a: Article) -> None:
+    click.echo(f"#{a.id} {a.title}")
+    click.echo(f"  {a.kind.value} · {a.lang.value} · v{a.version} · {a.author or '—'}")
+    if a.tags:
+        click.echo(f"  tags: {', '.join(a.tags)}")
+    click.echo("")
+    click.echo(a.body)
+
+
+@kb.command("edit")
+@click.argument("article_id", type=int)
+@click.option("--title", default=None)
+@click.option("--body", default=None)
+@click.option("--tags", default=None, help="Comma-separated; replaces the tags")
+@click.option(
+    "--version",
+    "expected_version",
+    type=int,
+    default=None,
+    help="Refuse if the article changed since this version",
+)
+@kb_options
+@click.pass_context
+def edit(
+    ctx: click.Context,
+    article_id: int,
+    title: str | None,
+    body: str | None,
+    tags: str | None,
+    expected_version: int | None,
+) -> None:
+    """Edit an article (its author or a supervisor); searchable at once."""
+    env = env_of(ctx)
+    article = env.store().update_article(
+        article_id,
+        actor=env.actor(),
+        title=title,
+        body=body,
+        tags=None if tags is None else split_tags(tags),
+        expected_version=expected_version,
+    )
+    env.emit(
+        article_dict(article),
+        lambda: click.echo(f"article #{article.id} is now version {article.version}"),
+    )
+
+
+def split_tags(value: str) -> list[str]:
+    """Tags from `a,b`, also with Chinese commas (`退款，售后`)."""
+    return [t.strip() for t in value.replace("，", ",").split(",") if t.strip()]
