@@ -508,6 +508,16 @@ class SqlStore:
             raise NotFound(f"ticket {ticket_id}: no such ticket")
         return m
 
+    def _worked_ticket(
+        self, conn: Connection, ticket_id: int, actor: str
+    ) -> tuple[RowMapping, Role]:
+        """Lock a ticket for a change only its owner (or a supervisor) may make."""
+        role = Role(self._agent_row(conn, actor)["role"])
+        row = self._locked_ticket(conn, ticket_id)
+        owner = self._owner_name(conn, row["owner_id"])
+        ownership.check_may_work(owner=owner, actor=actor, actor_role=role)
+        return row, role
+
     def _owner_name(self, conn: Connection, owner_id: int | None) -> str | None:
         if owner_id is None:
             return None
@@ -871,12 +881,7 @@ class SqlStore:
         text_reason = ownership.require_reason(reason, "escalation")
         now = self.clock()
         with self._write() as conn:
-            agent = self._agent_row(conn, actor)
-            role = Role(agent["role"])
-            row = self._locked_ticket(conn, ticket_id)
-            ownership.check_may_work(
-                owner=self._owner_name(conn, row["owner_id"]), actor=actor, actor_role=role
-            )
+            row, role = self._worked_ticket(conn, ticket_id, actor)
             if green and not escalation.green_eligible(self._goods(conn, row), role):
                 raise ownership.PermissionDenied(
                     "green channel: fresh food and medical devices only, or a supervisor's call"
@@ -1190,13 +1195,7 @@ class SqlStore:
             raise BadInput(f"status: use resolve for resolved; {status} cannot be set by hand")
         now = self.clock()
         with self._write() as conn:
-            agent = self._agent_row(conn, actor)
-            row = self._locked_ticket(conn, ticket_id)
-            ownership.check_may_work(
-                owner=self._owner_name(conn, row["owner_id"]),
-                actor=actor,
-                actor_role=Role(agent["role"]),
-            )
+            row, _ = self._worked_ticket(conn, ticket_id, actor)
             values = self._status_values(row, Status(row["status"]), status, now)
             self._change(conn, row, values, at=now, expected_version=expected_version)
             self._event(
@@ -1238,13 +1237,7 @@ class SqlStore:
     ) -> Ticket:
         now = self.clock()
         with self._write() as conn:
-            agent = self._agent_row(conn, actor)
-            row = self._locked_ticket(conn, ticket_id)
-            ownership.check_may_work(
-                owner=self._owner_name(conn, row["owner_id"]),
-                actor=actor,
-                actor_role=Role(agent["role"]),
-            )
+            row, _ = self._worked_ticket(conn, ticket_id, actor)
             clock = sla.retarget(
                 R.clock_from_row(row),
                 now,
