@@ -96,12 +96,12 @@ T_EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 MAX_PAGE = 500
 
 # Statements of the queue page's hot path, built once.
-_ESCALATIONS_OF = text(
-    f"SELECT {R.ESCALATION_COLUMNS} FROM escalations WHERE ticket_id IN :ids ORDER BY id"
-).bindparams(bindparam("ids", expanding=True))
-_LINKS_OF = text(
-    "SELECT ticket_id, other_id FROM ticket_links WHERE ticket_id IN :ids ORDER BY other_id"
-).bindparams(bindparam("ids", expanding=True))
+_ESCALATIONS_OF = (
+    f"SELECT {R.ESCALATION_COLUMNS} FROM escalations WHERE ticket_id IN ({{ids}}) ORDER BY id"
+)
+_LINKS_OF = (
+    "SELECT ticket_id, other_id FROM ticket_links WHERE ticket_id IN ({ids}) ORDER BY other_id"
+)
 
 
 def utcnow() -> datetime:
@@ -461,11 +461,14 @@ class SqlStore:
         if not rows:
             return []
         ids = [r[0] for r in rows]
+        # The ids are integers read from our own rows, so they are written into the SQL:
+        # an expanding bind parameter is re-compiled on every call and cost more than the query.
+        id_list = ",".join(str(int(i)) for i in ids)
         escs: dict[int, list[Escalation]] = {}
-        for e in conn.execute(_ESCALATIONS_OF, {"ids": ids}):
+        for e in conn.exec_driver_sql(_ESCALATIONS_OF.format(ids=id_list)):
             escs.setdefault(e[1], []).append(R.escalation_from_row(e))
         links: dict[int, list[int]] = {}
-        for a, b in conn.execute(_LINKS_OF, {"ids": ids}):
+        for a, b in conn.exec_driver_sql(_LINKS_OF.format(ids=id_list)):
             links.setdefault(a, []).append(b)
         return [
             R.ticket_from_row(r, tuple(escs.get(r[0], ())), tuple(links.get(r[0], ())))
