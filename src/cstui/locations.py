@@ -35,3 +35,19 @@ def user_themes_dir() -> Path:
 
 def drafts_dir() -> Path:
     return data_dir() / "drafts"
+
+
+def _shipped(name: str) -> Path:
+    """Data shipped with cstui: inside the wheel, or beside `src/` in a source checkout."""
+    packaged = Path(__file__).parent / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / name
+
+
+def fixtures_dir() -> Path:
+    return _shipped("fixtures")
+
+
+def builtin_themes_dir() -> Path:
+    return _shipped("themes")
