@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import random
+import resource
 import sqlite3
 import statistics
 import sys
@@ -270,9 +271,13 @@ def run(n: int, target: str, repeat: int, workers: int | None) -> dict[str, Any]
     raw = raw_bytes(articles)
     store = init_store(target)
     store.add_agent("kb-bot", AgentRole.SUPERVISOR)
-    t0 = time.perf_counter()
+    t0, cpu0, workers0 = time.perf_counter(), time.process_time(), _children_cpu()
     bulk_add_articles(store, articles, workers=workers)
     build_s = time.perf_counter() - t0
+    build_cpu = {
+        "main_s": round(time.process_time() - cpu0, 2),
+        "workers_s": round(_children_cpu() - workers0, 2),
+    }
     size = db_bytes(store, target)
     per_query: dict[str, dict[str, Any]] = {}
     for cls, queries in QUERIES.items():
@@ -298,6 +303,7 @@ def run(n: int, target: str, repeat: int, workers: int | None) -> dict[str, Any]
         "db_bytes": size,
         "size_ratio": round(size / raw, 2),
         "build_s": round(build_s, 2),
+        "build_cpu": build_cpu,
         **_summary(per_query, TARGET_CLASSES, ""),
         **_summary(per_query, ("typing",), "typing_"),
         "per_query": {
@@ -310,6 +316,12 @@ def run(n: int, target: str, repeat: int, workers: int | None) -> dict[str, Any]
             for q, v in per_query.items()
         },
     }
+
+
+def _children_cpu() -> float:
+    """CPU seconds of finished child processes (the bulk load's workers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _summary(per_query: dict[str, dict[str, Any]], classes: tuple[str, ...], prefix: str) -> dict:
@@ -328,7 +340,13 @@ def table(r: dict[str, Any]) -> str:
     """The results as markdown: the targets, then every query."""
     mb = f"{r['db_bytes'] / 1e6:.1f} MB / {r['raw_text_bytes'] / 1e6:.1f} MB"
     rows = [
-        ("index build", f"{r['build_s']} s", "≤ 15 s", r["build_s"] <= 15),
+        (
+            "index build",
+            f"{r['build_s']} s (CPU: {r['build_cpu']['main_s']} s writing, "
+            f"{r['build_cpu']['workers_s']} s cutting in worker processes)",
+            "≤ 15 s",
+            r["build_s"] <= 15,
+        ),
         ("database / raw text", f"{r['size_ratio']}× ({mb})", "≤ 3.5×", r["size_ratio"] <= 3.5),
         (
             "top-20 ranked + snippets",

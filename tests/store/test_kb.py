@@ -8,7 +8,12 @@ nothing is found that does not at least contain every query word as a substring.
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -17,6 +22,7 @@ import pytest
 from cstui.domain.model import ArticleKind, ArticleLang, Category, EventKind, SearchHit
 from cstui.errors import BadInput, NotFound, PermissionDenied, StaleVersion
 from cstui.store import SqlStore, init_store
+from cstui.store import kb as kb_module
 from cstui.store.base import NewArticle
 from cstui.store.kb import bulk_add_articles, count_matches
 
@@ -406,8 +412,14 @@ class TestWriting:
         assert one.id == 251
 
 
-def test_bulk_add_in_worker_processes_is_the_same(store: SqlStore) -> None:
-    """From the second batch on, batches are cut in other processes."""
+@pytest.mark.parametrize("start", ["fork", "spawn", None])
+def test_bulk_add_in_worker_processes_is_the_same(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, start: str | None
+) -> None:
+    """From the second batch on, batches are cut in other processes (forked or spawned),
+    or here when no process can be started."""
+    context = multiprocessing.get_context(start) if start else None
+    monkeypatch.setattr(kb_module, "_process_context", lambda: context)
     rows = [NewArticle(f"物流问题 {i}", f"第{i}条 iPhone{i} 维修", lang=ZH) for i in range(300)]
     assert bulk_add_articles(store, rows, batch=40, workers=2) == 300
     assert count_matches(store, "维修") == 300
@@ -429,3 +441,33 @@ def test_import_rebuilds_the_index(tmp_path: Path) -> None:
     assert [h.title for h in target.search_articles("发票抬头")] == ["发票抬头修改"]
     source.close()
     target.close()
+
+
+def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CSTUI_DB": str(db), "CSTUI_CONFIG_FILE": str(db.parent / "c.toml")}
+    env.pop("CSTUI_AGENT", None)
+    return subprocess.run(
+        [sys.executable, "-m", "cstui", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_cli_kb_add_and_search(tmp_path: Path) -> None:
+    """CONTRACT.md: `kb add … --json` → {"id"}, `kb search … --json` → {"items": [...]}."""
+    db = tmp_path / "cstui.db"
+    assert cli(db, "init").returncode == 0
+    assert cli(db, "agents", "add", "sue", "--role", "supervisor").returncode == 0
+    title, body = "发票抬头怎么改", "订单完成前可修改发票抬头。"
+    added = cli(db, "kb", "add", "--title", title, "--body", body, "--tags", "发票，售后",
+                "--as", "sue", "--json")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    article_id = json.loads(added.stdout)["id"]
+    found = cli(db, "kb", "search", "发票", "--json")
+    (item,) = json.loads(found.stdout)["items"]
+    assert item["id"] == article_id and item["kind"] == "faq" and item["lang"] == "zh"
+    assert item["title"] == title and "[发票]" in item["snippet"]
+    human = cli(db, "kb", "search", "抬头 ", "--lang", "zh")
+    assert human.returncode == 0 and "[抬头]" in human.stdout
+    for bad in (["kb", "search", " "], ["kb", "search", "x", "--kind", "nope"]):
+        refused = cli(db, *bad)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert cli(db, "kb", "add", "--title", "t", "--body", "b").returncode == 2  # no --as

@@ -28,22 +28,26 @@ that is in a few titles but in thousands of bodies still puts those titles first
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
+import multiprocessing.context
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from sqlalchemy import Table, func, insert, select, text, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.engine import Connection, RowMapping, make_url
 
 from cstui.domain.model import (
     SUPERVISING_ROLES,
@@ -210,7 +214,16 @@ class Fts5Index:
         return [(int(i), -float(r)) for i, r in rows]
 
     def unranked(self, conn: Connection, query: Query, limit: int) -> list[dict[str, Any]]:
-        """The newest matches, with what a hit shows, in one statement."""
+        """The newest matches, with what a hit shows.
+
+        A word still being typed is tried whole first (`Query.exact`): FTS5 streams one
+        doclist and stops at `limit`, where a prefix must merge every doclist it expands to.
+        """
+        exact = query.exact()
+        rows = self._newest(conn, exact, limit) if exact is not query else []
+        return rows if len(rows) >= limit else self._newest(conn, query, limit)
+
+    def _newest(self, conn: Connection, query: Query, limit: int) -> list[dict[str, Any]]:
         sql = (
             f"SELECT {HIT_SELECT} FROM articles AS a JOIN (SELECT rowid AS id FROM kb_fts "
             "WHERE kb_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS f ON a.id = f.id "
@@ -478,7 +491,8 @@ def bulk_add_articles(
     """
     now = store.clock()
     added: list[int] = []
-    with store._write() as conn, _Workers(workers, conn.dialect.name, now) as pool:
+    dialect = f"{store.engine.dialect.name}+{store.engine.dialect.driver}"
+    with store._write() as conn, _Workers(workers, dialect, now) as pool:
         ids = _IdSource(conn)
         index = index_for(conn)
         pending: deque[_Job] = deque()
@@ -502,66 +516,65 @@ def bulk_add_articles(
     return len(added)
 
 
+ARTICLE_COLUMNS = tuple(c.name for c in T_ARTICLES.columns)
+_ID_AT = ARTICLE_COLUMNS.index("id")
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A batch ready to write: article rows and the index's rows for them."""
+    """A batch ready to write: `articles` rows (in ARTICLE_COLUMNS order, values as the
+    driver takes them) and the index's rows for them."""
 
-    articles: list[dict[str, Any]]
+    articles: list[tuple[Any, ...]]
     index_rows: Any
 
 
 def prepare_batch(chunk: list[NewArticle], ids: list[int], now: datetime, dialect: str) -> Prepared:
-    """Check and cut a batch of articles (pure: runs in a worker process)."""
+    """Check and cut a batch of articles (pure: runs in a worker process).
+
+    `dialect` is the store's `name+driver`, for the same bind processing a write would do.
+    """
     articles, entries = [], []
     for article, article_id in zip(chunk, ids, strict=True):
         tags = clean_tags(article.tags)
         values = _validated(article, now, tags)
         values["id"] = article_id
-        cut = cut_fields(values["title"], tags, values["body"])
         articles.append(values)
-        entries.append(Entry.of(values, cut))
-    return Prepared(articles, index_named(dialect).rows(entries))
+        entries.append(Entry.of(values, cut_fields(values["title"], tags, values["body"])))
+    index = index_named(dialect.partition("+")[0])
+    return Prepared(_driver_rows(dialect, articles), index.rows(entries))
+
+
+def _driver_rows(dialect: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows as tuples, each value through its column's bind processor (UTC timestamps as ISO
+    text on SQLite), each distinct value once (a load shares its timestamps)."""
+    data: list[tuple[Any, ...]] = list(map(itemgetter(*ARTICLE_COLUMNS), rows))
+    for i, proc in enumerate(_processors(dialect)):
+        if proc is not None:
+            done: dict[Any, Any] = {}
+            for j, row in enumerate(data):
+                value = row[i]
+                if value not in done:
+                    done[value] = proc(value)
+                data[j] = (*row[:i], done[value], *row[i + 1 :])
+    return data
+
+
+@lru_cache(maxsize=4)
+def _processors(dialect: str) -> list[Callable[[Any], Any] | None]:
+    engine_dialect = make_url(f"{dialect}://").get_dialect()()
+    return [T_ARTICLES.c[c].type.bind_processor(engine_dialect) for c in ARTICLE_COLUMNS]
 
 
 def _write_batch(conn: Connection, index: SearchIndex, batch: Prepared) -> list[int]:
-    insert_many(conn, T_ARTICLES, batch.articles)
-    index.write(conn, batch.index_rows)
-    return [a["id"] for a in batch.articles]
-
-
-def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """executemany through the driver: SQLAlchemy's own per-row work costs more than SQLite's.
-
-    Values still go through their column's bind processor (UTC timestamps as ISO text on
-    SQLite), each distinct value once.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    data: list[tuple[Any, ...]] = list(map(itemgetter(*columns), rows))
-    for i, column in enumerate(columns):
-        proc = table.c[column].type.bind_processor(conn.dialect)
-        if proc is not None:
-            convert = _memo(proc)
-            data = [(*row[:i], convert(row[i]), *row[i + 1 :]) for row in data]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+        f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(ARTICLE_COLUMNS))})"
     )
-    conn.exec_driver_sql(sql, data)
-
-
-def _memo(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A bind processor that converts each distinct value once (a load shares timestamps)."""
-    done: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        if value not in done:
-            done[value] = proc(value)
-        return done[value]
-
-    return convert
+    conn.exec_driver_sql(sql, batch.articles)
+    index.write(conn, batch.index_rows)
+    return [row[_ID_AT] for row in batch.articles]
 
 
 @dataclass
@@ -599,24 +612,51 @@ class _Workers:
 
     def submit(self, chunk: list[NewArticle], ids: list[int]) -> _Job:
         self.batches += 1
-        if self.batches == 2 and self.workers > 0 and _can_spawn():
-            spawn = multiprocessing.get_context("spawn")  # never fork a live connection
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=spawn)
-            self.depth = 2 * self.workers
         job = _Job((chunk, ids, self.now, self.dialect))
-        if self.pool is not None:
-            try:
-                job.future = self.pool.submit(prepare_batch, *job.args)
-            except (BrokenProcessPool, RuntimeError):
-                self.pool, self.depth = None, 0
+        if self.batches == 2 and self.workers > 0:
+            self._start(job)
+        elif self.pool is not None:
+            self._hand_over(job)
         return job
 
+    def _start(self, job: _Job) -> None:
+        """Start the pool with its first job (a forked pool forks here).
 
-def _can_spawn() -> bool:
-    """A spawned process re-imports the main module: it must exist as a file (or be none)."""
+        The garbage collector is frozen meanwhile so that no forked worker ever finalises an
+        object of this process, such as a database connection it shares the socket or file of.
+        """
+        context = _process_context()
+        if context is None:
+            return
+        gc.collect()
+        gc.freeze()
+        try:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self.depth = 2 * self.workers
+            self._hand_over(job)
+        finally:
+            gc.unfreeze()
+
+    def _hand_over(self, job: _Job) -> None:
+        assert self.pool is not None
+        try:
+            job.future = self.pool.submit(prepare_batch, *job.args)
+        except (BrokenProcessPool, RuntimeError, OSError):
+            self.pool, self.depth = None, 0
+
+
+def _process_context() -> multiprocessing.context.BaseContext | None:
+    """How to start workers: fork when it is safe (Linux, no other thread: nothing can hold
+    a lock in the copy; the child never touches the parent's connection, and it skips the
+    second or so a fresh interpreter takes to import the store), else spawn, which re-imports
+    the main module (so it must be a file, or none); else no workers at all."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
-    return path is None or os.path.exists(path)
+    if path is None or os.path.exists(path):
+        return multiprocessing.get_context("spawn")
+    return None
 
 
 class _IdSource:
@@ -716,11 +756,7 @@ def search_articles_unranked(store: SqlStore, query: str, *, limit: int = 20) ->
     if not parsed.terms:
         return []
     with store._read() as conn:
-        index = index_for(conn)
-        exact = parsed.exact()
-        rows = index.unranked(conn, exact, limit) if exact is not parsed else []
-        if len(rows) < limit:
-            rows = index.unranked(conn, parsed, limit)
+        rows = index_for(conn).unranked(conn, parsed, limit)
     return [_hit(r, parsed, None) for r in rows]
 
 
