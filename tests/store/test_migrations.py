@@ -36,3 +36,19 @@ def test_init_twice_is_harmless(tmp_path: Path) -> None:
     target = str(tmp_path / "c.db")
     init_store(target).close()
     init_store(target).close()
+
+
+def test_autogenerate_finds_nothing_to_change(tmp_path: Path) -> None:
+    """The migrations and the models agree: alembic would generate an empty revision."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from cstui.store.migrations import env_include_object
+
+    store = init_store(str(tmp_path / "d.db"))
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_object": env_include_object, "render_as_batch": True}
+        )
+        assert compare_metadata(context, metadata) == []
+    store.close()

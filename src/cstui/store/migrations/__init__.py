@@ -15,6 +15,19 @@ HEAD_REVISION = KNOWN_REVISIONS[-1]
 SCRIPT_LOCATION = Path(__file__).parent
 
 
+# Search tables (FTS5 and its helpers) are made by hand-written migrations, not the models:
+# autogenerate must not propose to drop them.
+SEARCH_TABLE_PREFIXES = ("kb_fts", "kb_head", "kb_search")
+
+
+def env_include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's filter: everything but the reflected search tables."""
+    searchy = name is not None and name.startswith(SEARCH_TABLE_PREFIXES)
+    return not (type_ == "table" and reflected and searchy)
+
+
 def alembic_config(engine: Engine) -> object:
     from alembic.config import Config
 
