@@ -70,6 +70,8 @@ def ensure_store(path: Path, tickets: int, seed: int) -> dict[str, Any]:
             )
 
     counts = seed_store(store, tickets=tickets, seed=seed, progress=progress)
+    if hasattr(store, "optimize"):  # what `cstui seed` does after seeding: ANALYZE
+        store.optimize()
     store.close()
     return {
         "seeded_now": True,

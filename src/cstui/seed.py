@@ -2344,48 +2344,45 @@ def seed_store(
     n_customers = max(10, tickets // 3) if customers is None else customers
     if tickets < 0 or agents < 1 or n_customers < 1:
         raise BadInput("seed: tickets ≥ 0, customers ≥ 1 and agents ≥ 1")
-    _refuse_non_empty(store.engine)
+    specs = _agent_specs(agents)
+    counts = [0] * len(_TABLES)
+    _claim(store.engine, specs, int(now.timestamp()), counts)
     n_workers = _default_workers(tickets) if workers is None else workers
     if "fork" not in multiprocessing.get_all_start_methods():
         n_workers = 0  # the workers share the plan by forking; elsewhere, work here
     global _WORLD
     try:
         with _Indexes(store.engine) as indexes:
-            return _seed(
-                store, indexes, tickets, n_customers, agents, seed, now, n_workers, progress
-            )
+            _WORLD, orders = _plan_world(store, specs, tickets, n_customers, seed, now, n_workers)
+            _write_jobs(store.engine, indexes, orders, counts, n_workers, progress)
+            return dict(zip(_TABLES, counts, strict=True))
     finally:
         _WORLD = None
 
 
-def _refuse_non_empty(engine: Engine) -> None:
-    """Seeded ids start at 1: they would collide with rows already there."""
+def _claim(engine: Engine, specs: list[_AgentSpec], now_ts: int, counts: list[int]) -> None:
+    """Check that the store is empty and write the agents, in one write transaction.
+
+    Seeded ids start at 1, so they would collide with rows already there; and a second
+    seeder started at the same moment on the same store now finds the agents and stops,
+    instead of both writing the same ids.
+    """
+    rows, events = _agent_rows(specs, now_ts, _fmt_datetime)  # Core binds datetimes
     with engine.connect() as conn:
-        for table in ("agents", "customers", "tickets", "events"):
-            if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first():
-                raise Conflict(f"seed: the store has {table} already; seed an empty store")
-
-
-def _seed(
-    store: SqlStore,
-    indexes: _Indexes,
-    tickets: int,
-    n_customers: int,
-    agents: int,
-    seed: int,
-    now: datetime,
-    workers: int,
-    progress: Progress | None,
-) -> dict[str, int]:
-    """Agents; the plan (with the orders written beside it on SQLite); then customers and
-    tickets as turn-ordered jobs."""
-    global _WORLD
-    counts = [0] * len(_TABLES)
-    specs = _agent_specs(agents)
-    _write_agents(store.engine, specs, int(now.timestamp()), counts)
-    _WORLD, orders = _plan_world(store, specs, tickets, n_customers, seed, now, workers)
-    _write_jobs(store.engine, indexes, orders, counts, workers, progress)
-    return dict(zip(_TABLES, counts, strict=True))
+        conn = conn.execution_options(cstui_write=True)  # BEGIN IMMEDIATE on SQLite
+        with conn.begin():
+            for table in ("agents", "customers", "tickets", "events"):
+                if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first():
+                    raise Conflict(f"seed: the store has {table} already; seed an empty store")
+            for table, batch in (("agents", rows), ("events", events)):
+                model, cols = _COLUMNS[table]
+                if table in _SERIAL:
+                    cols, batch = ("id", *cols), [(n, *r) for n, r in enumerate(batch, 1)]
+                conn.execute(
+                    insert(model.__table__), [dict(zip(cols, r, strict=True)) for r in batch]
+                )
+    counts[_TABLES.index("agents")] += len(rows)
+    counts[_TABLES.index("events")] += len(events)
 
 
 def _plan_world(
@@ -2433,17 +2430,6 @@ def _write_jobs(
     finally:
         _EARLY_DDL = []
     indexes.built.update(name for name, _ in indexes.ddl_of(_EARLY_INDEXED))
-
-
-def _write_agents(engine: Engine, specs: list[_AgentSpec], now_ts: int, counts: list[int]) -> None:
-    """add_agent for each: the row and AGENT_ADDED."""
-    fmt = _fmt_text if engine.dialect.name == "sqlite" else _fmt_datetime
-    rows, events = _agent_rows(specs, now_ts, fmt)
-    sink = _Sink(engine)
-    try:
-        _write(sink, {"agents": rows, "events": events}, counts)
-    finally:
-        sink.close()
 
 
 __all__ = ["DEFAULT_NOW", "customer_name", "order_number", "seed_store"]
