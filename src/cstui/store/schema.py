@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # bumped with every alembic revision; the store refuses newer databases
+SCHEMA_VERSION = 3  # bumped with every alembic revision; the store refuses newer databases
 
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
 
@@ -207,6 +207,7 @@ class MetaRow(SQLModel, table=True):
 
 # One partial index per queue view; the predicates are the views' own WHERE clauses.
 QUEUE_ORDER = ("green_rank", "due_key", "tier_rank", "id")
+VIP_ORDER = ("green_rank", "due_key", "id")
 VIEW_PREDICATES: dict[str, str] = {
     "unassigned": "active = 1 AND owner_id IS NULL",
     "all-open": "active = 1",
@@ -226,9 +227,12 @@ def _partial(name: str, cols: tuple[str, ...], predicate: str) -> Index:
 QUEUE_INDEXES = [
     _partial("ix_q_unassigned", QUEUE_ORDER, VIEW_PREDICATES["unassigned"]),
     _partial("ix_q_open", QUEUE_ORDER, VIEW_PREDICATES["all-open"]),
-    _partial("ix_q_vip", QUEUE_ORDER, VIEW_PREDICATES["vip"]),
+    # tier_rank is fixed by the predicate, so it is no sort key here: with it, SQLite sorted
+    # each run of equal deadlines in a temp B-tree and a deep VIP page took 86 ms.
+    _partial("ix_q_vip", VIP_ORDER, VIEW_PREDICATES["vip"]),
     _partial("ix_q_escalated", QUEUE_ORDER, VIEW_PREDICATES["escalated"]),
-    _partial("ix_q_owner", ("owner_id", *QUEUE_ORDER), "active = 1"),
+    # Owned tickets only, so the unassigned view takes its own smaller index.
+    _partial("ix_q_owner", ("owner_id", *QUEUE_ORDER), "active = 1 AND owner_id IS NOT NULL"),
     _partial("ix_q_sla", ("due_key", "id"), "active = 1"),
     _partial("ix_q_followup", ("follow_up_due", "id"), "follow_up_due IS NOT NULL"),
     _partial("ix_q_closed", ("resolved_at", "id"), "active = 0"),

@@ -140,8 +140,8 @@ class SqlStore:
     def optimize(self) -> None:
         """Refresh the planner's statistics after a bulk load.
 
-        Without them SQLite picks the wide `ix_q_open` index for the VIP view and a page deep
-        in a million-ticket queue takes 100 ms instead of a few.
+        Without them SQLite may scan the wide `ix_q_open` index for the escalated view
+        instead of its own partial index.
         """
         with self.engine.connect() as conn:
             if conn.dialect.name == "sqlite":

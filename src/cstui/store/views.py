@@ -15,7 +15,7 @@ from typing import Any
 
 from cstui.errors import BadInput
 from cstui.store.base import View
-from cstui.store.schema import QUEUE_ORDER, VIEW_PREDICATES
+from cstui.store.schema import QUEUE_ORDER, VIEW_PREDICATES, VIP_ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +29,12 @@ class ViewSpec:
 VIEW_SPECS: dict[View, ViewSpec] = {
     View.UNASSIGNED: ViewSpec(VIEW_PREDICATES["unassigned"], QUEUE_ORDER),
     View.ALL_OPEN: ViewSpec(VIEW_PREDICATES["all-open"], QUEUE_ORDER),
-    View.VIP: ViewSpec(VIEW_PREDICATES["vip"], QUEUE_ORDER),
-    View.GREEN: ViewSpec(VIEW_PREDICATES["green"], QUEUE_ORDER),
+    View.VIP: ViewSpec(VIEW_PREDICATES["vip"], VIP_ORDER),
+    # A column the WHERE fixes (green_rank here, owner_id for mine) stays out of the cursor
+    # comparison: the row value then starts at the first free column and the index seeks.
+    View.GREEN: ViewSpec(VIEW_PREDICATES["green"], QUEUE_ORDER[1:]),
     View.ESCALATED: ViewSpec(VIEW_PREDICATES["escalated"], QUEUE_ORDER),
-    View.MINE: ViewSpec(
-        VIEW_PREDICATES["mine"], ("owner_id", *QUEUE_ORDER), extra="owner_id = :actor_id"
-    ),
+    View.MINE: ViewSpec(VIEW_PREDICATES["mine"], QUEUE_ORDER, extra="owner_id = :actor_id"),
     View.SLA_RISK: ViewSpec("active = 1", ("due_key", "id"), extra="due_key < :risk_until"),
     View.FOLLOW_UP: ViewSpec("follow_up_due IS NOT NULL", ("follow_up_due", "id")),
     View.CLOSED: ViewSpec("active = 0", ("resolved_at", "id"), descending=True),
