@@ -320,3 +320,16 @@ class TestLogAndTransfer:
             other.import_records(records)
         assert list(other.export_records()) == []
         other.close()
+
+
+def test_the_event_log_refuses_updates_and_deletes(store: SqlStore) -> None:
+    """Append-only is enforced by the database, for every client, not only by this code."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    new_ticket(store)
+    for statement in ("UPDATE events SET actor = 'mallory'", "DELETE FROM events"):
+        with pytest.raises(DatabaseError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert {e.actor for e in store.events()} != {"mallory"}
+    assert len(list(store.events())) > 0
