@@ -44,11 +44,25 @@ def init(ctx: click.Context) -> None:
     type=click.IntRange(1),
     help="Default: a third of the tickets",
 )
+@click.option(
+    "--kb",
+    "n_articles",
+    default=None,
+    type=click.IntRange(0),
+    help="Knowledge-base articles. Default: the hand-written ones (~390); more are generated",
+)
 @click.option("--seed", "seed", default=0, show_default=True, help="Random seed")
 @global_options
 @click.pass_context
-def seed(ctx: click.Context, n_tickets: int, n_customers: int | None, seed: int) -> None:
+def seed(
+    ctx: click.Context,
+    n_tickets: int,
+    n_customers: int | None,
+    n_articles: int | None,
+    seed: int,
+) -> None:
     """Build a deterministic world of that size into an empty store."""
+    from cstui.demo.knowledge import load_knowledge
     from cstui.seed import seed_store
     from cstui.store import init_store
 
@@ -62,6 +76,7 @@ def seed(ctx: click.Context, n_tickets: int, n_customers: int | None, seed: int)
             seed=seed,
             progress=None if env.json else _progress,
         )
+        counts["articles"] = load_knowledge(store, n_articles, seed=seed)
         store.optimize()
     finally:
         store.close()
