@@ -98,7 +98,7 @@ def current_revision(engine: Engine, url: str) -> str | None:
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (DatabaseError, OperationalError) as exc:
-        raise Unavailable(f"store {display_url(url)}: {_short(exc)}") from None
+        raise Unavailable(f"store {display_url(url)}: {driver_message(exc)}") from None
 
 
 def _has_table(conn: Connection, name: str) -> bool:
@@ -121,7 +121,7 @@ def display_url(url: str) -> str:
     return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"
 
 
-def _short(exc: BaseException) -> str:
+def driver_message(exc: BaseException) -> str:
     """The driver's own first line, without SQLAlchemy's statement dump."""
     orig = getattr(exc, "orig", None) or exc
     return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__

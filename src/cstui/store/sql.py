@@ -67,7 +67,7 @@ from cstui.store.base import (
     TransferOutcome,
     View,
 )
-from cstui.store.engine import check_schema, make_engine, normalise_url
+from cstui.store.engine import check_schema, driver_message, make_engine, normalise_url
 from cstui.store.schema import (
     AgentRow,
     CustomerRow,
@@ -158,7 +158,7 @@ class SqlStore:
             with self.engine.connect() as conn, conn.begin():
                 yield conn
         except OperationalError as exc:
-            raise Unavailable(f"store: {_driver_message(exc)}") from None
+            raise Unavailable(f"store: {driver_message(exc)}") from None
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -168,9 +168,9 @@ class SqlStore:
                 with conn.begin():
                     yield conn
         except IntegrityError as exc:
-            raise Conflict(f"refused by the store: {_driver_message(exc)}") from None
+            raise Conflict(f"refused by the store: {driver_message(exc)}") from None
         except OperationalError as exc:
-            raise Unavailable(f"store: {_driver_message(exc)}") from None
+            raise Unavailable(f"store: {driver_message(exc)}") from None
 
     def _event(
         self,
@@ -1555,12 +1555,6 @@ def _agent_from(m: Mapping[str, Any]) -> Agent:
 
 def _json(value: Mapping[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _driver_message(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return lines[0] if lines else type(orig).__name__
 
 
 @lru_cache(maxsize=64)
