@@ -1,0 +1,142 @@
+"""`cstui` (the console on the configured store) and `cstui demo` (the demo world, then the
+console). Textual and the console are imported only here, so the other commands start fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import click
+
+from cstui import locations
+from cstui.cli.context import Env, clock_from_env, env_of, global_options
+from cstui.config import rules_from_settings
+from cstui.errors import BadInput
+
+if TYPE_CHECKING:
+    from cstui.store.base import HelpdeskStore
+
+DEMO_TICKETS = 5_000
+DEMO_CUSTOMERS = 2_000
+DEMO_AGENT = "agent01"
+
+
+def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = None) -> None:
+    """Open the console on env's store as `actor`; optionally feed live customer traffic."""
+    from cstui import i18n
+
+    check_console_terminal()
+    settings = env.settings
+    i18n.set_language(settings.lang)
+    from cstui.console.app import ConsoleConfig, CstuiApp
+
+    name = actor or env.actor()
+    target, rules, clock = env.db_target, rules_from_settings(settings), clock_from_env()
+
+    def open_store() -> HelpdeskStore:
+        from cstui.store import open_store as open_sql
+
+        return open_sql(target, rules=rules, clock=clock)
+
+    config = ConsoleConfig(
+        actor=name,
+        store_key=target,
+        drafts_dir=locations.drafts_dir(),
+        risk_window=rules.sla.risk_window,
+        tz=ZoneInfo(settings.timezone),
+        theme=settings.theme,
+        keymap=settings.keymap or None,
+        themes_dir=locations.user_themes_dir(),
+    )
+    feeder = _start_feeder(open_store, live_seed) if live_seed is not None else None
+    try:
+        CstuiApp(open_store, config, clock=clock).run()
+    finally:
+        if feeder is not None:
+            feeder.stop()
+
+
+def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> object:
+    from cstui.demo.live import Feeder
+
+    feeder = Feeder(open_store, seed=seed)
+    feeder.start()
+    return feeder
+
+
+@click.command("demo")
+@click.option("--seed", "seed", default=0, show_default=True, help="Random seed of the world")
+@click.option("--live", is_flag=True, help="Keep new customer messages arriving (with a peak)")
+@click.option("--build-only", is_flag=True, help="Build the world and stop (no console)")
+@global_options
+@click.pass_context
+def demo(ctx: click.Context, seed: int, live: bool, build_only: bool) -> None:
+    """Build the demo world into --db (default: demo.db in the data dir) if absent; open it."""
+    env = env_of(ctx)
+    if not env.options.get("db"):
+        env.options["db"] = str(locations.data_dir() / "demo.db")
+        env._settings = None
+    path = Path(env.db_target)
+    if not _has_store(env, path):
+        _build_world(env, seed)
+    if build_only:
+        click.echo(f"demo world ready: {env.db_target}")
+        return
+    run_console(env, actor=env.settings.agent or DEMO_AGENT, live_seed=seed if live else None)
+
+
+def _has_store(env: Env, path: Path) -> bool:
+    if "://" in env.db_target and not env.db_target.startswith("sqlite"):
+        return _remote_has_tickets(env)
+    return path.exists() and path.stat().st_size > 0
+
+
+def _remote_has_tickets(env: Env) -> bool:
+    from cstui.errors import Unavailable
+    from cstui.store.base import View
+
+    try:
+        return env.store().count_tickets(View.ALL_OPEN, actor=None) > 0
+    except Unavailable:
+        return False
+
+
+def _build_world(env: Env, seed: int) -> None:
+    """The demo world, built once: agents, customers, tickets in every state, the KB."""
+    from cstui.demo.knowledge import load_knowledge
+    from cstui.seed import seed_store
+    from cstui.store import init_store
+
+    click.echo("building the demo world (once)…", err=True)
+    path = Path(env.db_target)
+    if "://" not in env.db_target:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    store = init_store(env.db_target, rules=rules_from_settings(env.settings))
+    try:
+        now = clock_from_env()()
+        seed_store(store, tickets=DEMO_TICKETS, customers=DEMO_CUSTOMERS, seed=seed, now=now)
+        load_knowledge(store, None, seed=seed)
+        store.optimize()
+    except BaseException:
+        store.close()
+        if "://" not in env.db_target:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)  # never leave half a world behind
+        raise
+    store.close()
+
+
+def check_console_terminal() -> None:
+    import sys
+
+    if not sys.stdout.isatty() and not _headless():
+        raise BadInput("the console needs a terminal (use the tickets and kb commands in scripts)")
+
+
+def _headless() -> bool:
+    import os
+
+    return bool(os.environ.get("TEXTUAL_HEADLESS") or os.environ.get("CSTUI_HEADLESS"))

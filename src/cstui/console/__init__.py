@@ -1,0 +1,1 @@
+"""The agent console: a Textual app over one HelpdeskStore."""

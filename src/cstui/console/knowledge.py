@@ -1,0 +1,107 @@
+"""The knowledge pane: search as you type (debounced; the app searches in a worker).
+
+Results show the title and a snippet with the matched words highlighted; Enter asks the app
+to insert the article, or the template filled from the ticket, into the reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from cstui.domain.model import ArticleKind, SearchHit
+from cstui.i18n import t
+
+DEBOUNCE_SECONDS = 0.15
+KIND_MARK = {ArticleKind.FAQ: "FAQ", ArticleKind.TEMPLATE: "TPL", ArticleKind.CASE: "CASE"}
+
+
+def highlighted(text: str, spans: tuple[tuple[int, int], ...], style: str = "") -> Content:
+    parts: list[str | tuple[str, str]] = []
+    at = 0
+    for start, end in spans:
+        parts += [(text[at:start], style), (text[start:end], "reverse bold")]
+        at = end
+    parts.append((text[at:], style))
+    return Content.assemble(*parts)
+
+
+def hit_content(hit: SearchHit) -> Content:
+    kind = (f"{KIND_MARK[hit.kind]} ", "$accent")
+    title = highlighted(hit.title, hit.title_highlights, "bold")
+    snippet = highlighted(hit.snippet, hit.highlights, "$text-muted")
+    return Content.assemble(kind, title, "\n", snippet)
+
+
+class KnowledgePane(Vertical):
+    DEFAULT_CSS = """
+    KnowledgePane #kb-query { height: 1; border: none; padding: 0 1; margin-bottom: 1; }
+    KnowledgePane #kb-results { height: 1fr; }
+    KnowledgePane #kb-status { height: 1; color: $text-muted; padding: 0 1; }
+    """
+
+    @dataclass
+    class Search(Message):
+        query: str
+
+    @dataclass
+    class Insert(Message):
+        article_id: int
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._timer: Timer | None = None
+        self.hits: tuple[SearchHit, ...] = ()
+        self.templates_only = False  # `m` searches quick-response templates only
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Input(placeholder=t("kb.placeholder"), id="kb-query")
+        yield OptionList(id="kb-results")
+        yield Static(t("kb.hint"), id="kb-status")
+
+    def on_mount(self) -> None:
+        self.border_title = t("pane.knowledge")
+
+    @on(Input.Changed, "#kb-query")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        query = event.value
+        self._timer = self.set_timer(
+            DEBOUNCE_SECONDS, lambda: self.post_message(self.Search(query))
+        )
+
+    @on(Input.Submitted, "#kb-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        results = self.query_one(OptionList)
+        if results.option_count:
+            results.highlighted = 0
+            results.focus()
+
+    def show(self, query: str, hits: tuple[SearchHit, ...]) -> None:
+        if query != self.query_one(Input).value:
+            return  # an older search finished after a newer one was typed
+        self.hits = hits
+        results = self.query_one(OptionList)
+        results.clear_options()
+        results.add_options(Option(hit_content(h), id=str(h.article_id)) for h in hits)
+        status = t("kb.hint") if hits or not query.strip() else t("kb.no_results")
+        self.query_one("#kb-status", Static).update(status)
+
+    @on(OptionList.OptionSelected, "#kb-results")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.Insert(int(event.option.id)))
+
+    def focus_search(self) -> None:
+        self.query_one(Input).focus()

@@ -1,0 +1,343 @@
+"""The queue pane: view tabs with live counts, a filter, and a virtual list of tickets.
+
+`QueueList` is a Line API widget: it draws only the rows on screen, asking its
+`QueueWindow` for them, and posts `WantPage` when rows it should show are not in memory;
+the app fetches the page in a worker. A million tickets scroll like ten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Input, Static
+
+from cstui.console.render import countdown, fit
+from cstui.console.window import Fetch, QueueWindow
+from cstui.domain.model import Ticket, Tier
+from cstui.domain.sla import Risk, risk
+from cstui.i18n import t
+from cstui.store.base import View
+
+VIEWS: tuple[View, ...] = tuple(View)
+OWNER_WIDTH = 10  # the owner's name gets a column of its own once the pane is this wide…
+WIDE_ROW = 56  # …and no narrower
+
+
+class QueueList(ScrollView, can_focus=True):
+    """Only the visible rows are drawn; pages are fetched as the cursor moves."""
+
+    COMPONENT_CLASSES = {
+        "queue-list--cursor",
+        "queue-list--vip",
+        "queue-list--green",
+        "queue-list--breached",
+        "queue-list--at-risk",
+        "queue-list--ok",
+        "queue-list--other",
+        "queue-list--mine",
+        "queue-list--dim",
+    }
+
+    DEFAULT_CSS = """
+    QueueList { height: 1fr; overflow-x: hidden; }
+    QueueList > .queue-list--cursor { background: $block-cursor-blurred-background; }
+    QueueList:focus > .queue-list--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+    }
+    QueueList > .queue-list--vip { color: $vip; text-style: bold; }
+    QueueList > .queue-list--green { color: $green-channel; text-style: bold; }
+    QueueList > .queue-list--breached { color: $sla-breached; text-style: bold; }
+    QueueList > .queue-list--at-risk { color: $sla-risk; }
+    QueueList > .queue-list--ok { color: $sla-ok; }
+    QueueList > .queue-list--other { color: $owned-by-other; }
+    QueueList > .queue-list--mine { color: $success; }
+    QueueList > .queue-list--dim { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="queue.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="queue.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="queue.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="queue.page_down"),
+        Binding("home", "first", "First", show=False, id="queue.first"),
+        Binding("end", "last", "Last loaded", show=False, id="queue.last"),
+        Binding("enter", "open", "Open", id="queue.open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    @dataclass
+    class WantPage(Message):
+        fetch: Fetch
+
+    @dataclass
+    class Highlighted(Message):
+        ticket: Ticket
+
+    @dataclass
+    class Opened(Message):
+        ticket: Ticket
+
+    def __init__(
+        self,
+        *,
+        actor: str,
+        clock: Callable[[], datetime],
+        risk_window: timedelta,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.window = QueueWindow()
+        self.actor = actor
+        self.clock = clock
+        self.risk_window = risk_window
+        self.viewers: Mapping[int, tuple[str, ...]] = {}
+        self._styles: dict[str, Style] = {}
+        self._now = clock()
+
+    # -- data in ------------------------------------------------------------------------
+
+    def restart(self, needle: str = "") -> None:
+        """A new view, filter or reload: back to the top, the first page fetched."""
+        self.window.reset(needle)
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self._resize()
+        self.want()
+
+    def page_loaded(self, fetch: Fetch, items: tuple[Ticket, ...], next_cursor: str | None) -> None:
+        if not self.window.loaded(fetch, items, next_cursor):
+            return
+        self.window.evict(self.cursor)
+        self._resize()
+        self.refresh()
+        self.want()
+        if fetch.page == 0 or (self.window.needle and self.cursor < len(self.window)):
+            self._announce()
+
+    def page_failed(self, fetch: Fetch) -> None:
+        self.window.failed(fetch)
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        self.window.replace(ticket)
+        self.refresh()
+
+    def set_viewers(self, viewers: Mapping[int, tuple[str, ...]]) -> None:
+        self.viewers = viewers
+        self.refresh()
+
+    def tick(self) -> None:
+        """The clock moved: countdowns change."""
+        self._now = self.clock()
+        self.refresh()
+
+    def want(self) -> None:
+        """Ask for the page the visible rows (or the filter's scan) need next."""
+        first = int(self.scroll_y)
+        fetch = self.window.wanted(first, first + max(self.size.height, 1))
+        if fetch is not None:
+            self.post_message(self.WantPage(fetch))
+
+    @property
+    def current(self) -> Ticket | None:
+        return self.window.row(self.cursor)
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def _resize(self) -> None:
+        extra = 1 if self.window.has_more else 0
+        self.virtual_size = Size(self.size.width, len(self.window) + extra)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._resize()
+        self.want()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(f"queue-list--{name}")
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        ticket = self.window.row(index)
+        if ticket is None:
+            return self._placeholder(index, width)
+        segments = self._row(ticket, width)
+        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        if index == self.cursor:
+            strip = strip.apply_style(self._style("cursor"))
+        return strip
+
+    def _placeholder(self, index: int, width: int) -> Strip:
+        if (index == len(self.window) and self.window.has_more) or index < len(self.window):
+            text = t("queue.loading")
+        elif index == 0 and self.window.started:
+            text = t("queue.empty")
+        else:
+            return Strip.blank(width, self.rich_style)
+        return Strip([Segment(fit(text, width), self._style("dim"))]).adjust_cell_length(width)
+
+    def _row(self, ticket: Ticket, width: int) -> list[Segment]:
+        """● ★ #id due ◆ subject [owner]: the marks first so urgency reads at a glance."""
+        base = self.rich_style
+        due = ticket.due.nearest()
+        level = risk(due, self._now, self.risk_window) if ticket.is_active else Risk.OK
+        due_style = {Risk.BREACHED: "breached", Risk.AT_RISK: "at-risk", Risk.OK: "ok"}[level]
+        mark, owner, owner_style = self._owner(ticket)
+        ident = f"#{ticket.id} "
+        owner_width = OWNER_WIDTH if width >= WIDE_ROW else 0
+        subject_width = max(width - 2 - len(ident) - 7 - 2 - owner_width, 4)
+        segments = [
+            Segment("●" if ticket.green_channel else " ", self._style("green")),
+            Segment("★" if ticket.customer.tier is Tier.VIP else " ", self._style("vip")),
+            Segment(ident, base),
+            Segment(fit(countdown(due, self._now), 6, right=True) + " ", self._style(due_style)),
+            Segment(mark + " ", owner_style),
+            Segment(fit(ticket.subject, subject_width), base),
+        ]
+        if owner_width:
+            segments.append(Segment(" " + fit(owner, owner_width - 1), owner_style))
+        return segments
+
+    def _owner(self, ticket: Ticket) -> tuple[str, str, Style]:
+        """A one-cell mark (◆ mine, ◇ someone else's, ◉ open on another screen) and a name."""
+        watchers = [w for w in self.viewers.get(ticket.id, ()) if w != self.actor]
+        if ticket.owner is None:
+            if watchers:
+                return "◉", watchers[0], self._style("other")
+            return " ", "—", self._style("dim")
+        if ticket.owner == self.actor:
+            return "◆", ticket.owner, self._style("mine")
+        return "◇", ticket.owner, self._style("other")
+
+    # -- moving -------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        self.scroll_to_cursor()
+        self.want()
+        if old != new:
+            self._announce()
+
+    def _announce(self) -> None:
+        ticket = self.current
+        if ticket is not None:
+            self.post_message(self.Highlighted(ticket))
+
+    def scroll_to_cursor(self) -> None:
+        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif height and self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def _move_to(self, row: int) -> None:
+        last = max(len(self.window) - 1, 0)
+        self.cursor = min(max(row, 0), last)
+        self.window.evict(self.cursor)
+
+    def action_cursor(self, step: int) -> None:
+        self._move_to(self.cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(self.scrollable_content_region.height - 1, 1))
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self.window) - 1)
+
+    def action_open(self) -> None:
+        ticket = self.current
+        if ticket is not None:
+            self.post_message(self.Opened(ticket))
+
+    def on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_y) + event.y
+        if row < len(self.window):
+            self._move_to(row)
+            self.focus()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.want()
+
+
+class ViewTabs(Static):
+    """One line of views with their counts; the current one is highlighted."""
+
+    DEFAULT_CSS = """
+    ViewTabs { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
+    """
+
+    def show(self, current: View, counts: Mapping[View, int]) -> None:
+        parts = []
+        for view in VIEWS:
+            count = counts.get(view)
+            label = t(f"view.{view.value}") + (f" {count:,}" if count is not None else "")
+            if view is current:
+                parts.append(f"[reverse b] {label} [/]")
+            else:
+                parts.append(label)
+        self.update(" · ".join(parts))
+
+
+class QueuePane(Vertical):
+    """Views, the filter line and the list."""
+
+    DEFAULT_CSS = """
+    QueuePane #queue-filter { display: none; height: 1; border: none; padding: 0 1; }
+    QueuePane.filtering #queue-filter { display: block; }
+    QueuePane #queue-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, queue: QueueList, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.queue = queue
+        self.view: View = View.UNASSIGNED
+        self.counts: dict[View, int] = {}
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield ViewTabs(id="view-tabs")
+        yield Input(placeholder=t("queue.filter_placeholder"), id="queue-filter")
+        yield self.queue
+        yield Static(id="queue-status")
+
+    def on_mount(self) -> None:
+        self.border_title = t("pane.queue")
+        self.show_tabs()
+
+    def show_tabs(self) -> None:
+        self.query_one(ViewTabs).show(self.view, self.counts)
+        total = self.counts.get(self.view)
+        window = self.queue.window
+        shown = len(window)
+        if window.needle:
+            status = t("queue.filter", text=window.needle) + f" · {shown:,}"
+        elif total is not None:
+            status = t(
+                "queue.position", shown=f"{min(self.queue.cursor + 1, shown):,}", total=f"{total:,}"
+            )
+        else:
+            status = ""
+        self.query_one("#queue-status", Static).update(status)
+        self.border_subtitle = t(f"view.{self.view.value}")

@@ -1,0 +1,104 @@
+"""Pure formatting for the console: widths in terminal cells, countdowns, masking.
+
+Chinese characters take two cells; every width here is in cells (rich's `cell_len`), so a
+column of names or subjects lines up whatever the script.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.cells import cell_len, set_cell_size
+
+from cstui.domain.sla import Risk, risk
+
+ELLIPSIS = "…"
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    """`text` in exactly `width` cells: cut with an ellipsis, or padded."""
+    if width <= 0:
+        return ""
+    text = " ".join(text.split())
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + ELLIPSIS
+        return set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
+
+
+def span(left: timedelta) -> str:
+    """A short duration: 45m, 3h05m, 2d4h (always positive; the caller says which way)."""
+    minutes = int(abs(left).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h{mins:02d}m"
+    return f"{mins}m"
+
+
+def countdown(due: datetime | None, now: datetime) -> str:
+    """Time left until `due` (`-` in front once it has passed); empty without a deadline."""
+    if due is None:
+        return ""
+    left = due - now
+    return span(left) if left >= timedelta(0) else "-" + span(left)
+
+
+def risk_of(due: datetime | None, now: datetime, window: timedelta) -> Risk:
+    return risk(due, now, window)
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678: enough to confirm with the caller, not enough to copy."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep = 3 if len(digits) >= 11 else 0
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
+
+
+def mask_email(email: str | None) -> str:
+    if not email:
+        return ""
+    user, _, host = email.partition("@")
+    return (user[:1] + "***@" + host) if host else "***"
+
+
+def mask_address(address: str | None) -> str:
+    """The province and city stay (they explain the parcel's route); the street is hidden."""
+    if not address:
+        return ""
+    for marker in ("区", "县", "市"):
+        cut = address.find(marker)
+        if 0 < cut < len(address) - 1:
+            return address[: cut + 1] + "****"
+    return address[: max(2, len(address) // 3)] + "****"
+
+
+def money(amount: float) -> str:
+    return f"{amount:,.0f}" if amount >= 1000 else f"{amount:,.2f}"
+
+
+def local(when: datetime | None, tz: object | None, fmt: str = "%m-%d %H:%M") -> str:
+    if when is None:
+        return ""
+    return (when.astimezone(tz) if tz is not None else when).strftime(fmt)  # type: ignore[arg-type]
+
+
+__all__ = [
+    "Risk",
+    "countdown",
+    "fit",
+    "local",
+    "mask_address",
+    "mask_email",
+    "mask_phone",
+    "money",
+    "risk_of",
+    "span",
+]

@@ -1,0 +1,249 @@
+"""The ticket pane: fields, every SLA deadline, escalations, the thread, and the composer.
+
+Customer messages, replies and internal notes are told apart by colour and by a label, so
+a note is never mistaken for something the customer saw. The composer saves what is typed
+as a draft on every change (see `drafts.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message as TextualMessage
+from textual.widgets import Static, TextArea
+
+from cstui.console.render import countdown, local
+from cstui.domain.model import Message, MessageKind, Ticket
+from cstui.domain.sla import Risk, risk
+from cstui.i18n import label, t
+
+RISK_STYLE = {Risk.BREACHED: "$sla-breached bold", Risk.AT_RISK: "$sla-risk", Risk.OK: "$sla-ok"}
+KIND_STYLE = {
+    MessageKind.CUSTOMER: "$customer-message",
+    MessageKind.REPLY: "$agent-reply",
+    MessageKind.NOTE: "$internal-note italic",
+}
+KIND_LABEL = {
+    MessageKind.CUSTOMER: "msg.customer",
+    MessageKind.REPLY: "msg.reply",
+    MessageKind.NOTE: "msg.note",
+}
+
+
+def head(tk: Ticket, tz: tzinfo | None) -> Content:
+    """Subject, state fields, owner (and how many owners it has had) and order."""
+    parts: list[str | tuple[str, str]] = [(f"#{tk.id} ", "bold"), (tk.subject, "bold"), "\n"]
+    fields = [label(tk.status), label(tk.priority), label(tk.channel), label(tk.category)]
+    parts.append(" · ".join(fields))
+    if tk.green_channel:
+        parts += ["  ", (f" {t('ticket.green')} ", "reverse $green-channel bold")]
+    parts.append("\n")
+    parts += [(t("ticket.owner") + ": ", "$text-muted")]
+    parts.append((tk.owner, "bold") if tk.owner else (t("ticket.unowned"), "$text-muted"))
+    if tk.dispatch_count:
+        parts += ["  ", (t("ticket.owners_had", n=tk.dispatch_count), "$text-muted")]
+    parts.append("\n")
+    parts += _order_line(tk) + _extras(tk, tz)
+    return Content.assemble(*parts)
+
+
+def _order_line(tk: Ticket) -> list[str | tuple[str, str]]:
+    if tk.order is None:
+        return [(t("ticket.no_order"), "$text-muted"), "\n"]
+    bits = [tk.order.number, tk.order.logistics_status or "", tk.order.tracking_no or ""]
+    return [(t("ticket.order") + ": ", "$text-muted"), " · ".join(b for b in bits if b), "\n"]
+
+
+def _extras(tk: Ticket, tz: tzinfo | None) -> list[str | tuple[str, str]]:
+    out: list[str | tuple[str, str]] = []
+    if tk.complaint_cause is not None:
+        out += [(t("ticket.complaint", cause=label(tk.complaint_cause)), "$sla-breached"), "  "]
+    if tk.second_complaint:
+        out += [(t("ticket.second_complaint"), "$sla-breached bold"), "  "]
+    if tk.follow_up_due is not None:
+        out += [(t("ticket.follow_up", when=local(tk.follow_up_due, tz)), "$sla-risk"), "  "]
+    if tk.resolution_code is not None:
+        out += [(t("ticket.resolution", code=label(tk.resolution_code)), "$success"), "  "]
+    if tk.links:
+        out += [t("ticket.links", ids=", ".join(f"#{i}" for i in tk.links)), "  "]
+    if tk.merged_into is not None:
+        out += [t("ticket.merged_into", id=tk.merged_into)]
+    return [*out, "\n"] if out else []
+
+
+def deadlines(tk: Ticket, now: datetime, window: timedelta, tz: tzinfo | None) -> Content:
+    """Each deadline kept separately, with a countdown coloured by its risk."""
+    parts: list[str | tuple[str, str]] = [(t("ticket.sla"), "bold"), "\n"]
+    for key, due in (
+        ("ticket.first_response", tk.due.first_response),
+        ("ticket.next_response", tk.due.next_response),
+        ("ticket.resolve_by", tk.due.resolution),
+    ):
+        parts.append((f"  {t(key)}: ", "$text-muted"))
+        if due is None:
+            parts.append(t("due.none"))
+        else:
+            level = risk(due, now, window)
+            left = countdown(due, now)
+            text = t("due.over", left=left[1:]) if left.startswith("-") else t("due.in", left=left)
+            parts += [(f"{text} ({local(due, tz)})", RISK_STYLE[level])]
+        parts.append("\n")
+    return Content.assemble(*parts)
+
+
+def escalations(tk: Ticket, now: datetime, tz: tzinfo | None) -> Content:
+    if not tk.escalations:
+        return Content("")
+    parts: list[str | tuple[str, str]] = [(t("ticket.escalations"), "bold"), "\n"]
+    for esc in tk.escalations:
+        style = "$sla-breached" if esc.is_open and esc.due_at <= now else ""
+        mark = "● " if esc.green else "  "
+        line = t(
+            "ticket.escalation_line",
+            dept=label(esc.department),
+            state=label(esc.state),
+            due=local(esc.due_at, tz),
+        )
+        left = countdown(esc.due_at, now) if esc.is_open else ""
+        parts += [(mark, "$green-channel"), (line + (f" ({left})" if left else ""), style), "\n"]
+        parts += [(f"    {esc.reason}", "$text-muted"), "\n"]
+    return Content.assemble(*parts)
+
+
+def thread(messages: tuple[Message, ...], tz: tzinfo | None) -> Content:
+    parts: list[str | tuple[str, str]] = [(t("ticket.thread"), "bold"), "\n"]
+    for m in messages:
+        style = KIND_STYLE[m.kind]
+        who = t(KIND_LABEL[m.kind])
+        heading = f"▌{who} · {m.author} · {label(m.channel)} · {local(m.created_at, tz)}"
+        parts += [(heading, f"{style} bold"), "\n", (m.body, style), "\n\n"]
+    return Content.assemble(*parts)
+
+
+class Composer(Vertical):
+    """A reply or an internal note being written; ctrl+s sends, esc hides (kept as draft)."""
+
+    DEFAULT_CSS = """
+    Composer { height: 12; display: none; border-top: solid $primary; }
+    Composer.open { display: block; }
+    Composer.note { border-top: solid $internal-note; }
+    Composer #composer-title { height: 1; color: $text-muted; }
+    Composer.note #composer-title { color: $internal-note; }
+    Composer TextArea { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("escape", "close", "Close", id="compose.close"),
+    ]
+
+    @dataclass
+    class Send(TextualMessage):
+        kind: MessageKind
+        text: str
+
+    @dataclass
+    class Edited(TextualMessage):
+        kind: MessageKind
+        text: str
+
+    def __init__(self) -> None:
+        super().__init__(id="composer")
+        self.kind = MessageKind.REPLY
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="composer-title")
+        yield TextArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
+
+    @property
+    def area(self) -> TextArea:
+        return self.query_one(TextArea)
+
+    def open(self, kind: MessageKind, text: str) -> None:
+        self.kind = kind
+        self.set_class(kind is MessageKind.NOTE, "note")
+        key = "compose.note" if kind is MessageKind.NOTE else "compose.reply"
+        self.query_one("#composer-title", Static).update(f"{t(key)} — {t('compose.hint')}")
+        with self.area.prevent(TextArea.Changed):
+            self.area.load_text(text)
+        self.add_class("open")
+        self.area.focus()
+        self.area.move_cursor(self.area.document.end)
+
+    def insert(self, text: str) -> None:
+        """Put an article or a filled template at the cursor."""
+        self.area.insert(text)
+        self.area.focus()
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("open")
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self.post_message(self.Edited(self.kind, self.area.text))
+
+    def action_send(self) -> None:
+        self.post_message(self.Send(self.kind, self.area.text))
+
+    def action_close(self) -> None:
+        self.remove_class("open")
+        self.screen.focus_next()
+
+
+class TicketPane(Vertical):
+    """The opened ticket; empty until one is opened."""
+
+    DEFAULT_CSS = """
+    TicketPane #ticket-body { height: 1fr; padding: 0 1; }
+    TicketPane #ticket-body Static { margin-bottom: 1; }
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime],
+        window: timedelta,
+        tz: tzinfo | None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.ticket: Ticket | None = None
+        self.clock, self.window, self.tz = clock, window, tz
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        with VerticalScroll(id="ticket-body"):
+            yield Static(t("ticket.none"), id="ticket-head")
+            yield Static(id="ticket-sla")
+            yield Static(id="ticket-escalations")
+            yield Static(id="ticket-thread")
+        yield Composer()
+
+    def on_mount(self) -> None:
+        self.border_title = t("pane.ticket")
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def show(self, ticket: Ticket) -> None:
+        same = self.ticket is not None and self.ticket.id == ticket.id
+        self.ticket = ticket
+        self.refresh_clock()
+        self.query_one("#ticket-head", Static).update(head(ticket, self.tz))
+        self.query_one("#ticket-thread", Static).update(thread(ticket.messages, self.tz))
+        self.border_title = f"{t('pane.ticket')} #{ticket.id}"
+        if not same:
+            self.query_one("#ticket-body", VerticalScroll).scroll_home(animate=False)
+
+    def refresh_clock(self) -> None:
+        if self.ticket is None:
+            return
+        now, tk = self.clock(), self.ticket
+        self.query_one("#ticket-sla", Static).update(deadlines(tk, now, self.window, self.tz))
+        self.query_one("#ticket-escalations", Static).update(escalations(tk, now, self.tz))
