@@ -31,7 +31,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     check_console_terminal()
     settings = env.settings
     i18n.set_language(settings.lang)
-    from cstui.console.app import ConsoleConfig, CstuiApp
+    from cstui.console.app import ConsoleConfig, build_app
 
     name = actor or env.actor()
     target, rules, clock = env.db_target, rules_from_settings(settings), clock_from_env()
@@ -53,7 +53,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     )
     feeder = _start_feeder(open_store, live_seed) if live_seed is not None else None
     try:
-        CstuiApp(open_store, config, clock=clock).run()
+        build_app(open_store, config, clock=clock).run()
     finally:
         if feeder is not None:
             feeder.stop()

@@ -7,6 +7,7 @@ opened in a worker too, after the first paint, so start-up shows the screen at o
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -49,20 +50,6 @@ NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switc
 PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
 SETTABLE_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD)
 
-# Defaults for the app's own theme tokens, so a minimal user theme still renders.
-TOKEN_DEFAULTS = {
-    "vip": "#e5c07b",
-    "green-channel": "#3fb950",
-    "sla-breached": "#f85149",
-    "sla-risk": "#d29922",
-    "sla-ok": "#8b949e",
-    "internal-note": "#c297ff",
-    "customer-message": "#79c0ff",
-    "agent-reply": "#7ee787",
-    "owned-by-other": "#ff9e64",
-    "marked-row": "#264f78",
-}
-
 
 @dataclass(frozen=True)
 class ConsoleConfig:
@@ -78,17 +65,9 @@ class ConsoleConfig:
     themes_dir: Path | None = None
 
 
-class StatusBar(Static):
-    """Agent, shift, the view's count and the nearest SLA deadline."""
-
-    DEFAULT_CSS = "StatusBar { dock: top; height: 1; background: $panel; padding: 0 1; }"
-
-
-class CstuiApp(App[None]):
-    CSS_PATH = "app.tcss"
-    TITLE = "cstui"
-
-    BINDINGS = [
+def app_bindings() -> list[Binding]:
+    """The console's keys, labelled in the current language (ids are what keymaps name)."""
+    return [
         Binding("t", "take", t("action.take"), id="take"),
         Binding("r", "reply", t("action.reply"), id="reply"),
         Binding("i", "note", t("action.note"), id="note"),
@@ -133,6 +112,32 @@ class CstuiApp(App[None]):
         Binding("q", "quit", t("action.quit"), id="quit"),
     ]
 
+
+def build_app(
+    open_store: Callable[[], HelpdeskStore],
+    config: ConsoleConfig,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> CstuiApp:
+    """The console with its key labels in the chosen language.
+
+    Textual reads a class's BINDINGS when the class is made, so the labelled class is made
+    here, after `i18n.set_language`, instead of at import.
+    """
+    labelled = type("CstuiApp", (CstuiApp,), {"BINDINGS": app_bindings()})
+    return labelled(open_store, config, clock=clock)
+
+
+class StatusBar(Static):
+    """Agent, shift, the view's count and the nearest SLA deadline."""
+
+    DEFAULT_CSS = "StatusBar { dock: top; height: 1; background: $panel; padding: 0 1; }"
+
+
+class CstuiApp(App[None]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "cstui"
+
     def __init__(
         self,
         open_store: Callable[[], HelpdeskStore],
@@ -153,6 +158,12 @@ class CstuiApp(App[None]):
         self._wanted_ticket: int | None = None
         self._pane_index = 0
         self._theme_problems: list[str] = []
+        # What the console last told the agent (also what tests read back).
+        self.notices: deque[tuple[str, str]] = deque(maxlen=50)
+
+    def notify(self, message: str, *, severity: Any = "information", **kwargs: Any) -> None:
+        self.notices.append((severity, message))
+        super().notify(message, severity=severity, **kwargs)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -171,7 +182,11 @@ class CstuiApp(App[None]):
         yield Footer()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return {**super().get_theme_variable_defaults(), **TOKEN_DEFAULTS}
+        """The app's own tokens from the default theme, so any theme (a minimal user theme,
+        or one of Textual's) still has $vip, $sla-breached and the rest."""
+        from cstui.console.themes import default_tokens
+
+        return {**super().get_theme_variable_defaults(), **default_tokens()}
 
     def on_mount(self) -> None:
         self._load_themes()
@@ -787,8 +802,7 @@ class CstuiApp(App[None]):
             self.notify(t("done.next", id=ticket.id), timeout=4)
             self._wanted_ticket = ticket.id
             self._ticket_loaded(ticket)
-            self.load_ticket(ticket.id)
-            self.queue.restart(self._filter_text())
+            self.load_ticket(ticket.id)  # with its thread
             self.refresh_counts()
 
         self._io(take_next, taken, group="next", exclusive=False)

@@ -1,0 +1,89 @@
+"""A small seeded world, copied per test, and an app opened on it with a pinned clock.
+
+The world is built once per session (seed 7, 400 tickets) and each test gets its own copy,
+so a test may take, reply and escalate freely.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from textual.pilot import Pilot
+
+from cstui.console.app import ConsoleConfig, CstuiApp, build_app
+from cstui.demo.knowledge import load_knowledge
+from cstui.domain.rules import Rules
+from cstui.seed import seed_store
+from cstui.store import SqlStore, init_store, open_store
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("world") / "world.db"
+    store = init_store(str(path), rules=Rules(), clock=fixed_clock)
+    seed_store(store, tickets=400, customers=150, seed=7, now=NOW, workers=1)
+    load_knowledge(store, None, seed=7)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def world(world_template: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "world.db"
+    shutil.copy(world_template, copy)
+    return copy
+
+
+@pytest.fixture
+def store(world: Path) -> SqlStore:
+    s = open_store(str(world), rules=Rules(), clock=fixed_clock)
+    yield s
+    s.close()
+
+
+AppFactory = Callable[..., CstuiApp]
+
+
+@pytest.fixture
+def make_app(world: Path, tmp_path: Path) -> AppFactory:
+    def make(actor: str = "agent01", **config: object) -> CstuiApp:
+        target = str(world)
+        settings = {
+            "actor": actor,
+            "store_key": target,
+            "drafts_dir": tmp_path / "drafts",
+            "tz": SHANGHAI,
+            "themes_dir": tmp_path / "themes",
+            **config,
+        }
+        return build_app(
+            lambda: open_store(target, rules=Rules(), clock=fixed_clock),
+            ConsoleConfig(**settings),  # type: ignore[arg-type]
+            clock=fixed_clock,
+        )
+
+    return make
+
+
+async def settle(pilot: Pilot[None], rounds: int = 30) -> None:
+    """Until no worker runs and their results have reached the UI (callbacks start more)."""
+    app = pilot.app
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            await pilot.pause()
+            if not any(w.is_running for w in app.workers):
+                return

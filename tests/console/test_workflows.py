@@ -1,0 +1,328 @@
+"""Every keyboard workflow of the console, driven with Pilot against a real SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cstui.console.app import CstuiApp
+from cstui.console.dialogs import ConfirmDialog, FormDialog, HelpScreen
+from cstui.console.knowledge import KnowledgePane
+from cstui.console.queue import QueueList
+from cstui.console.ticket import TicketPane
+from cstui.domain.model import (
+    ArticleKind,
+    Department,
+    EscalationState,
+    MessageKind,
+    Status,
+    Ticket,
+)
+from cstui.domain.templates import fill, ticket_values
+from cstui.store import SqlStore
+from cstui.store.base import View
+from tests.console.conftest import SHANGHAI, AppFactory, settle
+
+
+def shown(app: CstuiApp) -> Ticket:
+    ticket = app.query_one(TicketPane).ticket
+    assert ticket is not None, "no ticket is open"
+    return ticket
+
+
+def errors(app: CstuiApp) -> list[str]:
+    return [m for severity, m in app.notices if severity == "error"]
+
+
+def infos(app: CstuiApp) -> list[str]:
+    return [m for severity, m in app.notices if severity == "information"]
+
+
+async def test_opens_on_the_unassigned_view_with_counts(
+    make_app: AppFactory, store: SqlStore
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = app.query_one(QueueList)
+        first = store.list_tickets(View.UNASSIGNED, actor="agent01", limit=5).items
+        assert [queue.window.row(i).id for i in range(5)] == [tk.id for tk in first]
+        assert app.pane.counts[View.UNASSIGNED] == store.count_tickets(View.UNASSIGNED, actor=None)
+        assert shown(app).id == first[0].id  # the highlighted row is open in the ticket pane
+
+
+async def test_take_makes_the_agent_owner(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t")
+        await settle(pilot)
+        assert store.get_ticket(ticket_id).owner == "agent01"
+        assert shown(app).owner == "agent01"
+        assert any(f"#{ticket_id}" in m for m in infos(app))
+
+
+async def test_take_lost_race_names_the_owner(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        store.take(ticket_id, actor="agent02")  # someone else, on another terminal
+        await pilot.press("t")
+        await settle(pilot)
+        assert any("agent02" in m for m in errors(app)), app.notices
+        assert store.get_ticket(ticket_id).owner == "agent02"
+        assert shown(app).owner == "agent02"  # reloaded: the pane shows the real owner
+
+
+async def test_reply_with_a_knowledge_answer(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t", "4")
+        await pilot.press(*"退款")
+        await pilot.pause(0.3)  # the search is debounced
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # to the results, then insert the first one
+        await settle(pilot)
+        composer = app.query_one(TicketPane).composer
+        assert composer.is_open and composer.kind is MessageKind.REPLY
+        inserted = composer.area.text
+        first_hit = app.query_one(KnowledgePane).hits[0]
+        assert "退款" in first_hit.title + first_hit.snippet
+        assert inserted == store.get_article(first_hit.article_id).body
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        replies = [m for m in store.messages(ticket_id) if m.kind is MessageKind.REPLY]
+        assert replies and replies[-1].body == inserted.strip()
+        assert replies[-1].author == "agent01"
+        assert not composer.is_open
+
+
+async def test_note_is_internal(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t", "i", *"call back at 3", "ctrl+s")
+        await settle(pilot)
+        last = store.messages(ticket_id)[-1]
+        assert (last.kind, last.body) == (MessageKind.NOTE, "call back at 3")
+
+
+async def test_template_is_filled_from_the_ticket(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket = shown(app)
+        await pilot.press("t", "m", *"您好")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        hits = app.query_one(KnowledgePane).hits
+        assert hits and all(h.kind is ArticleKind.TEMPLATE for h in hits)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        text = app.query_one(TicketPane).composer.area.text
+        template = store.get_article(hits[0].article_id).body
+        values = ticket_values(ticket, agent_name="王晓燕", tz=SHANGHAI)
+        agent = store.get_agent("agent01")
+        values["agent_name"] = agent.display_name or agent.name
+        expected = fill(template, values)
+        assert text == expected.text
+        for known in ("customer_name", "order_id", "ticket_id"):
+            assert "{" + known + "}" not in text
+        if expected.missing:  # what the ticket cannot fill is pointed out
+            assert any(expected.missing[0] in m for _s, m in app.notices)
+
+
+async def test_escalate_keeps_the_owner_and_resolve_is_refused(
+    make_app: AppFactory, store: SqlStore
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("enter", *"damaged box", "enter")  # warehouse is first
+        await settle(pilot)
+        after = store.get_ticket(ticket_id)
+        assert after.owner == "agent01"  # first-contact ownership: escalation moves nothing
+        assert [(e.department, e.state) for e in after.escalations] == [
+            (Department.WAREHOUSE, EscalationState.REQUESTED)
+        ]
+        await pilot.press("c", "enter")
+        await settle(pilot)
+        assert store.get_ticket(ticket_id).is_active
+        assert any("escalation" in m for m in errors(app)), app.notices
+
+
+async def test_green_channel(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app(actor="sup01")  # a supervisor may put any ticket on it
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("g", *"fresh goods spoiling", "enter")
+        await settle(pilot)
+        assert store.get_ticket(ticket_id).green_channel
+
+
+async def test_transfer_goes_to_a_supervisor(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("enter", *"customer asks for a Cantonese speaker", "enter")
+        await settle(pilot)
+        pending = [r for r in store.pending_transfers() if r.ticket_id == ticket_id]
+        assert len(pending) == 1 and pending[0].reason.startswith("customer asks")
+        assert store.get_ticket(ticket_id).owner == "agent01"  # until a supervisor approves
+
+
+async def test_second_hand_off_warns(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        store.take(ticket_id, actor="agent02")
+        store.steal(ticket_id, actor="sup01", reason="rebalance")
+        app.load_ticket(ticket_id)
+        await settle(pilot)
+        assert shown(app).dispatch_count >= 2
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, (ConfirmDialog, FormDialog))
+
+
+async def test_status_and_follow_up(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("s", "down", "enter")  # open → pending
+        await settle(pilot)
+        assert store.get_ticket(ticket_id).status is Status.PENDING
+        await pilot.press("f", "enter")  # the proposed time: tomorrow 10:00
+        await settle(pilot)
+        assert store.get_ticket(ticket_id).follow_up_due is not None
+
+
+async def test_next_ticket_takes_the_most_urgent(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = store.count_tickets(View.UNASSIGNED, actor=None)
+        most_urgent = store.list_tickets(View.UNASSIGNED, actor=None, limit=1).items[0]
+        await pilot.press("u")
+        await settle(pilot)
+        assert store.count_tickets(View.UNASSIGNED, actor=None) == before - 1
+        assert store.get_ticket(most_urgent.id).owner == "agent01"
+        assert shown(app).id == most_urgent.id
+
+
+async def test_filter_as_you_type(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        target = store.list_tickets(View.UNASSIGNED, actor=None, limit=30).items[-1]
+        await pilot.press("slash", *str(target.id))
+        await settle(pilot)
+        rows = app.query_one(QueueList).window.rows()
+        assert target.id in [r.id for r in rows]
+        assert all(
+            str(target.id) in f"{r.id} {r.subject} {r.customer.name}"
+            or (r.order and str(target.id) in r.order.number)
+            for r in rows
+        )
+
+
+async def test_a_draft_survives_quitting(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("r", *"half-written answer")
+        await settle(pilot)
+    again = make_app()
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert shown(again).id == ticket_id
+        await pilot.press("r")
+        assert again.query_one(TicketPane).composer.area.text == "half-written answer"
+
+
+async def test_an_unreachable_store_does_not_crash(make_app: AppFactory, tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    app = make_app(store_key=str(garbage))
+    app.open_store = lambda: __import__("cstui.store", fromlist=["open_store"]).open_store(
+        str(garbage)
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert errors(app), "the failure is reported"
+        await pilot.press("t", "u", "r")  # nothing to act on: no crash
+        await settle(pilot)
+        assert app.is_running
+
+
+async def test_narrow_terminal_shows_one_pane_at_a_time(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        visible = [p.id for p in app.query("#panes > *") if p.display]
+        assert visible == ["queue-pane"]
+        await pilot.press("2")
+        visible = [p.id for p in app.query("#panes > *") if p.display]
+        assert visible == ["ticket-pane"]
+
+
+async def test_help_lists_the_keys(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert any(desc == "Escalate" for _key, desc in app.screen.rows)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_keymap_rebinds_a_key(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app(keymap={"take": "T"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        await pilot.press("t")
+        await settle(pilot)
+        assert store.get_ticket(ticket_id).owner is None  # t no longer takes
+        await pilot.press("T")
+        await settle(pilot)
+        assert store.get_ticket(ticket_id).owner == "agent01"
+
+
+async def test_views_switch_with_brackets(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.pane.view is View.ALL_OPEN
+        rows = app.query_one(QueueList).window.rows()
+        first = store.list_tickets(View.ALL_OPEN, actor="agent01", limit=3).items
+        assert [r.id for r in rows[:3]] == [tk.id for tk in first]
