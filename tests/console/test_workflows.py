@@ -326,3 +326,14 @@ async def test_views_switch_with_brackets(make_app: AppFactory, store: SqlStore)
         rows = app.query_one(QueueList).window.rows()
         first = store.list_tickets(View.ALL_OPEN, actor="agent01", limit=3).items
         assert [r.id for r in rows[:3]] == [tk.id for tk in first]
+
+
+async def test_command_palette_runs_a_workflow(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Escalate")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)

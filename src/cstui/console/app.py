@@ -8,16 +8,18 @@ opened in a worker too, after the first paint, so start-up shows the screen at o
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
@@ -863,6 +865,21 @@ class CstuiApp(App[None]):
             if binding.description and binding.id not in seen:
                 seen[binding.id or binding.action] = binding
         return list(seen.values())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every workflow and every view in the command palette (ctrl+p), with its key."""
+        yield from super().get_system_commands(screen)
+        for binding in app_bindings():
+            if binding.id and not binding.id.startswith("pane."):
+                key = self.get_key_display(binding)
+                yield SystemCommand(
+                    f"{binding.description} ({key})",
+                    binding.description,
+                    partial(self.run_action, binding.action),
+                )
+        for view in VIEWS:
+            name = t(f"view.{view.value}")
+            yield SystemCommand(f"{t('pane.queue')}: {name}", name, partial(self.switch_view, view))
 
     def on_unmount(self) -> None:
         if self.store is not None:
