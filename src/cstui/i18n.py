@@ -74,6 +74,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     "view.escalated": ("Escalated", "已升级"),
     "view.follow-up": ("Follow-up", "待回访"),
     "view.closed": ("Closed", "已关闭"),
+    # the same views, short, for the tab line with counts
+    "tab.mine": ("Mine", "我的"),
+    "tab.unassigned": ("New", "待领"),
+    "tab.all-open": ("Open", "未结"),
+    "tab.vip": ("VIP", "VIP"),
+    "tab.green": ("Green", "绿通"),
+    "tab.sla-risk": ("Risk", "预警"),
+    "tab.escalated": ("Esc", "升级"),
+    "tab.follow-up": ("F/up", "回访"),
+    "tab.closed": ("Closed", "已关"),
     # ticket pane
     "ticket.none": (
         "No ticket selected — Enter opens one from the queue",

@@ -204,12 +204,12 @@ class QueueList(ScrollView, can_focus=True):
         mark, owner, owner_style = self._owner(ticket)
         ident = f"#{ticket.id} "
         owner_width = OWNER_WIDTH if width >= WIDE_ROW else 0
-        subject_width = max(width - 2 - len(ident) - 7 - 2 - owner_width, 4)
+        subject_width = max(width - 2 - len(ident) - 8 - 2 - owner_width, 4)
         segments = [
             Segment("●" if ticket.green_channel else " ", self._style("green")),
             Segment("★" if ticket.customer.tier is Tier.VIP else " ", self._style("vip")),
             Segment(ident, base),
-            Segment(fit(countdown(due, self._now), 6, right=True) + " ", self._style(due_style)),
+            Segment(fit(countdown(due, self._now), 7, right=True) + " ", self._style(due_style)),
             Segment(mark + " ", owner_style),
             Segment(fit(ticket.subject, subject_width), base),
         ]
@@ -286,14 +286,14 @@ class ViewTabs(Static):
     """One line of views with their counts; the current one is highlighted."""
 
     DEFAULT_CSS = """
-    ViewTabs { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
+    ViewTabs { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     """
 
     def show(self, current: View, counts: Mapping[View, int]) -> None:
         parts = []
         for view in VIEWS:
             count = counts.get(view)
-            label = t(f"view.{view.value}") + (f" {count:,}" if count is not None else "")
+            label = t(f"tab.{view.value}") + (f" {count:,}" if count is not None else "")
             if view is current:
                 parts.append(f"[reverse b] {label} [/]")
             else:

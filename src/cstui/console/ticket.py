@@ -37,12 +37,12 @@ KIND_LABEL = {
 
 def head(tk: Ticket, tz: tzinfo | None) -> Content:
     """Subject, state fields, owner (and how many owners it has had) and order."""
-    parts: list[str | tuple[str, str]] = [(f"#{tk.id} ", "bold"), (tk.subject, "bold"), "\n"]
-    fields = [label(tk.status), label(tk.priority), label(tk.channel), label(tk.category)]
-    parts.append(" · ".join(fields))
+    parts: list[str | tuple[str, str]] = []
     if tk.green_channel:
-        parts += ["  ", (f" {t('ticket.green')} ", "reverse $green-channel bold")]
-    parts.append("\n")
+        parts += [(f" {t('ticket.green')} ", "reverse $green-channel bold"), "\n"]
+    parts += [(f"#{tk.id} ", "bold"), (tk.subject, "bold"), "\n"]
+    fields = [label(tk.status), label(tk.priority), label(tk.channel), label(tk.category)]
+    parts += [" · ".join(fields), "\n"]
     parts += [(t("ticket.owner") + ": ", "$text-muted")]
     parts.append((tk.owner, "bold") if tk.owner else (t("ticket.unowned"), "$text-muted"))
     if tk.dispatch_count:

@@ -1,0 +1,120 @@
+"""Screenshots of the console, one class per pane or feature, at 120×40 and 80×24.
+
+The world is seeded (seed 7), the clock pinned (2026-11-20 10:00 in Shanghai) and the cursor
+blink off, so a picture changes only when the console's drawing does. Each docstring says
+what you should see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from cstui import i18n
+from tests.console.conftest import AppFactory, settle
+
+WIDE = (120, 40)
+NARROW = (80, 24)
+Compare = Callable[..., bool]
+
+
+def then(*keys: str, pause: float = 0.0) -> Callable[[Pilot[None]], Awaitable[None]]:
+    """Wait for the store, press keys, wait again, and stop every cursor blinking."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            if pause:
+                await pilot.pause(pause)
+            await settle(pilot)
+        for widget in pilot.app.screen.query("Input, TextArea"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    i18n.set_language("zh")
+    yield
+    i18n.set_language("en")
+
+
+class TestLayout:
+    def test_four_panes_wide(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """Queue, Ticket, Customer and Knowledge side by side; the status bar names agent01
+        (王晓燕 or the seeded name), the morning shift and the unassigned count; the footer
+        lists the workflow keys."""
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=then())
+
+    def test_one_pane_narrow(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """At 80×24 only the queue shows, full width, with the owner column."""
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=then())
+
+
+class TestQueuePane:
+    def test_vip_view(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """The VIP view (two presses of ]): every row has a ★; the view tab is highlighted."""
+        run = then("right_square_bracket", "right_square_bracket")
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=run)
+
+    def test_filter(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """`/` then 退款: a filter line under the tabs; only refund tickets are listed."""
+        run = then("slash", *"退款")
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=run)
+
+
+class TestTicketPane:
+    def test_escalated_ticket(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """After t and e (warehouse, "damaged box"): Owner agent01, an Escalations section
+        with warehouse · requested and its due time, and a success toast."""
+        run = then("t", "e", "enter", *"damaged box", "enter")
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=run)
+
+    def test_note_composer(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """`i` opens the internal-note composer in the note colour, with the text typed."""
+        run = then("2", "i", *"客户要求下午回电")
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=run)
+
+
+class TestCustomerPane:
+    def test_customer_narrow(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """`3` at 80×24: the customer's tier and why, masked phone (138****1234 style) and
+        address, orders, tickets and CSAT."""
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=then("3"))
+
+
+class TestKnowledgePane:
+    def test_search_results(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """`4` and 发票: articles about invoices, 发票 highlighted in titles and snippets."""
+        run = then("4", *"发票", pause=0.3)
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=run)
+
+
+class TestDialogs:
+    def test_escalate_dialog(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """`e`: departments to pick (warehouse first), a reason field, the green-channel box."""
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=then("e"))
+
+    def test_help(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """`?`: every key with what it does."""
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=then("question_mark"))
+
+
+class TestThemes:
+    @pytest.mark.parametrize("theme", ["cstui-light", "cstui-high-contrast", "cstui-ansi"])
+    def test_theme(self, snap_compare: Compare, make_app: AppFactory, theme: str) -> None:
+        """The same screen in each built-in theme: VIP stars, green-channel dots and overdue
+        countdowns keep distinct colours."""
+        assert snap_compare(make_app(theme=theme), terminal_size=WIDE, run_before=then())
+
+
+class TestLanguage:
+    def test_chinese(self, snap_compare: Compare, make_app: AppFactory, chinese: None) -> None:
+        """--lang zh: every label in Chinese (队列, 工单, 客户, 知识库; 领取, 回复 … in the
+        footer), columns still aligned."""
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=then())
