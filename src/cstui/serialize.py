@@ -148,6 +148,8 @@ def article_dict(a: Article) -> dict[str, Any]:
         "version": a.version,
         "created_at": iso(a.created_at),
         "updated_at": iso(a.updated_at),
+        "draft": a.draft,
+        "source_ticket_id": a.source_ticket_id,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cstui.console.app import CstuiApp
+from cstui.console.customer import CustomerPane
 from cstui.console.dialogs import ConfirmDialog, FormDialog, HelpScreen
 from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import QueueList
@@ -13,6 +14,7 @@ from cstui.domain.model import (
     ArticleKind,
     Department,
     EscalationState,
+    EventKind,
     MessageKind,
     Status,
     Ticket,
@@ -337,3 +339,37 @@ async def test_command_palette_runs_a_workflow(make_app: AppFactory) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, FormDialog)
+
+
+async def test_reveal_shows_the_contact_and_is_logged(
+    make_app: AppFactory, store: SqlStore
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        customer = store.get_customer(shown(app).customer.id)
+        card = app.query_one(CustomerPane).card
+        assert card is not None and not card.revealed
+        await pilot.press("v")
+        await settle(pilot)
+        card = app.query_one(CustomerPane).card
+        assert card is not None and card.revealed
+        events = [e for e in store.events() if e.kind is EventKind.PII_REVEALED]
+        assert [(e.actor, (e.new or {})["customer_id"]) for e in events] == [
+            ("agent01", customer.id)
+        ]
+
+
+async def test_next_skips_a_ticket_someone_else_has_open(
+    make_app: AppFactory, store: SqlStore
+) -> None:
+    first, second = store.list_tickets(View.UNASSIGNED, actor=None, limit=2).items
+    store.set_presence(actor="agent02", ticket_id=first.id)  # agent02 is reading it
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.query_one(QueueList).viewers.get(first.id) == ("agent02",)
+        await pilot.press("u")
+        await settle(pilot)
+        assert store.get_ticket(first.id).owner is None
+        assert store.get_ticket(second.id).owner == "agent01"

@@ -17,6 +17,7 @@ from cstui.domain.model import (
     MessageKind,
     Priority,
     ResolutionCode,
+    Role,
     Status,
 )
 from cstui.errors import AlreadyOwned, BadInput, Conflict, NotFound, PermissionDenied, StaleVersion
@@ -333,3 +334,33 @@ def test_the_event_log_refuses_updates_and_deletes(store: SqlStore) -> None:
             conn.execute(text(statement))
     assert {e.actor for e in store.events()} != {"mallory"}
     assert len(list(store.events())) > 0
+
+
+def test_presence_marks_who_has_a_ticket_open(store: SqlStore, clock: FakeClock) -> None:
+    ticket = store.create_ticket(
+        NewTicket(
+            customer_id=store.add_customer(NewCustomer(name="李娜")).id,
+            subject="物流",
+            body="到哪了",
+            channel=Channel.CHAT,
+            category=Category.LOGISTICS,
+        )
+    )
+    store.add_agent("pia", Role.AGENT)
+    store.add_agent("quin", Role.AGENT)
+    store.set_presence(actor="pia", ticket_id=ticket.id)
+    store.set_presence(actor="quin", ticket_id=ticket.id)
+    assert store.viewers([ticket.id]) == {ticket.id: ("pia", "quin")}
+    store.set_presence(actor="quin", ticket_id=None)  # quin moved on
+    assert store.viewers() == {ticket.id: ("pia",)}
+    clock.advance(minutes=2)  # pia's console stopped beating
+    assert store.viewers() == {}
+
+
+def test_reveal_is_recorded(store: SqlStore) -> None:
+    customer = store.add_customer(NewCustomer(name="王芳", phone="13812345678"))
+    store.add_agent("pia", Role.AGENT)
+    revealed = store.reveal_contact(customer.id, actor="pia")
+    assert revealed.phone == "13812345678"
+    events = [e for e in store.events() if e.kind is EventKind.PII_REVEALED]
+    assert [(e.actor, (e.new or {})["customer_id"]) for e in events] == [("pia", customer.id)]

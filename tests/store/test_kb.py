@@ -18,13 +18,24 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from alembic import command
 
-from cstui.domain.model import ArticleKind, ArticleLang, Category, EventKind, SearchHit
-from cstui.errors import BadInput, NotFound, PermissionDenied, StaleVersion
+from cstui.domain.model import (
+    ArticleKind,
+    ArticleLang,
+    Category,
+    Channel,
+    EventKind,
+    MessageKind,
+    Role,
+    SearchHit,
+)
+from cstui.errors import BadInput, Conflict, NotFound, PermissionDenied, StaleVersion
 from cstui.store import SqlStore, init_store
 from cstui.store import kb as kb_module
-from cstui.store.base import NewArticle
-from cstui.store.kb import bulk_add_articles, count_matches
+from cstui.store.base import NewArticle, NewCustomer, NewOrder, NewTicket
+from cstui.store.kb import bulk_add_articles, count_matches, guess_lang
+from cstui.store.migrations import alembic_config, upgrade
 
 FAQ, TEMPLATE, CASE = ArticleKind.FAQ, ArticleKind.TEMPLATE, ArticleKind.CASE
 ZH, EN = ArticleLang.ZH, ArticleLang.EN
@@ -471,3 +482,214 @@ def test_cli_kb_add_and_search(tmp_path: Path) -> None:
         refused = cli(db, *bad)
         assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
     assert cli(db, "kb", "add", "--title", "t", "--body", "b").returncode == 2  # no --as
+
+
+# -- knowledge capture: drafts from a ticket's thread, published by a supervisor -----------
+
+
+def worked_ticket(
+    store: SqlStore,
+    *,
+    subject: str = "退款三天了还没到账",
+    question: str = "我的退款三天了还没到账，能帮我查一下吗？",
+    reply: str = "您好，退款已原路退回，银行处理需要1-3个工作日，请留意到账短信。",
+    category: Category = Category.REFUND,
+) -> int:
+    """A ticket alice owns: two questions, her reply, and an internal note."""
+    customer = store.add_customer(NewCustomer("李雷", phone="13800001111"))
+    number = f"SO{customer.id:08d}"
+    store.add_order(NewOrder(number, customer.id, 299.0, tracking_no="SF1234567890"))
+    ticket = store.create_ticket(
+        NewTicket(customer.id, subject, question, Channel.CHAT, category, order_number=number)
+    )
+    store.take(ticket.id, actor="alice")
+    store.customer_message(ticket.id, text="另外，运费也会一起退吗？")
+    store.add_message(ticket.id, actor="alice", kind=MessageKind.NOTE, text="内部：财务已确认")
+    store.add_message(ticket.id, actor="alice", kind=MessageKind.REPLY, text=reply)
+    return ticket.id
+
+
+class TestCapture:
+    def test_a_draft_case_holds_the_thread_without_notes(self, store: SqlStore) -> None:
+        tid = worked_ticket(store)
+        draft = store.capture_article(tid, actor="alice")
+        assert draft.draft and draft.source_ticket_id == tid
+        assert (draft.kind, draft.category, draft.lang, draft.author) == (
+            CASE,
+            Category.REFUND,
+            ZH,
+            "alice",
+        )
+        assert draft.title == "退款三天了还没到账" and draft.tags == ("退款", "refund")
+        body = draft.body
+        assert "内部" not in body and "财务已确认" not in body
+        order = ["客户问题", "我的退款三天了", "运费也会一起退", "客服答复", "退款已原路退回"]
+        assert [body.index(part) for part in order] == sorted(body.index(p) for p in order)
+        assert "李雷" not in body and "alice" not in body  # nobody is named
+        assert store.get_article(draft.id) == draft
+        (added,) = [e for e in store.events() if e.kind is EventKind.ARTICLE_ADDED]
+        assert added.new == {
+            "article_id": draft.id,
+            "kind": "case",
+            "title": draft.title,
+            "draft": True,
+            "source_ticket_id": tid,
+        }
+
+    def test_an_english_thread_makes_an_english_case(self, store: SqlStore) -> None:
+        tid = worked_ticket(
+            store,
+            subject="Parcel not delivered",
+            question="My parcel has not arrived after a week. Where is it?",
+            reply="Sorry for the wait: the courier (顺丰) delivers it tomorrow.",
+            category=Category.LOGISTICS,
+        )
+        draft = store.capture_article(tid, actor="bob")
+        assert draft.lang is EN and draft.tags == ("logistics", "物流")
+        assert draft.body.startswith("Question:\nMy parcel") and "Answer:\nSorry" in draft.body
+
+    @pytest.mark.parametrize(
+        ("text", "lang"),
+        [("退款", ZH), ("iPhone 15 屏幕碎了怎么保修", ZH), ("Refund (退款) please", EN), ("", ZH)],
+    )
+    def test_the_language_is_guessed_from_the_text(self, text: str, lang: ArticleLang) -> None:
+        assert guess_lang(text) is lang
+
+    def test_unknown_ticket_or_agent(self, store: SqlStore) -> None:
+        with pytest.raises(NotFound, match="ticket 999"):
+            store.capture_article(999, actor="alice")
+        tid = worked_ticket(store)
+        with pytest.raises(NotFound, match="nobody"):
+            store.capture_article(tid, actor="nobody")
+
+
+class TestDrafts:
+    def test_a_draft_is_found_only_once_published(self, store: SqlStore) -> None:
+        store.add_article(title="退款说明", body="退款原路退回。", actor="sue")
+        draft = store.capture_article(worked_ticket(store), actor="alice")
+        for query in ("原路退回", "到账短信", "运费"):
+            assert draft.id not in ids(store.search_articles(query, limit=100))
+            assert draft.id not in ids(store.search_articles(query, kind=CASE, lang=ZH))
+            assert draft.id not in ids(store.search_articles_unranked(query, limit=100))
+            assert draft.id in ids(store.search_articles(query, include_drafts=True))
+            assert draft.id in ids(store.search_articles_unranked(query, include_drafts=True))
+        assert count_matches(store, "原路退回") == 1
+        assert count_matches(store, "原路退回", include_drafts=True) == 2
+        published = store.publish_article(draft.id, actor="sue")
+        assert not published.draft and published.version == 2
+        assert store.get_article(draft.id) == published
+        assert ids(store.search_articles("到账短信")) == [draft.id]
+        assert ids(store.search_articles_unranked("到账短信")) == [draft.id]
+        assert draft.id in ids(store.search_articles("退款", kind=CASE, lang=ZH))
+        (event,) = [e for e in store.events() if e.kind is EventKind.ARTICLE_PUBLISHED]
+        assert (event.actor, event.new, event.old) == (
+            "sue",
+            {"article_id": draft.id, "version": 2},
+            {"version": 1},
+        )
+
+    def test_only_a_supervisor_or_an_admin_publishes(self, store: SqlStore) -> None:
+        store.add_agent("ada", Role.ADMIN)
+        first = store.capture_article(worked_ticket(store), actor="alice")
+        with pytest.raises(PermissionDenied, match="supervisor"):
+            store.publish_article(first.id, actor="alice")
+        assert store.get_article(first.id).draft
+        assert not store.publish_article(first.id, actor="ada").draft
+        with pytest.raises(Conflict, match="already published"):
+            store.publish_article(first.id, actor="sue")
+        with pytest.raises(NotFound):
+            store.publish_article(999, actor="sue")
+
+    def test_a_draft_is_edited_by_its_author_or_a_supervisor(self, store: SqlStore) -> None:
+        draft = store.capture_article(worked_ticket(store), actor="alice")
+        with pytest.raises(PermissionDenied):
+            store.update_article(draft.id, actor="bob", title="x")
+        edited = store.update_article(draft.id, actor="alice", title="退款到账时间（银行处理）")
+        assert edited.draft
+        assert draft.id not in ids(store.search_articles("银行处理"))
+        store.update_article(draft.id, actor="sue", tags=["退款", "到账时间"])
+        store.publish_article(draft.id, actor="sue")
+        assert ids(store.search_articles("银行处理")) == [draft.id]
+        assert ids(store.search_articles("到账时间")) == [draft.id]
+
+    def test_export_and_import_keep_drafts(self, store: SqlStore, tmp_path: Path) -> None:
+        draft = store.capture_article(worked_ticket(store), actor="alice")
+        store.add_article(title="退款说明", body="退款原路退回。", actor="sue")
+        records = list(store.export_records())
+        (line,) = [r for r in records if r["type"] == "article" and r["id"] == draft.id]
+        assert (line["draft"], line["source_ticket_id"]) == (1, draft.source_ticket_id)
+        copy = init_store(str(tmp_path / "copy.db"))
+        copy.import_records(enumerate(records, 1))
+        assert copy.get_article(draft.id) == draft
+        found = ids(copy.search_articles("原路退回"))
+        assert found and draft.id not in found
+        assert draft.id in ids(copy.search_articles("原路退回", include_drafts=True))
+        copy.publish_article(draft.id, actor="sue")
+        assert draft.id in ids(copy.search_articles("到账短信"))
+        copy.close()
+
+    def test_an_article_line_without_the_flag_is_published(self, tmp_path: Path) -> None:
+        """Files exported before drafts existed still import."""
+        target = init_store(str(tmp_path / "old.db"))
+        line = {"type": "article", "id": 1, "kind": "faq", "title": "退款", "body": "原路退回",
+                "lang": "zh", "tags": "[]", "version": 1,
+                "created_at": "2026-11-01T00:00:00+00:00",
+                "updated_at": "2026-11-01T00:00:00+00:00"}  # fmt: skip
+        target.import_records([(1, line)])
+        assert not target.get_article(1).draft and ids(target.search_articles("原路")) == [1]
+        with pytest.raises(BadInput, match="line 7: draft"):
+            init_store(str(tmp_path / "bad.db")).import_records([(7, {**line, "draft": 2})])
+        target.close()
+
+
+class TestTemplates:
+    @pytest.fixture
+    def templates(self, store: SqlStore) -> dict[str, int]:
+        made = {}
+        for key, title, lang, tags in [
+            ("zh", "物流进度告知", ZH, ["logistics-status", "物流"]),
+            ("en", "Tracking update", EN, ["logistics-status", "tracking"]),
+            ("under", "下划线", ZH, ["a_b"]),
+            ("x", "通配", ZH, ["axb"]),
+            ("second", "第二个标签", ZH, ["物流", "logistics-delay"]),
+        ]:
+            body = f"{title}：{{customer_name}}，订单{{order_id}}"
+            made[key] = store.add_article(
+                title=title, body=body, kind=TEMPLATE, lang=lang, tags=tags, actor="sue"
+            ).id
+        made["faq"] = store.add_article(title="FAQ", body="x", tags=["faq-slug"], actor="sue").id
+        return made
+
+    def test_a_template_is_named_by_its_first_tag_or_its_id(
+        self, store: SqlStore, templates: dict[str, int]
+    ) -> None:
+        assert store.find_template("logistics-status").id == templates["zh"]  # the oldest
+        assert store.find_template("Logistics-Status ", lang=EN).id == templates["en"]
+        assert store.find_template("logistics-status", lang=ZH).id == templates["zh"]
+        assert store.find_template(str(templates["en"])).id == templates["en"]
+        assert store.find_template("a_b").id == templates["under"]  # not a LIKE pattern
+
+    @pytest.mark.parametrize("name", ["nope", "logistics-delay", "tracking", "a%", "faq-slug"])
+    def test_anything_else_is_not_found(
+        self, store: SqlStore, templates: dict[str, int], name: str
+    ) -> None:
+        with pytest.raises(NotFound, match=f"template {re.escape(name)}: no such template"):
+            store.find_template(name)
+
+    def test_an_article_of_another_kind_is_no_template(
+        self, store: SqlStore, templates: dict[str, int]
+    ) -> None:
+        with pytest.raises(NotFound, match="template"):
+            store.find_template(str(templates["faq"]))
+
+
+def test_a_knowledge_base_survives_the_drafts_migration_both_ways(store: SqlStore) -> None:
+    """Down to 0004 and up again: articles keep their ids, are published and searchable."""
+    article = store.add_article(title="发票抬头修改", body="订单完成前可修改。", actor="sue")
+    command.downgrade(alembic_config(store.engine), "0004")  # type: ignore[arg-type]
+    upgrade(store.engine)
+    again = store.get_article(article.id)
+    assert again == article and not again.draft
+    assert ids(store.search_articles("发票抬头")) == [article.id]
+    draft = store.capture_article(worked_ticket(store), actor="alice")
+    assert draft.id == article.id + 1 and draft.id not in ids(store.search_articles("退款"))

@@ -1,5 +1,8 @@
 """`cstui kb …`: search the knowledge base mid-conversation, and add to it.
 
+An agent captures a ticket's thread as a draft case (`kb capture`); searches leave drafts
+out (`--drafts` shows them) until a supervisor publishes one (`kb publish`).
+
 On these commands `--lang` names the article's language (CONTRACT.md: `kb add --lang zh|en`);
 the interface language is still set before the command (`cstui --lang zh kb …`) or by
 CSTUI_LANG.
@@ -7,7 +10,7 @@ CSTUI_LANG.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from typing import Any, TypeVar
 
 import click
@@ -18,6 +21,7 @@ from cstui.cli.context import env_of, global_options, stdout_is_tty
 from cstui.cli.tickets import choice
 from cstui.domain.model import Article, ArticleKind, ArticleLang, Category, SearchHit
 from cstui.serialize import article_dict, hit_dict
+from cstui.store.base import HelpdeskStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +48,7 @@ def kb() -> None:
 @click.option("--kind", default=None, help="Only this kind: faq template case")
 @click.option("--lang", "article_lang", default=None, help="Only this language: zh en")
 @click.option("--fast", is_flag=True, help="First hits, unranked (as you type)")
+@click.option("--drafts", is_flag=True, help="Also drafts waiting to be published")
 @kb_options
 @click.pass_context
 def search(
@@ -53,6 +58,7 @@ def search(
     kind: str | None,
     article_lang: str | None,
     fast: bool,
+    drafts: bool,
 ) -> None:
     """Search in Chinese, English or both: 退款, "return policy", iPhone 15 维修."""
     env = env_of(ctx)
@@ -62,27 +68,42 @@ def search(
     if fast:
         if kind_ or lang_:
             raise click.BadParameter("--fast takes no --kind or --lang", param_hint="--fast")
-        hits = store.search_articles_unranked(query, limit=limit)
+        hits = store.search_articles_unranked(query, limit=limit, include_drafts=drafts)
     else:
-        hits = store.search_articles(query, limit=limit, kind=kind_, lang=lang_)
-    env.emit({"items": [hit_dict(h) for h in hits]}, lambda: _print_hits(hits))
+        hits = store.search_articles(
+            query, limit=limit, kind=kind_, lang=lang_, include_drafts=drafts
+        )
+    draft_ids = _drafts_among(store, hits) if drafts else set()
+    items = [{**hit_dict(h), "draft": h.article_id in draft_ids} for h in hits]
+    env.emit({"items": items}, lambda: _print_hits(hits, draft_ids))
 
 
-def _print_hits(hits: list[SearchHit]) -> None:
+def _drafts_among(store: HelpdeskStore, hits: list[SearchHit]) -> Set[int]:
+    """Which hits are drafts: a hit does not say, and only `--drafts` can return one."""
+    return {h.article_id for h in hits if store.get_article(h.article_id).draft}
+
+
+def _print_hits(hits: list[SearchHit], draft_ids: Set[int] = frozenset()) -> None:
     """Matches in reverse video on a terminal, between [ ] in a pipe or a file."""
     if not hits:
         click.echo("no matching articles")
         return
     if not stdout_is_tty():
         for h in hits:
-            click.echo(f"#{h.article_id} {h.kind.value}/{h.lang.value} {h.marked(title=True)}")
+            facets = f"{h.kind.value}/{h.lang.value}{_draft_mark(h, draft_ids)}"
+            click.echo(f"#{h.article_id} {facets} {h.marked(title=True)}")
             click.echo(f"    {h.marked()}")
         return
     console = Console(highlight=False)
     for h in hits:
-        line = Text(f"#{h.article_id} ", style="dim") + Text(f"{h.kind.value}/{h.lang.value} ")
+        facets = f"{h.kind.value}/{h.lang.value}{_draft_mark(h, draft_ids)} "
+        line = Text(f"#{h.article_id} ", style="dim") + Text(facets)
         console.print(line + _styled(h.title, h.title_highlights, "bold"))
         console.print(Text("    ") + _styled(h.snippet, h.highlights))
+
+
+def _draft_mark(hit: SearchHit, draft_ids: Set[int]) -> str:
+    return " draft" if hit.article_id in draft_ids else ""
 
 
 def _styled(text: str, spans: tuple[tuple[int, int], ...], base: str = "") -> Text:
@@ -137,11 +158,43 @@ def show(ctx: click.Context, article_id: int) -> None:
 
 def _print_article(a: Article) -> None:
     click.echo(f"#{a.id} {a.title}")
-    click.echo(f"  {a.kind.value} · {a.lang.value} · v{a.version} · {a.author or '—'}")
+    status = " · draft" if a.draft else ""
+    source = f" · from ticket #{a.source_ticket_id}" if a.source_ticket_id else ""
+    click.echo(
+        f"  {a.kind.value} · {a.lang.value} · v{a.version} · {a.author or '—'}{status}{source}"
+    )
     if a.tags:
         click.echo(f"  tags: {', '.join(a.tags)}")
     click.echo("")
     click.echo(a.body)
+
+
+@kb.command("capture")
+@click.argument("ticket_id", type=int)
+@kb_options
+@click.pass_context
+def capture(ctx: click.Context, ticket_id: int) -> None:
+    """Turn a ticket's thread into a draft case; a supervisor publishes it."""
+    env = env_of(ctx)
+    article = env.store().capture_article(ticket_id, actor=env.actor())
+    env.emit(
+        article_dict(article),
+        lambda: click.echo(
+            f"article #{article.id} drafted from ticket #{ticket_id}; "
+            f"a supervisor publishes it: cstui kb publish {article.id}"
+        ),
+    )
+
+
+@kb.command("publish")
+@click.argument("article_id", type=int)
+@kb_options
+@click.pass_context
+def publish(ctx: click.Context, article_id: int) -> None:
+    """Publish a draft (supervisors): it is searchable at once."""
+    env = env_of(ctx)
+    article = env.store().publish_article(article_id, actor=env.actor())
+    env.emit(article_dict(article), lambda: click.echo(f"article #{article.id} published"))
 
 
 @kb.command("edit")

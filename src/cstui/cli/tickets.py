@@ -10,8 +10,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cstui.cli.context import Env, env_of, global_options
+from cstui.cli.context import Env, env_of, err, global_options
+from cstui.config import rules_from_settings
 from cstui.domain.model import (
+    Article,
     Department,
     EscalationState,
     MessageKind,
@@ -20,9 +22,11 @@ from cstui.domain.model import (
     Status,
     Ticket,
 )
+from cstui.domain.templates import Filled, fill, ticket_values
 from cstui.errors import BadInput, Conflict, CstuiError
 from cstui.serialize import escalation_dict, message_dict, ticket_dict, transfer_dict
 from cstui.store.base import View
+from cstui.store.kb import guess_lang
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -180,8 +184,12 @@ def _print_results(results: list[dict[str, Any]]) -> None:
 
 @tickets.command("reply")
 @click.argument("ticket_id", type=int)
-@click.option("--text", "text", required=True, help="The reply to the customer")
-@click.option("--template", default=None, help="A quick-response template (knowledge base)")
+@click.option("--text", "text", default=None, help="The reply, or what follows the template")
+@click.option(
+    "--template",
+    default=None,
+    help="A quick-response template: its name (first tag) or id; filled from the ticket",
+)
 @click.option(
     "--version",
     "expected_version",
@@ -194,14 +202,43 @@ def _print_results(results: list[dict[str, Any]]) -> None:
 def reply(
     ctx: click.Context,
     ticket_id: int,
-    text: str,
+    text: str | None,
     template: str | None,
     expected_version: int | None,
 ) -> None:
-    """Reply to the customer (as the owner)."""
+    """Reply to the customer (as the owner), typed or from a template."""
+    if text is None and template is None:
+        raise BadInput("--text: give the reply's text, a --template, or both")
+    env = env_of(ctx)
+    actor = env.actor()
+    used: dict[str, Any] | None = None
+    body, missing = text or "", tuple[str, ...]()
     if template is not None:
-        raise BadInput("--template: the knowledge base has no templates in this store yet")
-    _message(ctx, ticket_id, text, MessageKind.REPLY, expected_version)
+        article, filled = _from_template(env, ticket_id, template)
+        used = {"id": article.id, "title": article.title}
+        body, missing = "\n\n".join(p for p in (filled.text, text) if p), filled.missing
+    message = env.store().add_message(
+        ticket_id, actor=actor, kind=MessageKind.REPLY, text=body, expected_version=expected_version
+    )
+    if missing:
+        # `fill` leaves what the ticket cannot answer as written, never an empty gap; the
+        # agent is told which ones, to complete them.
+        names = ", ".join("{" + name + "}" for name in missing)
+        err(f"warning: template {template}: not filled from the ticket: {names}")
+    data = {**message_dict(message), "template": used, "missing": list(missing)}
+    env.emit(data, lambda: click.echo(f"#{ticket_id}: reply added"))
+
+
+def _from_template(env: Env, ticket_id: int, name: str) -> tuple[Article, Filled]:
+    """The template, in the language the ticket's customer writes, filled from the ticket."""
+    store = env.store()
+    ticket = store.get_ticket(ticket_id)
+    customer = [m.body for m in ticket.messages if m.kind is MessageKind.CUSTOMER]
+    article = store.find_template(name, lang=guess_lang("\n".join([ticket.subject, *customer])))
+    agent = store.get_agent(env.actor())
+    tz = rules_from_settings(env.settings).calendar.tz
+    values = ticket_values(ticket, agent_name=agent.display_name or agent.name, tz=tz)
+    return article, fill(article.body, values)
 
 
 @tickets.command("note")

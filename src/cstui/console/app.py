@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -47,6 +48,7 @@ from cstui.store.base import HelpdeskStore, View
 T = TypeVar("T")
 
 COUNTS_EVERY = 5.0  # seconds between live count refreshes on a local store
+BEAT_EVERY = 30.0  # presence heartbeat; the store forgets a console silent for 90 s
 CLOCK_EVERY = 15.0  # countdowns move by the minute; redraw them a few times a minute
 NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
 PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
@@ -255,6 +257,7 @@ class CstuiApp(App[None]):
         self.refresh_counts()
         self.set_interval(COUNTS_EVERY, self.refresh_counts)
         self.set_interval(CLOCK_EVERY, self._tick)
+        self.set_interval(BEAT_EVERY, self._beat)
         self._announce_drafts()
 
     def _agent_ready(self, agent: Agent) -> None:
@@ -306,16 +309,19 @@ class CstuiApp(App[None]):
         if store is None:
             return
 
-        def count() -> tuple[dict[View, int], datetime | None]:
+        def count() -> tuple[dict[View, int], datetime | None, dict[int, tuple[str, ...]]]:
             counts = {v: store.count_tickets(v, actor=self.config.actor) for v in VIEWS}
             mine = store.list_tickets(View.MINE, actor=self.config.actor, limit=20).items
             dues = [d for tk in mine if (d := tk.due.nearest()) is not None]
-            return counts, min(dues) if dues else None
+            return counts, min(dues) if dues else None, store.viewers()
 
         self._io(count, self._counts_ready, group="counts", exclusive=True)
 
-    def _counts_ready(self, result: tuple[dict[View, int], datetime | None]) -> None:
-        self.pane.counts, self._nearest = result
+    def _counts_ready(
+        self, result: tuple[dict[View, int], datetime | None, dict[int, tuple[str, ...]]]
+    ) -> None:
+        self.pane.counts, self._nearest, viewers = result
+        self.queue.set_viewers(viewers)
         self.pane.show_tabs()
         self._draw_status()
 
@@ -400,14 +406,21 @@ class CstuiApp(App[None]):
         if store is None:
             return
         self._wanted_ticket = ticket_id
-        self._io(
-            lambda: store.get_ticket(ticket_id), self._ticket_loaded, group="ticket", exclusive=True
-        )
+
+        def load() -> Ticket:
+            ticket = store.get_ticket(ticket_id)
+            store.set_presence(actor=self.config.actor, ticket_id=ticket_id)
+            return ticket
+
+        self._io(load, self._ticket_loaded, group="ticket", exclusive=True)
 
     def _ticket_loaded(self, ticket: Ticket) -> None:
         if ticket.id != self._wanted_ticket:
             return  # the cursor has moved on
         previous = self.ticket_pane.ticket
+        others = [w for w in self.queue.viewers.get(ticket.id, ()) if w != self.config.actor]
+        if others and (previous is None or previous.id != ticket.id):
+            self.notify(t("queue.viewing", who=", ".join(others)), severity="warning", timeout=4)
         self.ticket_pane.show(ticket)
         self.queue.update_ticket(ticket)
         if previous is None or previous.customer.id != ticket.customer.id:
@@ -813,16 +826,15 @@ class CstuiApp(App[None]):
         ticket, store = self._current(), self.store
         if ticket is None or store is None:
             return
-        reveal = getattr(store, "reveal_contact", None)
-        if reveal is None:
-            return
 
         def done(_customer: Any) -> None:
             self.notify(t("done.reveal"), timeout=4)
             self.load_customer(ticket.customer.id, revealed=True)
 
         self._io(
-            lambda: reveal(ticket.customer.id, actor=self.config.actor, ticket_id=ticket.id),
+            lambda: store.reveal_contact(
+                ticket.customer.id, actor=self.config.actor, ticket_id=ticket.id
+            ),
             done,
             group="reveal",
         )
@@ -881,6 +893,20 @@ class CstuiApp(App[None]):
             name = t(f"view.{view.value}")
             yield SystemCommand(f"{t('pane.queue')}: {name}", name, partial(self.switch_view, view))
 
+    def _beat(self) -> None:
+        """Presence heartbeat: others keep seeing which ticket this console has open."""
+        store, ticket = self.store, self.ticket_pane.ticket
+        if store is not None:
+            ticket_id = ticket.id if ticket else None
+            self._io(
+                lambda: store.set_presence(actor=self.config.actor, ticket_id=ticket_id),
+                lambda _r: None,
+                group="presence",
+                exclusive=True,
+            )
+
     def on_unmount(self) -> None:
         if self.store is not None:
+            with suppress(CstuiError):  # leaving anyway: the heartbeat expires by itself
+                self.store.set_presence(actor=self.config.actor, ticket_id=None)
             self.store.close()

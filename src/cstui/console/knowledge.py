@@ -43,7 +43,7 @@ def hit_content(hit: SearchHit) -> Content:
 class KnowledgePane(Vertical):
     DEFAULT_CSS = """
     KnowledgePane #kb-query { height: 1; border: none; padding: 0 1; margin-bottom: 1; }
-    KnowledgePane #kb-results { height: 1fr; }
+    KnowledgePane #kb-results { height: 1fr; border: none; }
     KnowledgePane #kb-status { height: 1; color: $text-muted; padding: 0 1; }
     """
 

@@ -191,6 +191,7 @@ class EventKind(StrEnum):
     AGENT_ADDED = "agent_added"
     ARTICLE_ADDED = "article_added"  # knowledge base; ticket_id is None, new["article_id"]
     ARTICLE_EDITED = "article_edited"
+    ARTICLE_PUBLISHED = "article_published"  # a draft became searchable: new["article_id"]
     ARTICLES_LOADED = "articles_loaded"  # a bulk load (seed, demo): new["count"], id range
 
 
@@ -393,6 +394,9 @@ class Article:
     version: int
     created_at: datetime
     updated_at: datetime
+    # A draft (captured from a ticket) is left out of searches until a supervisor publishes it.
+    draft: bool = False
+    source_ticket_id: int | None = None  # the ticket a captured article came from
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,8 @@ class NewArticle:
     category: Category | None = None
     author: str | None = None
     created_at: datetime | None = None
+    draft: bool = False
+    source_ticket_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +222,8 @@ class HelpdeskStore(Protocol):
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket: ...
 
     # -- the knowledge base (each write one transaction with its event; searchable at once) --
+    # A captured article is a draft: searches leave it out (unless `include_drafts`) until a
+    # supervisor publishes it. A template's name is its slug (first tag) or its id.
     def add_article(
         self,
         *,
@@ -241,7 +245,10 @@ class HelpdeskStore(Protocol):
         tags: Iterable[str] | None = None,
         expected_version: int | None = None,
     ) -> Article: ...
+    def capture_article(self, ticket_id: int, *, actor: str) -> Article: ...
+    def publish_article(self, article_id: int, *, actor: str) -> Article: ...
     def get_article(self, article_id: int) -> Article: ...
+    def find_template(self, name: str, *, lang: ArticleLang | None = None) -> Article: ...
     def search_articles(
         self,
         query: str,
@@ -249,8 +256,18 @@ class HelpdeskStore(Protocol):
         limit: int = 20,
         kind: ArticleKind | None = None,
         lang: ArticleLang | None = None,
+        include_drafts: bool = False,
     ) -> list[SearchHit]: ...
-    def search_articles_unranked(self, query: str, *, limit: int = 20) -> list[SearchHit]: ...
+    def search_articles_unranked(
+        self, query: str, *, limit: int = 20, include_drafts: bool = False
+    ) -> list[SearchHit]: ...
+
+    # -- presence (who has which ticket open) and audited reveals -------------------------
+    def set_presence(self, *, actor: str, ticket_id: int | None) -> None: ...
+    def viewers(self, ticket_ids: Iterable[int] | None = None) -> dict[int, tuple[str, ...]]: ...
+    def reveal_contact(
+        self, customer_id: int, *, actor: str, ticket_id: int | None = None
+    ) -> Customer: ...
 
     # -- the log, and moving data in and out --------------------------------------------
     def events(

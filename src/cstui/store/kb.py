@@ -24,6 +24,10 @@ Ranking, on both: articles whose title or tags hold every term come first (`kb_h
 tier scores at most its CANDIDATES newest matches: a word in most of 100,000 articles still
 answers in a few tens of milliseconds. The title tier reads titles and tags only, so a word
 that is in a few titles but in thousands of bodies still puts those titles first.
+
+Drafts (articles captured from a ticket, waiting for a supervisor) are indexed like any other
+article but carry a flag: one more facet token on SQLite, a `draft` column on PostgreSQL.
+Searches leave them out unless asked; publishing rewrites the entry without the flag.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import json
 import multiprocessing
 import multiprocessing.context
 import os
+import re
 import sys
 import threading
 from collections import deque
@@ -56,19 +61,22 @@ from cstui.domain.model import (
     ArticleLang,
     Category,
     EventKind,
+    Message,
+    MessageKind,
     Role,
     SearchHit,
 )
-from cstui.errors import BadInput, NotFound, PermissionDenied, StaleVersion
+from cstui.errors import BadInput, Conflict, NotFound, PermissionDenied, StaleVersion
 from cstui.search.query import Query, highlight, parse, snippet
-from cstui.search.segment import cut_fields
+from cstui.search.segment import CJK_CLASS, cut_fields
 from cstui.store.base import NewArticle
-from cstui.store.schema import ArticleRow
+from cstui.store.schema import ArticleRow, TicketRow
 
 if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
 
 T_ARTICLES = ArticleRow.__table__  # type: ignore[attr-defined]
+T_TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
 
 AnyRow = Mapping[str, Any] | RowMapping  # a row as read, or the dict it was written from
 
@@ -85,6 +93,7 @@ CANDIDATES = 4_000  # a ranked tier scores at most this many matches, the newest
 PG_CANDIDATES = 1_000  # ts_rank_cd reads each row's whole tsvector: dearer than bm25
 HIT_COLUMNS = ("id", "title", "body", "kind", "lang")  # what a search hit shows
 HIT_SELECT = ", ".join(f"a.{c}" for c in HIT_COLUMNS)
+DRAFT_FACET = f"{FACET}sdraft"
 PG_MAX_POSITION = 16_383
 PG_MAX_POSITIONS = 256  # per lexeme, PostgreSQL keeps no more
 
@@ -102,15 +111,18 @@ class Entry:
     title: str  # space-separated tokens (`segment.index_text`)
     tags: str
     body: str
+    draft: bool = False
 
     @classmethod
     def of(cls, m: AnyRow, cut: tuple[str, str, str] | None = None) -> Entry:
         """From an `articles` row or dict (tags as JSON text), cut here unless given."""
         title, tags, body = cut or cut_fields(m["title"], _tags_of(m["tags"]), m["body"])
-        return cls(m["id"], m["kind"], m["lang"], title, tags, body)
+        return cls(m["id"], m["kind"], m["lang"], title, tags, body, bool(m["draft"]))
 
     def facets(self) -> str:
-        return f"{FACET}k{self.kind} {FACET}l{self.lang}"
+        # Only drafts get a status token: entries indexed before drafts existed stay right.
+        status = f" {DRAFT_FACET}" if self.draft else ""
+        return f"{FACET}k{self.kind} {FACET}l{self.lang}{status}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +133,7 @@ class Search:
     limit: int
     kind: str | None = None
     lang: str | None = None
+    drafts: bool = False  # include drafts
 
 
 class SearchIndex(Protocol):
@@ -136,8 +149,10 @@ class SearchIndex(Protocol):
     def ranked(
         self, conn: Connection, search: Search, *, head: bool
     ) -> list[tuple[int, float]]: ...
-    def unranked(self, conn: Connection, query: Query, limit: int) -> list[dict[str, Any]]: ...
-    def count(self, conn: Connection, query: Query) -> int: ...
+    def unranked(
+        self, conn: Connection, query: Query, limit: int, drafts: bool = False
+    ) -> list[dict[str, Any]]: ...
+    def count(self, conn: Connection, query: Query, drafts: bool = False) -> int: ...
 
 
 class Fts5Index:
@@ -190,17 +205,23 @@ class Fts5Index:
         for table in self.columns:
             conn.exec_driver_sql(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
 
-    def _match(self, query: Query, kind: str | None = None, lang: str | None = None) -> str:
+    def _match(
+        self,
+        query: Query,
+        kind: str | None = None,
+        lang: str | None = None,
+        drafts: bool = False,
+    ) -> str:
         expr = query.fts5()
         for prefix, value in (("k", kind), ("l", lang)):
             if value is not None:
                 expr += f' AND "{FACET}{prefix}{value}"'
-        return expr
+        return expr if drafts else f'({expr}) NOT "{DRAFT_FACET}"'
 
     def ranked(self, conn: Connection, search: Search, *, head: bool) -> list[tuple[int, float]]:
         """bm25 over the newest CANDIDATES matches (all of them when there are fewer)."""
         table = "kb_head" if head else "kb_fts"
-        match = self._match(search.query, search.kind, search.lang)
+        match = self._match(search.query, search.kind, search.lang, search.drafts)
         newest = (
             f"SELECT rowid FROM {table} WHERE {table} MATCH ? "
             f"ORDER BY rowid DESC LIMIT 1 OFFSET {CANDIDATES - 1}"
@@ -213,28 +234,33 @@ class Fts5Index:
         rows = conn.exec_driver_sql(sql, (match, match, search.limit))
         return [(int(i), -float(r)) for i, r in rows]
 
-    def unranked(self, conn: Connection, query: Query, limit: int) -> list[dict[str, Any]]:
+    def unranked(
+        self, conn: Connection, query: Query, limit: int, drafts: bool = False
+    ) -> list[dict[str, Any]]:
         """The newest matches, with what a hit shows.
 
         A word still being typed is tried whole first (`Query.exact`): FTS5 streams one
         doclist and stops at `limit`, where a prefix must merge every doclist it expands to.
         """
         exact = query.exact()
-        rows = self._newest(conn, exact, limit) if exact is not query else []
-        return rows if len(rows) >= limit else self._newest(conn, query, limit)
+        rows = self._newest(conn, exact, limit, drafts) if exact is not query else []
+        return rows if len(rows) >= limit else self._newest(conn, query, limit, drafts)
 
-    def _newest(self, conn: Connection, query: Query, limit: int) -> list[dict[str, Any]]:
+    def _newest(
+        self, conn: Connection, query: Query, limit: int, drafts: bool
+    ) -> list[dict[str, Any]]:
         sql = (
             f"SELECT {HIT_SELECT} FROM articles AS a JOIN (SELECT rowid AS id FROM kb_fts "
             "WHERE kb_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS f ON a.id = f.id "
             "ORDER BY a.id DESC"
         )
-        rows = conn.exec_driver_sql(sql, (self._match(query), limit))
+        rows = conn.exec_driver_sql(sql, (self._match(query, drafts=drafts), limit))
         return [dict(zip(HIT_COLUMNS, r, strict=True)) for r in rows]
 
-    def count(self, conn: Connection, query: Query) -> int:
+    def count(self, conn: Connection, query: Query, drafts: bool = False) -> int:
         sql = "SELECT count(*) FROM kb_fts WHERE kb_fts MATCH ?"
-        return int(conn.exec_driver_sql(sql, (self._match(query),)).scalar_one())
+        match = self._match(query, drafts=drafts)
+        return int(conn.exec_driver_sql(sql, (match,)).scalar_one())
 
 
 class PgIndex:
@@ -248,15 +274,15 @@ class PgIndex:
 
     def write(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         sql = text(
-            "INSERT INTO kb_search (article_id, kind, lang, head, doc) "
-            "VALUES (:id, :kind, :lang, CAST(:head AS tsvector), CAST(:doc AS tsvector))"
+            "INSERT INTO kb_search (article_id, kind, lang, draft, head, doc) VALUES "
+            "(:id, :kind, :lang, :draft, CAST(:head AS tsvector), CAST(:doc AS tsvector))"
         )
         conn.execute(sql, rows)
 
     def replace(self, conn: Connection, old: Entry, new: Entry) -> None:
         sql = text(
-            "UPDATE kb_search SET kind = :kind, lang = :lang, head = CAST(:head AS tsvector), "
-            "doc = CAST(:doc AS tsvector) WHERE article_id = :id"
+            "UPDATE kb_search SET kind = :kind, lang = :lang, draft = :draft, "
+            "head = CAST(:head AS tsvector), doc = CAST(:doc AS tsvector) WHERE article_id = :id"
         )
         conn.execute(sql, self._values(new))
 
@@ -269,6 +295,7 @@ class PgIndex:
             "id": e.id,
             "kind": e.kind,
             "lang": e.lang,
+            "draft": int(e.draft),
             "head": tsvector_literal([("A", title), ("B", tags)]),
             "doc": tsvector_literal([("A", title), ("B", tags), ("D", body)]),
         }
@@ -290,6 +317,8 @@ class PgIndex:
             if value is not None:
                 where.append(f"{name} = :{name}")
                 params[name] = value
+        if not search.drafts:
+            where.append("draft = 0")
         sql = text(
             f"SELECT c.article_id, ts_rank_cd(c.{column}, q, 1) AS r FROM ("
             f"SELECT article_id, {column} FROM kb_search WHERE {' AND '.join(where)} "
@@ -299,18 +328,28 @@ class PgIndex:
         )
         return [(int(i), float(r)) for i, r in conn.execute(sql, params)]
 
-    def unranked(self, conn: Connection, query: Query, limit: int) -> list[dict[str, Any]]:
+    def unranked(
+        self, conn: Connection, query: Query, limit: int, drafts: bool = False
+    ) -> list[dict[str, Any]]:
         """Any matches the GIN index names first, with what a hit shows, in one statement."""
         sql = text(
             f"SELECT {HIT_SELECT} FROM articles AS a JOIN (SELECT article_id FROM kb_search "
-            "WHERE doc @@ CAST(:q AS tsquery) LIMIT :n) AS f ON a.id = f.article_id"
+            f"WHERE doc @@ CAST(:q AS tsquery){_pg_draft_filter(drafts)} LIMIT :n) AS f "
+            "ON a.id = f.article_id"
         )
         rows = conn.execute(sql, {"q": query.tsquery(), "n": limit})
         return [dict(zip(HIT_COLUMNS, r, strict=True)) for r in rows]
 
-    def count(self, conn: Connection, query: Query) -> int:
-        sql = text("SELECT count(*) FROM kb_search WHERE doc @@ CAST(:q AS tsquery)")
+    def count(self, conn: Connection, query: Query, drafts: bool = False) -> int:
+        sql = text(
+            "SELECT count(*) FROM kb_search "
+            f"WHERE doc @@ CAST(:q AS tsquery){_pg_draft_filter(drafts)}"
+        )
         return int(conn.execute(sql, {"q": query.tsquery()}).scalar_one())
+
+
+def _pg_draft_filter(drafts: bool) -> str:
+    return "" if drafts else " AND draft = 0"
 
 
 def tsvector_literal(fields: list[tuple[str, list[str]]]) -> str:
@@ -355,18 +394,143 @@ def add_article(store: SqlStore, new: NewArticle, *, actor: str) -> Article:
     with store._write() as conn:
         store._agent_row(conn, actor)
         values["author"] = actor
-        inserted = conn.execute(insert(T_ARTICLES).values(**values))
-        values["id"] = inserted.inserted_primary_key[0]  # type: ignore[index]
-        add_to_index(conn, [Entry.of(values)])
+        _insert_article(store, conn, values, actor=actor, at=now)
+    return article_from(values)
+
+
+def _insert_article(
+    store: SqlStore, conn: Connection, values: dict[str, Any], *, actor: str, at: datetime
+) -> None:
+    """Insert, index and log checked column values; `values` gets the new id."""
+    inserted = conn.execute(insert(T_ARTICLES).values(**values))
+    values["id"] = inserted.inserted_primary_key[0]  # type: ignore[index]
+    add_to_index(conn, [Entry.of(values)])
+    logged = {"article_id": values["id"], "kind": values["kind"], "title": values["title"]}
+    if values["draft"]:
+        logged |= {"draft": True, "source_ticket_id": values["source_ticket_id"]}
+    store._event(conn, EventKind.ARTICLE_ADDED, ticket_id=None, actor=actor, at=at, new=logged)
+
+
+# -- knowledge capture: a ticket's thread becomes a draft case -----------------------------
+
+CATEGORY_TAGS: dict[Category, str] = {
+    Category.LOGISTICS: "物流",
+    Category.ADDRESS: "修改地址",
+    Category.RETURN: "退换货",
+    Category.REFUND: "退款",
+    Category.REPAIR: "维修",
+    Category.PARTS: "配件",
+    Category.INVOICE: "发票",
+    Category.PROMOTION: "优惠券",
+    Category.PRODUCT: "产品咨询",
+    Category.ACCOUNT: "账户安全",
+    Category.COMPLAINT: "投诉",
+}
+THREAD_HEADINGS: dict[ArticleLang, tuple[str, str]] = {
+    ArticleLang.ZH: ("客户问题：", "客服答复："),
+    ArticleLang.EN: ("Question:", "Answer:"),
+}
+_CJK = re.compile(f"[{CJK_CLASS}]")
+_WORD = re.compile(rf"[^\W\d_{CJK_CLASS}]+")
+
+
+def guess_lang(text_: str) -> ArticleLang:
+    """Chinese when the text has at least as many Chinese words as other words.
+
+    Chinese text often holds a Latin word (iPhone, VIP), English text now and then a
+    Chinese term in brackets (质检): a count, not the mere presence, tells them apart.
+    A Chinese word is counted as two characters, the most common length.
+    """
+    cjk = len(_CJK.findall(text_))
+    return ArticleLang.ZH if cjk >= 2 * len(_WORD.findall(text_)) else ArticleLang.EN
+
+
+def capture_article(store: SqlStore, ticket_id: int, *, actor: str) -> Article:
+    """A draft case from a ticket's thread, for a supervisor to publish (one transaction)."""
+    now = store.clock()
+    with store._write() as conn:
+        store._agent_row(conn, actor)
+        q = select(T_TICKETS.c.subject, T_TICKETS.c.category).where(T_TICKETS.c.id == ticket_id)
+        ticket = conn.execute(q).mappings().first()
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id}: no such ticket")
+        thread = store._messages(conn, ticket_id)
+        new = draft_from_thread(ticket_id, ticket["subject"], Category(ticket["category"]), thread)
+        values = _validated(new, now)
+        values["author"] = actor
+        _insert_article(store, conn, values, actor=actor, at=now)
+    return article_from(values)
+
+
+def draft_from_thread(
+    ticket_id: int, subject: str, category: Category, messages: Sequence[Message]
+) -> NewArticle:
+    """The customer's questions, then the agents' replies, without their authors' names.
+
+    Internal notes never leave the ticket. The draft may still quote what the customer wrote
+    (an order number, a phone): the supervisor who publishes it reads it first.
+    """
+    questions = _bodies(messages, MessageKind.CUSTOMER)
+    replies = _bodies(messages, MessageKind.REPLY)
+    if not questions and not replies:
+        raise Conflict(f"ticket {ticket_id}: nothing to capture (no question and no reply)")
+    title = " ".join(subject.split()) or f"#{ticket_id}"
+    lang = guess_lang("\n".join([title, *questions, *replies]))
+    sections = [
+        heading + "\n" + "\n\n".join(bodies)
+        for heading, bodies in zip(THREAD_HEADINGS[lang], (questions, replies), strict=True)
+        if bodies
+    ]
+    other = ArticleLang.EN if lang is ArticleLang.ZH else ArticleLang.ZH
+    labels = {ArticleLang.ZH: CATEGORY_TAGS[category], ArticleLang.EN: category.value}
+    return NewArticle(
+        title=_cut(title, MAX_TITLE),
+        body=_cut("\n\n".join(sections), MAX_BODY),
+        kind=ArticleKind.CASE,
+        lang=lang,
+        tags=(labels[lang], labels[other]),
+        category=category,
+        draft=True,
+        source_ticket_id=ticket_id,
+    )
+
+
+def _bodies(messages: Sequence[Message], kind: MessageKind) -> list[str]:
+    return [m.body.strip() for m in messages if m.kind is kind and m.body.strip()]
+
+
+def _cut(value: str, limit: int) -> str:
+    """At most `limit` characters; a long thread loses its end, marked with `…`."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def publish_article(store: SqlStore, article_id: int, *, actor: str) -> Article:
+    """A supervisor (or an admin) makes a draft searchable; it is found on commit."""
+    now = store.clock()
+    with store._write() as conn:
+        agent = store._agent_row(conn, actor)
+        if Role(agent["role"]) not in SUPERVISING_ROLES:
+            raise PermissionDenied(f"article {article_id}: only a supervisor may publish it")
+        row = _locked_article(conn, article_id)
+        if not row["draft"]:
+            raise Conflict(f"article {article_id} is already published")
+        after = {**row, "draft": 0, "version": row["version"] + 1, "updated_at": now}
+        conn.execute(
+            update(T_ARTICLES)
+            .where(T_ARTICLES.c.id == article_id)
+            .values(draft=0, version=after["version"], updated_at=now)
+        )
+        index_for(conn).replace(conn, Entry.of(row), Entry.of(after))
         store._event(
             conn,
-            EventKind.ARTICLE_ADDED,
+            EventKind.ARTICLE_PUBLISHED,
             ticket_id=None,
             actor=actor,
             at=now,
-            new={"article_id": values["id"], "kind": values["kind"], "title": values["title"]},
+            old={"version": row["version"]},
+            new={"article_id": article_id, "version": after["version"]},
         )
-    return article_from(values)
+    return article_from(after)
 
 
 def update_article(
@@ -461,6 +625,8 @@ def _validated(new: NewArticle, now: datetime, tags: list[str] | None = None) ->
         "version": 1,
         "created_at": new.created_at or now,
         "updated_at": new.created_at or now,
+        "draft": int(new.draft),
+        "source_ticket_id": new.source_ticket_id,
     }
 
 
@@ -716,6 +882,42 @@ def get_article(store: SqlStore, article_id: int) -> Article:
     return article_from(row)
 
 
+def find_template(store: SqlStore, name: str, *, lang: ArticleLang | None = None) -> Article:
+    """A published quick-response template by its id or its slug (its first tag).
+
+    A slug names one template in every language it is written in: `lang` picks one, else
+    the oldest. The slug is matched case-insensitively.
+    """
+    wanted = name.strip()
+    if wanted.isdigit():
+        rows = _templates_where(store, T_ARTICLES.c.id == int(wanted))
+    else:
+        prefix = _TAGS_JSON([wanted.lower()])[:-1]  # '["slug"': the first tag, as stored
+        pattern = _like_escape(prefix) + "%"
+        rows = [
+            r
+            for r in _templates_where(store, func.lower(T_ARTICLES.c.tags).like(pattern, "\\"))
+            if (_tags_of(r["tags"]) or ("",))[0].lower() == wanted.lower()
+        ]
+    if not rows:
+        raise NotFound(f"template {name}: no such template (a template's first tag or its id)")
+    # The wanted language first, then the oldest: the one a team wrote first.
+    best = min(rows, key=lambda r: (lang is not None and r["lang"] != lang.value, r["id"]))
+    return article_from(best)
+
+
+def _templates_where(store: SqlStore, clause: Any) -> list[RowMapping]:
+    q = select(T_ARTICLES).where(
+        clause, T_ARTICLES.c.kind == ArticleKind.TEMPLATE.value, T_ARTICLES.c.draft == 0
+    )
+    with store._read() as conn:
+        return list(conn.execute(q).mappings())
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_articles(
     store: SqlStore,
     query: str,
@@ -723,17 +925,20 @@ def search_articles(
     limit: int = 20,
     kind: ArticleKind | None = None,
     lang: ArticleLang | None = None,
+    include_drafts: bool = False,
 ) -> list[SearchHit]:
     """The best `limit` articles for the query, best first, with highlighted snippets.
 
     Two tiers: articles whose title or tags hold every term come first (ranked among
     themselves), then the other matches. Each tier ranks at most its CANDIDATES newest
     matches, so a word found in most of the knowledge base still answers within a budget.
+    Drafts are left out unless `include_drafts`.
     """
     parsed = _parsed(query, limit)
     if not parsed.terms:
         return []
-    search = Search(parsed, limit, kind.value if kind else None, lang.value if lang else None)
+    kind_, lang_ = (kind.value if kind else None), (lang.value if lang else None)
+    search = Search(parsed, limit, kind_, lang_, include_drafts)
     with store._read() as conn:
         scored = _tiers(index_for(conn), conn, search)
         rows = _rows_by_id(conn, [i for i, _ in scored])
@@ -745,28 +950,30 @@ def _tiers(index: SearchIndex, conn: Connection, search: Search) -> list[tuple[i
     if len(head) >= search.limit:
         return head
     seen = {i for i, _ in head}
-    wider = Search(search.query, search.limit + len(head), search.kind, search.lang)
+    wider = Search(search.query, search.limit + len(head), search.kind, search.lang, search.drafts)
     rest = [hit for hit in index.ranked(conn, wider, head=False) if hit[0] not in seen]
     return head + rest[: search.limit - len(head)]
 
 
-def search_articles_unranked(store: SqlStore, query: str, *, limit: int = 20) -> list[SearchHit]:
+def search_articles_unranked(
+    store: SqlStore, query: str, *, limit: int = 20, include_drafts: bool = False
+) -> list[SearchHit]:
     """Some matching articles, as fast as the index can name them (search as you type)."""
     parsed = _parsed(query, limit)
     if not parsed.terms:
         return []
     with store._read() as conn:
-        rows = index_for(conn).unranked(conn, parsed, limit)
+        rows = index_for(conn).unranked(conn, parsed, limit, include_drafts)
     return [_hit(r, parsed, None) for r in rows]
 
 
-def count_matches(store: SqlStore, query: str) -> int:
+def count_matches(store: SqlStore, query: str, *, include_drafts: bool = False) -> int:
     """How many articles match (for a result count; it reads every match)."""
     parsed = parse(query)
     if not parsed.terms:
         return 0
     with store._read() as conn:
-        return index_for(conn).count(conn, parsed)
+        return index_for(conn).count(conn, parsed, include_drafts)
 
 
 def _parsed(query: str, limit: int) -> Query:
@@ -810,6 +1017,8 @@ def article_from(m: AnyRow) -> Article:
         version=m["version"],
         created_at=m["created_at"],
         updated_at=m["updated_at"],
+        draft=bool(m["draft"]),
+        source_ticket_id=m["source_ticket_id"],
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4  # bumped with every alembic revision; the store refuses newer databases
+SCHEMA_VERSION = 6  # bumped with every alembic revision; the store refuses newer databases
 
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
 
@@ -197,6 +197,15 @@ class EventRow(SQLModel, table=True):
     new: str | None = None  # JSON
 
 
+class PresenceRow(SQLModel, table=True):
+    """Which ticket each agent has open now (a heartbeat, not history)."""
+
+    __tablename__ = "presence"
+    agent_id: int = Field(foreign_key="agents.id", primary_key=True)
+    ticket_id: int | None = Field(default=None, index=True)
+    seen_at: datetime = _ts_required()
+
+
 class MetaRow(SQLModel, table=True):
     """Key/value facts about the store itself (schema version, time zone)."""
 
@@ -263,3 +272,7 @@ class ArticleRow(SQLModel, table=True):
     version: int = 1
     created_at: datetime = _ts_required()
     updated_at: datetime = _ts_required()
+    # 1 while a captured article waits for a supervisor: searches leave it out (0/1 like the
+    # tickets' flags); the search index carries the same flag, see `store/kb.py`.
+    draft: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    source_ticket_id: int | None = Field(default=None, foreign_key="tickets.id")

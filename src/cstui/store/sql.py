@@ -195,6 +195,25 @@ class SqlStore:
             },
         )
 
+    # -- presence and audited reveals (store/presence.py) ---------------------------------
+
+    def set_presence(self, *, actor: str, ticket_id: int | None) -> None:
+        from cstui.store import presence
+
+        presence.set_presence(self, actor=actor, ticket_id=ticket_id)
+
+    def viewers(self, ticket_ids: Iterable[int] | None = None) -> dict[int, tuple[str, ...]]:
+        from cstui.store import presence
+
+        return presence.viewers(self, ticket_ids)
+
+    def reveal_contact(
+        self, customer_id: int, *, actor: str, ticket_id: int | None = None
+    ) -> Customer:
+        from cstui.store import presence
+
+        return presence.reveal_contact(self, customer_id, actor=actor, ticket_id=ticket_id)
+
     # -- agents ---------------------------------------------------------------------------
 
     def add_agent(
@@ -1525,8 +1544,17 @@ class SqlStore:
             expected_version=expected_version,
         )
 
+    def capture_article(self, ticket_id: int, *, actor: str) -> Article:
+        return kb.capture_article(self, ticket_id, actor=actor)
+
+    def publish_article(self, article_id: int, *, actor: str) -> Article:
+        return kb.publish_article(self, article_id, actor=actor)
+
     def get_article(self, article_id: int) -> Article:
         return kb.get_article(self, article_id)
+
+    def find_template(self, name: str, *, lang: ArticleLang | None = None) -> Article:
+        return kb.find_template(self, name, lang=lang)
 
     def search_articles(
         self,
@@ -1535,11 +1563,16 @@ class SqlStore:
         limit: int = 20,
         kind: ArticleKind | None = None,
         lang: ArticleLang | None = None,
+        include_drafts: bool = False,
     ) -> list[SearchHit]:
-        return kb.search_articles(self, query, limit=limit, kind=kind, lang=lang)
+        return kb.search_articles(
+            self, query, limit=limit, kind=kind, lang=lang, include_drafts=include_drafts
+        )
 
-    def search_articles_unranked(self, query: str, *, limit: int = 20) -> list[SearchHit]:
-        return kb.search_articles_unranked(self, query, limit=limit)
+    def search_articles_unranked(
+        self, query: str, *, limit: int = 20, include_drafts: bool = False
+    ) -> list[SearchHit]:
+        return kb.search_articles_unranked(self, query, limit=limit, include_drafts=include_drafts)
 
 
 def _agent_from(m: Mapping[str, Any]) -> Agent:

@@ -85,6 +85,10 @@ ENUM_BY_TABLE_OVERRIDES: dict[tuple[str, str], type[StrEnum] | None] = {
     ("article", "lang"): ArticleLang,
 }
 
+# 0/1 flags, compared with literals (the search's `draft = 0`): any other number would
+# leave an article out of every search, drafts or not.
+FLAG_COLUMNS: dict[str, tuple[str, ...]] = {"article": ("draft",)}
+
 EXPORT_BATCH = 5000
 
 
@@ -152,6 +156,7 @@ def validate(number: int, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise BadInput(f"line {number}: {where}: {err['msg']}") from None
     values = row.model_dump()
     _check_vocabulary(number, kind, values)
+    _check_flags(number, kind, values)
     _check_datetimes(number, values)
     return kind, values
 
@@ -164,6 +169,12 @@ def _check_vocabulary(number: int, kind: str, values: dict[str, Any]) -> None:
         if value not in enum._value2member_map_:
             allowed = ", ".join(m.value for m in enum)
             raise BadInput(f"line {number}: {column}: {value!r} is not one of {allowed}")
+
+
+def _check_flags(number: int, kind: str, values: dict[str, Any]) -> None:
+    for column in FLAG_COLUMNS.get(kind, ()):
+        if values[column] not in (0, 1):
+            raise BadInput(f"line {number}: {column}: expected 0 or 1, got {values[column]!r}")
 
 
 def _check_datetimes(number: int, values: dict[str, Any]) -> None:
