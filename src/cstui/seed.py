@@ -25,6 +25,13 @@ Why it is built the way it is:
   PostgreSQL gets SQLAlchemy Core executemany.
 - Bounded memory. Cross-ticket facts live in compact `array`s (about 40 bytes per ticket);
   rows are built and written one chunk at a time.
+- Written by people. Names, addresses, phones, carriers and products come from
+  `fixtures/people.json` and `products.json`; what customers and agents write comes from the
+  hand-written conversations of `fixtures/scenarios.json`. Each ticket plays a scenario of
+  its category that fits what the plan and its story say about it (complaint and its cause,
+  second complaint, VIP, a department, the green channel, the goods), in the customer's
+  language (about one customer in ten writes in English), its placeholders filled from the
+  ticket's own rows. The story decides when someone writes; the scenario, what they say.
 """
 
 from __future__ import annotations
@@ -46,10 +53,11 @@ from itertools import accumulate, chain
 from math import exp as _exp
 from math import log as _log
 from random import Random
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, insert, text
 
+from cstui import locations
 from cstui.domain import complaints, escalation, sla
 from cstui.domain.model import (
     TIER_RANK,
@@ -70,6 +78,7 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.domain.rules import Rules
+from cstui.domain.templates import KNOWN_PLACEHOLDERS, PLACEHOLDER
 from cstui.domain.tiers import CustomerStats, classify, spend_cutoff
 from cstui.errors import BadInput, Conflict
 from cstui.store import rows as R
@@ -95,77 +104,17 @@ Progress = Callable[[int, int], None]
 T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------
-# Vocabulary: names, places and the words of each kind of request
+# Vocabulary: how each kind of request is handled, and the seed's own short texts
 # ---------------------------------------------------------------------------------------
 
-_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
-    "袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟"
-)
-_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰辉玲华红鹏飞鑫波宇浩凯婷雪琳晨欣怡佳俊峰"
-_PLACES = (
-    ("上海市", "", ("浦东新区", "徐汇区", "闵行区", "静安区", "杨浦区")),
-    ("北京市", "", ("朝阳区", "海淀区", "丰台区", "西城区", "通州区")),
-    ("广东省", "广州市", ("天河区", "越秀区", "番禺区", "白云区")),
-    ("广东省", "深圳市", ("南山区", "福田区", "宝安区", "龙岗区")),
-    ("浙江省", "杭州市", ("西湖区", "余杭区", "滨江区", "拱墅区")),
-    ("江苏省", "南京市", ("鼓楼区", "玄武区", "江宁区")),
-    ("江苏省", "苏州市", ("姑苏区", "吴中区", "工业园区")),
-    ("四川省", "成都市", ("武侯区", "锦江区", "高新区")),
-    ("湖北省", "武汉市", ("洪山区", "江汉区", "武昌区")),
-    ("陕西省", "西安市", ("雁塔区", "碑林区", "未央区")),
-    ("山东省", "青岛市", ("市南区", "崂山区", "黄岛区")),
-    ("福建省", "厦门市", ("思明区", "湖里区", "集美区")),
-)
-_ROADS = ("人民路", "中山路", "建设路", "解放路", "和平路", "长江路", "南京路", "科技路")
-_CARRIERS = ("SF", "YT", "ZTO", "JDV", "YD", "STO")
-
-_AGENT_NAMES = (
-    "王晓燕",
-    "李婷",
-    "张伟",
-    "刘洋",
-    "陈静",
-    "杨帆",
-    "黄丽",
-    "赵磊",
-    "吴敏",
-    "周杰",
-    "徐娜",
-    "孙浩",
-    "马俊",
-    "朱琳",
-    "胡雪",
-    "郭鹏",
-    "何欣",
-    "高峰",
-    "林怡",
-    "罗超",
-    "郑佳",
-    "梁宇",
-    "谢芳",
-    "宋明",
-    "唐凯",
-    "许静",
-    "韩梅",
-    "冯刚",
-    "邓婷",
-    "曹辉",
-)
-_SUPERVISORS = (
-    ("sup01", "主管·周敏", Shift.MORNING),
-    ("sup02", "主管·陈刚", Shift.EVENING),
-    ("sup03", "主管·林峰", Shift.NIGHT),
-)
+# Names, places, carriers, products and the conversations themselves come from the
+# hand-written fixtures (see "Fixtures" below); what is here is the story's own machinery.
 
 
 @dataclass(frozen=True)
-class _Words:
-    """What customers write about one category, and what agents answer."""
+class _Handling:
+    """How one category of request usually ends, and who helps."""
 
-    subjects: tuple[str, ...]
-    asks: tuple[str, ...]
-    replies: tuple[str, ...]
     codes: tuple[str, ...]  # resolution codes, the usual outcome first
     departments: tuple[Department, ...]
     escalate: float  # the share of these tickets that need a department
@@ -173,166 +122,29 @@ class _Words:
 
 _RC = ResolutionCode
 _D = Department
-_WORDS: dict[Category, _Words] = {
-    Category.LOGISTICS: _Words(
-        (
-            "订单{o}物流一直没更新",
-            "快递到哪了？{o}",
-            "物流显示已签收但我没收到",
-            "Where is my parcel {o}?",
-        ),
-        (
-            "你好，我的订单{o}已经三天没有物流更新了，麻烦帮忙查一下。",
-            "快递显示已签收，可是家里人都说没收到，订单号{o}。",
-            "Hi, my order {o} has not moved for days. Can you check with the courier?",
-        ),
-        (
-            "您好，已为您联系快递公司核实，包裹在转运中心，预计明天送达。",
-            "已登记催件，快递员今天会联系您，请保持电话畅通。",
-        ),
-        (_RC.INFO_PROVIDED, _RC.SOLVED),
-        (_D.LOGISTICS, _D.WAREHOUSE),
-        0.03,
+_HANDLING: dict[Category, _Handling] = {
+    Category.LOGISTICS: _Handling(
+        (_RC.INFO_PROVIDED, _RC.SOLVED), (_D.LOGISTICS, _D.WAREHOUSE), 0.03
     ),
-    Category.ADDRESS: _Words(
-        ("修改收货地址", "订单{o}地址填错了", "Change delivery address for {o}"),
-        (
-            "下单时地址写错了，能帮我改成公司地址吗？订单{o}。",
-            "Please change the delivery address of order {o}, I moved last week.",
-        ),
-        ("已为您修改收货地址，新的地址会同步到快递公司。", "地址已更新，请留意新的派送信息。"),
-        (_RC.SOLVED,),
-        (_D.LOGISTICS, _D.WAREHOUSE),
-        0.02,
+    Category.ADDRESS: _Handling((_RC.SOLVED,), (_D.LOGISTICS, _D.WAREHOUSE), 0.02),
+    Category.RETURN: _Handling(
+        (_RC.REPLACED, _RC.REFUNDED, _RC.REJECTED), (_D.WAREHOUSE, _D.QC, _D.LOGISTICS), 0.35
     ),
-    Category.RETURN: _Words(
-        ("申请退换货：{o}", "衣服尺码不合适想换货", "收到的商品有破损", "Return request for {o}"),
-        (
-            "收到的商品有明显划痕，要求换新，订单{o}。",
-            "尺码偏小，想换大一号，可以吗？",
-            "The item in order {o} arrived damaged. I would like a replacement.",
-        ),
-        (
-            "已为您提交退换货申请，快递员会在48小时内上门取件。",
-            "仓库收到退货后会尽快为您换新发出。",
-        ),
-        (_RC.REPLACED, _RC.REFUNDED, _RC.REJECTED),
-        (_D.WAREHOUSE, _D.QC, _D.LOGISTICS),
-        0.35,
+    Category.REFUND: _Handling((_RC.REFUNDED, _RC.REJECTED), (_D.FINANCE, _D.WAREHOUSE), 0.30),
+    Category.REPAIR: _Handling((_RC.REPAIRED, _RC.REPLACED), (_D.REPAIR, _D.QC), 0.50),
+    Category.PARTS: _Handling((_RC.REPLACED, _RC.SOLVED), (_D.REPAIR, _D.WAREHOUSE), 0.50),
+    Category.INVOICE: _Handling((_RC.SOLVED, _RC.INFO_PROVIDED), (_D.FINANCE,), 0.25),
+    Category.PROMOTION: _Handling(
+        (_RC.INFO_PROVIDED, _RC.COMPENSATED, _RC.REJECTED), (_D.MARKETING,), 0.20
     ),
-    Category.REFUND: _Words(
-        ("退款什么时候到账？", "申请退款：{o}", "退款被拒绝了", "Refund for order {o}"),
-        (
-            "退货已经寄回一周了，退款还没到账，订单{o}。",
-            "我取消了订单，请尽快退款。",
-            "I returned order {o} last week and still have no refund.",
-        ),
-        (
-            "已核实仓库已签收退货，退款将在1-3个工作日原路退回。",
-            "财务已处理退款，请留意银行到账通知。",
-        ),
-        (_RC.REFUNDED, _RC.REJECTED),
-        (_D.FINANCE, _D.WAREHOUSE),
-        0.30,
-    ),
-    Category.REPAIR: _Words(
-        ("产品故障申请维修", "{o}的设备开不了机", "Repair request: device stopped working"),
-        (
-            "买了不到两个月就坏了，开机没反应，订单{o}，怎么保修？",
-            "The device from order {o} stopped charging. Is it under warranty?",
-        ),
-        (
-            "已为您登记保修，请将设备寄回维修中心，运费由我们承担。",
-            "维修中心已检测完毕，正在为您更换配件。",
-        ),
-        (_RC.REPAIRED, _RC.REPLACED),
-        (_D.REPAIR, _D.QC),
-        0.50,
-    ),
-    Category.PARTS: _Words(
-        ("配件缺失", "需要购买替换配件", "Missing part in order {o}"),
-        ("包装里少了一个充电器，订单{o}。", "滤网用完了，想单独买配件。"),
-        ("已为您补发缺失配件，预计三天内送达。", "配件已从仓库调配，发货后会短信通知您。"),
-        (_RC.REPLACED, _RC.SOLVED),
-        (_D.REPAIR, _D.WAREHOUSE),
-        0.50,
-    ),
-    Category.INVOICE: _Words(
-        ("开具发票", "发票抬头错了", "Need a VAT invoice for {o}"),
-        (
-            "麻烦开一张增值税专用发票，订单{o}，公司信息我发邮件给你们。",
-            "发票抬头写错了，需要重开。",
-        ),
-        ("电子发票已开具，已发送到您的邮箱。", "已提交财务重开发票，预计两个工作日内完成。"),
-        (_RC.SOLVED, _RC.INFO_PROVIDED),
-        (_D.FINANCE,),
-        0.25,
-    ),
-    Category.PROMOTION: _Words(
-        ("优惠券无法使用", "双十一满减没有生效", "Coupon not applied at checkout"),
-        (
-            "双十一的满减券结算时没有抵扣，差了50元。",
-            "领了优惠券但是提示不满足使用条件。",
-            "My Double 11 coupon was not applied to the order.",
-        ),
-        (
-            "已核实活动规则，为您补发一张同等面额的优惠券。",
-            "该优惠券仅限指定品类使用，已为您说明规则。",
-        ),
-        (_RC.INFO_PROVIDED, _RC.COMPENSATED, _RC.REJECTED),
-        (_D.MARKETING,),
-        0.20,
-    ),
-    Category.PRODUCT: _Words(
-        ("产品使用咨询", "这款有没有更大的尺寸？", "Question about product specs"),
-        (
-            "请问这款空气净化器适合多大面积的房间？",
-            "这个面霜孕妇可以用吗？",
-            "Does this model support 220V?",
-        ),
-        ("这款适用面积为40-60平方米，建议每半年更换一次滤网。", "已为您发送产品说明书和使用指南。"),
-        (_RC.INFO_PROVIDED,),
-        (_D.QC, _D.TECH),
-        0.10,
-    ),
-    Category.ACCOUNT: _Words(
-        ("账号登录异常", "支付失败但扣款了", "Account locked after password reset"),
-        (
-            "支付时提示失败，但是银行卡已经扣款了。",
-            "账号在陌生设备上登录，担心被盗。",
-            "I cannot log in since I reset my password.",
-        ),
-        (
-            "已为您冻结异常登录并重置密码，请尽快修改支付密码。",
-            "扣款会在24小时内自动退回，请放心。",
-        ),
-        (_RC.SOLVED,),
-        (_D.TECH, _D.FINANCE),
-        0.30,
-    ),
-    Category.COMPLAINT: _Words(
-        (
-            "投诉：客服处理太慢",
-            "投诉：商品质量问题",
-            "投诉：承诺的回电没有收到",
-            "Complaint about service",
-        ),
-        (
-            "上周说好三天内给答复，到现在都没人联系我，非常不满意！订单{o}。",
-            "第二次买到质量有问题的商品了，要求赔偿。",
-            "Nobody called me back as promised. This is unacceptable.",
-        ),
-        (
-            "非常抱歉给您带来不好的体验，主管已介入，今天内给您答复。",
-            "已为您申请补偿，并安排专人跟进。",
-        ),
-        (_RC.COMPENSATED, _RC.SOLVED, _RC.REJECTED),
-        (_D.SUPERVISOR, _D.QC),
-        0.60,
+    Category.PRODUCT: _Handling((_RC.INFO_PROVIDED,), (_D.QC, _D.TECH), 0.10),
+    Category.ACCOUNT: _Handling((_RC.SOLVED,), (_D.TECH, _D.FINANCE), 0.30),
+    Category.COMPLAINT: _Handling(
+        (_RC.COMPENSATED, _RC.SOLVED, _RC.REJECTED), (_D.SUPERVISOR, _D.QC), 0.60
     ),
 }
-_CATEGORIES = tuple(_WORDS)
-_WORD_LIST = tuple(_WORDS.values())
+_CATEGORIES = tuple(_HANDLING)
+_HANDLING_LIST = tuple(_HANDLING.values())
 _CAT_S = tuple(c.value for c in _CATEGORIES)
 _COMPLAINT_CAT = _CATEGORIES.index(Category.COMPLAINT)
 _BASIC_CATS = frozenset(_CATEGORIES.index(c) for c in (Category.LOGISTICS, Category.ADDRESS))
@@ -343,19 +155,42 @@ _GREEN_ESC_CATS = frozenset(
 )
 _ORDER_SHARE = {Category.PRODUCT: 0.2, Category.PROMOTION: 0.3, Category.ACCOUNT: 0.15}
 
-_NOTES = (
-    "已联系仓库核实，等待回复。",
-    "客户情绪较激动，已安抚。",
-    "已在系统中备注，明早跟进。",
-    "已同步质检部，今日16:00同步会确认。",
-    "Called the courier, waiting for a call back.",
+# (Chinese, English) texts the story falls back on once a scenario has no fitting turn left
+# (see `_Story._say`): the conversation stays in the customer's language.
+Text = tuple[str, str]
+_CHASES: tuple[Text, ...] = (
+    ("还有人处理吗？", "Is anyone looking at this?"),
+    ("请尽快回复，谢谢。", "Please reply as soon as you can, thanks."),
+    ("催一下，今天能解决吗？", "Just chasing: can this be sorted out today?"),
+    ("有进展了吗？", "Any update on this?"),
 )
-_CHASES = ("还有人处理吗？", "请尽快回复，谢谢。", "催一下，今天能解决吗？", "Any update on this?")
-_FOLLOWS = (
-    "好的，我再等等。",
-    "收到，谢谢。",
-    "还是没有解决，请再看看。",
-    "OK, thanks. What happens next?",
+_FOLLOWS: tuple[Text, ...] = (
+    ("好的，我再等等。", "OK, I'll wait a bit longer."),
+    ("收到，谢谢。", "Got it, thank you."),
+    ("还是没有解决，请再看看。", "It still isn't solved, please take another look."),
+    ("好的，谢谢。接下来怎么处理？", "OK, thanks. What happens next?"),
+)
+_REPLIES: tuple[Text, ...] = (
+    (
+        "您好，这边一直在为您跟进，有进展会第一时间通知您。",
+        "Hello, I am following this up and will tell you as soon as there is news.",
+    ),
+    ("已收到您的消息，正在为您核实，请稍候。", "Thanks for your message, I am checking it now."),
+    (
+        "已为您登记，处理结果会短信通知您，请留意查收。",
+        "I have logged it for you; the outcome will come to you by text message.",
+    ),
+    (
+        "感谢您的耐心等待，还有其他问题随时联系我。",
+        "Thank you for your patience. Contact me any time if there is anything else.",
+    ),
+)
+_NOTES: tuple[Text, ...] = (
+    ("已联系仓库核实，等待回复。", "Asked the warehouse to check, waiting for their answer."),
+    ("客户情绪较激动，已安抚。", "The customer was upset; calmed them down."),
+    ("已在系统中备注，明早跟进。", "Noted in the system, follow up tomorrow morning."),
+    ("已同步质检部，今日16:00同步会确认。", "Passed to QC, to confirm at today's 16:00 sync."),
+    ("已致电快递员，等待回电。", "Called the courier, waiting for a call back."),
 )
 _ESC_REASONS = (
     "需要仓库确认退货入库",
@@ -515,6 +350,12 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# Per-purpose offsets to `_splitmix`'s input (ids stay far below 2**40): without them, with
+# seed 0, a customer's name, phone and address, and their first order's tracking number,
+# would all be drawn from the same bits.
+_FOR_CONTACT, _FOR_ADDRESS, _FOR_SHIPPING = (k << 40 for k in range(1, 4))
+
+
 def _splitmix(x: int) -> int:
     """A 64-bit mix: per-entity details (names, phones) without holding them in memory."""
     x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
@@ -524,12 +365,40 @@ def _splitmix(x: int) -> int:
 
 
 def customer_name(seed: int, customer_id: int) -> str:
-    """The customer's Chinese name: two or three characters, the same on every call."""
-    h = _splitmix(seed * 1_000_003 + customer_id)
-    name = _SURNAMES[h % len(_SURNAMES)] + _GIVEN[(h >> 8) % len(_GIVEN)]
-    if (h >> 16) % 3:
-        name += _GIVEN[(h >> 24) % len(_GIVEN)]
-    return name
+    """The customer's name, the same on every call: Chinese (a surname by how common it is,
+    and one or two given characters or a common given name), or, for the customers who
+    write in English, an English one."""
+    return _name(_customer_hash(seed, customer_id))
+
+
+def customer_lang(seed: int, customer_id: int) -> str:
+    """The customer's language: "en" for about one in ten, who write in English; else "zh"."""
+    return "en" if _writes_english(_customer_hash(seed, customer_id)) else "zh"
+
+
+def _customer_hash(seed: int, customer_id: int) -> int:
+    """The bits a customer's name and language are drawn from."""
+    return _splitmix(seed * 1_000_003 + customer_id)
+
+
+def _writes_english(h: int) -> bool:
+    return (h >> 48) % 10 == 0
+
+
+def _name(h: int) -> str:
+    people, sex = _people(), (h >> 36) & 1
+    if _writes_english(h):
+        given, surnames = people.en_given[sex], people.en_surnames
+        return f"{given[(h >> 8) % len(given)]} {surnames[(h >> 24) % len(surnames)]}"
+    cum = people.surname_cum
+    surname = people.surnames[bisect_right(cum, (h >> 21) % cum[-1])]
+    form, chars, leads = (h >> 40) % 6, people.given_chars[sex], people.given_leads[sex]
+    if form < 2:
+        return surname + chars[h % len(chars)]
+    if form < 4:
+        return surname + leads[h % len(leads)] + chars[(h >> 8) % len(chars)]
+    names = people.given_names[sex]
+    return surname + names[h % len(names)]
 
 
 def order_number(order_id: int, placed_ts: int) -> str:
@@ -547,6 +416,275 @@ def _dt(ts: int) -> datetime:
 
 
 # ---------------------------------------------------------------------------------------
+# Fixtures: people, products and scenarios, read once per process
+# ---------------------------------------------------------------------------------------
+
+# `seed_store` reads the fixtures before it forks, so its workers inherit them parsed.
+
+_CUSTOMER_TURN, _AGENT_TURN, _NOTE_TURN = range(3)
+_TURN_KINDS = {"customer": _CUSTOMER_TURN, "agent": _AGENT_TURN, "note": _NOTE_TURN}
+# A turn waits until the other party's earlier turns were said (a note, until both
+# parties' were): an answer never comes before its question.
+_WAITS_FOR = ((_AGENT_TURN,), (_CUSTOMER_TURN,), (_CUSTOMER_TURN, _AGENT_TURN))
+_ORDER_FACTS = frozenset({"order_id", "tracking_no", "refund_amount"})
+_COUPON_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+_ADDRESS_RANGES = ("street_number", "building", "unit", "floor", "room_on_floor")
+
+
+@dataclass(frozen=True)
+class _Carrier:
+    names: Text  # (Chinese, English)
+    numbers: str  # its tracking numbers' format: a prefix and so many digits
+    span: int  # 10 ** the number of digits
+    cold_chain: bool
+
+
+@dataclass(frozen=True)
+class _People:
+    """people.json, shaped for picking by hash bits."""
+
+    surnames: tuple[str, ...]
+    surname_cum: tuple[int, ...]  # cumulative weights, in hundredths
+    given_chars: tuple[tuple[str, ...], ...]  # by sex
+    given_leads: tuple[tuple[str, ...], ...]  # first of two characters: also the neutral ones
+    given_names: tuple[tuple[str, ...], ...]  # two-character names, by sex
+    en_given: tuple[tuple[str, ...], ...]
+    en_surnames: tuple[str, ...]
+    cities: tuple[tuple[str, tuple[str, ...]], ...]  # (province and city, districts)
+    streets: tuple[str, ...]
+    communities: tuple[str, ...]
+    offices: tuple[str, ...]
+    ranges: dict[str, tuple[int, int]]  # street number, building, unit, floor, room
+    mobile_prefixes: tuple[str, ...]
+    carriers: tuple[_Carrier, ...]
+    cold_chain: tuple[_Carrier, ...]  # the carriers fresh food ships with
+    agents: tuple[Text, ...]  # (name, English name)
+    supervisors: tuple[tuple[Text, Shift], ...]  # the first of each shift
+
+
+@dataclass(frozen=True)
+class _Scenario:
+    """One hand-written conversation, compiled for matching and filling."""
+
+    key: str
+    category: int
+    goods: int
+    specific: bool  # about particular goods: named products, fresh food, medical devices
+    english: bool  # written for a customer who writes in English
+    green: bool
+    vip: bool
+    cause: str | None
+    second: bool
+    escalates: bool
+    needs: frozenset[str]  # the placeholders it uses
+    needs_order: bool  # names the order's number, tracking number or amount
+    subject: Text
+    turns: tuple[Text, ...]
+    by_kind: tuple[tuple[int, ...], ...]  # indexes of the customer's, agent's and note turns
+    products: tuple[tuple[Text, ...], ...]  # the products it may name, by order goods + 1
+
+
+@dataclass(frozen=True)
+class _Fixtures:
+    people: _People
+    by_category: tuple[tuple[_Scenario, ...], ...]  # by category index
+
+
+def _read(name: str) -> Any:
+    return json.loads((locations.fixtures_dir() / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _fixtures() -> _Fixtures:
+    """The fixtures, parsed and checked on first use, then kept for the process."""
+    products = [(_pair(p["name"]), _GOODS_S.index(p["goods_type"])) for p in _read("products.json")]
+    scenarios = [_scenario(s, products) for s in _read("scenarios.json")]
+    by_category = tuple(
+        tuple(s for s in scenarios if s.category == c) for c in range(len(_CATEGORIES))
+    )
+    for c, group in enumerate(by_category):  # any customer can play one (see `_narrow`)
+        if not any(not (s.english or s.vip or s.second or s.green) for s in group):
+            raise ValueError(f"fixtures/scenarios.json: no everyday scenario for {_CAT_S[c]}")
+    return _Fixtures(_people_of(_read("people.json")), by_category)
+
+
+@lru_cache(maxsize=1)  # called for every name, address and parcel
+def _people() -> _People:
+    return _fixtures().people
+
+
+def _pair(text: dict[str, str]) -> Text:
+    return text["zh"], text["en"]
+
+
+def _people_of(raw: dict[str, Any]) -> _People:
+    zh, en, address = raw["zh"], raw["en"], raw["address"]
+    neutral = tuple(zh["given_chars"]["neutral"])
+    carriers = tuple(_carrier(c) for c in raw["carriers"])
+    return _People(
+        surnames=tuple(s["name"] for s in zh["surnames"]),
+        surname_cum=tuple(accumulate(round(s["weight"] * 100) for s in zh["surnames"])),
+        given_chars=tuple(tuple(zh["given_chars"][sex]) for sex in ("male", "female")),
+        given_leads=tuple((*neutral, *zh["given_chars"][sex]) for sex in ("male", "female")),
+        given_names=tuple(tuple(zh["given_names"][sex]) for sex in ("male", "female")),
+        en_given=tuple(tuple(en["given"][sex]) for sex in ("male", "female")),
+        en_surnames=tuple(en["surnames"]),
+        cities=tuple(
+            (c["province"] + ("" if c["municipality"] else c["city"]), tuple(c["districts"]))
+            for c in raw["cities"]
+        ),
+        streets=tuple(address["streets"]),
+        communities=tuple(address["communities"]),
+        offices=tuple(address["offices"]),
+        ranges={k: (address[k][0], address[k][1]) for k in _ADDRESS_RANGES},
+        mobile_prefixes=tuple(raw["mobile_prefixes"]),
+        carriers=carriers,
+        cold_chain=tuple(c for c in carriers if c.cold_chain),
+        agents=tuple((a["name"], a["name_en"]) for a in raw["agents"]),
+        supervisors=_supervisors_of(raw["supervisors"]),
+    )
+
+
+def _carrier(raw: dict[str, Any]) -> _Carrier:
+    prefix, digits = raw["tracking"]["prefix"], raw["tracking"]["digits"]
+    return _Carrier(_pair(raw), f"{prefix}{{:0{digits}d}}", 10**digits, raw["cold_chain"])
+
+
+def _supervisors_of(raw: list[dict[str, Any]]) -> tuple[tuple[Text, Shift], ...]:
+    """The first supervisor of each shift: the seed has one per shift."""
+    first: dict[Shift, Text] = {}
+    for s in raw:
+        first.setdefault(Shift(s["shift"]), (s["name"], s["name_en"]))
+    return tuple((first[shift], shift) for shift in (Shift.MORNING, Shift.EVENING, Shift.NIGHT))
+
+
+def _scenario(raw: dict[str, Any], products: list[tuple[Text, int]]) -> _Scenario:
+    """A scenario as the story uses it; placeholders are checked so that filling them
+    (`str.format_map`) can never fail or leave one behind."""
+    subject = _pair(raw["subject"])
+    turns = tuple(_pair(t) for t in raw["thread"])
+    names = {n for text in (subject, *turns) for n in _placeholders_of(raw["key"], text)}
+    goods = _GOODS_S.index(raw["goods_type"])
+    named = [(name, g) for name, g in products if name[0] in raw["products"]]
+    return _Scenario(
+        key=raw["key"],
+        category=_CAT_S.index(raw["category"]),
+        goods=goods,
+        specific=bool(named) or goods >= _FRESH,
+        english=raw["customer_lang"] == "en",
+        green=raw["green_channel"],
+        vip=raw["vip"],
+        cause=raw["complaint_cause"],
+        second=raw["second_complaint"],
+        escalates=raw["escalate_to"] is not None,
+        needs=frozenset(names),
+        needs_order=bool(names & _ORDER_FACTS),
+        subject=subject,
+        turns=turns,
+        by_kind=tuple(
+            tuple(i for i, t in enumerate(raw["thread"]) if _TURN_KINDS[t["from"]] == kind)
+            for kind in range(len(_TURN_KINDS))
+        ),
+        products=tuple(_products_for(g, goods, named, products) for g in range(-1, len(_GOODS))),
+    )
+
+
+def _placeholders_of(key: str, text: Text) -> set[str]:
+    names = set()
+    for t in text:
+        found = PLACEHOLDER.findall(t)
+        bare = PLACEHOLDER.sub("", t)
+        if not set(found) <= KNOWN_PLACEHOLDERS or "{" in bare or "}" in bare:
+            raise ValueError(f"fixtures/scenarios.json: {key}: unknown placeholder in {t!r}")
+        names.update(found)
+    return names
+
+
+def _products_for(
+    order_goods: int, goods: int, named: list[tuple[Text, int]], products: list[tuple[Text, int]]
+) -> tuple[Text, ...]:
+    """The products a scenario may name for an order of `order_goods` (-1: no order): its
+    own named products, those of the order's goods first; else any of the order's goods
+    (or the scenario's, without an order)."""
+    if named:
+        same = tuple(name for name, g in named if g == order_goods)
+        return same or tuple(name for name, _ in named)
+    wanted = goods if order_goods < 0 else order_goods
+    return tuple(name for name, g in products if g == wanted)
+
+
+class _Flavour(NamedTuple):
+    """What a ticket's scenario should fit."""
+
+    category: int
+    english: bool
+    goods: int  # of its order; -1: no order
+    vip: bool
+    escalates: bool | None  # None (for both): nobody worked on it yet, so it does not matter
+    green: bool | None  # the story escalates it on the green channel
+    cause: str | None  # a complaint's
+    second: bool
+
+
+_POOLS: dict[tuple[Any, ...], tuple[_Scenario, ...]] = {}
+
+
+def _scenario_pool(flavour: tuple[Any, ...]) -> tuple[_Scenario, ...]:
+    """The scenarios a ticket of this flavour (`_Flavour`'s fields, as a plain tuple: it is
+    made for every ticket) chooses from; kept, as there are few flavours."""
+    pool = _POOLS.get(flavour)
+    if pool is None:
+        pool = _POOLS[flavour] = _narrow(_Flavour(*flavour))
+    return pool
+
+
+def _narrow(f: _Flavour) -> tuple[_Scenario, ...]:
+    """The category's scenarios this ticket can play, then narrowed by each preference in
+    turn, as long as one is left: a scenario never claims what the ticket is not (a VIP, a
+    complaint, a second complaint, spoiling goods, a foreigner's trouble), and it fits the
+    ticket as well as the fixtures allow."""
+    every = _fixtures().by_category[f.category]
+    pool = [
+        s
+        for s in every
+        if (f.english or not s.english)
+        and (f.vip or not s.vip)
+        and (f.cause or not s.cause)
+        and (f.second or not s.second)
+        and (f.goods >= _FRESH or not s.green)
+    ]
+    preferences: tuple[Callable[[_Scenario], bool], ...] = (
+        lambda s: f.goods >= 0 or not s.needs_order,  # no order the ticket does not have
+        lambda s: s.cause == f.cause,  # the complaint's cause
+        lambda s: s.second == f.second,
+        lambda s: f.goods < 0 or not s.specific or s.goods == f.goods,  # the order's goods
+        lambda s: not f.escalates or s.escalates,  # a department, when the story calls one
+        lambda s: f.green is None or s.green == f.green,
+        lambda s: s.vip == f.vip,
+    )
+    for keep in preferences:
+        narrower = [s for s in pool if keep(s)]
+        if narrower:
+            pool = narrower
+    return tuple(pool or every)
+
+
+def _shipping(seed: int, order_id: int, goods: int) -> tuple[_Carrier, str]:
+    """An order's carrier (fresh food goes cold-chain) and tracking number, the same in the
+    order's row and in the texts about it."""
+    people = _people()
+    h = _splitmix(seed * 5_555_557 + _FOR_SHIPPING + order_id)
+    which = people.cold_chain if goods == _FRESH else people.carriers
+    carrier = which[h % len(which)]
+    return carrier, carrier.numbers.format((h >> 8) % carrier.span)
+
+
+def _coupon(bits: int) -> str:
+    """Eight characters from 40 bits."""
+    return "".join(_COUPON_CHARS[(bits >> (5 * k)) & 31] for k in range(8))
+
+
+# ---------------------------------------------------------------------------------------
 # The world: agents, customers and orders as compact arrays
 # ---------------------------------------------------------------------------------------
 
@@ -555,14 +693,17 @@ def _dt(ts: int) -> datetime:
 class _AgentSpec:
     name: str
     display: str
+    display_en: str  # how the agent signs to customers who write in English
     role: Role
     shift: Shift | None
 
 
 def _agent_specs(agents: int) -> list[_AgentSpec]:
-    """agent01… on morning, evening and night shifts (40/40/20), 3 supervisors, 1 admin."""
+    """agent01… on morning, evening and night shifts (40/40/20), 3 supervisors, 1 admin;
+    the team of people.json gives them their names."""
     morning = evening = math.ceil(agents * 0.4)
     width = max(2, len(str(agents)))
+    team = _people().agents
     specs = []
     for i in range(agents):
         shift = (
@@ -570,12 +711,15 @@ def _agent_specs(agents: int) -> list[_AgentSpec]:
             if i < morning
             else (Shift.EVENING if i < morning + evening else Shift.NIGHT)
         )
-        display = _AGENT_NAMES[i % len(_AGENT_NAMES)]
-        if i >= len(_AGENT_NAMES):
-            display += str(i // len(_AGENT_NAMES) + 1)
-        specs.append(_AgentSpec(f"agent{i + 1:0{width}d}", display, Role.AGENT, shift))
-    specs += [_AgentSpec(n, d, Role.SUPERVISOR, s) for n, d, s in _SUPERVISORS]
-    specs.append(_AgentSpec("admin", "系统管理员", Role.ADMIN, None))
+        zh, en = team[i % len(team)]
+        if i >= len(team):  # a bigger team than the fixture's: namesakes get a number
+            zh, en = f"{zh}{i // len(team) + 1}", f"{en} {i // len(team) + 1}"
+        specs.append(_AgentSpec(f"agent{i + 1:0{width}d}", zh, en, Role.AGENT, shift))
+    specs += [
+        _AgentSpec(f"sup{n:02d}", zh, en, Role.SUPERVISOR, shift)
+        for n, ((zh, en), shift) in enumerate(_people().supervisors, 1)
+    ]
+    specs.append(_AgentSpec("admin", "系统管理员", "Administrator", Role.ADMIN, None))
     return specs
 
 
@@ -972,34 +1116,14 @@ class ChunkRows:
     events: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _pools(options: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """The templates to choose from, by (english, has an order): in the customer's
-    language, and naming an order only when there is one."""
-    out = []
-    for english in (False, True):
-        by_language = tuple(o for o in options if o[:1].isascii() == english) or options
-        for has_order in (False, True):
-            out.append(tuple(o for o in by_language if has_order or "{o}" not in o) or by_language)
-    return tuple(out)
-
-
-_POOLS = {
-    id(options): _pools(options)
-    for options in (
-        *(o for w in _WORD_LIST for o in (w.subjects, w.asks, w.replies)),
-        _NOTES,
-        _CHASES,
-        _FOLLOWS,
-    )
-}
-
-
 class _Story:
     """Replays one ticket through the store's write rules, appending rows and events.
 
     Each `_do_*` method mirrors one store write (create_ticket, take, add_message, escalate,
     …): the same column changes, the same version bump, the same event kind and payload
     (keys sorted as `sql._json` writes them). Time is epoch seconds, kept below `now`.
+    What the customer and the agents write comes from the scenario the ticket plays
+    (`_cast`), in the customer's language.
     """
 
     def __init__(self, w: _World, rng: Random, out: ChunkRows) -> None:
@@ -1009,6 +1133,7 @@ class _Story:
         self.cal, self.policy = w.rules.calendar, w.rules.sla
         self.limit = int(w.now.timestamp()) - 30
         self.names = tuple(a.name for a in w.agents)
+        self.signs = (tuple(a.display for a in w.agents), tuple(a.display_en for a in w.agents))
         self.agents = tuple(i for i, a in enumerate(w.agents) if a.role is Role.AGENT)
         self.sups = {a.shift: i for i, a in enumerate(w.agents) if a.role is Role.SUPERVISOR}
         stopped = R.clock_columns(sla.SlaClock(due=SlaDue()))
@@ -1023,9 +1148,10 @@ class _Story:
         self.tid, self.stamps = tid, {}
         self.t = self.created = p.created[i]
         self.target, self.flags, self.cat = p.status[i], p.flags[i], p.category[i]
-        self.words = _WORD_LIST[self.cat]
+        self.handling = _HANDLING_LIST[self.cat]
         cust = self.cust = p.customer[i]
-        self.cust_name = customer_name(self.w.seed, cust)
+        who = _customer_hash(self.w.seed, cust)
+        self.cust_name, self.en = _name(who), int(_writes_english(who))  # en: index of a Text
         self.tier = _TIERS[c.tier[cust]]
         self.tier_s = _TIER_S[c.tier[cust]]
         oid = self.order_id = p.order[i]
@@ -1034,11 +1160,13 @@ class _Story:
         self.channel = _PICK_CHANNEL(rng)
         self.priority = self._priority()
         self.priority_s = self.priority.value
-        self.lang = 2 * (rng.random() < 0.1) + (oid != 0)  # index into _POOLS' entries
         # A finished ticket's clock ends stopped; only a resumed pause leaves a trace in it
         # (paused_total), so the clock is replayed for open work and those tickets only.
         self.will_pause = self.target >= _RESOLVED and rng.random() < 0.08
         self.track = self.target <= _ON_HOLD or self.will_pause
+        self._plan_escalation()
+        self.cause = _PICK_CAUSE(rng) if self.flags & _F_COMPLAINT else None
+        self._cast(p.owner[i])
         self._do_create(p.owner[i])
         if p.link[i]:
             self._do_link(p.link[i])
@@ -1053,15 +1181,108 @@ class _Story:
         rng = self.rng
         if self.flags & _F_COMPLAINT:
             return Priority.URGENT if rng.random() < 0.3 else Priority.HIGH
-        if self.goods >= _FRESH and self.words.escalate >= 0.3:
+        if self.goods >= _FRESH and self.handling.escalate >= 0.3:
             return Priority.URGENT if rng.random() < 0.5 else Priority.HIGH
         return (_PICK_PRIORITY_VIP if self.tier is Tier.VIP else _PICK_PRIORITY)(rng)
 
-    def _text(self, options: tuple[str, ...]) -> str:
-        """A template in Chinese, or in English for the customers who write in English."""
-        pool = _POOLS[id(options)][self.lang]
-        chosen = pool[int(self.rng.random() * len(pool))]
-        return chosen.replace("{o}", self.order_no) if self.order_no else chosen
+    def _plan_escalation(self) -> None:
+        """Whether the story will go to a department (and on the green channel), decided up
+        front with the same odds, so that the scenario can fit it; see `_maybe_escalate`."""
+        self.green_esc = self.escalates = False
+        if self.target == _NEW:
+            return
+        rng = self.rng
+        self.green_esc = self.goods >= _FRESH and self.cat in _GREEN_ESC_CATS and rng.random() < 0.5
+        self.escalates = self.green_esc or rng.random() < self.handling.escalate
+
+    # -- what is written -----------------------------------------------------------------
+
+    def _cast(self, owner: int) -> None:
+        """Choose the scenario this ticket plays and the facts its placeholders name."""
+        pool = _scenario_pool(
+            (
+                self.cat,
+                self.en == 1,
+                self.goods,
+                self.tier is Tier.VIP,
+                None if self.target == _NEW else self.escalates or self.target == _ON_HOLD,
+                None if self.target == _NEW else self.green_esc,
+                self.cause,
+                bool(self.flags & _F_SECOND),
+            )
+        )
+        h = self.rng.getrandbits(64)  # the choices of words, all from these bits
+        self.scenario = pool[h % len(pool)]
+        self.said = [0, 0, 0]  # turns said so far, by kind
+        self.spare = [(h >> 56) & 3] * 3  # fallback texts used so far, by kind
+        self.values = self._facts(owner, h)
+
+    def _facts(self, owner: int, h: int) -> dict[str, str]:
+        """The ticket's own data that the scenario names, in the customer's language (only
+        what it names: most of these cost more to make than the rest of the text)."""
+        sc, en = self.scenario, self.en
+        products = sc.products[self.goods + 1]
+        agent = owner if owner >= 0 else self.agents[(h >> 16) % len(self.agents)]
+        values = {
+            "customer_name": self.cust_name,
+            "product_name": products[(h >> 8) % len(products)][en],
+            "agent_name": self.signs[en][agent],
+            "ticket_id": str(self.tid),
+        }
+        if sc.needs_order or "carrier" in sc.needs:
+            self._order_facts(values, h)
+        if "due_date" in sc.needs:  # three days on, Shanghai's date
+            values["due_date"] = _fmt_text(self.created + 3 * _DAY + 8 * 3600)[:10]
+        if "coupon_code" in sc.needs:
+            values["coupon_code"] = _coupon(h >> 20)
+        return values
+
+    def _order_facts(self, values: dict[str, str], h: int) -> None:
+        """The order's number, amount, carrier and tracking number. A scenario about an
+        order, played on a ticket without one, speaks of the customer's latest order, as
+        customers do."""
+        c, en = self.w.customers, self.en
+        oid = self.order_id or (self._latest_order() if self.scenario.needs_order else 0)
+        if not oid:  # only the carrier is named
+            carriers = _people().carriers
+            values["carrier"] = carriers[(h >> 24) % len(carriers)].names[en]
+            return
+        carrier, tracking = _shipping(self.w.seed, oid, c.goods[oid])
+        values["order_id"] = self.order_no or order_number(oid, c.placed[oid])
+        values["tracking_no"] = tracking
+        values["refund_amount"] = f"{c.amount[oid]:.2f}"
+        values["carrier"] = carrier.names[en]
+
+    def _latest_order(self) -> int:
+        """The customer's latest order placed before the ticket, else their first."""
+        c, cust = self.w.customers, self.cust
+        first = c.first_order[cust]
+        return max(first, bisect_right(c.placed, self.created, first, first + c.n_orders[cust]) - 1)
+
+    def _say(self, kind: int, fallback: tuple[Text, ...]) -> str:
+        """The scenario's next turn of this kind, filled in; else one of the fallback texts."""
+        i = self._next_turn(kind)
+        if i >= 0:
+            return self.scenario.turns[i][self.en].format_map(self.values)
+        # In turn from a random start: the same words twice in a row would read oddly.
+        text = fallback[self.spare[kind] % len(fallback)]
+        self.spare[kind] += 1
+        return text[self.en]  # without placeholders
+
+    def _next_turn(self, kind: int) -> int:
+        """The index of the scenario's next turn of this kind, or -1 when all were said or
+        the other party still has an earlier turn to say (see `_WAITS_FOR`)."""
+        by_kind, said = self.scenario.by_kind, self.said
+        mine, n = by_kind[kind], said[kind]
+        if n >= len(mine):
+            return -1
+        i = mine[n]
+        for other in _WAITS_FOR[kind]:
+            theirs, m = by_kind[other], said[other]
+            if m < len(theirs) and theirs[m] < i:
+                return -1
+        said[kind] = n + 1
+        return i
 
     def _d(self) -> datetime:
         """The story's time as the domain rules want it: an aware datetime."""
@@ -1084,15 +1305,15 @@ class _Story:
         self.escs: list[list[Any]] = []
         self.code: str | None = None
         self.follow_up: datetime | None = None
-        self.subject = self._text(self.words.subjects)
+        self.subject = self.scenario.subject[self.en].format_map(self.values)
         complaint = bool(self.flags & _F_COMPLAINT)
-        self.cause = _PICK_CAUSE(self.rng) if complaint else None
         self.matter = (
             complaints.matter_key(self.cust, self.order_no, _CATEGORIES[self.cat])
             if complaint
             else None
         )
-        self._message(_CUSTOMER, self.channel, self.cust_name, self._text(self.words.asks))
+        opening = self._say(_CUSTOMER_TURN, _CHASES)  # every scenario opens with the customer
+        self._message(_CUSTOMER, self.channel, self.cust_name, opening)
         self._event(
             _EV["CREATED"],
             None,
@@ -1142,16 +1363,18 @@ class _Story:
         self.responded = self.responded or self.t
         self._change()
         actor = self.names[self.owner]
-        mid = self._message(_REPLY, self.channel, actor, self._text(self.words.replies))
+        self.values["agent_name"] = self.signs[self.en][self.owner]
+        mid = self._message(_REPLY, self.channel, actor, self._say(_AGENT_TURN, _REPLIES))
         self._event(_EV["REPLY"], actor, None, ('{"message_id": ', _MSG, mid, "}"))
 
     def _do_note(self) -> None:
         self._change()
         actor = self.names[self.owner]
-        mid = self._message(_NOTE, self.channel, actor, self._text(_NOTES))
+        self.values["agent_name"] = self.signs[self.en][self.owner]
+        mid = self._message(_NOTE, self.channel, actor, self._say(_NOTE_TURN, _NOTES))
         self._event(_EV["NOTE"], actor, None, ('{"message_id": ', _MSG, mid, "}"))
 
-    def _do_customer_message(self, options: tuple[str, ...]) -> None:
+    def _do_customer_message(self, options: tuple[Text, ...]) -> None:
         """customer_message: resumes a paused clock, and a next response is owed."""
         if self.clock is not None:
             if self.status == _PENDING:
@@ -1163,7 +1386,9 @@ class _Story:
             self.status = _OPEN
         self._change()
         channel = self.channel if self.rng.random() < 0.8 else _PICK_CHANNEL(self.rng)
-        mid = self._message(_CUSTOMER, channel, self.cust_name, self._text(options))
+        # Before any answer, a customer can only chase.
+        body = self._say(_CUSTOMER_TURN, options if self.responded else _CHASES)
+        mid = self._message(_CUSTOMER, channel, self.cust_name, body)
         self._event(
             _EV["CUSTOMER_MESSAGE"],
             None,
@@ -1463,14 +1688,14 @@ class _Story:
         return agents[(k + 1) % len(agents)] if agents[k] == self.owner else agents[k]
 
     def _department(self) -> Department:
-        deps = self.words.departments
+        deps = self.handling.departments
         return deps[int(self.rng.random() * len(deps))]
 
     def _maybe_escalate(self) -> None:
-        """Departments by the request's kind; spoiling goods go to the green channel."""
-        rng = self.rng
-        green = self.goods >= _FRESH and self.cat in _GREEN_ESC_CATS and rng.random() < 0.5
-        if not green and rng.random() >= self.words.escalate:
+        """Departments by the request's kind; spoiling goods go to the green channel (as
+        `_plan_escalation` decided)."""
+        rng, green = self.rng, self.green_esc
+        if not self.escalates:
             return
         self._after(1200)
         first = self._department()
@@ -1538,7 +1763,7 @@ class _Story:
         the usual outcome of its kind."""
         if self.status == _PENDING:
             return ResolutionCode.NO_RESPONSE.value
-        codes = self.words.codes  # the usual outcome most of the time
+        codes = self.handling.codes  # the usual outcome most of the time
         return codes[0] if len(codes) == 1 or self.rng.random() < 0.7 else self._choice(codes)
 
     def _score(self) -> int:
@@ -2002,20 +2227,34 @@ def _agent_rows(
 
 
 def _address(h: int) -> str:
-    """A street address from a customer's hash bits."""
-    province, city, districts = _PLACES[h % len(_PLACES)]
-    district = districts[(h >> 5) % len(districts)]
-    road = _ROADS[(h >> 9) % len(_ROADS)]
+    """A street address from a customer's hash bits: a home in a residential compound, or
+    (one in eight) an office."""
+    people = _people()
+    place, districts = people.cities[h % len(people.cities)]
+    r = people.ranges
+    street = (
+        f"{place}{districts[(h >> 6) % len(districts)]}"
+        f"{people.streets[(h >> 10) % len(people.streets)]}{_within(r['street_number'], h >> 16)}号"
+    )
+    room = f"{_within(r['floor'], h >> 44)}{_within(r['room_on_floor'], h >> 50):02d}室"
+    if (h >> 26) % 8 == 0:
+        return f"{street}{people.offices[(h >> 29) % len(people.offices)]}{room}"
+    community = people.communities[(h >> 29) % len(people.communities)]
     return (
-        f"{province}{city}{district}{road}{1 + (h >> 13) % 999}号"
-        f"{1 + (h >> 23) % 30}栋{1 + (h >> 28) % 33}{1 + (h >> 34) % 4:02d}室"
+        f"{street}{community}{_within(r['building'], h >> 35)}栋"
+        f"{_within(r['unit'], h >> 41)}单元{room}"
     )
 
 
+def _within(bounds: tuple[int, int], bits: int) -> int:
+    return bounds[0] + bits % (bounds[1] - bounds[0] + 1)
+
+
 def _contact(seed: int, cid: int) -> tuple[str, str | None]:
-    """A mobile number shaped like a real one (1[3-9]x…) and, for most, an email."""
-    h = _splitmix(seed * 7_777_777 + cid)
-    phone = f"1{3 + h % 7}{(h >> 4) % 1_000_000_000:09d}"
+    """A mobile number on a real prefix and, for most, an email."""
+    h = _splitmix(seed * 7_777_777 + _FOR_CONTACT + cid)
+    prefixes = _people().mobile_prefixes
+    phone = f"{prefixes[h % len(prefixes)]}{(h >> 8) % 100_000_000:08d}"
     kind = (h >> 40) % 10
     if kind < 5:
         return phone, f"{100_000_000 + (h >> 12) % 900_000_000}@qq.com"
@@ -2042,7 +2281,7 @@ def _customer_rows(w: _World, lo: int, hi: int, fmt: Callable[[int], Any]) -> li
     for i in range(lo, hi):
         phone, email = _contact(w.seed, i)
         tier, reasons = w.tiers[i - 1]
-        where = _address(_splitmix(w.seed * 3_333_331 + i))
+        where = _address(_splitmix(w.seed * 3_333_331 + _FOR_ADDRESS + i))
         rows.append(
             (
                 i,
@@ -2071,8 +2310,7 @@ def _order_rows(
         for oid in range(first, first + c.n_orders[cid]):
             placed = c.placed[oid]
             status, shipped = _logistics(rng, now_ts - placed)
-            carrier = _CARRIERS[int(rng.random() * len(_CARRIERS))]
-            tracking = f"{carrier}{100_000_000_000 + int(rng.random() * 9e11)}" if shipped else None
+            tracking = _shipping(seed, oid, c.goods[oid])[1] if shipped else None
             batch.append(
                 (
                     oid,
@@ -2344,6 +2582,7 @@ def seed_store(
     n_customers = max(10, tickets // 3) if customers is None else customers
     if tickets < 0 or agents < 1 or n_customers < 1:
         raise BadInput("seed: tickets ≥ 0, customers ≥ 1 and agents ≥ 1")
+    _fixtures()  # read here, before any fork, so that every worker inherits them
     specs = _agent_specs(agents)
     counts = [0] * len(_TABLES)
     _claim(store.engine, specs, int(now.timestamp()), counts)
@@ -2432,4 +2671,4 @@ def _write_jobs(
     indexes.built.update(name for name, _ in indexes.ddl_of(_EARLY_INDEXED))
 
 
-__all__ = ["DEFAULT_NOW", "customer_name", "order_number", "seed_store"]
+__all__ = ["DEFAULT_NOW", "customer_lang", "customer_name", "order_number", "seed_store"]

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
-from cstui import seed
+from cstui import locations, seed
 from cstui.domain import metrics
 from cstui.domain.model import OPEN_ESCALATION_STATES, OWNERSHIP_EVENTS, TIER_RANK, Tier
 from cstui.errors import Conflict
@@ -301,3 +301,157 @@ def test_views_are_plausible(store: SqlStore) -> None:
 def test_pending_transfers_wait_for_a_supervisor(store: SqlStore) -> None:
     for request in store.pending_transfers():
         assert store.get_ticket(request.ticket_id, with_messages=False).is_active
+
+
+# -- what the threads say ------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_TURN_KIND = {"customer": "customer", "agent": "reply", "note": "note"}
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A filled-in template: every placeholder stands for some text."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(template)))
+
+
+@pytest.fixture(scope="module")
+def scenarios() -> list[dict[str, Any]]:
+    return json.loads((locations.fixtures_dir() / "scenarios.json").read_text(encoding="utf-8"))
+
+
+def _threads(store: SqlStore) -> dict[int, list[Any]]:
+    threads: dict[int, list[Any]] = defaultdict(list)
+    for m in _rows(store, "SELECT ticket_id, kind, author, body FROM messages ORDER BY id"):
+        threads[m["ticket_id"]].append(m)
+    return threads
+
+
+def _tickets(store: SqlStore) -> list[Any]:
+    return _rows(
+        store,
+        "SELECT t.id, t.subject, t.category, t.customer_id, o.number, o.tracking_no "
+        "FROM tickets t LEFT JOIN orders o ON o.id = t.order_id ORDER BY t.id",
+    )
+
+
+def test_every_placeholder_is_filled(store: SqlStore) -> None:
+    texts = _rows(store, "SELECT subject AS text FROM tickets UNION ALL SELECT body FROM messages")
+    assert texts
+    for r in texts:
+        assert not _PLACEHOLDER.search(r["text"]), r["text"]
+
+
+def test_a_subject_comes_from_a_scenario_of_its_category(
+    store: SqlStore, scenarios: list[dict[str, Any]]
+) -> None:
+    subjects: dict[str, list[tuple[str, re.Pattern[str]]]] = defaultdict(list)
+    for s in scenarios:
+        subjects[s["category"]] += [
+            (s["key"], _pattern(s["subject"][lang])) for lang in ("zh", "en")
+        ]
+    played: dict[str, set[str]] = defaultdict(set)
+    for t in _tickets(store):
+        keys = [key for key, p in subjects[t["category"]] if p.fullmatch(t["subject"])]
+        assert keys, t
+        played[t["category"]].add(keys[0])
+    assert len(played) == len(seed.Category)
+    assert all(len(keys) >= 2 for keys in played.values()), played  # not one per category
+
+
+def test_english_speaking_customers_are_answered_in_english(store: SqlStore) -> None:
+    threads, english = _threads(store), 0
+    for t in _tickets(store):
+        texts = [t["subject"], *(m["body"] for m in threads[t["id"]])]
+        if seed.customer_lang(7, t["customer_id"]) == "en":
+            english += 1
+            assert not any(_CJK.search(text) for text in texts), texts
+        else:
+            assert _CJK.search(t["subject"]) and _CJK.search(texts[1]), texts
+    assert 0.05 <= english / TICKETS <= 0.16
+    for c in _rows(store, "SELECT id, name FROM customers"):
+        assert (seed.customer_lang(7, c["id"]) == "en") == (not _CJK.search(c["name"])), c
+
+
+def test_a_thread_plays_its_scenario_in_order(
+    store: SqlStore, scenarios: list[dict[str, Any]]
+) -> None:
+    """Each message is the scenario's next turn of its kind, or one of the seed's short
+    fallbacks once the scenario has none left to say."""
+    fallbacks = {
+        text
+        for texts in (seed._CHASES, seed._FOLLOWS, seed._REPLIES, seed._NOTES)
+        for pair in texts
+        for text in pair
+    }
+    threads = _threads(store)
+    for t in _tickets(store):
+        lang = seed.customer_lang(7, t["customer_id"])
+        plays = [
+            s
+            for s in scenarios
+            if s["category"] == t["category"]
+            and _pattern(s["subject"][lang]).fullmatch(t["subject"])
+        ]
+        assert any(_follows(s, lang, threads[t["id"]], fallbacks) for s in plays), t
+
+
+def _follows(scenario: dict[str, Any], lang: str, thread: list[Any], fallbacks: set[str]) -> bool:
+    """The thread opens with the scenario's first turn; every later message is the next
+    turn of its kind or a fallback; the customer's and the agent's turns keep their order
+    (an internal note may come late)."""
+    pending: dict[str, list[tuple[int, re.Pattern[str]]]] = defaultdict(list)
+    for i, turn in enumerate(scenario["thread"]):
+        pending[_TURN_KIND[turn["from"]]].append((i, _pattern(turn[lang])))
+    if not pending["customer"][0][1].fullmatch(thread[0]["body"]):
+        return False
+    last = -1
+    for m in thread:
+        queue = pending[m["kind"]]
+        if queue and queue[0][1].fullmatch(m["body"]):
+            i = queue.pop(0)[0]
+            if m["kind"] != "note":
+                if i < last:
+                    return False
+                last = i
+        elif m["body"] not in fallbacks:
+            return False
+    return True
+
+
+def test_threads_name_the_tickets_own_order_and_agent(store: SqlStore) -> None:
+    threads = _threads(store)
+    signs = {
+        r["name"]: r["display_name"] for r in _rows(store, "SELECT name, display_name FROM agents")
+    }
+    named_orders = named_agents = 0
+    for t in _tickets(store):
+        for m in threads[t["id"]]:
+            numbers = set(re.findall(r"SO\d{14,}", m["body"]))
+            if numbers and t["number"]:
+                assert numbers == {t["number"]}, (t, m)
+                named_orders += 1
+            if m["kind"] == "reply":
+                others = {d for n, d in signs.items() if n != m["author"] and d in m["body"]}
+                assert not others, (m, others)
+                named_agents += signs[m["author"]] in m["body"]
+    assert named_orders and named_agents
+
+
+@pytest.mark.postgres
+def test_postgresql_gets_the_same_world(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The bulk load there is COPY: the texts must come out exactly as SQLite keeps them."""
+    url = request.getfixturevalue("pg_url")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    on_pg = init_store(url)
+    seed.seed_store(on_pg, tickets=300, seed=7)
+    on_sqlite = _seeded(tmp_path / "same.db", tickets=300)
+    try:
+        assert _export(on_pg) == _export(on_sqlite)
+    finally:
+        on_pg.close()
+        on_sqlite.close()
