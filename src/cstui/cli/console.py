@@ -82,6 +82,8 @@ def demo(ctx: click.Context, seed: int, live: bool, build_only: bool) -> None:
     path = Path(env.db_target)
     if not _has_store(env, path):
         _build_world(env, seed)
+    else:
+        _migrate(env)
     if build_only:
         click.echo(f"demo world ready: {env.db_target}")
         return
@@ -92,6 +94,13 @@ def _has_store(env: Env, path: Path) -> bool:
     if "://" in env.db_target and not env.db_target.startswith("sqlite"):
         return _remote_has_tickets(env)
     return path.exists() and path.stat().st_size > 0
+
+
+def _migrate(env: Env) -> None:
+    """A demo world built by an older cstui is brought to the current schema first."""
+    from cstui.store import init_store
+
+    init_store(env.db_target, rules=rules_from_settings(env.settings)).close()
 
 
 def _remote_has_tickets(env: Env) -> bool:

@@ -199,7 +199,7 @@ class CstuiApp(App[None]):
         self._layout_for(self.size.width)
         self.queue.focus()
         self._set_active(0)
-        self._io(self.open_store, self._store_ready, group="open")
+        self._io(self.open_store, self._store_ready, group="open", failed=self._store_failed)
 
     def _load_themes(self) -> None:
         from cstui.console import themes
@@ -249,6 +249,11 @@ class CstuiApp(App[None]):
 
     def _failed(self, exc: CstuiError) -> None:
         self.notify(str(exc), title=t("fail.title"), severity="error", timeout=6)
+
+    def _store_failed(self, exc: CstuiError) -> None:
+        """Say so where it stays visible: the status bar, not only a passing toast."""
+        self._failed(exc)
+        self.query_one(StatusBar).update(f"cstui │ {t('header.offline')}: {exc}")
 
     def _store_ready(self, store: HelpdeskStore) -> None:
         self.store = store
