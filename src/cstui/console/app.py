@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
+from time import monotonic
 from typing import Any, TypeVar
 
 from textual import on
@@ -21,6 +22,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
@@ -48,6 +50,7 @@ from cstui.store.base import HelpdeskStore, View
 T = TypeVar("T")
 
 COUNTS_EVERY = 5.0  # seconds between live count refreshes on a local store
+REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
 BEAT_EVERY = 30.0  # presence heartbeat; the store forgets a console silent for 90 s
 CLOCK_EVERY = 15.0  # countdowns move by the minute; redraw them a few times a minute
 NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
@@ -161,6 +164,8 @@ class CstuiApp(App[None]):
         )
         self._wanted_ticket: int | None = None
         self._pane_index = 0
+        self._last_move = 0.0
+        self._rest_timer: Timer | None = None
         self._theme_problems: list[str] = []
         # What the console last told the agent (also what tests read back).
         self.notices: deque[tuple[str, str]] = deque(maxlen=50)
@@ -398,8 +403,19 @@ class CstuiApp(App[None]):
 
     @on(QueueList.Highlighted)
     def _highlighted(self, message: QueueList.Highlighted) -> None:
-        self.load_ticket(message.ticket.id)
-        self.pane.show_tabs()
+        self.pane.show_position()
+        # An isolated move opens the ticket at once; while keys repeat (scrolling), only
+        # the row where the cursor comes to rest is loaded.
+        now, ticket_id = monotonic(), message.ticket.id
+        rapid = now - self._last_move < REST_SECONDS
+        self._last_move = now
+        if self._rest_timer is not None:
+            self._rest_timer.stop()
+            self._rest_timer = None
+        if rapid:
+            self._rest_timer = self.set_timer(REST_SECONDS, lambda: self.load_ticket(ticket_id))
+        else:
+            self.load_ticket(ticket_id)
 
     @on(QueueList.Opened)
     def _opened(self, message: QueueList.Opened) -> None:

@@ -183,7 +183,10 @@ class QueueList(ScrollView, can_focus=True):
         segments = self._row(ticket, width)
         strip = Strip(segments).adjust_cell_length(width, self.rich_style)
         if index == self.cursor:
-            strip = strip.apply_style(self._style("cursor"))
+            # A post-style: the cursor's colours win over each cell's own (a plain
+            # apply_style would sit underneath them and the cursor would not show).
+            cursor = self._style("cursor")
+            strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip
 
     def _placeholder(self, index: int, width: int) -> Strip:
@@ -328,6 +331,10 @@ class QueuePane(Vertical):
 
     def show_tabs(self) -> None:
         self.query_one(ViewTabs).show(self.view, self.counts)
+        self.show_position()
+
+    def show_position(self) -> None:
+        """The one-line position under the list: cheap, so it follows every cursor move."""
         total = self.counts.get(self.view)
         window = self.queue.window
         shown = len(window)
@@ -339,5 +346,5 @@ class QueuePane(Vertical):
             )
         else:
             status = ""
-        self.query_one("#queue-status", Static).update(status)
+        self.query_one("#queue-status", Static).update(status, layout=False)
         self.border_subtitle = t(f"view.{self.view.value}")
