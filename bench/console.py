@@ -11,16 +11,19 @@ process (what a terminal sees), never from inside Textual:
 3. resident memory (VmRSS) after settling and after scrolling: <= 80 MB;
 4. `python -X importtime`: the heaviest imports of `cstui.cli` and `cstui.console.app`.
 
-The terminal is a `pty` pair at 120x40, TERM=xterm-256color. The harness keeps a small
-screen model (cursor moves, text, erases; colours ignored) so that it can tell when a
-frame holds what it waits for. It answers Textual's one query, synchronized output
-(`CSI ? 2026 $ p`), as a modern terminal does, so that every frame arrives between
-`CSI ? 2026 h` and `CSI ? 2026 l` and "the frame is complete" has an exact byte.
+The terminal is a `pty` pair at 120x40, TERM=xterm-256color, made each program's
+controlling terminal (`setsid -c`). The harness keeps a small screen model (cursor moves,
+text, erases, each cell's background) so that it can tell when a frame holds what it waits
+for. It answers Textual's one query, synchronized output (`CSI ? 2026 $ p`), as a modern
+terminal does, so that every frame arrives between `CSI ? 2026 h` and `CSI ? 2026 l` and
+"the frame is complete" has an exact byte. Keys are measured in a closed loop (a key, its
+update, the next key) and held (a key every 60 ms whatever the screen does).
 
     .venv/bin/python bench/console.py --db /tmp/m1.db [--as agent01] [--runs 15] [--keys 300]
 
 The store must be at the schema of the code that runs the console (`cstui init --db PATH`
-migrates it). Results: `bench/results/console.json`.
+migrates it). What each number means, and the latest ones: `bench/CONSOLE.md`.
+Results: `bench/results/console.json`.
 """
 
 from __future__ import annotations
