@@ -423,9 +423,9 @@ def _dt(ts: int) -> datetime:
 
 _CUSTOMER_TURN, _AGENT_TURN, _NOTE_TURN = range(3)
 _TURN_KINDS = {"customer": _CUSTOMER_TURN, "agent": _AGENT_TURN, "note": _NOTE_TURN}
-# A turn waits until the other party's earlier turns were said (a note, until both
-# parties' were): an answer never comes before its question.
-_WAITS_FOR = ((_AGENT_TURN,), (_CUSTOMER_TURN,), (_CUSTOMER_TURN, _AGENT_TURN))
+# A scenario's turn with how many of the customer's and of the agent's turns come before
+# it: it is said only once they were, so an answer never comes before its question.
+_Step = tuple[Text, int, int]
 _ORDER_FACTS = frozenset({"order_id", "tracking_no", "refund_amount"})
 _COUPON_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 _ADDRESS_RANGES = ("street_number", "building", "unit", "floor", "room_on_floor")
@@ -479,8 +479,7 @@ class _Scenario:
     needs: frozenset[str]  # the placeholders it uses
     needs_order: bool  # names the order's number, tracking number or amount
     subject: Text
-    turns: tuple[Text, ...]
-    by_kind: tuple[tuple[int, ...], ...]  # indexes of the customer's, agent's and note turns
+    steps: tuple[tuple[_Step, ...], ...]  # the customer's, the agent's and the note turns
     products: tuple[tuple[Text, ...], ...]  # the products it may name, by order goods + 1
 
 
@@ -562,8 +561,9 @@ def _scenario(raw: dict[str, Any], products: list[tuple[Text, int]]) -> _Scenari
     """A scenario as the story uses it; placeholders are checked so that filling them
     (`str.format_map`) can never fail or leave one behind."""
     subject = _pair(raw["subject"])
-    turns = tuple(_pair(t) for t in raw["thread"])
-    names = {n for text in (subject, *turns) for n in _placeholders_of(raw["key"], text)}
+    turns = [(_TURN_KINDS[t["from"]], _pair(t)) for t in raw["thread"]]
+    texts = [subject, *(words for _, words in turns)]
+    names = set().union(*(_placeholders_of(raw["key"], words) for words in texts))
     goods = _GOODS_S.index(raw["goods_type"])
     named = [(name, g) for name, g in products if name[0] in raw["products"]]
     return _Scenario(
@@ -580,13 +580,18 @@ def _scenario(raw: dict[str, Any], products: list[tuple[Text, int]]) -> _Scenari
         needs=frozenset(names),
         needs_order=bool(names & _ORDER_FACTS),
         subject=subject,
-        turns=turns,
-        by_kind=tuple(
-            tuple(i for i, t in enumerate(raw["thread"]) if _TURN_KINDS[t["from"]] == kind)
-            for kind in range(len(_TURN_KINDS))
-        ),
+        steps=_steps(turns),
         products=tuple(_products_for(g, goods, named, products) for g in range(-1, len(_GOODS))),
     )
+
+
+def _steps(turns: list[tuple[int, Text]]) -> tuple[tuple[_Step, ...], ...]:
+    """The turns by kind, each with the customer's and agent's turns before it."""
+    steps: list[list[_Step]] = [[] for _ in _TURN_KINDS]
+    for i, (kind, words) in enumerate(turns):
+        before = [k for k, _ in turns[:i]]
+        steps[kind].append((words, before.count(_CUSTOMER_TURN), before.count(_AGENT_TURN)))
+    return tuple(tuple(s) for s in steps)
 
 
 def _placeholders_of(key: str, text: Text) -> set[str]:
@@ -1260,29 +1265,19 @@ class _Story:
         return max(first, bisect_right(c.placed, self.created, first, first + c.n_orders[cust]) - 1)
 
     def _say(self, kind: int, fallback: tuple[Text, ...]) -> str:
-        """The scenario's next turn of this kind, filled in; else one of the fallback texts."""
-        i = self._next_turn(kind)
-        if i >= 0:
-            return self.scenario.turns[i][self.en].format_map(self.values)
+        """The scenario's next turn of this kind, filled in, once the turns before it were
+        said (see `_Step`); else one of the fallback texts."""
+        said, steps = self.said, self.scenario.steps[kind]
+        n = said[kind]
+        if n < len(steps):
+            words, customers, agents = steps[n]
+            if said[_CUSTOMER_TURN] >= customers and said[_AGENT_TURN] >= agents:
+                said[kind] = n + 1
+                return words[self.en].format_map(self.values)
         # In turn from a random start: the same words twice in a row would read oddly.
-        text = fallback[self.spare[kind] % len(fallback)]
+        words = fallback[self.spare[kind] % len(fallback)]
         self.spare[kind] += 1
-        return text[self.en]  # without placeholders
-
-    def _next_turn(self, kind: int) -> int:
-        """The index of the scenario's next turn of this kind, or -1 when all were said or
-        the other party still has an earlier turn to say (see `_WAITS_FOR`)."""
-        by_kind, said = self.scenario.by_kind, self.said
-        mine, n = by_kind[kind], said[kind]
-        if n >= len(mine):
-            return -1
-        i = mine[n]
-        for other in _WAITS_FOR[kind]:
-            theirs, m = by_kind[other], said[other]
-            if m < len(theirs) and theirs[m] < i:
-                return -1
-        said[kind] = n + 1
-        return i
+        return words[self.en]  # without placeholders
 
     def _d(self) -> datetime:
         """The story's time as the domain rules want it: an aware datetime."""
