@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
@@ -454,9 +454,7 @@ class CstuiApp(App[None]):
 
         def gather() -> CustomerCard:
             card = gather_card(store, customer_id, now=self.clock(), window=self.config.risk_window)
-            return CustomerCard(
-                card.customer, card.orders, card.tickets, card.csat, card.risk, revealed
-            )
+            return replace(card, revealed=revealed)
 
         self._io(gather, self.query_one(CustomerPane).show, group="customer", exclusive=True)
 
