@@ -12,9 +12,7 @@ from cstui.cli.kb import kb
 from cstui.cli.tickets import tickets
 
 
-@click.group(
-    context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True
-)
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="cstui")
 @global_options
 @click.pass_context
