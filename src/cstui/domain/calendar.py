@@ -16,8 +16,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from cstui.errors import BadInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,7 +36,9 @@ def _working_days(year: int) -> frozenset[date]:
     The neighbouring years are loaded too, because a shifted workday can belong to the
     next year's arrangement (a late-December weekend worked before New Year).
     """
-    cn = holidays.China(years=range(year - 1, year + 2))
+    from holidays.countries.china import China  # heavy: imported when a deadline is first due
+
+    cn = China(years=range(year - 1, year + 2))
     first = date(year, 1, 1)
     count = (date(year + 1, 1, 1) - first).days
     days = (first + timedelta(days=n) for n in range(count))

@@ -1,25 +1,42 @@
-"""The store: the one seam between the helpdesk's users and its data."""
+"""The store: the one seam between the helpdesk's users and its data.
+
+`cstui.store.base` (the protocol and the views) is light; the SQL implementation pulls in
+SQLAlchemy, so it is imported only when a store is opened (the console paints first).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cstui.domain.rules import Rules
 from cstui.store.base import HelpdeskStore, View
-from cstui.store.engine import make_engine, normalise_url, sqlite_path
-from cstui.store.sql import Clock, SqlStore, utcnow
+
+if TYPE_CHECKING:
+    from cstui.domain.rules import Rules
+    from cstui.store.sql import Clock, SqlStore
 
 __all__ = ["HelpdeskStore", "SqlStore", "View", "init_store", "open_store"]
 
 
-def open_store(target: str, *, rules: Rules | None = None, clock: Clock = utcnow) -> SqlStore:
-    return SqlStore.open(target, rules=rules, clock=clock)
+def __getattr__(name: str) -> Any:
+    if name == "SqlStore":
+        from cstui.store.sql import SqlStore
+
+        return SqlStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def init_store(target: str, *, rules: Rules | None = None, clock: Clock = utcnow) -> SqlStore:
+def open_store(target: str, *, rules: Rules | None = None, clock: Clock | None = None) -> SqlStore:
+    from cstui.store.sql import SqlStore, utcnow
+
+    return SqlStore.open(target, rules=rules, clock=clock or utcnow)
+
+
+def init_store(target: str, *, rules: Rules | None = None, clock: Clock | None = None) -> SqlStore:
     """Create an empty store, or migrate an existing one to the current schema."""
-    from cstui.store.engine import check_schema
+    from cstui.store.engine import check_schema, make_engine, normalise_url, sqlite_path
     from cstui.store.migrations import upgrade
+    from cstui.store.sql import SqlStore, utcnow
 
     url = normalise_url(target)
     path = sqlite_path(url)
@@ -29,7 +46,7 @@ def init_store(target: str, *, rules: Rules | None = None, clock: Clock = utcnow
     _refuse_newer(engine, url)
     upgrade(engine)
     check_schema(engine, url)
-    return SqlStore(engine, rules=rules, clock=clock)
+    return SqlStore(engine, rules=rules, clock=clock or utcnow)
 
 
 def _refuse_newer(engine: object, url: str) -> None:
