@@ -24,6 +24,7 @@ from cstui import locations
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
+    from cstui.domain.report import Goal
     from cstui.domain.rules import Rules
 
 
@@ -50,6 +51,21 @@ class TierSettings(BaseModel):
     new_customer_days: int = 30
 
 
+class TargetSettings(BaseModel):
+    """The team's targets (DOMAIN.md's figures): shares as fractions, None for no target."""
+
+    csat: float | None = Field(0.90, ge=0, le=1)
+    very_satisfied_gain: float | None = 0.05  # share points on the previous period
+    complaint_rate: float | None = Field(0.02, ge=0, le=1)
+    second_complaint_rate: float | None = Field(0.015, ge=0, le=1)
+    repeat_dispatch_rate: float | None = Field(0.08, ge=0, le=1)
+    first_contact_resolution: float | None = Field(None, ge=0, le=1)
+    basic_first_contact_resolution: float | None = Field(0.98, ge=0, le=1)
+    avg_first_response_minutes: float | None = Field(20.0, gt=0)
+    # "≤ 3 working days" is for complex cases only, so no target for every ticket by default.
+    avg_resolution_hours: float | None = Field(None, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything configurable; see `cstui locate config` for the file."""
 
@@ -71,6 +87,7 @@ class Settings(BaseSettings):
     follow_up_working_days: int = 1
     sla: SlaSettings = SlaSettings()
     tiers: TierSettings = TierSettings()
+    targets: TargetSettings = TargetSettings()
     keymap: dict[str, str] = {}
 
     @classmethod
@@ -145,3 +162,30 @@ def rules_from_settings(settings: Settings) -> Rules:
         transfer_needs_approval=settings.transfer_needs_approval,
         returning_window=timedelta(days=settings.returning_customer_days),
     )
+
+
+def goals_from_settings(settings: Settings) -> dict[str, Goal]:
+    """The report's and the monitor's targets, from `[targets]` in the config file."""
+    t = settings.targets
+    candidates: dict[str, Goal | None] = {
+        "csat": _goal("at_least", t.csat),
+        "very_satisfied": _goal("gain", t.very_satisfied_gain),
+        "complaint_rate": _goal("at_most", t.complaint_rate),
+        "second_complaint_rate": _goal("at_most", t.second_complaint_rate),
+        "repeat_dispatch_rate": _goal("at_most", t.repeat_dispatch_rate),
+        "first_contact_resolution": _goal("at_least", t.first_contact_resolution),
+        "basic_first_contact_resolution": _goal("at_least", t.basic_first_contact_resolution),
+        "avg_first_response": _goal("at_most", _times(t.avg_first_response_minutes, 60)),
+        "avg_resolution_time": _goal("at_most", _times(t.avg_resolution_hours, 3600)),
+    }
+    return {name: goal for name, goal in candidates.items() if goal is not None}
+
+
+def _times(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+def _goal(kind: Literal["at_least", "at_most", "gain"], value: float | None) -> Goal | None:
+    from cstui.domain.report import Goal
+
+    return None if value is None else Goal(kind, value)

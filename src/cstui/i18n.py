@@ -235,6 +235,33 @@ CATALOG: dict[str, tuple[str, str]] = {
     "risk.breached": ("breached", "已超时"),
     "risk.at_risk": ("at risk", "临近超时"),
     "risk.ok": ("on time", "正常"),
+    # the quality report (cstui report) and the supervisor's monitor
+    "figure.csat": ("CSAT (4–5 of 5)", "满意度（4–5 分）"),
+    "figure.very_satisfied": ("very satisfied (5)", "非常满意（5 分）"),
+    "figure.complaint_rate": ("complaint rate", "投诉率"),
+    "figure.second_complaint_rate": ("second-complaint rate", "二次投诉率"),
+    "figure.repeat_dispatch_rate": ("repeat-dispatch rate", "重复派单率"),
+    "figure.first_contact_resolution": ("first-contact resolution", "首次解决率"),
+    "figure.basic_first_contact_resolution": (
+        "first-contact resolution, basic questions",
+        "基础问题首次解决率",
+    ),
+    "figure.avg_first_response": ("average first response", "平均首次响应"),
+    "figure.avg_resolution_time": ("average resolution time", "平均解决时长"),
+    "report.title.day": ("Quality report, day {period}", "质检日报 {period}"),
+    "report.title.week": ("Quality report, week {period}", "质检周报 {period}"),
+    "report.title.month": ("Quality report, month {period}", "质检月报 {period}"),
+    "report.volume": (
+        "{created} tickets created, {resolved} resolved, {answers} satisfaction answers.",
+        "新建工单 {created}，解决 {resolved}，满意度回复 {answers}。",
+    ),
+    "report.goal.gain": ("+{value} pt on last period", "较上期 +{value} 个百分点"),
+    "report.col.figure": ("figure", "指标"),
+    "report.col.value": ("value", "本期"),
+    "report.col.target": ("target", "目标"),
+    "report.col.met": ("met", "达标"),
+    "report.col.prev": ("previous", "上期"),
+    "report.col.change": ("change", "变化"),
 }
 
 LABELS: dict[str, tuple[str, str]] = {

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "import": "cstui.cli.admin:import_",
     "agents": "cstui.cli.admin:agents",
     "metrics": "cstui.cli.admin:metrics",
+    "report": "cstui.cli.report:report",
     "locate": "cstui.cli.admin:locate",
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",

@@ -1496,6 +1496,30 @@ class SqlStore:
                 return
             params["after"] = chunk[-1].id
 
+    def window_events(
+        self, *, since: datetime, until: datetime, batch: int = 5000
+    ) -> Iterator[Event]:
+        """Every event, whenever it happened, of each ticket with an event in [since, until).
+
+        That is all `metrics.compute(..., since, until)` needs: a ticket resolved in the window
+        but created before it still brings its CREATED event, and quiet tickets are not read.
+        """
+        sql = (
+            f"SELECT {R.EVENT_COLUMNS} FROM events WHERE id > :after AND ticket_id IN "
+            "(SELECT DISTINCT ticket_id FROM events WHERE at >= :since AND at < :until "
+            "AND ticket_id IS NOT NULL) ORDER BY id LIMIT :n"
+        )
+        timed = [bindparam(p, type_=T_EVENTS.c.at.type) for p in ("since", "until")]
+        q = text(sql).bindparams(*timed)
+        params: dict[str, Any] = {"n": batch, "after": 0, "since": since, "until": until}
+        while True:
+            with self._read() as conn:
+                chunk = [R.event_from_row(r) for r in conn.execute(q, params)]
+            yield from chunk
+            if len(chunk) < batch:
+                return
+            params["after"] = chunk[-1].id
+
     # -- moving data in and out -----------------------------------------------------------
 
     def export_records(self) -> Iterator[dict[str, Any]]:
