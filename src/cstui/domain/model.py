@@ -192,6 +192,7 @@ class EventKind(StrEnum):
     ARTICLE_ADDED = "article_added"  # knowledge base; ticket_id is None, new["article_id"]
     ARTICLE_EDITED = "article_edited"
     ARTICLE_PUBLISHED = "article_published"  # a draft became searchable: new["article_id"]
+    ROUTING_PAUSED = "routing_paused"  # a supervisor paused or resumed an agent: new["paused"]
     ARTICLES_LOADED = "articles_loaded"  # a bulk load (seed, demo): new["count"], id range
 
 

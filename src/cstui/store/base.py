@@ -119,6 +119,56 @@ class TransferOutcome:
     request: TransferRequest | None
 
 
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    """Open work counted for the supervisor's monitor, each by one aggregate query."""
+
+    views: dict[str, int]  # per queue view (unassigned, all-open, vip, green, sla-risk, …)
+    channels: dict[str, int]  # open tickets per channel
+    tiers: dict[str, int]  # open tickets per customer tier
+    breached: int  # open tickets past their nearest SLA deadline
+
+
+@dataclass(frozen=True, slots=True)
+class GreenTicket:
+    """An open ticket on the green channel and when its 2-hour solution is due."""
+
+    ticket_id: int
+    subject: str
+    owner: str | None
+    since: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingEscalation:
+    """An escalation still with its department (requested or acknowledged)."""
+
+    id: int
+    ticket_id: int
+    subject: str
+    owner: str | None
+    department: Department
+    reason: str
+    state: EscalationState
+    green: bool
+    created_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoad:
+    """An agent as the monitor shows them: open tickets, presence, paused routing."""
+
+    name: str
+    role: Role
+    shift: Shift | None
+    routing_paused: bool
+    open_tickets: int
+    seen_at: datetime | None  # the console's last heartbeat
+    viewing: int | None  # the ticket open in their console
+
+
 class HelpdeskStore(Protocol):
     """Everything the console, the CLI and the server may ask of the data."""
 
@@ -268,6 +318,13 @@ class HelpdeskStore(Protocol):
     def reveal_contact(
         self, customer_id: int, *, actor: str, ticket_id: int | None = None
     ) -> Customer: ...
+
+    # -- the supervisor's monitor: aggregates only, never every ticket ----------------------
+    def queue_depth(self) -> QueueDepth: ...
+    def green_board(self, *, limit: int = 50) -> list[GreenTicket]: ...
+    def waiting_escalations(self, *, limit: int = 200) -> list[WaitingEscalation]: ...
+    def agent_loads(self) -> list[AgentLoad]: ...
+    def set_routing_paused(self, name: str, *, actor: str, paused: bool) -> Agent: ...
 
     # -- the log, and moving data in and out --------------------------------------------
     def events(

@@ -60,12 +60,16 @@ from cstui.errors import BadInput, Conflict, NotFound, StaleVersion, Unavailable
 from cstui.store import kb
 from cstui.store import rows as R
 from cstui.store.base import (
+    AgentLoad,
+    GreenTicket,
     NewArticle,
     NewCustomer,
     NewOrder,
     NewTicket,
+    QueueDepth,
     TransferOutcome,
     View,
+    WaitingEscalation,
 )
 from cstui.store.engine import check_schema, driver_message, make_engine, normalise_url
 from cstui.store.schema import (
@@ -714,9 +718,11 @@ class SqlStore:
         owner_id = ownership.returning_owner(contacts, now=now, window=self.rules.returning_window)
         if owner_id is None:
             return None
-        return (
+        agent = (
             conn.execute(select(T_AGENTS).where(T_AGENTS.c.id == int(owner_id))).mappings().first()
         )
+        # A paused agent (a supervisor's call) gets no new work: the ticket waits unassigned.
+        return None if agent is None or agent["routing_paused"] else agent
 
     def take(self, ticket_id: int, *, actor: str) -> Ticket:
         now = self.clock()
@@ -1519,6 +1525,33 @@ class SqlStore:
             if len(chunk) < batch:
                 return
             params["after"] = chunk[-1].id
+
+    # -- the supervisor's monitor (store/floor.py) ---------------------------------------
+
+    def queue_depth(self) -> QueueDepth:
+        from cstui.store import floor
+
+        return floor.queue_depth(self)
+
+    def green_board(self, *, limit: int = 50) -> list[GreenTicket]:
+        from cstui.store import floor
+
+        return floor.green_board(self, limit=min(limit, MAX_PAGE))
+
+    def waiting_escalations(self, *, limit: int = 200) -> list[WaitingEscalation]:
+        from cstui.store import floor
+
+        return floor.waiting_escalations(self, limit=min(limit, MAX_PAGE))
+
+    def agent_loads(self) -> list[AgentLoad]:
+        from cstui.store import floor
+
+        return floor.agent_loads(self)
+
+    def set_routing_paused(self, name: str, *, actor: str, paused: bool) -> Agent:
+        from cstui.store import floor
+
+        return floor.set_routing_paused(self, name, actor=actor, paused=paused)
 
     # -- moving data in and out -----------------------------------------------------------
 
