@@ -57,3 +57,28 @@ class Unavailable(CstuiError):
 
     exit_code = 6
     http_status = 503
+
+
+# -- what only the team server says (HTTP), mapped back to the same exit codes ----------------
+
+
+class Unauthorized(PermissionDenied):
+    """No valid API token: the server answers 401."""
+
+    http_status = 401
+
+
+class PreconditionRequired(BadInput):
+    """A change that must name the version it was read at (If-Match) did not."""
+
+    http_status = 428
+
+
+class RateLimited(Unavailable):
+    """Too many requests on one token; `retry_after` says how many seconds to wait."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 6  # bumped with every alembic revision; the store refuses newer databases
+SCHEMA_VERSION = 7  # bumped with every alembic revision; the store refuses newer databases
 
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
 
@@ -204,6 +204,23 @@ class PresenceRow(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agents.id", primary_key=True)
     ticket_id: int | None = Field(default=None, index=True)
     seen_at: datetime = _ts_required()
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """A POST's response kept under its Idempotency-Key, so a retry replays it.
+
+    Kept in the store (not in a server's memory) so that every server process sharing a
+    PostgreSQL database replays the same response. `status` is NULL while the first request
+    is still running. Like presence, it is not history and stays out of exports.
+    """
+
+    __tablename__ = "idempotency_keys"
+    agent_id: int = Field(foreign_key="agents.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=128)
+    fingerprint: str = Field(max_length=64)
+    status: int | None = None
+    body: str | None = None  # JSON
+    created_at: datetime = _ts_required()
 
 
 class MetaRow(SQLModel, table=True):
