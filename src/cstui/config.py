@@ -66,6 +66,16 @@ class TargetSettings(BaseModel):
     avg_resolution_hours: float | None = Field(None, gt=0)
 
 
+class ServerSettings(BaseModel):
+    """`cstui serve`: each API token may send `rate_limit_per_second` requests a second on
+    average, in bursts of up to `rate_limit_burst` (0 turns the limit off); the live event
+    feed looks for new events every `events_poll_seconds`."""
+
+    rate_limit_per_second: float = Field(20.0, ge=0)
+    rate_limit_burst: int = Field(60, ge=1)
+    events_poll_seconds: float = Field(0.5, gt=0, le=60)
+
+
 class Settings(BaseSettings):
     """Everything configurable; see `cstui locate config` for the file."""
 
@@ -89,6 +99,7 @@ class Settings(BaseSettings):
     tiers: TierSettings = TierSettings()
     targets: TargetSettings = TargetSettings()
     keymap: dict[str, str] = {}
+    server: ServerSettings = ServerSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,8 +1,15 @@
-"""The store contract: the same tests run on SQLite and PostgreSQL (see conftest `store`)."""
+"""The store contract: the same tests run on SQLite, PostgreSQL and over HTTP.
+
+The HTTP case is the `HttpStore` talking to a real uvicorn server on loopback (one per
+module), whose SQLite store is replaced for every test and shares the test's clock.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,9 +28,51 @@ from cstui.domain.model import (
     Status,
 )
 from cstui.errors import AlreadyOwned, BadInput, Conflict, NotFound, PermissionDenied, StaleVersion
-from cstui.store import SqlStore, View
+from cstui.server.app import create_app
+from cstui.server.deps import ServerOptions
+from cstui.store import SqlStore, View, init_store
 from cstui.store.base import NewCustomer, NewOrder, NewTicket
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, _reset_pg
+from tests.serving import TEAM, TeamHttpStore, ThreadServer, add_team
+
+
+@pytest.fixture(scope="module")
+def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    """One real server for the module; each test points it at its own fresh store."""
+    first = init_store(str(tmp_path_factory.mktemp("http") / "first.db"))
+    with ThreadServer(create_app(first, ServerOptions(rate_per_second=0))) as server:
+        yield server
+    first.close()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "http"]
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
+    """An empty store with a team: agents alice, bob, carol and supervisor sue."""
+    if request.param == "http":
+        yield from _http_store(request.getfixturevalue("http_server"), tmp_path, clock)
+        return
+    if request.param == "sqlite":
+        target = str(tmp_path / "cstui.db")
+    else:
+        target = request.getfixturevalue("pg_url")
+        _reset_pg(target)
+    s = init_store(target, clock=clock)
+    for name, role, shift in TEAM:
+        s.add_agent(name, role, shift)
+    yield s
+    s.close()
+
+
+def _http_store(server: ThreadServer, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
+    backing = init_store(str(tmp_path / "served.db"), clock=clock)
+    tokens = add_team(backing)
+    server.app.state.cstui.store = backing
+    team = TeamHttpStore(server.url, tokens)
+    yield team
+    team.close()
+    backing.close()
 
 
 def new_ticket(
@@ -326,6 +375,9 @@ class TestLogAndTransfer:
 def test_the_event_log_refuses_updates_and_deletes(store: SqlStore) -> None:
     """Append-only is enforced by the database, for every client, not only by this code."""
     from sqlalchemy import text
+
+    if not isinstance(store, SqlStore):
+        pytest.skip("a property of the database itself: SQL stores only")
     from sqlalchemy.exc import DatabaseError
 
     new_ticket(store)

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "locate": "cstui.cli.admin:locate",
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",
+    "serve": "cstui.cli.serve:serve",
 }
 
 

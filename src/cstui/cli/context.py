@@ -22,7 +22,7 @@ from cstui.config import Settings, load_settings, rules_from_settings
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
-    from cstui.store.sql import SqlStore
+    from cstui.store.base import HelpdeskStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,17 +33,24 @@ class Env:
 
     options: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
-    _store: SqlStore | None = None
+    _store: HelpdeskStore | None = None
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(
                 db=self.options.get("db"),
+                api=self.options.get("api"),
+                token=self.options.get("token"),
                 agent=self.options.get("agent"),
                 lang=self.options.get("lang"),
             )
         return self._settings
+
+    @property
+    def remote(self) -> bool:
+        """Talking to a team server (--api) instead of a store."""
+        return bool(self.settings.api)
 
     @property
     def json(self) -> bool:
@@ -51,18 +58,38 @@ class Env:
 
     @property
     def db_target(self) -> str:
+        if self.remote:
+            raise BadInput("--api: this command works on a store (--db), not through a server")
         return self.settings.db or str(locations.default_database())
 
-    def store(self) -> SqlStore:
+    def store(self) -> HelpdeskStore:
+        """The store of this invocation: the team server's with --api, else the SQL one."""
         if self._store is None:
-            from cstui.store import open_store
-
-            self._store = open_store(
-                self.db_target, rules=rules_from_settings(self.settings), clock=clock_from_env()
-            )
+            self._store = self.open_store()
         return self._store
 
+    def open_store(self) -> HelpdeskStore:
+        """A new store connection (the console opens one per worker thread)."""
+        if self.remote:
+            from cstui.remote.http_store import HttpStore
+
+            if not self.settings.token:
+                raise BadInput("--token: --api needs an API token (or set CSTUI_TOKEN)")
+            return HttpStore(str(self.settings.api), self.settings.token)
+        from cstui.store import open_store
+
+        return open_store(
+            self.db_target, rules=rules_from_settings(self.settings), clock=clock_from_env()
+        )
+
     def actor(self) -> str:
+        """The acting agent: --as on a store; with --api, the token's agent."""
+        if self.remote:
+            from cstui.remote.http_store import HttpStore
+
+            store = self.store()
+            assert isinstance(store, HttpStore)
+            return store.me.name
         name = self.settings.agent
         if not name:
             raise BadInput("--as: name the acting agent (or set CSTUI_AGENT)")
@@ -104,7 +131,7 @@ def _store_option(name: str) -> Callable[[click.Context, click.Parameter, Any], 
 
 
 def global_options(f: F) -> F:
-    """Add --db, --as, --json and --lang to a command (and to the root group)."""
+    """Add --db, --api, --token, --as, --json and --lang to a command (and the root group)."""
     options = [
         click.option(
             "--db",
@@ -113,6 +140,22 @@ def global_options(f: F) -> F:
             expose_value=False,
             callback=_store_option("db"),
             help="The store: a path, sqlite:///… or postgresql+psycopg://… [CSTUI_DB]",
+        ),
+        click.option(
+            "--api",
+            "api",
+            metavar="URL",
+            expose_value=False,
+            callback=_store_option("api"),
+            help="Talk to a `cstui serve` server instead of a store [CSTUI_API]",
+        ),
+        click.option(
+            "--token",
+            "token",
+            metavar="T",
+            expose_value=False,
+            callback=_store_option("token"),
+            help="The API token for --api [CSTUI_TOKEN]",
         ),
         click.option(
             "--as",

@@ -57,7 +57,7 @@ def search_tickets(
         where = " AND ".join(q.conditions) or "1 = 1"
         sql = f"{R.TICKET_SELECT} WHERE {where} ORDER BY t.id DESC LIMIT {int(limit) + 1}"
         rows = conn.execute(text(sql), q.params).all()
-        items = store._hydrate(conn, rows[:limit])
+        items = store._hydrate(conn, list(rows[:limit]))
     more = len(rows) > limit
     return Page(items=tuple(items), next_cursor=str(items[-1].id) if more else None)
 

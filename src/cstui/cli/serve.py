@@ -1,0 +1,69 @@
+"""`cstui serve`: the team server, the HTTP API of CONTRACT.md over the configured store."""
+
+from __future__ import annotations
+
+import socket
+
+import click
+
+from cstui.cli.context import clock_from_env, env_of, global_options
+from cstui.config import rules_from_settings
+from cstui.errors import BadInput, Unavailable
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on")
+@click.option(
+    "--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="0: any free"
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@global_options
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
+    """Serve the store over HTTP (/api/v1, /openapi.json, /healthz) until interrupted."""
+    import uvicorn
+
+    from cstui.server.app import create_app
+    from cstui.server.deps import ServerOptions
+    from cstui.store import open_store
+
+    env = env_of(ctx)
+    if env.settings.api:
+        raise BadInput("--api: serve runs on a store (--db), not on another server")
+    store = open_store(
+        env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
+    )
+    s = env.settings.server
+    options = ServerOptions(
+        rate_per_second=s.rate_limit_per_second,
+        rate_burst=s.rate_limit_burst,
+        events_poll_seconds=s.events_poll_seconds,
+    )
+    sock = _bind(host, port)
+    bound = sock.getsockname()[1]
+    # Printed (and flushed) before serving: with --port 0 this is how a script learns the port.
+    click.echo(f"cstui serve: listening on http://{host}:{bound}", err=True)
+    config = uvicorn.Config(create_app(store, options), log_level=log_level, lifespan="off")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        store.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise Unavailable(f"serve: cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock

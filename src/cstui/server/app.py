@@ -1,0 +1,62 @@
+"""The FastAPI app of `cstui serve`: the HTTP API of CONTRACT.md under `/api/v1`.
+
+`create_app` takes an open store; the app never opens or migrates one itself. The store is
+held in `app.state.cstui`, so tests can point a running server at a fresh store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from cstui import __version__
+from cstui.server import errors
+from cstui.server import schemas as S
+from cstui.server.deps import ServerOptions, ServerState
+from cstui.server.routes_floor import router as floor_router
+from cstui.server.routes_kb import router as kb_router
+from cstui.server.routes_log import router as log_router
+from cstui.server.routes_people import router as people_router
+from cstui.server.routes_tickets import router as tickets_router
+from cstui.store.sql import SqlStore
+
+API_PREFIX = "/api/v1"
+
+# Every status an endpoint may answer besides its success, in the one error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": S.ErrorOut, "description": what}
+    for status, what in {
+        400: "bad request",
+        401: "no valid token",
+        403: "the role does not allow it",
+        404: "no such object",
+        409: "conflict: already owned, refused by a rule, key in use",
+        412: "stale: the ticket changed since the If-Match version",
+        422: "bad input: the message names the field",
+        428: "If-Match required",
+        429: "rate-limited: see Retry-After",
+        503: "the store is unreachable",
+    }.items()
+}
+
+
+def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI:
+    app = FastAPI(
+        title="cstui",
+        version=__version__,
+        description="The team server of cstui: the helpdesk's store over HTTP.",
+    )
+    app.state.cstui = ServerState(store=store, options=options or ServerOptions())
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    for router in (tickets_router, people_router, kb_router, log_router, floor_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
+    return app
+
+
+def healthz() -> dict[str, str]:
+    """Alive (no token needed); the store is checked by every real request."""
+    return {"status": "ok", "version": __version__}

@@ -1,0 +1,101 @@
+"""What every endpoint depends on: the store, the calling agent (token, role, rate limit).
+
+Dependencies are plain `def`s: FastAPI runs them, like the endpoints, in its threadpool,
+so a blocking store call never holds up the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+
+from cstui.domain.model import Agent, Role
+from cstui.errors import BadInput, PermissionDenied, PreconditionRequired, Unauthorized
+from cstui.server.ratelimit import RateLimiter
+from cstui.store.sql import SqlStore
+
+
+@dataclass
+class ServerOptions:
+    """How the server behaves; `cstui serve` fills it from the `[server]` settings."""
+
+    rate_per_second: float = 20.0
+    rate_burst: int = 60
+    events_poll_seconds: float = 0.5
+
+
+@dataclass
+class ServerState:
+    """What the app holds: the store (swappable, for tests) and the limiter."""
+
+    store: SqlStore
+    options: ServerOptions = field(default_factory=ServerOptions)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.options.rate_per_second, self.options.rate_burst)
+
+
+def state_of(request: Request) -> ServerState:
+    state: ServerState = request.app.state.cstui
+    return state
+
+
+def get_store(request: Request) -> SqlStore:
+    return state_of(request).store
+
+
+StoreDep = Annotated[SqlStore, Depends(get_store)]
+
+
+def current_agent(request: Request, authorization: Annotated[str | None, Header()] = None) -> Agent:
+    """The agent whose token is on the request: 401 without one, 429 when it floods."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("authorization: send `Authorization: Bearer TOKEN`")
+    token = token.strip()
+    state = state_of(request)
+    # Counted before the lookup: a flood of bad tokens is throttled without reaching the store.
+    state.limiter.hit(hashlib.sha256(token.encode()).hexdigest())
+    agent = state.store.agent_for_token(token)
+    if agent is None:
+        raise Unauthorized("authorization: unknown or revoked token")
+    return agent
+
+
+AgentDep = Annotated[Agent, Depends(current_agent)]
+
+
+def require_role(agent: Agent, *roles: Role, doing: str) -> None:
+    if agent.role not in roles:
+        names = " or ".join(r.value for r in roles)
+        raise PermissionDenied(f"{doing}: needs the {names} role (you are {agent.role.value})")
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version named by If-Match (None for `*`): 428 without the header."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired("If-Match: send the ticket's ETag (its version)")
+    value = if_match.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise BadInput(f"If-Match: not a ticket version: {if_match!r}")
+    return int(value)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def fingerprint(method: str, path: str, body: BaseModel | dict[str, Any] | None) -> str:
+    """What a request asks, so one key reused for another request is caught."""
+    data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    text = json.dumps([method, path, data], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

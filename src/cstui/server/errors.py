@@ -1,0 +1,85 @@
+"""Every error the API sends: a status code and one JSON body, never a 500 for bad input.
+
+The body is `{"error": message, "kind": name}` (plus `owner` on a lost take): `kind` lets
+the HTTP store raise the very `cstui.errors` class the SQL store raised, so a script gets
+the same exit code whichever store it talks to.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cstui.errors import Conflict, CstuiError, RateLimited
+
+log = logging.getLogger("cstui.server")
+
+
+def kind_of(exc: CstuiError) -> str:
+    """`AlreadyOwned` → `already_owned`: the class name, as the body's `kind`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+def error_body(exc: CstuiError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": str(exc), "kind": kind_of(exc)}
+    if isinstance(exc, Conflict) and exc.owner is not None:
+        body["owner"] = exc.owner
+    return body
+
+
+def error_headers(exc: CstuiError) -> dict[str, str]:
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+    return {}
+
+
+def error_response(exc: CstuiError) -> JSONResponse:
+    return JSONResponse(error_body(exc), exc.http_status, headers=error_headers(exc))
+
+
+async def _on_cstui_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CstuiError)
+    if exc.http_status >= 500:
+        log.warning("%s: %s", type(exc).__name__, exc)
+    return error_response(exc)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's own 422 `detail`, with the same one-line `error` as every other error."""
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ())) or "request"
+    body = {
+        "error": f"{where}: {first.get('msg', 'invalid')}",
+        "kind": "bad_input",
+        "detail": jsonable_encoder(errors, custom_encoder={bytes: _printable}),
+    }
+    return JSONResponse(body, 422)
+
+
+def _printable(value: bytes) -> str:
+    return value.decode("utf-8", "replace")
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Routing errors (404 for an unknown path, 405) in the same shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return JSONResponse(
+        {"error": str(exc.detail), "kind": kind}, exc.status_code, headers=exc.headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CstuiError, _on_cstui_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)

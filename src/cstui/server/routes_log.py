@@ -1,0 +1,127 @@
+"""The event log: live (`GET /events`, server-sent events), in pages, as metrics, exported.
+
+The live feed polls the shared log, so it carries writes made through any server process
+on the same database; a client that reconnects with `Last-Event-ID` misses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from cstui.domain import metrics as m
+from cstui.domain.model import Event, Role
+from cstui.errors import BadInput
+from cstui.serialize import iso
+from cstui.server import schemas as S
+from cstui.server.deps import AgentDep, StoreDep, require_role, state_of
+from cstui.store import feed
+
+router = APIRouter(tags=["events"])
+
+FEED_BATCH = 200
+RETRY_MS = 2000
+
+
+def event_dict(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "ticket_id": e.ticket_id,
+        "actor": e.actor,
+        "at": iso(e.at),
+        "kind": e.kind.value,
+        "old": e.old,
+        "new": e.new,
+    }
+
+
+def resume_point(
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+) -> int | None:
+    """Where the feed resumes: the Last-Event-ID header, or `?after=`; None for "now"."""
+    if last_event_id is not None and last_event_id.strip():
+        if not last_event_id.strip().isdigit():
+            raise BadInput(f"Last-Event-ID: not an event id: {last_event_id!r}")
+        return int(last_event_id)
+    return after
+
+
+@router.get("/events", response_class=EventSourceResponse)
+async def live_events(
+    request: Request, agent: AgentDep, start: Annotated[int | None, Depends(resume_point)]
+) -> AsyncIterator[ServerSentEvent]:
+    """Every event after Last-Event-ID (or from now on), as it is written."""
+    state = state_of(request)
+    cursor = start
+    if cursor is None:
+        cursor = await anyio.to_thread.run_sync(feed.last_event_id, state.store)
+    yield ServerSentEvent(comment=f"cstui events after {cursor}", retry=RETRY_MS)
+    while True:
+        batch = await anyio.to_thread.run_sync(_batch, state.store, cursor)
+        for e in batch:
+            yield ServerSentEvent(data=event_dict(e), event=e.kind.value, id=str(e.id))
+            cursor = e.id
+        if len(batch) < FEED_BATCH:
+            await anyio.sleep(state.options.events_poll_seconds)
+
+
+def _batch(store: Any, after: int) -> list[Event]:
+    return feed.events_after(store, after, limit=FEED_BATCH)
+
+
+When = Annotated[datetime | None, Query()]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@router.get("/events/log", response_model=S.EventsOut)
+def event_log(
+    store: StoreDep,
+    agent: AgentDep,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    since: When = None,
+    until: When = None,
+    ticket_id: Annotated[int | None, Query(ge=1, le=S.MAX_ID)] = None,
+) -> dict[str, Any]:
+    """A page of the log after event `after`; `last_id` is where the next page starts."""
+    events = feed.events_after(
+        store, after, limit=limit, since=_aware(since), until=_aware(until), ticket_id=ticket_id
+    )
+    return {"items": [event_dict(e) for e in events], "last_id": events[-1].id if events else after}
+
+
+@router.get("/metrics", response_model=S.Out)
+def metrics(
+    store: StoreDep, agent: AgentDep, since: When = None, until: When = None
+) -> dict[str, Any]:
+    """The team's quality figures over [since, until), computed from the log."""
+    start, end = _aware(since), _aware(until)
+    if start and end and end <= start:
+        raise BadInput("until: must be after since")
+    events = list(store.events(since=start, until=end))
+    return {"team": m.as_dict(m.compute(events, since=start, until=end))}
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}, "description": "JSON Lines"}},
+)
+def export_records(store: StoreDep, agent: AgentDep) -> StreamingResponse:
+    """The whole store as JSON Lines, the format of `cstui export` (admins)."""
+    require_role(agent, Role.ADMIN, doing="export the store")
+    lines = (
+        json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in store.export_records()
+    )
+    return StreamingResponse(lines, media_type="application/x-ndjson")

@@ -1,0 +1,408 @@
+"""`/tickets`: the queue, one ticket, and every action on it (CONTRACT.md's list, and more).
+
+Every endpoint is a plain `def`: FastAPI runs it in its threadpool, where the blocking
+store call belongs. Reads and writes go through the same store code as the CLI, which
+applies the domain rules and the optimistic version checks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from cstui.domain.model import MessageKind, Role, Status
+from cstui.errors import BadInput
+from cstui.serialize import escalation_dict, message_dict, ticket_dict, transfer_dict
+from cstui.server import schemas as S
+from cstui.server.deps import (
+    AgentDep,
+    StoreDep,
+    etag,
+    expected_version,
+    fingerprint,
+    require_role,
+)
+from cstui.server.idempotent import run_once
+from cstui.store.base import NewTicket, View
+
+router = APIRouter(tags=["tickets"])
+
+TicketId = Annotated[int, Path(ge=1, le=S.MAX_ID)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=400)]
+
+
+def _key(request: Request, body: Any = None) -> str:
+    return fingerprint(request.method, request.url.path, body)
+
+
+@router.get("/tickets", response_model=S.TicketPage)
+def list_tickets(
+    store: StoreDep,
+    agent: AgentDep,
+    view: Annotated[str, Query(max_length=32)] = "all-open",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """A keyset page of a queue view, most urgent first (`mine` is the caller's)."""
+    page = store.list_tickets(View.parse(view), actor=agent.name, limit=limit, cursor=cursor)
+    items = [ticket_dict(t) for t in page.items]
+    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
+
+
+@router.get("/tickets/count", response_model=S.CountOut)
+def count_tickets(
+    store: StoreDep, agent: AgentDep, view: Annotated[str, Query(max_length=32)] = "all-open"
+) -> dict[str, int]:
+    return {"count": store.count_tickets(View.parse(view), actor=agent.name)}
+
+
+@router.get("/tickets/search", response_model=S.TicketPage)
+def search_tickets(
+    store: StoreDep,
+    agent: AgentDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """Tickets matching `status:open tier:vip 退款` (filters and words in the subject)."""
+    from cstui.store.ticket_search import search_tickets as search
+
+    page = search(store, q, actor=agent.name, limit=limit, cursor=cursor)
+    items = [ticket_dict(t) for t in page.items]
+    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
+
+
+@router.get("/tickets/{ticket_id}", response_model=S.TicketOut)
+def get_ticket(
+    store: StoreDep, agent: AgentDep, ticket_id: TicketId, messages: bool = True
+) -> JSONResponse:
+    """One ticket (with its thread); the ETag is its version, for If-Match on PATCH."""
+    ticket = store.get_ticket(ticket_id, with_messages=messages)
+    body = ticket_dict(ticket, messages=messages)
+    return JSONResponse(body, headers={"ETag": etag(ticket.version)})
+
+
+@router.patch("/tickets/{ticket_id}", response_model=S.TicketOut)
+def patch_ticket(
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    change: S.TicketPatch,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Set the status or the priority, only if the ticket is still at the If-Match version."""
+    version = expected_version(if_match)
+    if (change.status is None) == (change.priority is None):
+        raise BadInput("body: give exactly one of status, priority")
+    if change.status is not None:
+        ticket = store.set_status(
+            ticket_id, actor=agent.name, status=Status(change.status), expected_version=version
+        )
+    else:
+        assert change.priority is not None
+        ticket = store.set_priority(
+            ticket_id, actor=agent.name, priority=change.priority, expected_version=version
+        )
+    return JSONResponse(ticket_dict(ticket), headers={"ETag": etag(ticket.version)})
+
+
+@router.post("/tickets", response_model=S.TicketOut, status_code=201)
+def create_ticket(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    new: S.TicketIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A customer's new request, from a channel integration (admin)."""
+    require_role(agent, Role.ADMIN, doing="create a ticket")
+
+    def act() -> tuple[int, Any]:
+        ticket = store.create_ticket(NewTicket(**new.model_dump()), actor=agent.name)
+        return 201, ticket_dict(ticket)
+
+    return run_once(store, agent, key, _key(request, new), act)
+
+
+@router.post("/tickets/{ticket_id}/take", response_model=S.TicketOut)
+def take(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Take the ticket: 200, or 409 `{"owner": NAME}` when someone has it."""
+    return run_once(
+        store,
+        agent,
+        key,
+        _key(request),
+        lambda: (200, ticket_dict(store.take(ticket_id, actor=agent.name))),
+    )
+
+
+@router.get("/tickets/{ticket_id}/messages", response_model=S.Items)
+def list_messages(store: StoreDep, agent: AgentDep, ticket_id: TicketId) -> dict[str, Any]:
+    store.get_ticket(ticket_id, with_messages=False)  # 404 for an unknown ticket
+    return {"items": [message_dict(m) for m in store.messages(ticket_id)]}
+
+
+@router.post("/tickets/{ticket_id}/messages", response_model=S.MessageOut, status_code=201)
+def add_message(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    message: S.MessageIn,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """A reply to the customer or an internal note; a retried key never sends twice."""
+    version = expected_version(if_match) if if_match else None
+
+    def act() -> tuple[int, Any]:
+        sent = store.add_message(
+            ticket_id,
+            actor=agent.name,
+            kind=MessageKind(message.kind),
+            text=message.text,
+            expected_version=version,
+        )
+        return 201, message_dict(sent)
+
+    return run_once(store, agent, key, _key(request, message), act)
+
+
+@router.post("/tickets/{ticket_id}/customer-messages", response_model=S.MessageOut, status_code=201)
+def customer_message(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    message: S.CustomerMessageIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The customer writes again (a channel integration: admin)."""
+    require_role(agent, Role.ADMIN, doing="post as the customer")
+
+    def act() -> tuple[int, Any]:
+        sent = store.customer_message(ticket_id, text=message.text, channel=message.channel)
+        return 201, message_dict(sent)
+
+    return run_once(store, agent, key, _key(request, message), act)
+
+
+@router.post("/tickets/{ticket_id}/escalations", response_model=S.EscalationOut, status_code=201)
+def escalate(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    escalation: S.EscalationIn,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Ask a department to act; the owner stays responsible."""
+    version = expected_version(if_match) if if_match else None
+
+    def act() -> tuple[int, Any]:
+        made = store.escalate(
+            ticket_id,
+            actor=agent.name,
+            department=escalation.department,
+            reason=escalation.reason,
+            green=escalation.green,
+            expected_version=version,
+        )
+        return 201, escalation_dict(made)
+
+    return run_once(store, agent, key, _key(request, escalation), act)
+
+
+@router.post("/escalations/{escalation_id}/state", response_model=S.EscalationOut)
+def escalation_state(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    escalation_id: TicketId,
+    change: S.EscalationStateIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    def act() -> tuple[int, Any]:
+        moved = store.update_escalation(
+            escalation_id, actor=agent.name, state=change.state, note=change.note
+        )
+        return 200, escalation_dict(moved)
+
+    return run_once(store, agent, key, _key(request, change), act)
+
+
+@router.post("/tickets/{ticket_id}/transfer", response_model=S.TransferOutcomeOut)
+def transfer(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    hand_over: S.TransferIn,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Hand the ticket over; by default it waits for a supervisor's approval."""
+    version = expected_version(if_match) if if_match else None
+
+    def act() -> tuple[int, Any]:
+        outcome = store.transfer(
+            ticket_id,
+            actor=agent.name,
+            to=hand_over.to,
+            reason=hand_over.reason,
+            expected_version=version,
+        )
+        request_ = transfer_dict(outcome.request) if outcome.request else None
+        return 200, {"ticket": ticket_dict(outcome.ticket), "request": request_}
+
+    return run_once(store, agent, key, _key(request, hand_over), act)
+
+
+@router.get("/transfers", response_model=S.Items)
+def pending_transfers(store: StoreDep, agent: AgentDep) -> dict[str, Any]:
+    return {"items": [transfer_dict(r) for r in store.pending_transfers()]}
+
+
+@router.post("/transfers/{request_id}/decision", response_model=S.TransferOut)
+def decide_transfer(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    request_id: TicketId,
+    decision: S.DecisionIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Approve or deny a transfer (supervisors: an agent gets 403)."""
+
+    def act() -> tuple[int, Any]:
+        decided = store.decide_transfer(
+            request_id, actor=agent.name, approve=decision.approve, note=decision.note
+        )
+        return 200, transfer_dict(decided)
+
+    return run_once(store, agent, key, _key(request, decision), act)
+
+
+@router.post("/tickets/{ticket_id}/steal", response_model=S.TicketOut)
+def steal(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    why: S.ReasonIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Take a ticket from its owner (supervisors, audited: an agent gets 403)."""
+    return run_once(
+        store,
+        agent,
+        key,
+        _key(request, why),
+        lambda: (200, ticket_dict(store.steal(ticket_id, actor=agent.name, reason=why.reason))),
+    )
+
+
+@router.post("/tickets/{ticket_id}/resolve", response_model=S.TicketOut)
+def resolve(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    resolution: S.ResolveIn,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Resolve with a code; 409 while an escalation is open (unless a supervisor overrides)."""
+    version = expected_version(if_match) if if_match else None
+
+    def act() -> tuple[int, Any]:
+        done = store.resolve(
+            ticket_id,
+            actor=agent.name,
+            code=resolution.code,
+            override=resolution.override,
+            expected_version=version,
+        )
+        return 200, ticket_dict(done)
+
+    return run_once(store, agent, key, _key(request, resolution), act)
+
+
+@router.post("/tickets/{ticket_id}/green", response_model=S.TicketOut)
+def green_channel(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    why: S.ReasonIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    def act() -> tuple[int, Any]:
+        ticket = store.set_green_channel(ticket_id, actor=agent.name, reason=why.reason)
+        return 200, ticket_dict(ticket)
+
+    return run_once(store, agent, key, _key(request, why), act)
+
+
+@router.post("/tickets/{ticket_id}/complaint", response_model=S.TicketOut)
+def register_complaint(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    complaint: S.ComplaintIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    def act() -> tuple[int, Any]:
+        ticket = store.register_complaint(ticket_id, actor=agent.name, cause=complaint.cause)
+        return 200, ticket_dict(ticket)
+
+    return run_once(store, agent, key, _key(request, complaint), act)
+
+
+@router.post("/tickets/{ticket_id}/csat", status_code=204)
+def record_csat(
+    store: StoreDep, agent: AgentDep, ticket_id: TicketId, answer: S.CsatIn
+) -> Response:
+    """A satisfaction survey answer (a survey integration: admin)."""
+    require_role(agent, Role.ADMIN, doing="record a survey answer")
+    store.record_csat(ticket_id, score=answer.score)
+    return Response(status_code=204)
+
+
+@router.post("/tickets/{ticket_id}/follow-up", response_model=S.TicketOut)
+def schedule_follow_up(
+    store: StoreDep, agent: AgentDep, ticket_id: TicketId, follow_up: S.FollowUpIn
+) -> JSONResponse:
+    due = _when(follow_up.due, "due")
+    ticket = store.schedule_follow_up(ticket_id, actor=agent.name, due=due)
+    return JSONResponse(ticket_dict(ticket))
+
+
+@router.post("/tickets/{ticket_id}/follow-up/done", response_model=S.TicketOut)
+def complete_follow_up(
+    store: StoreDep, agent: AgentDep, ticket_id: TicketId, done: S.FollowUpDoneIn
+) -> JSONResponse:
+    ticket = store.complete_follow_up(ticket_id, actor=agent.name, note=done.note)
+    return JSONResponse(ticket_dict(ticket))
+
+
+def _when(value: str, field: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{field}: not an ISO date-time: {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

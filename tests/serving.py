@@ -1,0 +1,165 @@
+"""Real servers for tests: uvicorn on a loopback socket (in a thread, or `cstui serve`).
+
+`ThreadServer` runs the app in this process, so a test may swap the store behind it and
+share its fake clock; `ServeProcess` runs the real `cstui serve` command in its own process,
+as users do. Both bind 127.0.0.1 on an ephemeral port and stop when the test is done.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from cstui.domain.model import Role, Shift
+from cstui.remote.http_store import HttpStore
+from cstui.store.sql import SqlStore
+
+STARTUP_SECONDS = 30
+
+
+def loopback_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)
+    return sock
+
+
+class ThreadServer:
+    """uvicorn serving `app` from a thread of this process."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.sock = loopback_socket()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+class ServeProcess:
+    """`cstui serve --port 0` on a store, in its own process; the URL is read from stderr."""
+
+    def __init__(self, db: str, *, env: dict[str, str] | None = None) -> None:
+        self.db = db
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def __enter__(self) -> ServeProcess:
+        command = [sys.executable, "-m", "cstui", "serve", "--db", self.db, "--port", "0"]
+        self.proc = subprocess.Popen(
+            [*command, "--log-level", "warning"],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            env=self.env,
+        )
+        assert self.proc.stderr is not None
+        line = self.proc.stderr.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if not found:
+            self.__exit__()
+            raise RuntimeError(f"cstui serve did not start: {line!r}")
+        self.url = found.group(0)
+        # Keep draining stderr, so a chatty server never blocks on a full pipe.
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
+        wait_healthy(self.url)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} never became healthy")
+
+
+TEAM = (
+    ("alice", Role.AGENT, Shift.MORNING),
+    ("bob", Role.AGENT, Shift.MORNING),
+    ("carol", Role.AGENT, Shift.EVENING),
+    ("sue", Role.SUPERVISOR, Shift.MORNING),
+)
+INTEGRATION = "ops"  # the admin that channel integrations (new tickets, customers) act as
+
+
+def add_team(store: SqlStore) -> dict[str, str]:
+    """The contract suite's team plus an admin, each with a token; name → token."""
+    for name, role, shift in TEAM:
+        store.add_agent(name, role, shift)
+    store.add_agent(INTEGRATION, Role.ADMIN)
+    return {name: store.issue_token(name) for name, *_ in (*TEAM, (INTEGRATION,))}
+
+
+class TeamHttpStore:
+    """The store protocol over HTTP for a whole team: each call goes out with the token of
+    the agent it names (`actor=`), calls that name nobody with the admin's token.
+
+    One `HttpStore` is one agent, as on an agent's machine; the contract suite speaks for
+    several agents at once, so it gets one HttpStore per agent.
+    """
+
+    def __init__(self, url: str, tokens: dict[str, str]) -> None:
+        self.url = url
+        self.stores = {name: HttpStore(url, token) for name, token in tokens.items()}
+
+    def _for(self, actor: str | None) -> HttpStore:
+        return self.stores[actor or INTEGRATION]
+
+    def add_agent(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        admin = self._for(None)
+        added = admin.add_agent(name, *args, **kwargs)
+        self.stores[name] = HttpStore(self.url, admin.issue_token(name))
+        return added
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(self._for(kwargs.get("actor")), name)(*args, **kwargs)
+
+        return call
+
+    def close(self) -> None:
+        for store in self.stores.values():
+            store.close()
