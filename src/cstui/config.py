@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError
@@ -51,19 +51,23 @@ class TierSettings(BaseModel):
     new_customer_days: int = 30
 
 
+Share = Annotated[float | None, Field(ge=0, le=1)]
+Positive = Annotated[float | None, Field(gt=0)]
+
+
 class TargetSettings(BaseModel):
     """The team's targets (DOMAIN.md's figures): shares as fractions, None for no target."""
 
-    csat: float | None = Field(0.90, ge=0, le=1)
+    csat: Share = 0.90
     very_satisfied_gain: float | None = 0.05  # share points on the previous period
-    complaint_rate: float | None = Field(0.02, ge=0, le=1)
-    second_complaint_rate: float | None = Field(0.015, ge=0, le=1)
-    repeat_dispatch_rate: float | None = Field(0.08, ge=0, le=1)
-    first_contact_resolution: float | None = Field(None, ge=0, le=1)
-    basic_first_contact_resolution: float | None = Field(0.98, ge=0, le=1)
-    avg_first_response_minutes: float | None = Field(20.0, gt=0)
+    complaint_rate: Share = 0.02
+    second_complaint_rate: Share = 0.015
+    repeat_dispatch_rate: Share = 0.08
+    first_contact_resolution: Share = None
+    basic_first_contact_resolution: Share = 0.98
+    avg_first_response_minutes: Positive = 20.0
     # "≤ 3 working days" is for complex cases only, so no target for every ticket by default.
-    avg_resolution_hours: float | None = Field(None, gt=0)
+    avg_resolution_hours: Positive = None
 
 
 class ServerSettings(BaseModel):

@@ -275,3 +275,10 @@ def test_window_events_give_the_figures_of_the_whole_log(world: Path) -> None:
     assert metrics.compute(part, since=since, until=until) == metrics.compute(
         whole, since=since, until=until
     )
+
+
+def test_a_target_out_of_range_is_bad_input(cstui, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[targets]\ncsat = 1.5\n")
+    code, out, err = cstui("report", "--json")
+    assert (code, out) == (2, "")
+    assert err.startswith("cstui: config: targets.csat:")

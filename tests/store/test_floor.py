@@ -14,7 +14,7 @@ from cstui.domain.model import (
     GoodsType,
 )
 from cstui.errors import PermissionDenied
-from cstui.store import SqlStore
+from cstui.store import SqlStore, View
 from tests.conftest import FakeClock
 from tests.store.test_contract import new_ticket
 
@@ -109,3 +109,16 @@ def test_a_paused_agent_gets_no_returning_customer(store: SqlStore, clock: FakeC
     store.set_routing_paused("carol", actor="sue", paused=False)
     back = store.get_ticket(new_ticket(store, customer_id=customer, subject="第三次"))
     assert back.owner == "carol"
+
+
+def test_sla_risk_count_holds_the_tickets_due_later_today(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """The count binds its deadline like the page query does (ISO text on SQLite)."""
+    for _ in range(3):
+        new_ticket(store)
+    clock.advance(minutes=15)  # first responses (20 min) are due within the 30-min window
+    listed = store.list_tickets(View.SLA_RISK, actor=None, limit=50).items
+    assert len(listed) == 3
+    assert store.count_tickets(View.SLA_RISK, actor=None) == 3
+    assert store.queue_depth().views["sla-risk"] == 3

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "agents": "cstui.cli.admin:agents",
     "metrics": "cstui.cli.admin:metrics",
     "report": "cstui.cli.report:report",
+    "monitor": "cstui.cli.monitor:monitor",
     "locate": "cstui.cli.admin:locate",
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",

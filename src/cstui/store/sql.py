@@ -468,7 +468,9 @@ class SqlStore:
             params = self._view_params(conn, view, actor)
             where, _ = keyset_sql(spec, after=False)
             sql = f"SELECT count(*) FROM tickets t WHERE {where}"
-            return int(conn.execute(text(sql), params).scalar_one())
+            # bound like the page query: an untyped deadline compared as the wrong text on SQLite
+            statement = _page_statement(sql, spec.order, with_cursor=False)
+            return int(conn.execute(statement, params).scalar_one())
 
     def _view_params(self, conn: Connection, view: View, actor: str | None) -> dict[str, Any]:
         if view is View.MINE:

@@ -1,0 +1,64 @@
+"""`cstui monitor`: the supervisor's live monitor on the configured store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import click
+
+from cstui import locations
+from cstui.cli.console import check_console_terminal
+from cstui.cli.context import Env, clock_from_env, env_of, global_options
+from cstui.config import goals_from_settings, rules_from_settings
+
+if TYPE_CHECKING:
+    from cstui.store.base import HelpdeskStore
+
+
+@click.command("monitor")
+@click.option(
+    "--export-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where `e` saves the sync sheet (default: the data dir)",
+)
+@global_options
+@click.pass_context
+def monitor(ctx: click.Context, export_dir: str | None) -> None:
+    """The supervisor's live monitor: queues, SLA, green channel, escalations, agents, figures.
+
+    Read-only; a supervisor presses `a` to act (approve transfers, reassign, green channel,
+    acknowledge escalations, pause an agent's routing).
+    """
+    run_monitor(env_of(ctx), export_dir=export_dir)
+
+
+def run_monitor(env: Env, *, export_dir: str | None = None) -> None:
+    from pathlib import Path
+
+    from cstui import i18n
+
+    check_console_terminal()
+    settings = env.settings
+    i18n.set_language(settings.lang)
+    from cstui.monitor.app import MonitorConfig, build_monitor
+
+    name = env.actor()
+    target, rules, clock = env.db_target, rules_from_settings(settings), clock_from_env()
+
+    def open_store() -> HelpdeskStore:
+        from cstui.store import open_store as open_sql
+
+        return open_sql(target, rules=rules, clock=clock)
+
+    config = MonitorConfig(
+        actor=name,
+        tz=ZoneInfo(settings.timezone),
+        risk_window=rules.sla.risk_window,
+        goals=goals_from_settings(settings),
+        theme=settings.theme,
+        themes_dir=locations.user_themes_dir(),
+        export_dir=Path(export_dir) if export_dir else locations.data_dir(),
+    )
+    build_monitor(open_store, config, clock=clock).run()

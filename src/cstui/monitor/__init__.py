@@ -1,0 +1,1 @@
+"""The supervisor's monitor: a live Textual dashboard over one HelpdeskStore."""

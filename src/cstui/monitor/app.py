@@ -1,0 +1,523 @@
+"""The supervisor's monitor: the live floor over one `HelpdeskStore`, read-only by default.
+
+Every store call runs in a thread worker (`_io`); the UI thread only draws what came back.
+The floor (queues, SLA, green channel, escalations, agents, transfers) refreshes every two
+seconds at most, and a refresh that is still running is not started twice; the quality
+figures replay the log, so they refresh every half minute. A supervisor switches to acting
+with `a`; every action then goes through the store's own rules and is audited there.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, TypeVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
+
+from cstui.console.dialogs import Answer, FormDialog
+from cstui.domain.model import Agent, EscalationState, Role
+from cstui.domain.ownership import is_supervising
+from cstui.domain.report import DEFAULT_GOALS, Goal
+from cstui.domain.supervision import SyncItem, sync_csv, sync_sheet
+from cstui.errors import CstuiError
+from cstui.i18n import label, t
+from cstui.monitor import rows as R
+from cstui.monitor.data import TREND_FIGURES, Figures, Floor, gather_figures, gather_floor
+from cstui.monitor.widgets import FloorTable
+from cstui.reporting import period_text
+from cstui.store.base import HelpdeskStore
+
+T = TypeVar("T")
+
+ACTING_ACTIONS = frozenset({"decide", "reassign", "green", "acknowledge", "pause"})
+TABS = ("queues", "sla", "green", "escalations", "agents", "transfers", "figures")
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """What the monitor needs besides the store; built by the CLI from the settings."""
+
+    actor: str
+    tz: tzinfo = UTC
+    risk_window: timedelta = timedelta(minutes=30)
+    goals: Mapping[str, Goal] = field(default_factory=lambda: dict(DEFAULT_GOALS))
+    theme: str = "cstui-dark"
+    themes_dir: Path | None = None
+    export_dir: Path = Path(".")
+    refresh_every: float = 2.0  # seconds; never faster on a local store
+    figures_every: float = 30.0
+
+
+def monitor_bindings() -> list[Binding]:
+    """The monitor's keys, labelled in the current language (ids are what keymaps name)."""
+    tabs = [
+        Binding(str(i + 1), f"tab('{tab}')", t(f"monitor.tab.{tab}"), show=False, id=f"tab.{tab}")
+        for i, tab in enumerate(TABS)
+    ]
+    return [
+        *tabs,
+        Binding("a", "act", t("monitor.act"), id="act"),
+        Binding("y", "decide(True)", t("monitor.approve"), id="approve"),
+        Binding("n", "decide(False)", t("monitor.deny"), id="deny"),
+        Binding("r", "reassign", t("monitor.reassign"), id="reassign"),
+        Binding("g", "green", t("monitor.green_key"), id="green"),
+        Binding("k", "acknowledge", t("monitor.acknowledge"), id="acknowledge"),
+        Binding("p", "pause", t("monitor.pause"), id="pause"),
+        Binding("e", "export", t("monitor.export"), id="export"),
+        Binding(
+            "left_square_bracket", "month(-1)", t("monitor.month_prev"), show=False, id="month.prev"
+        ),
+        Binding(
+            "right_square_bracket", "month(1)", t("monitor.month_next"), show=False, id="month.next"
+        ),
+        Binding("t", "trend", t("monitor.trend_key"), show=False, id="trend"),
+        Binding("ctrl+r", "refresh", t("action.reload"), show=False, id="reload"),
+        Binding("q", "quit", t("action.quit"), id="quit"),
+    ]
+
+
+def build_monitor(
+    open_store: Callable[[], HelpdeskStore],
+    config: MonitorConfig,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> MonitorApp:
+    """The monitor with its key labels in the chosen language (BINDINGS are read per class)."""
+    labelled = type("MonitorApp", (MonitorApp,), {"BINDINGS": monitor_bindings()})
+    return labelled(open_store, config, clock=clock)
+
+
+class MonitorApp(App[None]):
+    """Queues, SLA, the green channel, escalations, agents, transfers and the figures."""
+
+    TITLE = "cstui monitor"
+    CSS = """
+    #monitor-header { height: 1; background: $primary; color: $text; padding: 0 1; }
+    #monitor-header.-acting { background: $warning; color: $text; text-style: bold; }
+    #green-strip { height: auto; max-height: 2; color: $green-channel; padding: 0 1; }
+    #green-strip.-overdue { color: $sla-breached; text-style: bold; }
+    .summary { height: auto; color: $text-muted; }
+    #trend-box { height: 4; }
+    #trend { height: 2; }
+    #tabs { height: 1fr; }
+    #tabs ContentSwitcher { height: 1fr; }
+    TabPane { padding: 0; height: 1fr; }
+    """
+
+    def __init__(
+        self,
+        open_store: Callable[[], HelpdeskStore],
+        config: MonitorConfig,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.open_store, self.config = open_store, config
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.store: HelpdeskStore | None = None
+        self.agent: Agent | None = None
+        self.acting = False
+        self.floor: Floor | None = None
+        self.figures: Figures | None = None
+        self.chosen = self.clock()  # a moment in the chosen month
+        self.trend_index = 0
+        self.exported: Path | None = None
+        self._busy: set[str] = set()
+        self.notices: deque[tuple[str, str]] = deque(maxlen=50)
+
+    def notify(self, message: str, *, severity: Any = "information", **kwargs: Any) -> None:
+        self.notices.append((severity, message))
+        super().notify(message, severity=severity, **kwargs)
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.TITLE, id="monitor-header")
+        yield Static("", id="green-strip")
+        with TabbedContent(id="tabs"):
+            yield from self._panes()
+        yield Footer()
+
+    def _panes(self) -> ComposeResult:
+        def pane(tab: str, *widgets: Any) -> TabPane:
+            return TabPane(t(f"monitor.tab.{tab}"), *widgets, id=tab)
+
+        cols = lambda *keys: [t(f"monitor.col.{k}") for k in keys]  # noqa: E731
+        yield pane("queues", FloorTable(cols("group", "name", "count"), id="depth"))
+        yield pane(
+            "sla",
+            FloorTable(cols("ticket", "subject", "owner", "tier", "risk", "due"), id="sla-table"),
+        )
+        yield pane(
+            "green", FloorTable(cols("ticket", "subject", "owner", "left"), id="green-table")
+        )
+        yield pane(
+            "escalations",
+            Static("", id="dept-counts", classes="summary"),
+            FloorTable(
+                cols("dept", "ticket", "subject", "owner", "state", "waiting", "due"),
+                id="esc-table",
+            ),
+        )
+        yield pane(
+            "agents",
+            Static("", id="off-shift", classes="summary"),
+            FloorTable(cols("agent", "shift", "status", "open", "repeat"), id="agent-table"),
+        )
+        yield pane(
+            "transfers",
+            FloorTable(cols("ticket", "from", "to", "reason", "waiting"), id="transfer-table"),
+        )
+        yield pane(
+            "figures",
+            Static("", id="figures-title", classes="summary"),
+            FloorTable(
+                cols("figure", "target", "today", "week", "month", "change", "met"),
+                id="figure-table",
+            ),
+            Vertical(
+                Static("", id="trend-label", classes="summary"),
+                Sparkline([], id="trend"),
+                id="trend-box",
+            ),
+        )
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The console's tokens ($sla-breached, $green-channel …) for any theme."""
+        from cstui.console.themes import default_tokens
+
+        return {**super().get_theme_variable_defaults(), **default_tokens()}
+
+    def on_mount(self) -> None:
+        self._load_themes()
+        self._draw_header()
+        self._io(self.open_store, self._store_ready, group="open")
+
+    def _load_themes(self) -> None:
+        from cstui.console import themes
+
+        found, problems = themes.load_themes(self.config.themes_dir)
+        for theme in found.values():
+            self.register_theme(theme)
+        wanted = self.config.theme if self.config.theme in found else "cstui-dark"
+        if wanted in found:
+            self.theme = wanted
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=8)
+
+    # -- the store, in workers -----------------------------------------------------------
+
+    def _io(self, work: Callable[[], T], done: Callable[[T], None], *, group: str) -> None:
+        """Run `work` in a thread; `done` runs on the UI thread, an error is a notice."""
+
+        def run() -> None:
+            try:
+                result = work()
+            except CstuiError as exc:
+                self.call_from_thread(self._failed, str(exc), group)
+            except Exception as exc:  # a store error never crashes the monitor
+                self.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}", group)
+            else:
+                self.call_from_thread(self._finished, done, result, group)
+
+        self._busy.add(group)
+        self.run_worker(run, thread=True, group=group, exit_on_error=False)
+
+    def _finished(self, done: Callable[[T], None], result: T, group: str) -> None:
+        self._busy.discard(group)
+        done(result)
+
+    def _failed(self, message: str, group: str) -> None:
+        self._busy.discard(group)
+        first = message.splitlines()[0] if message else group
+        self.notify(first, title=t("fail.title"), severity="error", timeout=6)
+
+    def _store_ready(self, store: HelpdeskStore) -> None:
+        self.store = store
+        self._io(lambda: store.get_agent(self.config.actor), self._agent_ready, group="agent")
+        self.refresh_floor()
+        self.refresh_figures()
+        self.set_interval(self.config.refresh_every, self.refresh_floor)
+        self.set_interval(self.config.figures_every, self.refresh_figures)
+
+    def _agent_ready(self, agent: Agent) -> None:
+        self.agent = agent
+        self._draw_header()
+
+    def refresh_floor(self) -> None:
+        """Start a floor refresh unless one is still running (a slow store is not flooded)."""
+        store = self.store
+        if store is None or "floor" in self._busy:
+            return
+        self._io(lambda: gather_floor(store, self.clock()), self._show_floor, group="floor")
+
+    def refresh_figures(self) -> None:
+        store = self.store
+        if store is None or "figures" in self._busy:
+            return
+        chosen, tz, goals = self.chosen, self.config.tz, self.config.goals
+
+        def work() -> Figures:
+            return gather_figures(store, now=self.clock(), chosen=chosen, tz=tz, goals=goals)
+
+        self._io(work, self._show_figures, group="figures")
+
+    # -- drawing --------------------------------------------------------------------------
+
+    def _draw_header(self) -> None:
+        who = self.agent.name if self.agent else self.config.actor
+        role = label(self.agent.role) if self.agent else ""
+        mode = t("monitor.acting") if self.acting else t("monitor.read_only")
+        when = self.clock().astimezone(self.config.tz).strftime("%m-%d %H:%M")
+        header = self.query_one("#monitor-header", Static)
+        header.update(f"{self.TITLE} │ {who} {role} │ {mode} │ {when}")
+        header.set_class(self.acting, "-acting")
+
+    def _show_floor(self, floor: Floor) -> None:
+        self.floor = floor
+        self._draw_header()
+        strip = self.query_one("#green-strip", Static)
+        strip.update(R.green_strip(floor))
+        strip.set_class(any(floor.at >= g.due_at for g in floor.green), "-overdue")
+        self._table("depth").show(R.depth_rows(floor))
+        self._table("sla-table").show(R.sla_rows(floor, self.config.risk_window))
+        self._table("green-table").show(R.green_rows(floor))
+        self._table("esc-table").show(R.escalation_rows(floor, self.config.tz))
+        self.query_one("#dept-counts", Static).update(R.department_counts(floor))
+        week = self.figures.agents if self.figures else None
+        self._table("agent-table").show(R.agent_rows(floor, self.config.tz, week))
+        self.query_one("#off-shift", Static).update(R.off_shift_summary(floor, self.config.tz))
+        self._table("transfer-table").show(R.transfer_rows(floor))
+
+    def _show_figures(self, figures: Figures) -> None:
+        self.figures = figures
+        title = t("monitor.figures_title", month=period_text(figures.chosen_window))
+        self.query_one("#figures-title", Static).update(title)
+        self._table("figure-table").show(R.figure_rows(figures))
+        self._draw_trend()
+        if self.floor is not None:
+            self._table("agent-table").show(
+                R.agent_rows(self.floor, self.config.tz, figures.agents)
+            )
+
+    def _draw_trend(self) -> None:
+        from cstui.monitor.data import trend_values
+
+        if self.figures is None:
+            return
+        name = TREND_FIGURES[self.trend_index]
+        self.query_one("#trend", Sparkline).data = trend_values(self.figures, name)
+        days = len(self.figures.trend)
+        self.query_one("#trend-label", Static).update(
+            t("monitor.trend", figure=t(f"figure.{name}"), days=days)
+        )
+
+    def _table(self, table_id: str) -> FloorTable:
+        return self.query_one(f"#{table_id}", FloorTable)
+
+    # -- keys: looking ---------------------------------------------------------------------
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        tables = self.query_one(f"#{tab}", TabPane).query(FloorTable)
+        if tables:
+            tables.first().focus()
+
+    def action_refresh(self) -> None:
+        self.refresh_floor()
+        self.refresh_figures()
+
+    def action_month(self, step: int) -> None:
+        """Move the chosen month back or forward (never past the current one)."""
+        local = self.chosen.astimezone(self.config.tz)
+        index = local.year * 12 + local.month - 1 + step
+        moved = local.replace(year=index // 12, month=index % 12 + 1, day=1, hour=12)
+        if moved.astimezone(UTC) > self.clock():
+            return
+        self.chosen = moved.astimezone(UTC)
+        self.refresh_figures()
+
+    def action_trend(self) -> None:
+        self.trend_index = (self.trend_index + 1) % len(TREND_FIGURES)
+        self._draw_trend()
+
+    def action_export(self) -> None:
+        """The per-department sync sheet (10:00/16:00 meetings) as CSV in the export dir."""
+        floor = self.floor
+        if floor is None:
+            return
+        items = [
+            SyncItem(
+                e.department,
+                e.id,
+                e.ticket_id,
+                e.subject,
+                e.owner,
+                e.state,
+                e.green,
+                e.created_at,
+                e.due_at,
+            )
+            for e in floor.escalations
+        ]
+        text = sync_csv(sync_sheet(items), floor.at, self.config.tz)
+        stamp = floor.at.astimezone(self.config.tz).strftime("%Y%m%d-%H%M")
+        path = self.config.export_dir / f"sync-sheet-{stamp}.csv"
+
+        def write() -> Path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".csv.part")
+            tmp.write_text(text, encoding="utf-8-sig")  # the BOM lets spreadsheets read 中文
+            tmp.replace(path)
+            return path
+
+        self._io(write, self._exported, group="export")
+
+    def _exported(self, path: Path) -> None:
+        self.exported = path
+        self.notify(t("monitor.exported", path=str(path)))
+
+    # -- keys: acting (supervisors only) ---------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Acting keys are hidden (and do nothing) while the monitor is read-only."""
+        return self.acting or action not in ACTING_ACTIONS
+
+    def action_act(self) -> None:
+        if not self.acting and not (self.agent and is_supervising(self.agent.role)):
+            self.notify(t("monitor.not_supervisor"), severity="warning")
+            return
+        self.acting = not self.acting
+        self.refresh_bindings()
+        self._draw_header()
+        self.notify(t("monitor.acting") if self.acting else t("monitor.read_only"))
+
+    def _may_act(self) -> HelpdeskStore | None:
+        if not self.acting:
+            self.notify(t("monitor.press_a"), severity="warning")
+            return None
+        return self.store
+
+    def _selected(self, *tabs: str) -> FloorTable | None:
+        """The table of the active tab when it is one of `tabs` and a row is selected."""
+        active = self.query_one(TabbedContent).active
+        if active not in tabs:
+            self.notify(
+                t("monitor.wrong_tab", tabs=", ".join(t(f"monitor.tab.{x}") for x in tabs)),
+                severity="warning",
+            )
+            return None
+        table = self.query_one(f"#{active}", TabPane).query_one(FloorTable)
+        if table.selected_key is None:
+            self.notify(t("monitor.nothing_selected"), severity="warning")
+            return None
+        return table
+
+    def _selected_ticket(self) -> int | None:
+        table = self._selected("sla", "green", "escalations")
+        if table is None or table.selected_key is None:
+            return None
+        if table.id == "esc-table" and self.floor is not None:
+            found = [e.ticket_id for e in self.floor.escalations if str(e.id) == table.selected_key]
+            return found[0] if found else None
+        return int(table.selected_key)
+
+    def _then(self, message: str) -> Callable[[object], None]:
+        def done(_: object) -> None:
+            self.notify(message)
+            self.refresh_floor()
+
+        return done
+
+    def action_decide(self, approve: bool) -> None:
+        store = self._may_act()
+        table = self._selected("transfers") if store else None
+        if store is None or table is None or table.selected_key is None:
+            return
+        request, actor = int(table.selected_key), self.config.actor
+        key = "monitor.approved" if approve else "monitor.denied"
+        self._io(
+            lambda: store.decide_transfer(request, actor=actor, approve=approve),
+            self._then(t(key, id=request)),
+            group="act",
+        )
+
+    def action_reassign(self) -> None:
+        store = self._may_act()
+        ticket = self._selected_ticket() if store else None
+        if store is None or ticket is None or self.floor is None:
+            return
+        names = [(a.name, a.name) for a in self.floor.agents if a.role is Role.AGENT]
+        dialog = FormDialog(
+            t("monitor.reassign_title", id=ticket),
+            choices=names,
+            choice_label=t("monitor.reassign_to"),
+            text_label=t("dialog.reason"),
+            text_required=True,
+        )
+        self.push_screen(dialog, lambda answer: self._reassign(store, ticket, answer))
+
+    def _reassign(self, store: HelpdeskStore, ticket: int, answer: Answer | None) -> None:
+        if answer is None or answer.choice is None:
+            return
+        to, reason, actor = answer.choice, answer.text, self.config.actor
+        self._io(
+            lambda: store.transfer(ticket, actor=actor, to=to, reason=reason),
+            self._then(t("monitor.reassigned", id=ticket, to=to)),
+            group="act",
+        )
+
+    def action_green(self) -> None:
+        store = self._may_act()
+        ticket = self._selected_ticket() if store else None
+        if store is None or ticket is None:
+            return
+        dialog = FormDialog(
+            t("monitor.green_title", id=ticket), text_label=t("dialog.reason"), text_required=True
+        )
+        self.push_screen(dialog, lambda answer: self._green(store, ticket, answer))
+
+    def _green(self, store: HelpdeskStore, ticket: int, answer: Answer | None) -> None:
+        if answer is None:
+            return
+        actor, reason = self.config.actor, answer.text
+        self._io(
+            lambda: store.set_green_channel(ticket, actor=actor, reason=reason),
+            self._then(t("monitor.greened", id=ticket)),
+            group="act",
+        )
+
+    def action_acknowledge(self) -> None:
+        store = self._may_act()
+        table = self._selected("escalations") if store else None
+        if store is None or table is None or table.selected_key is None:
+            return
+        escalation, actor = int(table.selected_key), self.config.actor
+        self._io(
+            lambda: store.update_escalation(
+                escalation, actor=actor, state=EscalationState.ACKNOWLEDGED
+            ),
+            self._then(t("monitor.acknowledged", id=escalation)),
+            group="act",
+        )
+
+    def action_pause(self) -> None:
+        store = self._may_act()
+        table = self._selected("agents") if store else None
+        if store is None or table is None or table.selected_key is None or self.floor is None:
+            return
+        name = table.selected_key
+        paused = not any(a.routing_paused for a in self.floor.agents if a.name == name)
+        key = "monitor.paused" if paused else "monitor.resumed"
+        self._io(
+            lambda: store.set_routing_paused(name, actor=self.config.actor, paused=paused),
+            self._then(t(key, name=name)),
+            group="act",
+        )
