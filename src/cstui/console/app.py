@@ -7,6 +7,7 @@ opened in a worker too, after the first paint, so start-up shows the screen at o
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -140,6 +141,14 @@ class StatusBar(Static):
 
     DEFAULT_CSS = "StatusBar { dock: top; height: 1; background: $panel; padding: 0 1; }"
 
+    _shown = ""
+
+    def show(self, text: str) -> None:
+        """One line of fixed height: redraw it only when it changed, never re-layout."""
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)
+
 
 class CstuiApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -258,10 +267,14 @@ class CstuiApp(App[None]):
     def _store_failed(self, exc: CstuiError) -> None:
         """Say so where it stays visible: the status bar, not only a passing toast."""
         self._failed(exc)
-        self.query_one(StatusBar).update(f"cstui │ {t('header.offline')}: {exc}")
+        self.query_one(StatusBar).show(f"cstui │ {t('header.offline')}: {exc}")
 
     def _store_ready(self, store: HelpdeskStore) -> None:
         self.store = store
+        # Everything made so far (modules, classes, the app's widgets) lives as long as the
+        # process: keep it out of the cyclic collector, whose full passes over it took
+        # 60-90 ms on the UI thread, long enough to be seen as a stuck key.
+        gc.freeze()
         self._io(lambda: store.get_agent(self.config.actor), self._agent_ready, group="agent")
         self.queue.restart()
         self.refresh_counts()
@@ -331,11 +344,17 @@ class CstuiApp(App[None]):
         self, result: tuple[dict[View, int], datetime | None, dict[int, tuple[str, ...]]]
     ) -> None:
         self.pane.counts, self._nearest, viewers = result
+        if not self._warm:
+            # The store's statement caches and the first pages are made by now: freeze
+            # them too, so a full collection only walks what scrolling makes.
+            self._warm = True
+            gc.freeze()
         self.queue.set_viewers(viewers)
         self.pane.show_tabs()
         self._draw_status()
 
     _nearest: datetime | None = None
+    _warm = False
 
     def _draw_status(self) -> None:
         agent = self.agent
@@ -355,7 +374,7 @@ class CstuiApp(App[None]):
             else t("view." + view.value),
             due,
         ]
-        self.query_one(StatusBar).update(" │ ".join(parts))
+        self.query_one(StatusBar).show(" │ ".join(parts))
 
     def _tick(self) -> None:
         self.queue.tick()

@@ -292,6 +292,8 @@ class ViewTabs(Static):
     ViewTabs { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     """
 
+    _shown = ""
+
     def show(self, current: View, counts: Mapping[View, int]) -> None:
         parts = []
         for view in VIEWS:
@@ -301,7 +303,10 @@ class ViewTabs(Static):
                 parts.append(f"[reverse b] {label} [/]")
             else:
                 parts.append(label)
-        self.update(" · ".join(parts))
+        markup = " · ".join(parts)
+        if markup != self._shown:  # an unchanged line costs no re-layout (pages arrive often)
+            self._shown = markup
+            self.update(markup)
 
 
 class QueuePane(Vertical):
@@ -318,6 +323,7 @@ class QueuePane(Vertical):
         self.queue = queue
         self.view: View = View.UNASSIGNED
         self.counts: dict[View, int] = {}
+        self._position = ""
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield ViewTabs(id="view-tabs")
@@ -328,6 +334,12 @@ class QueuePane(Vertical):
     def on_mount(self) -> None:
         self.border_title = t("pane.queue")
         self.show_tabs()
+        # Synchronously, in the same frame as the cursor row: a message hop would show the
+        # position one frame (~17 ms) later.
+        self.watch(self.queue, "cursor", self._cursor_moved, init=False)
+
+    def _cursor_moved(self, _cursor: int) -> None:
+        self.show_position()
 
     def show_tabs(self) -> None:
         self.query_one(ViewTabs).show(self.view, self.counts)
@@ -346,5 +358,10 @@ class QueuePane(Vertical):
             )
         else:
             status = ""
-        self.query_one("#queue-status", Static).update(status, layout=False)
-        self.border_subtitle = t(f"view.{self.view.value}")
+        position = self.query_one("#queue-status", Static)
+        if status != self._position:
+            self._position = status
+            position.update(status, layout=False)
+        subtitle = t(f"view.{self.view.value}")
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
