@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "metrics": "cstui.cli.admin:metrics",
     "report": "cstui.cli.report:report",
     "monitor": "cstui.cli.monitor:monitor",
+    "ssh-serve": "cstui.cli.ssh:ssh_serve",
     "locate": "cstui.cli.admin:locate",
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",

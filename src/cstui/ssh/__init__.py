@@ -1,0 +1,1 @@
+"""`cstui ssh-serve`: the monitor (supervisors) or the console (agents) over SSH."""
