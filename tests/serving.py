@@ -7,6 +7,7 @@ as users do. Both bind 127.0.0.1 on an ephemeral port and stop when the test is 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -163,3 +164,22 @@ class TeamHttpStore:
     def close(self) -> None:
         for store in self.stores.values():
             store.close()
+
+
+def read_events(response: httpx.Response, wanted: int) -> list[dict[str, object]]:
+    """Server-sent events from a stream until `wanted` have arrived."""
+    found: list[dict[str, object]] = []
+    current: dict[str, object] = {}
+    for line in response.iter_lines():
+        if line.startswith("id: "):
+            current["id"] = int(line[4:])
+        elif line.startswith("event: "):
+            current["event"] = line[7:]
+        elif line.startswith("data: "):
+            current["data"] = json.loads(line[6:])
+        elif not line and "id" in current:
+            found.append(current)
+            current = {}
+            if len(found) == wanted:
+                break
+    return found

@@ -43,26 +43,29 @@ def event_dict(e: Event) -> dict[str, Any]:
 
 
 def resume_point(
+    store: StoreDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
-) -> int | None:
-    """Where the feed resumes: the Last-Event-ID header, or `?after=`; None for "now"."""
+) -> int:
+    """Where the feed resumes: the Last-Event-ID header, `?after=`, or else the log's end.
+
+    Fixed here, before the response starts: a client that has its headers back knows that
+    every later write will reach it.
+    """
     if last_event_id is not None and last_event_id.strip():
         if not last_event_id.strip().isdigit():
             raise BadInput(f"Last-Event-ID: not an event id: {last_event_id!r}")
         return int(last_event_id)
-    return after
+    return feed.last_event_id(store) if after is None else after
 
 
 @router.get("/events", response_class=EventSourceResponse)
 async def live_events(
-    request: Request, agent: AgentDep, start: Annotated[int | None, Depends(resume_point)]
+    request: Request, agent: AgentDep, start: Annotated[int, Depends(resume_point)]
 ) -> AsyncIterator[ServerSentEvent]:
     """Every event after Last-Event-ID (or from now on), as it is written."""
     state = state_of(request)
     cursor = start
-    if cursor is None:
-        cursor = await anyio.to_thread.run_sync(feed.last_event_id, state.store)
     yield ServerSentEvent(comment=f"cstui events after {cursor}", retry=RETRY_MS)
     while True:
         batch = await anyio.to_thread.run_sync(_batch, state.store, cursor)
@@ -77,11 +80,18 @@ def _batch(store: Any, after: int) -> list[Event]:
     return feed.events_after(store, after, limit=FEED_BATCH)
 
 
-When = Annotated[datetime | None, Query()]
+# ISO text, parsed here: FastAPI's own datetime also takes numbers as Unix times.
+When = Annotated[str | None, Query(max_length=40, description="ISO date or date-time")]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+def _aware(value: str | None, field: str = "since") -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{field}: not an ISO date or date-time: {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @router.get("/events/log", response_model=S.EventsOut)
@@ -96,7 +106,12 @@ def event_log(
 ) -> dict[str, Any]:
     """A page of the log after event `after`; `last_id` is where the next page starts."""
     events = feed.events_after(
-        store, after, limit=limit, since=_aware(since), until=_aware(until), ticket_id=ticket_id
+        store,
+        after,
+        limit=limit,
+        since=_aware(since),
+        until=_aware(until, "until"),
+        ticket_id=ticket_id,
     )
     return {"items": [event_dict(e) for e in events], "last_id": events[-1].id if events else after}
 
@@ -106,7 +121,7 @@ def metrics(
     store: StoreDep, agent: AgentDep, since: When = None, until: When = None
 ) -> dict[str, Any]:
     """The team's quality figures over [since, until), computed from the log."""
-    start, end = _aware(since), _aware(until)
+    start, end = _aware(since), _aware(until, "until")
     if start and end and end <= start:
         raise BadInput("until: must be after since")
     events = list(store.events(since=start, until=end))

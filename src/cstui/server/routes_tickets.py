@@ -45,21 +45,19 @@ def _key(request: Request, body: Any = None) -> str:
 def list_tickets(
     store: StoreDep,
     agent: AgentDep,
-    view: Annotated[str, Query(max_length=32)] = "all-open",
+    view: View = View.ALL_OPEN,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> JSONResponse:
     """A keyset page of a queue view, most urgent first (`mine` is the caller's)."""
-    page = store.list_tickets(View.parse(view), actor=agent.name, limit=limit, cursor=cursor)
+    page = store.list_tickets(view, actor=agent.name, limit=limit, cursor=cursor)
     items = [ticket_dict(t) for t in page.items]
     return JSONResponse({"items": items, "next_cursor": page.next_cursor})
 
 
 @router.get("/tickets/count", response_model=S.CountOut)
-def count_tickets(
-    store: StoreDep, agent: AgentDep, view: Annotated[str, Query(max_length=32)] = "all-open"
-) -> dict[str, int]:
-    return {"count": store.count_tickets(View.parse(view), actor=agent.name)}
+def count_tickets(store: StoreDep, agent: AgentDep, view: View = View.ALL_OPEN) -> dict[str, int]:
+    return {"count": store.count_tickets(view, actor=agent.name)}
 
 
 @router.get("/tickets/search", response_model=S.TicketPage)

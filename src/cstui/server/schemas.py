@@ -7,9 +7,9 @@ read them. Extra fields are allowed in responses: the API only ever adds.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, field_validator
 
 from cstui.domain.model import (
     Category,
@@ -32,7 +32,11 @@ ID = Field(ge=1, le=MAX_ID)
 
 
 class Body(BaseModel):
-    """A request body: unknown fields are refused, so a typo is not silently ignored."""
+    """A request body: unknown fields are refused, so a typo is not silently ignored.
+
+    Numbers and flags are strict (`0` is not `false`, `"5"` is not `5`): what the schema
+    calls a boolean or an integer is what is accepted.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -211,7 +215,7 @@ class MessageIn(Body):
 class EscalationIn(Body):
     department: Department
     reason: str = REASON
-    green: bool = False
+    green: StrictBool = False
 
 
 class EscalationStateIn(Body):
@@ -225,13 +229,13 @@ class TransferIn(Body):
 
 
 class DecisionIn(Body):
-    approve: bool
+    approve: StrictBool
     note: str | None = Field(None, max_length=2_000)
 
 
 class ResolveIn(Body):
     code: ResolutionCode
-    override: bool = False
+    override: StrictBool = False
 
 
 class ReasonIn(Body):
@@ -243,7 +247,7 @@ class ComplaintIn(Body):
 
 
 class CsatIn(Body):
-    score: int = Field(ge=1, le=5)
+    score: StrictInt = Field(ge=1, le=5)
 
 
 class FollowUpIn(Body):
@@ -255,7 +259,7 @@ class FollowUpDoneIn(Body):
 
 
 class PresenceIn(Body):
-    ticket_id: int | None = Field(None, ge=1, le=MAX_ID)
+    ticket_id: StrictInt | None = Field(None, ge=1, le=MAX_ID)
 
 
 class AgentIn(Body):
@@ -274,15 +278,15 @@ class CustomerIn(Body):
 
 class OrderIn(Body):
     number: str = Field(min_length=1, max_length=64)
-    customer_id: int = ID
-    amount: float = Field(ge=0, le=1e12)
+    customer_id: StrictInt = ID
+    amount: Annotated[float, Strict()] = Field(ge=0, le=1e12)
     goods_type: GoodsType = GoodsType.GENERAL
     tracking_no: str | None = Field(None, max_length=64)
     logistics_status: str | None = Field(None, max_length=64)
 
 
 class TicketIn(Body):
-    customer_id: int = ID
+    customer_id: StrictInt = ID
     subject: str = Field(min_length=1, max_length=500)
     body: str = Field(max_length=20_000)
     channel: Channel
@@ -316,4 +320,4 @@ STATUSES = tuple(s.value for s in Status)
 
 
 class RoutingIn(Body):
-    paused: bool
+    paused: StrictBool
