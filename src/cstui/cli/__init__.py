@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "report": "cstui.cli.report:report",
     "monitor": "cstui.cli.monitor:monitor",
     "ssh-serve": "cstui.cli.ssh:ssh_serve",
+    "web": "cstui.cli.web:web",
     "locate": "cstui.cli.admin:locate",
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",

@@ -1,0 +1,48 @@
+"""`cstui web`: the console (or the monitor) in a browser, through textual-serve.
+
+It listens on 127.0.0.1 only and has no authentication of its own: whoever can open the
+page acts as the agent named here. To reach it from elsewhere, put an authenticating proxy
+or an SSH tunnel (`ssh -L 8000:127.0.0.1:8000 host`) in front of it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+import click
+
+from cstui.cli.context import env_of, err, global_options
+
+LOCALHOST = "127.0.0.1"
+
+
+@click.command("web")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--monitor", "monitor", is_flag=True, help="Serve the supervisor's monitor instead")
+@global_options
+@click.pass_context
+def web(ctx: click.Context, port: int, monitor: bool) -> None:
+    """The console in a browser at http://127.0.0.1:PORT (localhost only, no login)."""
+    from textual_serve.server import Server
+
+    env = env_of(ctx)
+    name = env.actor()
+    env.store().get_agent(name)  # a typo in --as fails now, not in every browser tab
+    command = shlex.join(app_command(env.db_target, name, env.options.get("lang"), monitor))
+    # Each browser tab runs the app as a child whose output is a pipe, not a terminal.
+    os.environ["CSTUI_HEADLESS"] = "1"
+    what = "monitor" if monitor else "console"
+    err(
+        f"web: the {what} for {name} at http://{LOCALHOST}:{port} — localhost only, "
+        f"no authentication of its own: anyone who can open it acts as {name} (Ctrl+C stops)"
+    )
+    Server(command, host=LOCALHOST, port=port, title=f"cstui {what} · {name}").serve()
+
+
+def app_command(db: str, name: str, lang: str | None, monitor: bool) -> list[str]:
+    argv = [sys.executable, "-m", "cstui", "--db", db, "--as", name]
+    if lang:
+        argv += ["--lang", lang]
+    return [*argv, "monitor"] if monitor else argv
