@@ -102,6 +102,23 @@ async def test_reply_with_a_knowledge_answer(make_app: AppFactory, store: SqlSto
         assert not composer.is_open
 
 
+async def test_down_from_the_search_box_reaches_the_results(
+    make_app: AppFactory, store: SqlStore
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t", "4", *"退款")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # into the results, the second one
+        await settle(pilot)
+        second = app.query_one(KnowledgePane).hits[1]
+        composer = app.query_one(TicketPane).composer
+        assert composer.is_open and composer.area.text.strip()
+        assert any(second.title in m for _s, m in app.notices), app.notices  # "Inserted “…”"
+
+
 async def test_note_is_internal(make_app: AppFactory, store: SqlStore) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -156,8 +173,9 @@ async def test_escalate_keeps_the_owner_and_resolve_is_refused(
         assert [(e.department, e.state) for e in after.escalations] == [
             (Department.WAREHOUSE, EscalationState.REQUESTED)
         ]
-        await pilot.press("c", "enter")
+        await pilot.press("c")
         await settle(pilot)
+        assert not isinstance(app.screen, FormDialog)  # refused at once, no code asked for
         assert store.get_ticket(ticket_id).is_active
         assert any("escalation" in m for m in errors(app)), app.notices
 

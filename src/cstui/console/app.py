@@ -40,9 +40,11 @@ from cstui.domain.model import (
     Department,
     MessageKind,
     ResolutionCode,
+    Role,
     Status,
     Ticket,
 )
+from cstui.domain.ownership import check_resolve
 from cstui.domain.templates import fill, ticket_values
 from cstui.errors import AlreadyOwned, CstuiError, StaleVersion
 from cstui.i18n import label, t
@@ -768,6 +770,15 @@ class CstuiApp(App[None]):
     def action_resolve(self) -> None:
         ticket = self._current()
         if ticket is None:
+            return
+        try:  # the same rule the store applies: say so now, not after a code is chosen
+            check_resolve(
+                open_escalations=len(ticket.open_escalations),
+                actor_role=self.agent.role if self.agent else Role.AGENT,
+                override=False,
+            )
+        except CstuiError as exc:
+            self.notify(str(exc), title=t("fail.title"), severity="error", timeout=6)
             return
         dialog = FormDialog(
             f"{t('action.resolve')} #{ticket.id}",

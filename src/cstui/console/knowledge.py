@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import on
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -47,6 +48,8 @@ class KnowledgePane(Vertical):
     KnowledgePane #kb-status { height: 1; color: $text-muted; padding: 0 1; }
     """
 
+    BINDINGS = [Binding("down", "to_results", show=False, id="kb.results")]
+
     @dataclass
     class Search(Message):
         query: str
@@ -82,6 +85,10 @@ class KnowledgePane(Vertical):
     @on(Input.Submitted, "#kb-query")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.action_to_results()
+
+    def action_to_results(self) -> None:
+        """Enter or ↓ in the search box: on to the first result."""
         results = self.query_one(OptionList)
         if results.option_count:
             results.highlighted = 0
