@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from cstui.domain.model import Agent, Role
@@ -27,6 +30,7 @@ class ServerOptions:
     rate_per_second: float = 20.0
     rate_burst: int = 60
     events_poll_seconds: float = 0.5
+    token_cache_seconds: float = 5.0
 
 
 @dataclass
@@ -36,9 +40,39 @@ class ServerState:
     store: SqlStore
     options: ServerOptions = field(default_factory=ServerOptions)
     limiter: RateLimiter = field(init=False)
+    tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.options.rate_per_second, self.options.rate_burst)
+        self.tokens = TokenCache(self.options.token_cache_seconds)
+
+
+class TokenCache:
+    """Token hash → agent for a few seconds: most requests then skip a store round trip.
+
+    A new token (which replaces the agent's old one) or a role change is seen within
+    `seconds`; 0 turns the cache off.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._agents: dict[str, tuple[Agent, float]] = {}
+
+    def get(self, token_hash: str) -> Agent | None:
+        hit = self._agents.get(token_hash)
+        if hit is None or hit[1] < self.clock():
+            return None
+        return hit[0]
+
+    def put(self, token_hash: str, agent: Agent) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._agents) >= self.MAX_ENTRIES:
+            self._agents.clear()
+        self._agents[token_hash] = (agent, self.clock() + self.seconds)
 
 
 def state_of(request: Request) -> ServerState:
@@ -46,25 +80,36 @@ def state_of(request: Request) -> ServerState:
     return state
 
 
-def get_store(request: Request) -> SqlStore:
+async def get_store(request: Request) -> SqlStore:
+    """Async only because it never blocks: FastAPI then skips a trip to the threadpool."""
     return state_of(request).store
 
 
 StoreDep = Annotated[SqlStore, Depends(get_store)]
 
 
-def current_agent(request: Request, authorization: Annotated[str | None, Header()] = None) -> Agent:
-    """The agent whose token is on the request: 401 without one, 429 when it floods."""
+async def current_agent(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Agent:
+    """The agent whose token is on the request: 401 without one, 429 when it floods.
+
+    Only a token missing from the cache costs a store lookup, and that runs in the
+    threadpool: the event loop never waits on the store.
+    """
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("authorization: send `Authorization: Bearer TOKEN`")
     token = token.strip()
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
     state = state_of(request)
     # Counted before the lookup: a flood of bad tokens is throttled without reaching the store.
-    state.limiter.hit(hashlib.sha256(token.encode()).hexdigest())
-    agent = state.store.agent_for_token(token)
+    state.limiter.hit(token_hash)
+    agent = state.tokens.get(token_hash)
     if agent is None:
-        raise Unauthorized("authorization: unknown or revoked token")
+        agent = await run_in_threadpool(state.store.agent_for_token, token)
+        if agent is None:
+            raise Unauthorized("authorization: unknown or revoked token")
+        state.tokens.put(token_hash, agent)
     return agent
 
 
