@@ -10,6 +10,8 @@ from cstui.cli.context import clock_from_env, env_of, global_options
 from cstui.config import rules_from_settings
 from cstui.errors import BadInput, Unavailable
 
+GRACEFUL_SECONDS = 3
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on")
@@ -48,7 +50,14 @@ def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
     bound = sock.getsockname()[1]
     # Printed (and flushed) before serving: with --port 0 this is how a script learns the port.
     click.echo(f"cstui serve: listening on http://{host}:{bound}", err=True)
-    config = uvicorn.Config(create_app(store, options), log_level=log_level, lifespan="off")
+    config = uvicorn.Config(
+        create_app(store, options),
+        log_level=log_level,
+        lifespan="off",
+        # Live event streams never end on their own: on Ctrl+C or SIGTERM, close them after
+        # a few seconds instead of waiting for every client to hang up.
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
