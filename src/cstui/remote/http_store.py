@@ -580,14 +580,17 @@ class HttpStore:
 
     def window_events(self, *, since: datetime, until: datetime) -> Iterator[Event]:
         """Every event of each ticket with an event in [since, until) (see SqlStore)."""
-        touched = {e.ticket_id for e in self.events(since=since, until=until)}
-        touched.discard(None)
-        return (e for e in self.events() if e.ticket_id in touched)
+        params = {"since": since.isoformat(), "until": until.isoformat()}
+        return (D.event(e) for e in self._lines("/events/window", params))
 
     def export_records(self) -> Iterator[dict[str, Any]]:
         """The server's store as export records (admins), streamed line by line."""
+        return self._lines("/export", {})
+
+    def _lines(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """A JSON Lines answer, one object at a time as it arrives."""
         try:
-            with self.client.stream("GET", "/export") as response:
+            with self.client.stream("GET", path, params=params) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise error_from(response)

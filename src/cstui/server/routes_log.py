@@ -116,6 +116,26 @@ def event_log(
     return {"items": [event_dict(e) for e in events], "last_id": events[-1].id if events else after}
 
 
+NDJSON = {200: {"content": {"application/x-ndjson": {}}, "description": "JSON Lines"}}
+
+
+@router.get("/events/window", response_class=StreamingResponse, responses=NDJSON)
+def window_events(
+    store: StoreDep,
+    agent: AgentDep,
+    since: Annotated[str, Query(max_length=40, description="ISO date or date-time")],
+    until: Annotated[str, Query(max_length=40, description="ISO date or date-time")],
+) -> StreamingResponse:
+    """Every event of each ticket touched in [since, until), as JSON Lines (for reports)."""
+    start, end = _aware(since), _aware(until, "until")
+    assert start is not None and end is not None
+    if end <= start:
+        raise BadInput("until: must be after since")
+    events = store.window_events(since=start, until=end)
+    lines = (json.dumps(event_dict(e), ensure_ascii=False) + "\n" for e in events)
+    return StreamingResponse(lines, media_type="application/x-ndjson")
+
+
 @router.get("/metrics", response_model=S.Out)
 def metrics(
     store: StoreDep, agent: AgentDep, since: When = None, until: When = None
@@ -128,11 +148,7 @@ def metrics(
     return {"team": m.as_dict(m.compute(events, since=start, until=end))}
 
 
-@router.get(
-    "/export",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "JSON Lines"}},
-)
+@router.get("/export", response_class=StreamingResponse, responses=NDJSON)
 def export_records(store: StoreDep, agent: AgentDep) -> StreamingResponse:
     """The whole store as JSON Lines, the format of `cstui export` (admins)."""
     require_role(agent, Role.ADMIN, doing="export the store")
