@@ -39,8 +39,9 @@ class Served:
         return self.store.create_ticket(new).id
 
 
-def serve_store(path: Path, options: ServerOptions) -> Iterator[Served]:
-    store = init_store(str(path))
+def serve_store(target: Path | str, options: ServerOptions) -> Iterator[Served]:
+    """A store (a SQLite path or a database URL) with the team, served on loopback."""
+    store = init_store(str(target))
     tokens = add_team(store)
     with ThreadServer(create_app(store, options)) as server:
         yield Served(server.url, store, tokens)

@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cstui.errors import Conflict, CstuiError, RateLimited
@@ -91,7 +92,25 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def _on_data_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refuses (too long for its column, a NUL in text): bad input.
+
+    Request bodies are checked first; this catches what slips through, e.g. in a query.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return JSONResponse({"error": f"refused by the store: {first}", "kind": "bad_input"}, 422)
+
+
+async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered in the same JSON shape."""
+    log.error("unexpected error", exc_info=exc)
+    return JSONResponse({"error": "unexpected server error", "kind": "error"}, 500)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(CstuiError, _on_cstui_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DataError, _on_data_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -277,12 +277,12 @@ class CustomerIn(Body):
 
 
 class OrderIn(Body):
-    number: str = Field(min_length=1, max_length=64)
+    number: str = Field(min_length=1, max_length=40)  # the column lengths of `orders`
     customer_id: StrictInt = ID
     amount: Annotated[float, Strict()] = Field(ge=0, le=1e12)
     goods_type: GoodsType = GoodsType.GENERAL
-    tracking_no: str | None = Field(None, max_length=64)
-    logistics_status: str | None = Field(None, max_length=64)
+    tracking_no: str | None = Field(None, max_length=40)
+    logistics_status: str | None = Field(None, max_length=24)
 
 
 class TicketIn(Body):
@@ -292,7 +292,7 @@ class TicketIn(Body):
     channel: Channel
     category: Category
     priority: Priority = Priority.NORMAL
-    order_number: str | None = Field(None, max_length=64)
+    order_number: str | None = Field(None, max_length=40)
     complaint_cause: ComplaintCause | None = None
 
 
