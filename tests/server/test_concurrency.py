@@ -159,3 +159,11 @@ def test_events_written_through_one_server_reach_the_other(team: Team) -> None:
     assert event["event"] == "taken"
     data = event["data"]
     assert isinstance(data, dict) and (data["ticket_id"], data["actor"]) == (ticket, "agent02")
+
+
+def test_what_postgresql_refuses_is_bad_input(team: Team) -> None:
+    """A NUL in a query string reaches the database (bodies are checked before): a 422."""
+    with team.client("agent03", 0) as a:
+        response = a.get("/tickets/search", params={"q": "退款\x00"})
+    assert response.status_code == 422 and response.json()["kind"] == "bad_input", response.text
+    assert response.json()["error"].startswith("refused by the store")
