@@ -113,3 +113,11 @@ def test_an_unreachable_server_is_exit_6(tmp_path: Path) -> None:
     )
     assert result.returncode == 6
     assert result.stderr.startswith(f"cstui: server {url}") and result.stderr.count("\n") == 1
+
+
+def test_search_through_the_server(capsys: pytest.CaptureFixture[str], served: Served) -> None:
+    tid = served.new_ticket("退款没到账 急")
+    code, out, _ = cstui(
+        capsys, served, "bob", "tickets", "search", "退款没到账 status:new", "--json"
+    )
+    assert code == 0 and tid in {t["id"] for t in json.loads(out)["items"]}

@@ -210,3 +210,16 @@ class TestLiveEvents:
         with served.client("bob") as bob:
             response = bob.get("/events", headers={"Last-Event-ID": "yesterday"})
         assert response.status_code == 422
+
+
+def test_search_by_filters_and_words(served: Served) -> None:
+    vip = served.new_ticket("包裹丢失 VIP 加急")
+    other = served.new_ticket("发票抬头修改")
+    with served.client("alice") as alice:
+        alice.post(f"/tickets/{vip}/take").raise_for_status()
+        found = alice.get("/tickets/search", params={"q": "owner:alice 包裹"}).json()
+        none = alice.get("/tickets/search", params={"q": "status:closed 包裹"}).json()
+        paged = alice.get("/tickets/search", params={"q": "owner:none", "limit": 1}).json()
+    assert [t["id"] for t in found["items"]] == [vip]
+    assert none["items"] == []
+    assert paged["items"][0]["id"] >= other and paged["next_cursor"] is not None

@@ -416,3 +416,26 @@ def test_reveal_is_recorded(store: SqlStore) -> None:
     assert revealed.phone == "13812345678"
     events = [e for e in store.events() if e.kind is EventKind.PII_REVEALED]
     assert [(e.actor, (e.new or {})["customer_id"]) for e in events] == [("pia", customer.id)]
+
+
+def test_search_by_filters_and_subject_words(store: SqlStore) -> None:
+    refund = new_ticket(store, subject="退款没到账 Refund")
+    parcel = new_ticket(store, subject="包裹丢失", category=Category.LOGISTICS)
+    store.take(parcel, actor="alice")
+
+    def ids(query: str) -> list[int]:
+        return [t.id for t in store.search_tickets(query, actor=None).items]
+
+    assert ids("refund") == [refund]  # words match the subject whatever their case
+    assert ids("category:logistics") == [parcel]
+    assert ids("owner:alice status:open") == [parcel]
+    assert ids("owner:none 退款") == [refund]
+    assert ids("") == [parcel, refund]  # newest first
+    first = store.search_tickets("", actor=None, limit=1)
+    assert first.next_cursor is not None
+    rest = store.search_tickets("", actor=None, limit=1, cursor=first.next_cursor)
+    assert [t.id for t in rest.items] == [refund] and rest.next_cursor is None
+    with pytest.raises(BadInput, match="status:bogus"):
+        store.search_tickets("status:bogus", actor=None)
+    with pytest.raises(NotFound):
+        store.search_tickets("owner:nobody", actor=None)

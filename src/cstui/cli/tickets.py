@@ -104,6 +104,21 @@ def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
         click.echo(f"next: --cursor {next_cursor}")
 
 
+@tickets.command("search")
+@click.argument("query")
+@click.option("--limit", default=50, show_default=True, help="Rows per page (1–500)")
+@click.option("--cursor", default=None, help="Continue after this cursor (from next_cursor)")
+@global_options
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, cursor: str | None) -> None:
+    """Find tickets: filters (status: priority: channel: category: tier: owner: customer:)
+    and words of the subject, newest first. E.g. "status:open tier:vip 退款"."""
+    env = env_of(ctx)
+    page = env.store().search_tickets(query, actor=env.settings.agent, limit=limit, cursor=cursor)
+    data = {"items": [ticket_dict(t) for t in page.items], "next_cursor": page.next_cursor}
+    env.emit(data, lambda: _print_queue(page.items, page.next_cursor))
+
+
 @tickets.command("show")
 @click.argument("ticket_id", type=int)
 @global_options

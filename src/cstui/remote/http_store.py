@@ -260,7 +260,7 @@ class HttpStore:
         return Page(tuple(D.ticket(t) for t in data["items"]), data["next_cursor"])
 
     def search_tickets(
-        self, query: str, *, limit: int = 50, cursor: str | None = None
+        self, query: str, *, actor: str | None, limit: int = 50, cursor: str | None = None
     ) -> Page[Ticket]:
         data = self._get("/tickets/search", q=query, limit=limit, cursor=cursor)
         return Page(tuple(D.ticket(t) for t in data["items"]), data["next_cursor"])

@@ -116,7 +116,9 @@ def event_log(
     return {"items": [event_dict(e) for e in events], "last_id": events[-1].id if events else after}
 
 
-NDJSON = {200: {"content": {"application/x-ndjson": {}}, "description": "JSON Lines"}}
+NDJSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/x-ndjson": {}}, "description": "JSON Lines"}
+}
 
 
 @router.get("/events/window", response_class=StreamingResponse, responses=NDJSON)

@@ -69,9 +69,7 @@ def search_tickets(
     cursor: Cursor = None,
 ) -> JSONResponse:
     """Tickets matching `status:open tier:vip 退款` (filters and words in the subject)."""
-    from cstui.store.ticket_search import search_tickets as search
-
-    page = search(store, q, actor=agent.name, limit=limit, cursor=cursor)
+    page = store.search_tickets(q, actor=agent.name, limit=limit, cursor=cursor)
     items = [ticket_dict(t) for t in page.items]
     return JSONResponse({"items": items, "next_cursor": page.next_cursor})
 

@@ -472,6 +472,14 @@ class SqlStore:
             statement = _page_statement(sql, spec.order, with_cursor=False)
             return int(conn.execute(statement, params).scalar_one())
 
+    def search_tickets(
+        self, query: str, *, actor: str | None, limit: int = 50, cursor: str | None = None
+    ) -> Page[Ticket]:
+        """Tickets matching `status:open tier:vip 退款` (see `store/ticket_search.py`)."""
+        from cstui.store.ticket_search import search_tickets
+
+        return search_tickets(self, query, actor=actor, limit=limit, cursor=cursor)
+
     def _view_params(self, conn: Connection, view: View, actor: str | None) -> dict[str, Any]:
         if view is View.MINE:
             if not actor:
