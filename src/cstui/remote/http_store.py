@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -51,6 +51,7 @@ from cstui.remote import floor as F
 from cstui.store.base import (
     AgentLoad,
     GreenTicket,
+    HelpdeskStore,
     NewCustomer,
     NewOrder,
     NewTicket,
@@ -609,6 +610,12 @@ def _segment(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name, safe="")
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_protocol(store: HttpStore) -> HelpdeskStore:
+        return store  # mypy checks here that HttpStore is a complete HelpdeskStore
 
 
 __all__ = ["HttpStore", "error_from"]
