@@ -94,3 +94,33 @@ def test_errors_come_back_as_the_stores_own(
     assert type(error) is expected
     if isinstance(error, E.AlreadyOwned):
         assert error.owner == "bob" and error.exit_code == 3
+
+
+async def test_open_streams_share_one_poll_and_wake_on_a_write() -> None:
+    import asyncio
+
+    from cstui.server.watch import LogWatcher
+
+    calls, log_end = [], [10]
+
+    def latest() -> int:
+        calls.append(1)
+        return log_end[0]
+
+    watcher = LogWatcher(latest, poll_seconds=0.02)
+
+    async def stream() -> str:
+        async with watcher.watching():
+            await watcher.wait_past(10)
+            return "woke"
+
+    streams = [asyncio.create_task(stream()) for _ in range(5)]
+    await asyncio.sleep(0.2)
+    polls_while_idle = len(calls)
+    assert 3 <= polls_while_idle <= 15  # one poller for five streams, not five
+    log_end[0] = 11  # a write, made anywhere
+    assert await asyncio.wait_for(asyncio.gather(*streams), 2) == ["woke"] * 5
+    await asyncio.sleep(0.1)
+    stopped_at = len(calls)
+    await asyncio.sleep(0.1)
+    assert len(calls) == stopped_at  # no stream open: no polling

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from cstui.domain.model import Agent, Role
 from cstui.errors import BadInput, PermissionDenied, PreconditionRequired, Unauthorized
 from cstui.server.ratelimit import RateLimiter
+from cstui.server.watch import LogWatcher
+from cstui.store import feed
 from cstui.store.sql import SqlStore
 
 
@@ -41,10 +43,15 @@ class ServerState:
     options: ServerOptions = field(default_factory=ServerOptions)
     limiter: RateLimiter = field(init=False)
     tokens: TokenCache = field(init=False)
+    watcher: LogWatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.options.rate_per_second, self.options.rate_burst)
         self.tokens = TokenCache(self.options.token_cache_seconds)
+        # The store is looked up at every poll: tests point a running server at a new one.
+        self.watcher = LogWatcher(
+            lambda: feed.last_event_id(self.store), self.options.events_poll_seconds
+        )
 
 
 class TokenCache:

@@ -1,7 +1,8 @@
 """The event log: live (`GET /events`, server-sent events), in pages, as metrics, exported.
 
-The live feed polls the shared log, so it carries writes made through any server process
-on the same database; a client that reconnects with `Last-Event-ID` misses nothing.
+The live feed reads the shared log (one poll of its end per process, see `watch.py`), so it
+carries writes made through any server process on the same database; a client that
+reconnects with `Last-Event-ID` misses nothing.
 """
 
 from __future__ import annotations
@@ -67,13 +68,14 @@ async def live_events(
     state = state_of(request)
     cursor = start
     yield ServerSentEvent(comment=f"cstui events after {cursor}", retry=RETRY_MS)
-    while True:
-        batch = await anyio.to_thread.run_sync(_batch, state.store, cursor)
-        for e in batch:
-            yield ServerSentEvent(data=event_dict(e), event=e.kind.value, id=str(e.id))
-            cursor = e.id
-        if len(batch) < FEED_BATCH:
-            await anyio.sleep(state.options.events_poll_seconds)
+    async with state.watcher.watching():
+        while True:
+            batch = await anyio.to_thread.run_sync(_batch, state.store, cursor)
+            for e in batch:
+                yield ServerSentEvent(data=event_dict(e), event=e.kind.value, id=str(e.id))
+                cursor = e.id
+            if len(batch) < FEED_BATCH:
+                await state.watcher.wait_past(cursor)
 
 
 def _batch(store: Any, after: int) -> list[Event]:
