@@ -955,7 +955,6 @@ IMPORT_SETS = (
     "textual.app, textual.widgets",
     "pydantic",
     "sqlalchemy",
-    "sqlmodel",
     "alembic",
     "cstui.config",
     "cstui.store",

@@ -83,15 +83,15 @@ from cstui.domain.tiers import CustomerStats, classify, spend_cutoff
 from cstui.errors import BadInput, Conflict
 from cstui.store import rows as R
 from cstui.store.schema import (
-    AgentRow,
-    CustomerRow,
-    EscalationRow,
-    EventRow,
-    LinkRow,
-    MessageRow,
-    OrderRow,
-    TicketRow,
-    TransferRow,
+    AGENTS,
+    CUSTOMERS,
+    ESCALATIONS,
+    EVENTS,
+    LINKS,
+    MESSAGES,
+    ORDERS,
+    TICKETS,
+    TRANSFERS,
 )
 from cstui.store.sql import SqlStore
 
@@ -1906,11 +1906,11 @@ _TICKET_COLS = (
 )
 _COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "agents": (
-        AgentRow,
+        AGENTS,
         ("id", "name", "display_name", "role", "shift", "routing_paused", "created_at"),
     ),
     "customers": (
-        CustomerRow,
+        CUSTOMERS,
         (
             "id",
             "name",
@@ -1926,7 +1926,7 @@ _COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
         ),
     ),
     "orders": (
-        OrderRow,
+        ORDERS,
         (
             "id",
             "number",
@@ -1938,10 +1938,10 @@ _COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
             "logistics_status",
         ),
     ),
-    "tickets": (TicketRow, _TICKET_COLS),
-    "messages": (MessageRow, ("ticket_id", "kind", "channel", "author", "body", "created_at")),
+    "tickets": (TICKETS, _TICKET_COLS),
+    "messages": (MESSAGES, ("ticket_id", "kind", "channel", "author", "body", "created_at")),
     "escalations": (
-        EscalationRow,
+        ESCALATIONS,
         (
             "ticket_id",
             "department",
@@ -1956,7 +1956,7 @@ _COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
         ),
     ),
     "transfers": (
-        TransferRow,
+        TRANSFERS,
         (
             "ticket_id",
             "from_owner",
@@ -1969,8 +1969,8 @@ _COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
             "decided_at",
         ),
     ),
-    "ticket_links": (LinkRow, ("ticket_id", "other_id")),
-    "events": (EventRow, ("ticket_id", "actor", "at", "kind", "old", "new")),
+    "ticket_links": (LINKS, ("ticket_id", "other_id")),
+    "events": (EVENTS, ("ticket_id", "actor", "at", "kind", "old", "new")),
 }
 _TABLES = tuple(_COLUMNS)
 _N_MSG, _N_ESC, _N_TRF = (_TABLES.index(t) for t in ("messages", "escalations", "transfers"))
@@ -2069,10 +2069,8 @@ class _Sink:
                 if conn.dialect.name == "postgresql":
                     _copy(conn, table, cols, rows)
                 else:
-                    model = _COLUMNS[table][0]
-                    conn.execute(
-                        insert(model.__table__), [dict(zip(cols, r, strict=True)) for r in rows]
-                    )
+                    target = _COLUMNS[table][0]
+                    conn.execute(insert(target), [dict(zip(cols, r, strict=True)) for r in rows])
 
 
 def _copy(conn: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -2609,12 +2607,10 @@ def _claim(engine: Engine, specs: list[_AgentSpec], now_ts: int, counts: list[in
                 if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first():
                     raise Conflict(f"seed: the store has {table} already; seed an empty store")
             for table, batch in (("agents", rows), ("events", events)):
-                model, cols = _COLUMNS[table]
+                target, cols = _COLUMNS[table]
                 if table in _SERIAL:
                     cols, batch = ("id", *cols), [(n, *r) for n, r in enumerate(batch, 1)]
-                conn.execute(
-                    insert(model.__table__), [dict(zip(cols, r, strict=True)) for r in batch]
-                )
+                conn.execute(insert(target), [dict(zip(cols, r, strict=True)) for r in batch])
     counts[_TABLES.index("agents")] += len(rows)
     counts[_TABLES.index("events")] += len(events)
 

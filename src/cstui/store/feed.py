@@ -14,18 +14,16 @@ from sqlalchemy import bindparam, func, select, text
 
 from cstui.domain.model import Event
 from cstui.store import rows as R
-from cstui.store.schema import EventRow
+from cstui.store.schema import EVENTS
 
 if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
-
-T_EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 
 
 def last_event_id(store: SqlStore) -> int:
     """The newest event's id (0 for an empty log): where a live feed starts."""
     with store._read() as conn:
-        return int(conn.execute(select(func.max(T_EVENTS.c.id))).scalar() or 0)
+        return int(conn.execute(select(func.max(EVENTS.c.id))).scalar() or 0)
 
 
 def events_after(
@@ -49,7 +47,7 @@ def events_after(
             conds.append(cond)
             params[name] = value
     sql = f"SELECT {R.EVENT_COLUMNS} FROM events WHERE {' AND '.join(conds)} ORDER BY id LIMIT :n"
-    timed = [bindparam(p, type_=T_EVENTS.c.at.type) for p in ("since", "until") if p in params]
+    timed = [bindparam(p, type_=EVENTS.c.at.type) for p in ("since", "until") if p in params]
     query = text(sql).bindparams(*timed) if timed else text(sql)
     with store._read() as conn:
         return [R.event_from_row(r) for r in conn.execute(query, params)]

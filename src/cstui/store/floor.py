@@ -24,13 +24,11 @@ from cstui.domain.ownership import is_supervising
 from cstui.errors import PermissionDenied
 from cstui.store import rows as R
 from cstui.store.base import AgentLoad, GreenTicket, QueueDepth, View, WaitingEscalation
-from cstui.store.schema import AgentRow, EventRow
+from cstui.store.schema import AGENTS, EVENTS
 
 if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
 
-T_AGENTS = AgentRow.__table__  # type: ignore[attr-defined]
-T_EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 
 DEPTH_VIEWS = (
     View.UNASSIGNED,
@@ -58,7 +56,7 @@ def queue_depth(store: SqlStore) -> QueueDepth:
 
 
 def _at_type() -> Any:
-    return T_EVENTS.c.at.type
+    return EVENTS.c.at.type
 
 
 def _grouped(conn: Any, column: str) -> dict[str, int]:
@@ -166,7 +164,7 @@ def set_routing_paused(store: SqlStore, name: str, *, actor: str, paused: bool) 
             raise PermissionDenied("only a supervisor may pause an agent's routing")
         agent = store._agent_row(conn, name)
         conn.execute(
-            update(T_AGENTS).where(T_AGENTS.c.id == agent["id"]).values(routing_paused=int(paused))
+            update(AGENTS).where(AGENTS.c.id == agent["id"]).values(routing_paused=int(paused))
         )
         store._event(
             conn,

@@ -19,12 +19,11 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from cstui.errors import BadInput, Conflict
-from cstui.store.schema import IdempotencyRow
+from cstui.store.schema import IDEMPOTENCY_KEYS
 
 if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
 
-T_KEYS = IdempotencyRow.__table__  # type: ignore[attr-defined]
 STALE_CLAIM = timedelta(seconds=60)
 KEEP_FOR = timedelta(hours=24)
 MAX_KEY = 128
@@ -61,13 +60,14 @@ def _claim_once(store: SqlStore, actor: str, key: str, fingerprint: str) -> Repl
     with store._write() as conn:
         agent_id = store._agent_row(conn, actor)["id"]
         conn.execute(
-            delete(T_KEYS).where(
-                T_KEYS.c.agent_id == agent_id, T_KEYS.c.created_at < now - KEEP_FOR
+            delete(IDEMPOTENCY_KEYS).where(
+                IDEMPOTENCY_KEYS.c.agent_id == agent_id,
+                IDEMPOTENCY_KEYS.c.created_at < now - KEEP_FOR,
             )
         )
         row = _row(conn, agent_id, key)
         if row is None:
-            conn.execute(insert(T_KEYS), _claim_values(agent_id, key, fingerprint, now))
+            conn.execute(insert(IDEMPOTENCY_KEYS), _claim_values(agent_id, key, fingerprint, now))
             return None
         if row["fingerprint"] != fingerprint:
             raise BadInput(f"Idempotency-Key {key}: used before for another request")
@@ -75,7 +75,7 @@ def _claim_once(store: SqlStore, actor: str, key: str, fingerprint: str) -> Repl
             return Replay(status=row["status"], body=json.loads(row["body"]))
         if now - row["created_at"] < STALE_CLAIM:
             raise KeyInProgress(f"Idempotency-Key {key}: a request with this key is still running")
-        conn.execute(_where(update(T_KEYS), agent_id, key).values(created_at=now))
+        conn.execute(_where(update(IDEMPOTENCY_KEYS), agent_id, key).values(created_at=now))
         return None
 
 
@@ -84,22 +84,26 @@ def record(store: SqlStore, *, actor: str, key: str, status: int, body: Any) -> 
     with store._write() as conn:
         agent_id = store._agent_row(conn, actor)["id"]
         values = {"status": status, "body": json.dumps(body, ensure_ascii=False)}
-        conn.execute(_where(update(T_KEYS), agent_id, key).values(**values))
+        conn.execute(_where(update(IDEMPOTENCY_KEYS), agent_id, key).values(**values))
 
 
 def release(store: SqlStore, *, actor: str, key: str) -> None:
     """Forget a claim whose request failed without an answer worth replaying (a 5xx)."""
     with store._write() as conn:
         agent_id = store._agent_row(conn, actor)["id"]
-        conn.execute(_where(delete(T_KEYS), agent_id, key).where(T_KEYS.c.status.is_(None)))
+        conn.execute(
+            _where(delete(IDEMPOTENCY_KEYS), agent_id, key).where(
+                IDEMPOTENCY_KEYS.c.status.is_(None)
+            )
+        )
 
 
 def _row(conn: Connection, agent_id: int, key: str) -> RowMapping | None:
-    return conn.execute(_where(select(T_KEYS), agent_id, key)).mappings().first()
+    return conn.execute(_where(select(IDEMPOTENCY_KEYS), agent_id, key)).mappings().first()
 
 
 def _where(statement: Any, agent_id: int, key: str) -> Any:
-    return statement.where(T_KEYS.c.agent_id == agent_id, T_KEYS.c.key == key)
+    return statement.where(IDEMPOTENCY_KEYS.c.agent_id == agent_id, IDEMPOTENCY_KEYS.c.key == key)
 
 
 def _claim_values(agent_id: int, key: str, fingerprint: str, now: datetime) -> dict[str, Any]:

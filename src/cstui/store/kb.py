@@ -70,13 +70,11 @@ from cstui.errors import BadInput, Conflict, NotFound, PermissionDenied, StaleVe
 from cstui.search.query import Query, highlight, parse, snippet
 from cstui.search.segment import CJK_CLASS, cut_fields
 from cstui.store.base import NewArticle
-from cstui.store.schema import ArticleRow, TicketRow
+from cstui.store.schema import ARTICLES, TICKETS
 
 if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
 
-T_ARTICLES = ArticleRow.__table__  # type: ignore[attr-defined]
-T_TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
 
 AnyRow = Mapping[str, Any] | RowMapping  # a row as read, or the dict it was written from
 
@@ -402,7 +400,7 @@ def _insert_article(
     store: SqlStore, conn: Connection, values: dict[str, Any], *, actor: str, at: datetime
 ) -> None:
     """Insert, index and log checked column values; `values` gets the new id."""
-    inserted = conn.execute(insert(T_ARTICLES).values(**values))
+    inserted = conn.execute(insert(ARTICLES).values(**values))
     values["id"] = inserted.inserted_primary_key[0]  # type: ignore[index]
     add_to_index(conn, [Entry.of(values)])
     logged = {"article_id": values["id"], "kind": values["kind"], "title": values["title"]}
@@ -450,7 +448,7 @@ def capture_article(store: SqlStore, ticket_id: int, *, actor: str) -> Article:
     now = store.clock()
     with store._write() as conn:
         store._agent_row(conn, actor)
-        q = select(T_TICKETS.c.subject, T_TICKETS.c.category).where(T_TICKETS.c.id == ticket_id)
+        q = select(TICKETS.c.subject, TICKETS.c.category).where(TICKETS.c.id == ticket_id)
         ticket = conn.execute(q).mappings().first()
         if ticket is None:
             raise NotFound(f"ticket {ticket_id}: no such ticket")
@@ -516,8 +514,8 @@ def publish_article(store: SqlStore, article_id: int, *, actor: str) -> Article:
             raise Conflict(f"article {article_id} is already published")
         after = {**row, "draft": 0, "version": row["version"] + 1, "updated_at": now}
         conn.execute(
-            update(T_ARTICLES)
-            .where(T_ARTICLES.c.id == article_id)
+            update(ARTICLES)
+            .where(ARTICLES.c.id == article_id)
             .values(draft=0, version=after["version"], updated_at=now)
         )
         index_for(conn).replace(conn, Entry.of(row), Entry.of(after))
@@ -558,8 +556,8 @@ def update_article(
             )
         changes = _edits(row, title, body, tags)
         result = conn.execute(
-            update(T_ARTICLES)
-            .where(T_ARTICLES.c.id == article_id, T_ARTICLES.c.version == row["version"])
+            update(ARTICLES)
+            .where(ARTICLES.c.id == article_id, ARTICLES.c.version == row["version"])
             .values(**changes, version=row["version"] + 1, updated_at=now)
         )
         if result.rowcount != 1:
@@ -579,7 +577,7 @@ def update_article(
 
 
 def _locked_article(conn: Connection, article_id: int) -> RowMapping:
-    q = select(T_ARTICLES).where(T_ARTICLES.c.id == article_id).with_for_update()
+    q = select(ARTICLES).where(ARTICLES.c.id == article_id).with_for_update()
     m = conn.execute(q).mappings().first()
     if m is None:
         raise NotFound(f"article {article_id}: no such article")
@@ -682,7 +680,7 @@ def bulk_add_articles(
     return len(added)
 
 
-ARTICLE_COLUMNS = tuple(c.name for c in T_ARTICLES.columns)
+ARTICLE_COLUMNS = tuple(c.name for c in ARTICLES.columns)
 _ID_AT = ARTICLE_COLUMNS.index("id")
 
 
@@ -729,7 +727,7 @@ def _driver_rows(dialect: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ..
 @lru_cache(maxsize=4)
 def _processors(dialect: str) -> list[Callable[[Any], Any] | None]:
     engine_dialect = make_url(f"{dialect}://").get_dialect()()
-    return [T_ARTICLES.c[c].type.bind_processor(engine_dialect) for c in ARTICLE_COLUMNS]
+    return [ARTICLES.c[c].type.bind_processor(engine_dialect) for c in ARTICLE_COLUMNS]
 
 
 def _write_batch(conn: Connection, index: SearchIndex, batch: Prepared) -> list[int]:
@@ -843,7 +841,7 @@ class _IdSource:
             )
             return [int(i) for i in self.conn.execute(sql, {"n": n}).scalars()]
         if self.next is None:
-            last = self.conn.execute(select(func.coalesce(func.max(T_ARTICLES.c.id), 0)))
+            last = self.conn.execute(select(func.coalesce(func.max(ARTICLES.c.id), 0)))
             self.next = int(last.scalar_one()) + 1
         start, self.next = self.next, self.next + n
         return list(range(start, start + n))
@@ -864,7 +862,7 @@ def rebuild_index(store: SqlStore) -> int:
     with store._write() as conn:
         index = index_for(conn)
         index.clear(conn)
-        rows = conn.execute(select(T_ARTICLES).order_by(T_ARTICLES.c.id)).mappings().all()
+        rows = conn.execute(select(ARTICLES).order_by(ARTICLES.c.id)).mappings().all()
         for start in range(0, len(rows), BULK_BATCH):
             add_to_index(conn, [Entry.of(r) for r in rows[start : start + BULK_BATCH]])
     return len(rows)
@@ -875,7 +873,7 @@ def rebuild_index(store: SqlStore) -> int:
 
 def get_article(store: SqlStore, article_id: int) -> Article:
     with store._read() as conn:
-        m = conn.execute(select(T_ARTICLES).where(T_ARTICLES.c.id == article_id)).mappings()
+        m = conn.execute(select(ARTICLES).where(ARTICLES.c.id == article_id)).mappings()
         row = m.first()
     if row is None:
         raise NotFound(f"article {article_id}: no such article")
@@ -890,13 +888,13 @@ def find_template(store: SqlStore, name: str, *, lang: ArticleLang | None = None
     """
     wanted = name.strip()
     if wanted.isdigit():
-        rows = _templates_where(store, T_ARTICLES.c.id == int(wanted))
+        rows = _templates_where(store, ARTICLES.c.id == int(wanted))
     else:
         prefix = _TAGS_JSON([wanted.lower()])[:-1]  # '["slug"': the first tag, as stored
         pattern = _like_escape(prefix) + "%"
         rows = [
             r
-            for r in _templates_where(store, func.lower(T_ARTICLES.c.tags).like(pattern, "\\"))
+            for r in _templates_where(store, func.lower(ARTICLES.c.tags).like(pattern, "\\"))
             if (_tags_of(r["tags"]) or ("",))[0].lower() == wanted.lower()
         ]
     if not rows:
@@ -907,8 +905,8 @@ def find_template(store: SqlStore, name: str, *, lang: ArticleLang | None = None
 
 
 def _templates_where(store: SqlStore, clause: Any) -> list[RowMapping]:
-    q = select(T_ARTICLES).where(
-        clause, T_ARTICLES.c.kind == ArticleKind.TEMPLATE.value, T_ARTICLES.c.draft == 0
+    q = select(ARTICLES).where(
+        clause, ARTICLES.c.kind == ArticleKind.TEMPLATE.value, ARTICLES.c.draft == 0
     )
     with store._read() as conn:
         return list(conn.execute(q).mappings())
@@ -986,7 +984,7 @@ def _rows_by_id(conn: Connection, ids: list[int]) -> dict[int, RowMapping]:
     """What a hit shows, for a page of ids (no timestamps to convert)."""
     if not ids:
         return {}
-    q = select(*(T_ARTICLES.c[c] for c in HIT_COLUMNS)).where(T_ARTICLES.c.id.in_(ids))
+    q = select(*(ARTICLES.c[c] for c in HIT_COLUMNS)).where(ARTICLES.c.id.in_(ids))
     return {m["id"]: m for m in conn.execute(q).mappings()}
 
 

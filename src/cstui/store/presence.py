@@ -15,22 +15,20 @@ from sqlalchemy import delete, insert, select
 
 from cstui.domain.model import Customer, EventKind
 from cstui.store import rows as R
-from cstui.store.schema import AgentRow, PresenceRow
+from cstui.store.schema import AGENTS, PRESENCE
 
 if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
 
 PRESENCE_TTL = timedelta(seconds=90)
-T_PRESENCE = PresenceRow.__table__  # type: ignore[attr-defined]
-T_AGENTS = AgentRow.__table__  # type: ignore[attr-defined]
 
 
 def set_presence(store: SqlStore, *, actor: str, ticket_id: int | None) -> None:
     with store._write() as conn:
         agent_id = store._agent_row(conn, actor)["id"]
-        conn.execute(delete(T_PRESENCE).where(T_PRESENCE.c.agent_id == agent_id))
+        conn.execute(delete(PRESENCE).where(PRESENCE.c.agent_id == agent_id))
         conn.execute(
-            insert(T_PRESENCE),
+            insert(PRESENCE),
             {"agent_id": agent_id, "ticket_id": ticket_id, "seen_at": store.clock()},
         )
 
@@ -39,13 +37,13 @@ def viewers(store: SqlStore, ticket_ids: Iterable[int] | None = None) -> dict[in
     """Ticket id → the agents who have it open now (fresh heartbeats only)."""
     since = store.clock() - PRESENCE_TTL
     query = (
-        select(T_PRESENCE.c.ticket_id, T_AGENTS.c.name)
-        .join(T_AGENTS, T_AGENTS.c.id == T_PRESENCE.c.agent_id)
-        .where(T_PRESENCE.c.seen_at >= since, T_PRESENCE.c.ticket_id.is_not(None))
-        .order_by(T_PRESENCE.c.ticket_id, T_AGENTS.c.name)
+        select(PRESENCE.c.ticket_id, AGENTS.c.name)
+        .join(AGENTS, AGENTS.c.id == PRESENCE.c.agent_id)
+        .where(PRESENCE.c.seen_at >= since, PRESENCE.c.ticket_id.is_not(None))
+        .order_by(PRESENCE.c.ticket_id, AGENTS.c.name)
     )
     if ticket_ids is not None:
-        query = query.where(T_PRESENCE.c.ticket_id.in_(list(ticket_ids)))
+        query = query.where(PRESENCE.c.ticket_id.in_(list(ticket_ids)))
     out: dict[int, tuple[str, ...]] = {}
     with store._read() as conn:
         for ticket_id, name in conn.execute(query):

@@ -1,4 +1,7 @@
-"""The SQL schema, as SQLModel tables; the same definitions serve SQLite and PostgreSQL.
+"""The SQL schema as SQLAlchemy Core tables; the same definitions serve SQLite and PostgreSQL.
+
+The store speaks Core only (no ORM), so the tables are plain `Table`s: declaring them as
+ORM or SQLModel classes cost the console ~10 MB and ~120 ms of imports for nothing.
 
 Queue order is (green_rank, due_key, tier_rank, id), all ascending and never NULL, so a
 keyset cursor is one row-value comparison. Each queue view has a partial index whose
@@ -12,10 +15,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String, Text, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 7  # bumped with every alembic revision; the store refuses newer databases
 
@@ -51,184 +65,207 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _ts(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+metadata = MetaData()
 
 
-def _ts_required() -> Any:
-    return Field(sa_column=Column(UtcDateTime(), nullable=False))
+def _ts(name: str, *, nullable: bool = True, index: bool = False) -> Column[Any]:
+    return Column(name, UtcDateTime(), nullable=nullable, index=index)
 
 
-class AgentRow(SQLModel, table=True):
-    __tablename__ = "agents"
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, max_length=64)
-    display_name: str | None = None
-    role: str = Field(max_length=16)
-    shift: str | None = Field(default=None, max_length=16)
-    routing_paused: int = 0
-    token_hash: str | None = Field(default=None, index=True, max_length=128)
-    created_at: datetime = _ts_required()
+def _str(name: str, length: int | None = None, *, nullable: bool = False, **kw: Any) -> Column[Any]:
+    return Column(name, String(length), nullable=nullable, **kw)
 
 
-class CustomerRow(SQLModel, table=True):
-    __tablename__ = "customers"
-    id: int | None = Field(default=None, primary_key=True)
-    name: str
-    phone: str | None = Field(default=None, index=True)
-    email: str | None = None
-    address: str | None = None
-    tier: str = Field(max_length=24)
-    tier_reasons: str = ""
-    annual_spend: float = 0.0
-    order_count: int = 0
-    complaint_count: int = 0
-    created_at: datetime = _ts_required()
+def _int(name: str, default: int, **kw: Any) -> Column[Any]:
+    """A NOT NULL integer with a default: counters, 0/1 flags, ranks."""
+    return Column(name, Integer(), nullable=False, default=default, **kw)
 
 
-class OrderRow(SQLModel, table=True):
-    __tablename__ = "orders"
-    id: int | None = Field(default=None, primary_key=True)
-    number: str = Field(unique=True, max_length=40)
-    customer_id: int = Field(foreign_key="customers.id", index=True)
-    amount: float
-    goods_type: str = Field(max_length=16)
-    placed_at: datetime = _ts_required()
-    tracking_no: str | None = Field(default=None, index=True, max_length=40)
-    logistics_status: str | None = Field(default=None, max_length=24)
+def _id() -> Column[Any]:
+    return Column("id", Integer(), primary_key=True)
 
 
-class TicketRow(SQLModel, table=True):
-    __tablename__ = "tickets"
-    id: int | None = Field(default=None, primary_key=True)
-    subject: str
-    status: str = Field(max_length=16)
-    priority: str = Field(max_length=8)
-    channel: str = Field(max_length=8)
-    category: str = Field(max_length=16)
-    customer_id: int = Field(foreign_key="customers.id")
-    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
-    owner_id: int | None = Field(default=None, foreign_key="agents.id")
-    dispatch_count: int = 0
-    version: int = 1
-    tier: str = Field(max_length=24)  # the customer's tier when last ranked
+def _ref(name: str, target: str, *, nullable: bool = False, **kw: Any) -> Column[Any]:
+    return Column(name, Integer(), ForeignKey(target), nullable=nullable, **kw)
+
+
+AGENTS = Table(
+    "agents",
+    metadata,
+    _id(),
+    _str("name", 64, unique=True),
+    _str("display_name", nullable=True),
+    _str("role", 16),
+    _str("shift", 16, nullable=True),
+    _int("routing_paused", 0),
+    _str("token_hash", 128, nullable=True, index=True),
+    _ts("created_at", nullable=False),
+)
+
+CUSTOMERS = Table(
+    "customers",
+    metadata,
+    _id(),
+    _str("name"),
+    _str("phone", nullable=True, index=True),
+    _str("email", nullable=True),
+    _str("address", nullable=True),
+    _str("tier", 24),
+    _str("tier_reasons", default=""),
+    Column("annual_spend", Float(), nullable=False, default=0.0),
+    _int("order_count", 0),
+    _int("complaint_count", 0),
+    _ts("created_at", nullable=False),
+)
+
+ORDERS = Table(
+    "orders",
+    metadata,
+    _id(),
+    _str("number", 40, unique=True),
+    _ref("customer_id", "customers.id", index=True),
+    Column("amount", Float(), nullable=False),
+    _str("goods_type", 16),
+    _ts("placed_at", nullable=False),
+    _str("tracking_no", 40, nullable=True, index=True),
+    _str("logistics_status", 24, nullable=True),
+)
+
+TICKETS = Table(
+    "tickets",
+    metadata,
+    _id(),
+    _str("subject"),
+    _str("status", 16),
+    _str("priority", 8),
+    _str("channel", 8),
+    _str("category", 16),
+    _ref("customer_id", "customers.id"),
+    _ref("order_id", "orders.id", nullable=True, index=True),
+    _ref("owner_id", "agents.id", nullable=True),
+    _int("dispatch_count", 0),
+    _int("version", 1),
+    _str("tier", 24),  # the customer's tier when last ranked
     # queue keys (see module docstring)
-    active: int = 1
-    green_rank: int = 1  # 0 on the green channel
-    due_key: datetime = _ts_required()  # the nearest SLA deadline, NO_DUE when none
-    tier_rank: int = 6
-    open_escalations: int = 0
+    _int("active", 1),
+    _int("green_rank", 1),  # 0 on the green channel
+    _ts("due_key", nullable=False),  # the nearest SLA deadline, NO_DUE when none
+    _int("tier_rank", 6),
+    _int("open_escalations", 0),
     # every SLA deadline separately, and the paused clock
-    first_response_due: datetime | None = _ts()
-    next_response_due: datetime | None = _ts()
-    resolution_due: datetime | None = _ts()
-    sla_paused_at: datetime | None = _ts()
-    sla_remaining: str | None = None  # JSON: business seconds left per deadline while paused
-    first_responded_at: datetime | None = _ts()
-    complaint_cause: str | None = Field(default=None, max_length=24)
-    second_complaint: int = 0
-    matter_key: str | None = Field(default=None, max_length=80)
-    follow_up_due: datetime | None = _ts()
-    resolution_code: str | None = Field(default=None, max_length=24)
-    resolved_at: datetime | None = _ts()
-    merged_into: int | None = None
-    created_at: datetime = _ts_required()
-    updated_at: datetime = _ts_required()
-    last_activity_at: datetime = _ts_required()
+    _ts("first_response_due"),
+    _ts("next_response_due"),
+    _ts("resolution_due"),
+    _ts("sla_paused_at"),
+    _str("sla_remaining", nullable=True),  # JSON: business seconds left per deadline
+    _ts("first_responded_at"),
+    _str("complaint_cause", 24, nullable=True),
+    _int("second_complaint", 0),
+    _str("matter_key", 80, nullable=True),
+    _ts("follow_up_due"),
+    _str("resolution_code", 24, nullable=True),
+    _ts("resolved_at"),
+    Column("merged_into", Integer(), nullable=True),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("last_activity_at", nullable=False),
+)
 
+MESSAGES = Table(
+    "messages",
+    metadata,
+    _id(),
+    _ref("ticket_id", "tickets.id", index=True),
+    _str("kind", 12),
+    _str("channel", 8),
+    _str("author"),
+    Column("body", Text(), nullable=False),
+    _ts("created_at", nullable=False),
+    _str("idempotency_key", 128, nullable=True, unique=True),
+)
 
-class MessageRow(SQLModel, table=True):
-    __tablename__ = "messages"
-    id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="tickets.id", index=True)
-    kind: str = Field(max_length=12)
-    channel: str = Field(max_length=8)
-    author: str
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = _ts_required()
-    idempotency_key: str | None = Field(default=None, unique=True, max_length=128)
+ESCALATIONS = Table(
+    "escalations",
+    metadata,
+    _id(),
+    _ref("ticket_id", "tickets.id", index=True),
+    _str("department", 16),
+    _str("reason"),
+    _str("state", 16),
+    _int("green", 0),
+    _str("requested_by"),
+    _ts("created_at", nullable=False),
+    _ts("due_at", nullable=False),
+    _ts("updated_at"),
+    _str("notes", default="[]"),  # JSON list of "who: text" from both sides
+)
 
+TRANSFERS = Table(
+    "transfers",
+    metadata,
+    _id(),
+    _ref("ticket_id", "tickets.id", index=True),
+    _str("from_owner", nullable=True),
+    _str("to_agent"),
+    _str("reason"),
+    _str("requested_by"),
+    _str("state", 12, default="pending"),
+    _str("decided_by", nullable=True),
+    _ts("created_at", nullable=False),
+    _ts("decided_at"),
+)
 
-class EscalationRow(SQLModel, table=True):
-    __tablename__ = "escalations"
-    id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="tickets.id", index=True)
-    department: str = Field(max_length=16)
-    reason: str
-    state: str = Field(max_length=16)
-    green: int = 0
-    requested_by: str
-    created_at: datetime = _ts_required()
-    due_at: datetime = _ts_required()
-    updated_at: datetime | None = _ts()
-    notes: str = "[]"  # JSON list of "who: text" from both sides
+LINKS = Table(
+    "ticket_links",
+    metadata,
+    Column("ticket_id", Integer(), ForeignKey("tickets.id"), primary_key=True),
+    Column("other_id", Integer(), ForeignKey("tickets.id"), primary_key=True),
+)
 
+# Append-only: the store never updates or deletes a row here (triggers refuse it too).
+EVENTS = Table(
+    "events",
+    metadata,
+    _id(),
+    Column("ticket_id", Integer(), nullable=True),
+    _str("actor", nullable=True),
+    _ts("at", nullable=False, index=True),
+    _str("kind", 24),
+    _str("old", nullable=True),  # JSON
+    _str("new", nullable=True),  # JSON
+)
 
-class TransferRow(SQLModel, table=True):
-    __tablename__ = "transfers"
-    id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="tickets.id", index=True)
-    from_owner: str | None = None
-    to_agent: str
-    reason: str
-    requested_by: str
-    state: str = Field(default="pending", max_length=12)
-    decided_by: str | None = None
-    created_at: datetime = _ts_required()
-    decided_at: datetime | None = _ts()
+# Which ticket each agent has open now (a heartbeat, not history).
+PRESENCE = Table(
+    "presence",
+    metadata,
+    Column("agent_id", Integer(), ForeignKey("agents.id"), primary_key=True),
+    Column("ticket_id", Integer(), nullable=True, index=True),
+    _ts("seen_at", nullable=False),
+)
 
+# A POST's response kept under its Idempotency-Key, so a retry replays it. Kept in the store
+# (not in a server's memory) so that every server process sharing a PostgreSQL database
+# replays the same response. `status` is NULL while the first request is still running.
+# Like presence, it is not history and stays out of exports.
+IDEMPOTENCY_KEYS = Table(
+    "idempotency_keys",
+    metadata,
+    Column("agent_id", Integer(), ForeignKey("agents.id"), primary_key=True),
+    _str("key", 128, primary_key=True),
+    _str("fingerprint", 64),
+    Column("status", Integer(), nullable=True),
+    _str("body", nullable=True),  # JSON
+    _ts("created_at", nullable=False),
+)
 
-class LinkRow(SQLModel, table=True):
-    __tablename__ = "ticket_links"
-    ticket_id: int = Field(foreign_key="tickets.id", primary_key=True)
-    other_id: int = Field(foreign_key="tickets.id", primary_key=True)
-
-
-class EventRow(SQLModel, table=True):
-    """Append-only: the store never updates or deletes a row here."""
-
-    __tablename__ = "events"
-    id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int | None = None
-    actor: str | None = None
-    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
-    kind: str = Field(max_length=24)
-    old: str | None = None  # JSON
-    new: str | None = None  # JSON
-
-
-class PresenceRow(SQLModel, table=True):
-    """Which ticket each agent has open now (a heartbeat, not history)."""
-
-    __tablename__ = "presence"
-    agent_id: int = Field(foreign_key="agents.id", primary_key=True)
-    ticket_id: int | None = Field(default=None, index=True)
-    seen_at: datetime = _ts_required()
-
-
-class IdempotencyRow(SQLModel, table=True):
-    """A POST's response kept under its Idempotency-Key, so a retry replays it.
-
-    Kept in the store (not in a server's memory) so that every server process sharing a
-    PostgreSQL database replays the same response. `status` is NULL while the first request
-    is still running. Like presence, it is not history and stays out of exports.
-    """
-
-    __tablename__ = "idempotency_keys"
-    agent_id: int = Field(foreign_key="agents.id", primary_key=True)
-    key: str = Field(primary_key=True, max_length=128)
-    fingerprint: str = Field(max_length=64)
-    status: int | None = None
-    body: str | None = None  # JSON
-    created_at: datetime = _ts_required()
-
-
-class MetaRow(SQLModel, table=True):
-    """Key/value facts about the store itself (schema version, time zone)."""
-
-    __tablename__ = "cstui_meta"
-    key: str = Field(primary_key=True, max_length=64)
-    value: str
+# Key/value facts about the store itself (schema version, time zone).
+META = Table(
+    "cstui_meta",
+    metadata,
+    _str("key", 64, primary_key=True),
+    _str("value"),
+)
 
 
 # One partial index per queue view; the predicates are the views' own WHERE clauses.
@@ -246,7 +283,7 @@ VIEW_PREDICATES: dict[str, str] = {
 
 def _partial(name: str, cols: tuple[str, ...], predicate: str) -> Index:
     clause = text(predicate)
-    columns = [TicketRow.__table__.c[c] for c in cols]  # type: ignore[attr-defined]
+    columns = [TICKETS.c[c] for c in cols]
     return Index(name, *columns, sqlite_where=clause, postgresql_where=clause)
 
 
@@ -262,34 +299,28 @@ QUEUE_INDEXES = [
     _partial("ix_q_sla", ("due_key", "id"), "active = 1"),
     _partial("ix_q_followup", ("follow_up_due", "id"), "follow_up_due IS NOT NULL"),
     _partial("ix_q_closed", ("resolved_at", "id"), "active = 0"),
-    Index("ix_events_ticket", EventRow.__table__.c.ticket_id, EventRow.__table__.c.id),  # type: ignore[attr-defined]
-    Index(
-        "ix_tickets_customer_activity",
-        TicketRow.__table__.c.customer_id,  # type: ignore[attr-defined]
-        TicketRow.__table__.c.last_activity_at,  # type: ignore[attr-defined]
-    ),
+    Index("ix_events_ticket", EVENTS.c.ticket_id, EVENTS.c.id),
+    Index("ix_tickets_customer_activity", TICKETS.c.customer_id, TICKETS.c.last_activity_at),
 ]
 
-metadata = SQLModel.metadata
-
-
-class ArticleRow(SQLModel, table=True):
-    """A knowledge-base article. Its search index is not a model: it depends on the database
-    (an FTS5 table on SQLite, a tsvector table on PostgreSQL) and `store/kb.py` keeps it."""
-
-    __tablename__ = "articles"
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)
-    title: str
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    lang: str = Field(max_length=8)
-    tags: str = "[]"  # JSON list of strings
-    category: str | None = Field(default=None, max_length=16)
-    author: str | None = None
-    version: int = 1
-    created_at: datetime = _ts_required()
-    updated_at: datetime = _ts_required()
+# A knowledge-base article. Its search index is no table here: it depends on the database
+# (an FTS5 table on SQLite, a tsvector table on PostgreSQL) and `store/kb.py` keeps it.
+ARTICLES = Table(
+    "articles",
+    metadata,
+    _id(),
+    _str("kind", 16),
+    _str("title"),
+    Column("body", Text(), nullable=False),
+    _str("lang", 8),
+    _str("tags", default="[]"),  # JSON list of strings
+    _str("category", 16, nullable=True),
+    _str("author", nullable=True),
+    _int("version", 1),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
     # 1 while a captured article waits for a supervisor: searches leave it out (0/1 like the
     # tickets' flags); the search index carries the same flag, see `store/kb.py`.
-    draft: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    source_ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    _int("draft", 0, server_default="0"),
+    _ref("source_ticket_id", "tickets.id", nullable=True),
+)

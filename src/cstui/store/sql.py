@@ -1,4 +1,4 @@
-"""The SQL store (SQLModel schema; SQLite by default, PostgreSQL for teams).
+"""The SQL store (SQLAlchemy Core; SQLite by default, PostgreSQL for teams).
 
 Every write is one transaction that re-reads the ticket, applies the domain rules, updates
 the row only if its version is still the one read (optimistic concurrency) and appends its
@@ -73,29 +73,19 @@ from cstui.store.base import (
 )
 from cstui.store.engine import check_schema, driver_message, make_engine, normalise_url
 from cstui.store.schema import (
-    AgentRow,
-    CustomerRow,
-    EscalationRow,
-    EventRow,
-    LinkRow,
-    MessageRow,
-    OrderRow,
-    TicketRow,
-    TransferRow,
+    AGENTS,
+    CUSTOMERS,
+    ESCALATIONS,
+    EVENTS,
+    MESSAGES,
+    ORDERS,
+    TICKETS,
+    TRANSFERS,
 )
 from cstui.store.views import VIEW_SPECS, decode_cursor, encode_cursor, keyset_sql
 
 Clock = Callable[[], datetime]
 
-T_TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
-T_AGENTS = AgentRow.__table__  # type: ignore[attr-defined]
-T_CUSTOMERS = CustomerRow.__table__  # type: ignore[attr-defined]
-T_ORDERS = OrderRow.__table__  # type: ignore[attr-defined]
-T_MESSAGES = MessageRow.__table__  # type: ignore[attr-defined]
-T_ESCALATIONS = EscalationRow.__table__  # type: ignore[attr-defined]
-T_TRANSFERS = TransferRow.__table__  # type: ignore[attr-defined]
-T_LINKS = LinkRow.__table__  # type: ignore[attr-defined]
-T_EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 
 MAX_PAGE = 500
 
@@ -117,7 +107,7 @@ def hash_token(token: str) -> str:
 
 
 class SqlStore:
-    """`HelpdeskStore` over SQLAlchemy Core; tables defined with SQLModel."""
+    """`HelpdeskStore` over SQLAlchemy Core (tables in `schema.py`)."""
 
     def __init__(
         self,
@@ -188,7 +178,7 @@ class SqlStore:
         new: Mapping[str, Any] | None = None,
     ) -> None:
         conn.execute(
-            insert(T_EVENTS),
+            insert(EVENTS),
             {
                 "ticket_id": ticket_id,
                 "actor": actor,
@@ -228,10 +218,10 @@ class SqlStore:
             raise BadInput("name: an agent name is 1–64 characters without spaces")
         now = self.clock()
         with self._write() as conn:
-            if conn.execute(select(T_AGENTS.c.id).where(T_AGENTS.c.name == name)).first():
+            if conn.execute(select(AGENTS.c.id).where(AGENTS.c.name == name)).first():
                 raise Conflict(f"agent {name} exists already")
             new_id = conn.execute(
-                insert(T_AGENTS).values(
+                insert(AGENTS).values(
                     name=name,
                     role=role.value,
                     shift=shift.value if shift else None,
@@ -256,7 +246,7 @@ class SqlStore:
 
     def list_agents(self) -> list[Agent]:
         with self._read() as conn:
-            result = conn.execute(select(T_AGENTS).order_by(T_AGENTS.c.id)).mappings()
+            result = conn.execute(select(AGENTS).order_by(AGENTS.c.id)).mappings()
             return [_agent_from(m) for m in result]
 
     def issue_token(self, name: str) -> str:
@@ -265,23 +255,21 @@ class SqlStore:
         with self._write() as conn:
             row = self._agent_row(conn, name)
             conn.execute(
-                update(T_AGENTS)
-                .where(T_AGENTS.c.id == row["id"])
-                .values(token_hash=hash_token(token))
+                update(AGENTS).where(AGENTS.c.id == row["id"]).values(token_hash=hash_token(token))
             )
         return token
 
     def agent_for_token(self, token: str) -> Agent | None:
         with self._read() as conn:
             m = (
-                conn.execute(select(T_AGENTS).where(T_AGENTS.c.token_hash == hash_token(token)))
+                conn.execute(select(AGENTS).where(AGENTS.c.token_hash == hash_token(token)))
                 .mappings()
                 .first()
             )
         return _agent_from(m) if m else None
 
     def _agent_row(self, conn: Connection, name: str) -> RowMapping:
-        m = conn.execute(select(T_AGENTS).where(T_AGENTS.c.name == name)).mappings().first()
+        m = conn.execute(select(AGENTS).where(AGENTS.c.name == name)).mappings().first()
         if m is None:
             raise NotFound(f"agent {name}: no such agent (add one with `cstui agents add`)")
         return m
@@ -305,9 +293,7 @@ class SqlStore:
             "created_at": customer.created_at or now,
         }
         with self._write() as conn:
-            values["id"] = conn.execute(insert(T_CUSTOMERS).values(**values)).inserted_primary_key[
-                0
-            ]
+            values["id"] = conn.execute(insert(CUSTOMERS).values(**values)).inserted_primary_key[0]
         return R.customer_from_mapping(values)
 
     def add_order(self, order: NewOrder) -> Order:
@@ -324,15 +310,15 @@ class SqlStore:
         }
         with self._write() as conn:
             self._customer_row(conn, order.customer_id)
-            if conn.execute(select(T_ORDERS.c.id).where(T_ORDERS.c.number == order.number)).first():
+            if conn.execute(select(ORDERS.c.id).where(ORDERS.c.number == order.number)).first():
                 raise Conflict(f"order {order.number} exists already")
-            conn.execute(insert(T_ORDERS).values(**values))
+            conn.execute(insert(ORDERS).values(**values))
             conn.execute(
-                update(T_CUSTOMERS)
-                .where(T_CUSTOMERS.c.id == order.customer_id)
+                update(CUSTOMERS)
+                .where(CUSTOMERS.c.id == order.customer_id)
                 .values(
-                    order_count=T_CUSTOMERS.c.order_count + 1,
-                    annual_spend=T_CUSTOMERS.c.annual_spend + order.amount,
+                    order_count=CUSTOMERS.c.order_count + 1,
+                    annual_spend=CUSTOMERS.c.annual_spend + order.amount,
                 )
             )
         return R.order_from_mapping(values)
@@ -342,11 +328,7 @@ class SqlStore:
             return R.customer_from_mapping(self._customer_row(conn, customer_id))
 
     def _customer_row(self, conn: Connection, customer_id: int) -> RowMapping:
-        m = (
-            conn.execute(select(T_CUSTOMERS).where(T_CUSTOMERS.c.id == customer_id))
-            .mappings()
-            .first()
-        )
+        m = conn.execute(select(CUSTOMERS).where(CUSTOMERS.c.id == customer_id)).mappings().first()
         if m is None:
             raise NotFound(f"customer {customer_id}: no such customer")
         return m
@@ -354,9 +336,9 @@ class SqlStore:
     def customer_orders(self, customer_id: int) -> list[Order]:
         with self._read() as conn:
             result = conn.execute(
-                select(T_ORDERS)
-                .where(T_ORDERS.c.customer_id == customer_id)
-                .order_by(T_ORDERS.c.placed_at.desc(), T_ORDERS.c.id.desc())
+                select(ORDERS)
+                .where(ORDERS.c.customer_id == customer_id)
+                .order_by(ORDERS.c.placed_at.desc(), ORDERS.c.id.desc())
             ).mappings()
             return [R.order_from_mapping(m) for m in result]
 
@@ -379,13 +361,13 @@ class SqlStore:
                     continue
                 changed += 1
                 conn.execute(
-                    update(T_CUSTOMERS)
-                    .where(T_CUSTOMERS.c.id == customer_id)
+                    update(CUSTOMERS)
+                    .where(CUSTOMERS.c.id == customer_id)
                     .values(tier=assessed.tier.value, tier_reasons="; ".join(assessed.reasons))
                 )
                 conn.execute(
-                    update(T_TICKETS)
-                    .where(T_TICKETS.c.customer_id == customer_id, T_TICKETS.c.active == 1)
+                    update(TICKETS)
+                    .where(TICKETS.c.customer_id == customer_id, TICKETS.c.active == 1)
                     .values(tier=assessed.tier.value, tier_rank=TIER_RANK[assessed.tier])
                 )
         return changed
@@ -395,24 +377,24 @@ class SqlStore:
     ) -> list[tuple[int, CustomerStats, str]]:
         spend = (
             select(
-                T_ORDERS.c.customer_id,
-                func.coalesce(func.sum(T_ORDERS.c.amount), 0.0).label("spend"),
+                ORDERS.c.customer_id,
+                func.coalesce(func.sum(ORDERS.c.amount), 0.0).label("spend"),
                 func.count().label("n"),
-                func.min(T_ORDERS.c.placed_at).label("first"),
+                func.min(ORDERS.c.placed_at).label("first"),
             )
-            .where(T_ORDERS.c.placed_at >= year_ago)
-            .group_by(T_ORDERS.c.customer_id)
+            .where(ORDERS.c.placed_at >= year_ago)
+            .group_by(ORDERS.c.customer_id)
             .subquery()
         )
         query = select(
-            T_CUSTOMERS.c.id,
-            T_CUSTOMERS.c.complaint_count,
-            T_CUSTOMERS.c.created_at,
-            T_CUSTOMERS.c.tier,
+            CUSTOMERS.c.id,
+            CUSTOMERS.c.complaint_count,
+            CUSTOMERS.c.created_at,
+            CUSTOMERS.c.tier,
             spend.c.spend,
             spend.c.n,
             spend.c.first,
-        ).outerjoin(spend, spend.c.customer_id == T_CUSTOMERS.c.id)
+        ).outerjoin(spend, spend.c.customer_id == CUSTOMERS.c.id)
         out = []
         for m in conn.execute(query).mappings():
             stats = CustomerStats(
@@ -538,7 +520,7 @@ class SqlStore:
 
     def _locked_ticket(self, conn: Connection, ticket_id: int) -> RowMapping:
         """The ticket row, locked for this transaction (FOR UPDATE; SQLite's write lock)."""
-        q = select(T_TICKETS).where(T_TICKETS.c.id == ticket_id).with_for_update()
+        q = select(TICKETS).where(TICKETS.c.id == ticket_id).with_for_update()
         m = conn.execute(q).mappings().first()
         if m is None:
             raise NotFound(f"ticket {ticket_id}: no such ticket")
@@ -557,7 +539,7 @@ class SqlStore:
     def _owner_name(self, conn: Connection, owner_id: int | None) -> str | None:
         if owner_id is None:
             return None
-        return conn.execute(select(T_AGENTS.c.name).where(T_AGENTS.c.id == owner_id)).scalar()
+        return conn.execute(select(AGENTS.c.name).where(AGENTS.c.id == owner_id)).scalar()
 
     def _change(
         self,
@@ -575,8 +557,8 @@ class SqlStore:
                 f"you had {expected_version}): reload it"
             )
         result = conn.execute(
-            update(T_TICKETS)
-            .where(T_TICKETS.c.id == row["id"], T_TICKETS.c.version == row["version"])
+            update(TICKETS)
+            .where(TICKETS.c.id == row["id"], TICKETS.c.version == row["version"])
             .values(**values, version=row["version"] + 1, updated_at=at)
         )
         if result.rowcount != 1:
@@ -625,9 +607,9 @@ class SqlStore:
             "last_activity_at": now,
             **R.clock_columns(clock),
         }
-        ticket_id = int(conn.execute(insert(T_TICKETS).values(**values)).inserted_primary_key[0])
+        ticket_id = int(conn.execute(insert(TICKETS).values(**values)).inserted_primary_key[0])
         conn.execute(
-            insert(T_MESSAGES).values(
+            insert(MESSAGES).values(
                 ticket_id=ticket_id,
                 kind=MessageKind.CUSTOMER.value,
                 channel=new.channel.value,
@@ -672,7 +654,7 @@ class SqlStore:
     ) -> RowMapping | None:
         if number is None:
             return None
-        m = conn.execute(select(T_ORDERS).where(T_ORDERS.c.number == number)).mappings().first()
+        m = conn.execute(select(ORDERS).where(ORDERS.c.number == number)).mappings().first()
         if m is None:
             raise NotFound(f"order {number}: no such order")
         if m["customer_id"] != customer_id:
@@ -681,8 +663,8 @@ class SqlStore:
 
     def _is_second_complaint(self, conn: Connection, customer_id: int, matter: str) -> bool:
         earlier = conn.execute(
-            select(T_TICKETS.c.matter_key).where(
-                T_TICKETS.c.customer_id == customer_id, T_TICKETS.c.matter_key.is_not(None)
+            select(TICKETS.c.matter_key).where(
+                TICKETS.c.customer_id == customer_id, TICKETS.c.matter_key.is_not(None)
             )
         ).scalars()
         return complaints.is_second_complaint(matter, earlier)
@@ -698,9 +680,9 @@ class SqlStore:
         at: datetime,
     ) -> None:
         conn.execute(
-            update(T_CUSTOMERS)
-            .where(T_CUSTOMERS.c.id == customer_id)
-            .values(complaint_count=T_CUSTOMERS.c.complaint_count + 1)
+            update(CUSTOMERS)
+            .where(CUSTOMERS.c.id == customer_id)
+            .values(complaint_count=CUSTOMERS.c.complaint_count + 1)
         )
         self._event(
             conn,
@@ -716,10 +698,10 @@ class SqlStore:
     ) -> RowMapping | None:
         """First-contact ownership across channels: recent owners get the customer back."""
         since = now - self.rules.returning_window
-        q = select(T_TICKETS.c.owner_id, T_TICKETS.c.last_activity_at).where(
-            T_TICKETS.c.customer_id == customer_id,
-            T_TICKETS.c.owner_id.is_not(None),
-            T_TICKETS.c.last_activity_at >= since,
+        q = select(TICKETS.c.owner_id, TICKETS.c.last_activity_at).where(
+            TICKETS.c.customer_id == customer_id,
+            TICKETS.c.owner_id.is_not(None),
+            TICKETS.c.last_activity_at >= since,
         )
         contacts = [
             ownership.PastContact(owner=str(oid), last_activity_at=at)
@@ -728,9 +710,7 @@ class SqlStore:
         owner_id = ownership.returning_owner(contacts, now=now, window=self.rules.returning_window)
         if owner_id is None:
             return None
-        agent = (
-            conn.execute(select(T_AGENTS).where(T_AGENTS.c.id == int(owner_id))).mappings().first()
-        )
+        agent = conn.execute(select(AGENTS).where(AGENTS.c.id == int(owner_id))).mappings().first()
         # A paused agent (a supervisor's call) gets no new work: the ticket waits unassigned.
         return None if agent is None or agent["routing_paused"] else agent
 
@@ -750,7 +730,7 @@ class SqlStore:
                     "status = CASE WHEN status = 'new' THEN 'open' ELSE status END, "
                     "version = version + 1, updated_at = :now, last_activity_at = :now "
                     "WHERE id = :id AND owner_id IS NULL AND active = 1"
-                ).bindparams(bindparam("now", type_=T_TICKETS.c.updated_at.type)),
+                ).bindparams(bindparam("now", type_=TICKETS.c.updated_at.type)),
                 {"a": agent["id"], "now": now, "id": ticket_id},
             )
             if result.rowcount != 1:
@@ -801,7 +781,7 @@ class SqlStore:
                     values["first_responded_at"] = now
             self._change(conn, row, values, at=now, expected_version=expected_version)
             message_id = conn.execute(
-                insert(T_MESSAGES).values(
+                insert(MESSAGES).values(
                     ticket_id=ticket_id,
                     kind=kind.value,
                     channel=row["channel"],
@@ -849,7 +829,7 @@ class SqlStore:
             self._change(conn, row, values, at=now)
             ch = channel or Channel(row["channel"])
             message_id = conn.execute(
-                insert(T_MESSAGES).values(
+                insert(MESSAGES).values(
                     ticket_id=ticket_id,
                     kind=MessageKind.CUSTOMER.value,
                     channel=ch.value,
@@ -937,7 +917,7 @@ class SqlStore:
                 expected_version=expected_version,
             )
             esc_id = conn.execute(
-                insert(T_ESCALATIONS).values(
+                insert(ESCALATIONS).values(
                     ticket_id=ticket_id,
                     department=department.value,
                     reason=text_reason,
@@ -979,7 +959,7 @@ class SqlStore:
         if row["order_id"] is None:
             return None
         value = conn.execute(
-            select(T_ORDERS.c.goods_type).where(T_ORDERS.c.id == row["order_id"])
+            select(ORDERS.c.goods_type).where(ORDERS.c.id == row["order_id"])
         ).scalar()
         return GoodsType(value) if value else None
 
@@ -987,7 +967,7 @@ class SqlStore:
         self, conn: Connection, row: RowMapping, department: Department, green: bool, now: datetime
     ) -> datetime:
         open_departments = conn.execute(
-            select(T_ESCALATIONS.c.department).where(T_ESCALATIONS.c.ticket_id == row["id"])
+            select(ESCALATIONS.c.department).where(ESCALATIONS.c.ticket_id == row["id"])
         ).scalars()
         departments = [Department(d) for d in open_departments] + [department]
         return escalation.escalation_due(
@@ -1007,9 +987,7 @@ class SqlStore:
             self._agent_row(conn, actor)
             m = (
                 conn.execute(
-                    select(T_ESCALATIONS)
-                    .where(T_ESCALATIONS.c.id == escalation_id)
-                    .with_for_update()
+                    select(ESCALATIONS).where(ESCALATIONS.c.id == escalation_id).with_for_update()
                 )
                 .mappings()
                 .first()
@@ -1020,8 +998,8 @@ class SqlStore:
             escalation.transition(old, state)
             notes = json.loads(m["notes"] or "[]") + ([f"{actor}: {note}"] if note else [])
             conn.execute(
-                update(T_ESCALATIONS)
-                .where(T_ESCALATIONS.c.id == escalation_id)
+                update(ESCALATIONS)
+                .where(ESCALATIONS.c.id == escalation_id)
                 .values(
                     state=state.value, updated_at=now, notes=json.dumps(notes, ensure_ascii=False)
                 )
@@ -1093,14 +1071,14 @@ class SqlStore:
         now: datetime,
     ) -> TransferRequest:
         pending = conn.execute(
-            select(T_TRANSFERS.c.id).where(
-                T_TRANSFERS.c.ticket_id == row["id"], T_TRANSFERS.c.state == "pending"
+            select(TRANSFERS.c.id).where(
+                TRANSFERS.c.ticket_id == row["id"], TRANSFERS.c.state == "pending"
             )
         ).first()
         if pending:
             raise Conflict(f"ticket {row['id']} already has a transfer waiting for approval")
         request_id = conn.execute(
-            insert(T_TRANSFERS).values(
+            insert(TRANSFERS).values(
                 ticket_id=row["id"],
                 from_owner=owner,
                 to_agent=plan.to,
@@ -1173,7 +1151,7 @@ class SqlStore:
             ownership.check_decide_transfer(Role(agent["role"]))
             m = (
                 conn.execute(
-                    select(T_TRANSFERS).where(T_TRANSFERS.c.id == request_id).with_for_update()
+                    select(TRANSFERS).where(TRANSFERS.c.id == request_id).with_for_update()
                 )
                 .mappings()
                 .first()
@@ -1190,8 +1168,8 @@ class SqlStore:
                 )
             state = "approved" if approve else "denied"
             conn.execute(
-                update(T_TRANSFERS)
-                .where(T_TRANSFERS.c.id == request_id)
+                update(TRANSFERS)
+                .where(TRANSFERS.c.id == request_id)
                 .values(state=state, decided_by=actor, decided_at=now)
             )
             if approve:
@@ -1353,7 +1331,7 @@ class SqlStore:
     def _order_number(self, conn: Connection, order_id: int | None) -> str | None:
         if order_id is None:
             return None
-        return conn.execute(select(T_ORDERS.c.number).where(T_ORDERS.c.id == order_id)).scalar()
+        return conn.execute(select(ORDERS.c.number).where(ORDERS.c.id == order_id)).scalar()
 
     def resolve(
         self,
@@ -1502,7 +1480,7 @@ class SqlStore:
         sql = (
             f"SELECT {R.EVENT_COLUMNS} FROM events WHERE {' AND '.join(conds)} ORDER BY id LIMIT :n"
         )
-        timed = [bindparam(p, type_=T_EVENTS.c.at.type) for p in ("since", "until") if p in params]
+        timed = [bindparam(p, type_=EVENTS.c.at.type) for p in ("since", "until") if p in params]
         q = text(sql).bindparams(*timed) if timed else text(sql)
         while True:
             with self._read() as conn:
@@ -1525,7 +1503,7 @@ class SqlStore:
             "(SELECT DISTINCT ticket_id FROM events WHERE at >= :since AND at < :until "
             "AND ticket_id IS NOT NULL) ORDER BY id LIMIT :n"
         )
-        timed = [bindparam(p, type_=T_EVENTS.c.at.type) for p in ("since", "until")]
+        timed = [bindparam(p, type_=EVENTS.c.at.type) for p in ("since", "until")]
         q = text(sql).bindparams(*timed)
         params: dict[str, Any] = {"n": batch, "after": 0, "since": since, "until": until}
         while True:
@@ -1663,7 +1641,7 @@ def _page_statement(sql: str, order: tuple[str, ...], with_cursor: bool) -> Any:
 
     Datetime cursor keys and deadlines are bound with the column type (ISO text on SQLite).
     """
-    dt_type = T_TICKETS.c.due_key.type
+    dt_type = TICKETS.c.due_key.type
     params = [bindparam("risk_until", type_=dt_type)] if ":risk_until" in sql else []
     if with_cursor:
         params += [

@@ -12,12 +12,12 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 from sqlalchemy import Engine, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
 
 from cstui.domain.model import (
     ArticleKind,
@@ -38,30 +38,31 @@ from cstui.domain.model import (
 from cstui.errors import BadInput, Conflict
 from cstui.store.kb import index_imported
 from cstui.store.schema import (
-    AgentRow,
-    ArticleRow,
-    CustomerRow,
-    EscalationRow,
-    EventRow,
-    LinkRow,
-    MessageRow,
-    OrderRow,
-    TicketRow,
-    TransferRow,
+    AGENTS,
+    ARTICLES,
+    CUSTOMERS,
+    ESCALATIONS,
+    EVENTS,
+    LINKS,
+    MESSAGES,
+    ORDERS,
+    TICKETS,
+    TRANSFERS,
+    UtcDateTime,
 )
 
 # Parents before children: the order of export and of insertion on import.
-TABLES: dict[str, type[SQLModel]] = {
-    "agent": AgentRow,
-    "customer": CustomerRow,
-    "order": OrderRow,
-    "ticket": TicketRow,
-    "message": MessageRow,
-    "escalation": EscalationRow,
-    "transfer": TransferRow,
-    "link": LinkRow,
-    "article": ArticleRow,  # its search index is not exported: import rebuilds it
-    "event": EventRow,
+TABLES: dict[str, Table] = {
+    "agent": AGENTS,
+    "customer": CUSTOMERS,
+    "order": ORDERS,
+    "ticket": TICKETS,
+    "message": MESSAGES,
+    "escalation": ESCALATIONS,
+    "transfer": TRANSFERS,
+    "link": LINKS,
+    "article": ARTICLES,  # its search index is not exported: import rebuilds it
+    "event": EVENTS,
 }
 
 # Columns whose values must be one of the domain's words.
@@ -92,8 +93,21 @@ FLAG_COLUMNS: dict[str, tuple[str, ...]] = {"article": ("draft",)}
 EXPORT_BATCH = 5000
 
 
-def _table(model: type[SQLModel]) -> Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
+@cache
+def record_model(table: Table) -> type[BaseModel]:
+    """A pydantic model of one table's row, to check import lines with: a column that may be
+    NULL or is a generated id may be left out, one with a default takes it, the rest are
+    required."""
+    fields: dict[str, Any] = {}
+    for column in table.columns:
+        kind = datetime if isinstance(column.type, UtcDateTime) else column.type.python_type
+        if column.nullable or (column.primary_key and column.name == "id"):
+            fields[column.name] = (kind | None, None)
+        elif column.default is not None:
+            fields[column.name] = (kind, column.default.arg)  # type: ignore[attr-defined]
+        else:
+            fields[column.name] = (kind, ...)
+    return create_model(f"{table.name}_record", **fields)
 
 
 def _plain(value: Any) -> Any:
@@ -104,8 +118,7 @@ def _plain(value: Any) -> Any:
 
 def export_records(engine: Engine) -> Iterator[dict[str, Any]]:
     """Every row of every table, parents first, in primary-key order."""
-    for name, model in TABLES.items():
-        table = _table(model)
+    for name, table in TABLES.items():
         keys = list(table.primary_key.columns)
         last: tuple[Any, ...] | None = None
         while True:
@@ -143,7 +156,7 @@ def validate(number: int, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kind = record.get("type")
     if kind not in TABLES:
         raise BadInput(f"line {number}: type: expected one of {', '.join(TABLES)}, got {kind!r}")
-    model = TABLES[kind]
+    model = record_model(TABLES[kind])
     fields = {k: v for k, v in record.items() if k != "type"}
     unknown = set(fields) - set(model.model_fields)
     if unknown:
@@ -207,7 +220,7 @@ def import_records(engine: Engine, records: Iterable[tuple[int, dict[str, Any]]]
 def _insert(conn: Any, name: str, rows: list[dict[str, Any]], lines: list[int]) -> None:
     if not rows:
         return
-    table = _table(TABLES[name])
+    table = TABLES[name]
     try:
         conn.execute(insert(table), rows)
     except IntegrityError as exc:
@@ -220,8 +233,7 @@ def _reset_sequences(conn: Any) -> None:
     """PostgreSQL keeps id sequences apart from the rows: move them past imported ids."""
     if conn.dialect.name != "postgresql":
         return
-    for model in TABLES.values():
-        table = _table(model)
+    for table in TABLES.values():
         if "id" not in table.c:
             continue
         conn.execute(

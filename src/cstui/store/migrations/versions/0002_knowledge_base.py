@@ -11,7 +11,6 @@ contentless FTS5 table over pre-cut tokens, on PostgreSQL a tsvector table with 
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
@@ -34,13 +33,13 @@ def upgrade() -> None:
     op.create_table(
         "articles",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("title", sa.String(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("lang", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("tags", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-        sa.Column("author", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("lang", sa.String(length=8), nullable=False),
+        sa.Column("tags", sa.String(), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=True),
+        sa.Column("author", sa.String(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", cstui.store.schema.UtcDateTime(), nullable=False),
         sa.Column("updated_at", cstui.store.schema.UtcDateTime(), nullable=False),

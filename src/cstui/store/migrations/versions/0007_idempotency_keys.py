@@ -11,7 +11,6 @@ and body; every server process sharing the database sees the same rows.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from cstui.store.schema import UtcDateTime
@@ -26,10 +25,10 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
         sa.Column("agent_id", sa.Integer(), sa.ForeignKey("agents.id"), primary_key=True),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=128), primary_key=True),
-        sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("key", sa.String(length=128), primary_key=True),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("status", sa.Integer(), nullable=True),
-        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("body", sa.String(), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
     )
 
