@@ -59,23 +59,48 @@ async def test_figures_equal_an_independent_replay(
     app = make_monitor()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        figures = app.figures
-        assert figures is not None
+        recent, month = app.recent, app.month
+        assert recent is not None and month is not None
         shown = cells(app, "figure-table")
     log = list(store.events())
-    for name, metrics in (("day", figures.today), ("week", figures.week)):
+    for name, metrics in (("day", recent.today), ("week", recent.week), ("month", month.current)):
         w = window(NOW, name, SHANGHAI)  # type: ignore[arg-type]
         expected = replay(log, w.since, w.until)
+        assert expected["csat"] is not None or name == "day"
         for figure, value in expected.items():
             got = getattr(metrics, figure)
             got = got.total_seconds() if isinstance(got, timedelta) else got
             assert got == (None if value is None else pytest.approx(value)), (name, figure)
-    month = window(NOW, "month", SHANGHAI)
-    expected_month = replay(log, month.since, month.until)
-    assert expected_month["csat"] is not None
-    # the table's "this month" column shows exactly those values
-    for figure, value in expected_month.items():
+            column = {"day": 2, "week": 3, "month": 4}[name]
+            assert shown[figure][column] == value_text(figure, value), (name, figure)
+
+
+async def test_an_earlier_month_is_replayed_on_request(
+    make_monitor: MonitorFactory, store: SqlStore
+) -> None:
+    app = make_monitor()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("7", "left_square_bracket")
+        await settle(pilot)
+        shown = cells(app, "figure-table")
+        title = str(app.query_one("#figures-title").render())
+        await pilot.press("right_square_bracket", "right_square_bracket")  # not past November
+        await settle(pilot)
+        assert app.month is not None and app.month.window.start.month == 11
+    october = window(NOW - timedelta(days=30), "month", SHANGHAI)
+    expected = replay(list(store.events()), october.since, october.until)
+    assert "2026-10-01 – 2026-10-31" in title
+    for figure, value in expected.items():
         assert shown[figure][4] == value_text(figure, value), figure
+
+
+def test_month_columns_wait_for_their_replay() -> None:
+    from cstui.domain.report import DEFAULT_GOALS
+    from cstui.monitor.rows import figure_rows
+
+    rows = {r.key: r.cells for r in figure_rows(None, None, DEFAULT_GOALS)}
+    assert rows["csat"][1:] == ("≥ 90.0%", "…", "…", "…", "…", "—")
 
 
 async def test_queue_depth_matches_plain_sql(make_monitor: MonitorFactory, world: Path) -> None:
@@ -151,7 +176,7 @@ async def test_store_calls_never_run_on_the_ui_thread(
     app = build_monitor(opener, MonitorConfig(actor="sup01", tz=SHANGHAI), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert app.floor is not None and app.figures is not None
+        assert app.floor is not None and app.recent is not None and app.month is not None
         ui = threading.current_thread().name
     assert threads and ui not in threads
 

@@ -3,7 +3,8 @@
 Every store call runs in a thread worker (`_io`); the UI thread only draws what came back.
 The floor (queues, SLA, green channel, escalations, agents, transfers) refreshes every two
 seconds at most, and a refresh that is still running is not started twice; the quality
-figures replay the log, so they refresh every half minute. A supervisor switches to acting
+figures replay the log, so today's and this week's refresh every half minute and the chosen
+month every ten, each less often when its replay is slow (`PACING`). A supervisor switches to acting
 with `a`; every action then goes through the store's own rules and is audited there.
 """
 
@@ -14,22 +15,33 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from time import monotonic
 from typing import Any, TypeVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
 
 from cstui.console.dialogs import Answer, FormDialog
 from cstui.domain.model import Agent, EscalationState, Role
 from cstui.domain.ownership import is_supervising
-from cstui.domain.report import DEFAULT_GOALS, Goal
+from cstui.domain.report import DEFAULT_GOALS, Goal, window
 from cstui.domain.supervision import SyncItem, sync_csv, sync_sheet
 from cstui.errors import CstuiError
 from cstui.i18n import label, t
 from cstui.monitor import rows as R
-from cstui.monitor.data import TREND_FIGURES, Figures, Floor, gather_figures, gather_floor
+from cstui.monitor.data import (
+    TREND_FIGURES,
+    Floor,
+    Month,
+    Recent,
+    gather_floor,
+    gather_month,
+    gather_recent,
+    trend_values,
+)
 from cstui.monitor.widgets import FloorTable
 from cstui.reporting import period_text
 from cstui.store.base import HelpdeskStore
@@ -37,6 +49,7 @@ from cstui.store.base import HelpdeskStore
 T = TypeVar("T")
 
 ACTING_ACTIONS = frozenset({"decide", "reassign", "green", "acknowledge", "pause"})
+PACING = 10.0  # a figures replay may take at most a tenth of the time between two
 TABS = ("queues", "sla", "green", "escalations", "agents", "transfers", "figures")
 
 
@@ -52,7 +65,8 @@ class MonitorConfig:
     themes_dir: Path | None = None
     export_dir: Path = Path(".")
     refresh_every: float = 2.0  # seconds; never faster on a local store
-    figures_every: float = 30.0
+    figures_every: float = 30.0  # today and this week; at least PACING x the last replay
+    month_every: float = 600.0  # the chosen month: a bigger replay, and it changes slowly
 
 
 def monitor_bindings() -> list[Binding]:
@@ -125,7 +139,9 @@ class MonitorApp(App[None]):
         self.agent: Agent | None = None
         self.acting = False
         self.floor: Floor | None = None
-        self.figures: Figures | None = None
+        self.recent: Recent | None = None
+        self.month: Month | None = None
+        self._replay_timers: dict[str, Timer] = {}
         self.chosen = self.clock()  # a moment in the chosen month
         self.trend_index = 0
         self.exported: Path | None = None
@@ -238,14 +254,17 @@ class MonitorApp(App[None]):
         self._busy.discard(group)
         first = message.splitlines()[0] if message else group
         self.notify(first, title=t("fail.title"), severity="error", timeout=6)
+        if group in self._replays:  # try the figures again later, not never
+            every, again = self._replays[group]
+            self._schedule(group, every, 0.0, again)
 
     def _store_ready(self, store: HelpdeskStore) -> None:
         self.store = store
         self._io(lambda: store.get_agent(self.config.actor), self._agent_ready, group="agent")
         self.refresh_floor()
-        self.refresh_figures()
+        self.refresh_recent()
+        self.refresh_month()
         self.set_interval(self.config.refresh_every, self.refresh_floor)
-        self.set_interval(self.config.figures_every, self.refresh_figures)
 
     def _agent_ready(self, agent: Agent) -> None:
         self.agent = agent
@@ -258,16 +277,42 @@ class MonitorApp(App[None]):
             return
         self._io(lambda: gather_floor(store, self.clock()), self._show_floor, group="floor")
 
-    def refresh_figures(self) -> None:
-        store = self.store
-        if store is None or "figures" in self._busy:
+    def refresh_recent(self) -> None:
+        store, tz = self.store, self.config.tz
+        if store is None or "recent" in self._busy:
             return
-        chosen, tz, goals = self.chosen, self.config.tz, self.config.goals
+        started = monotonic()
+        self._io(
+            lambda: gather_recent(store, now=self.clock(), tz=tz),
+            lambda recent: self._show_recent(recent, monotonic() - started),
+            group="recent",
+        )
 
-        def work() -> Figures:
-            return gather_figures(store, now=self.clock(), chosen=chosen, tz=tz, goals=goals)
+    def refresh_month(self) -> None:
+        store, chosen, tz = self.store, self.chosen, self.config.tz
+        if store is None or "month" in self._busy:
+            return
+        started = monotonic()
+        self._io(
+            lambda: gather_month(store, chosen=chosen, tz=tz),
+            lambda month: self._show_month(month, monotonic() - started),
+            group="month",
+        )
 
-        self._io(work, self._show_figures, group="figures")
+    def _schedule(self, name: str, every: float, took: float, again: Callable[[], None]) -> None:
+        """The next replay waits `every` seconds, or PACING times what the last one took:
+        on a huge log the figures come less often instead of keeping a core busy."""
+        old = self._replay_timers.pop(name, None)
+        if old is not None:
+            old.stop()
+        self._replay_timers[name] = self.set_timer(max(every, PACING * took), again)
+
+    @property
+    def _replays(self) -> dict[str, tuple[float, Callable[[], None]]]:
+        return {
+            "recent": (self.config.figures_every, self.refresh_recent),
+            "month": (self.config.month_every, self.refresh_month),
+        }
 
     # -- drawing --------------------------------------------------------------------------
 
@@ -291,30 +336,40 @@ class MonitorApp(App[None]):
         self._table("green-table").show(R.green_rows(floor))
         self._table("esc-table").show(R.escalation_rows(floor, self.config.tz))
         self.query_one("#dept-counts", Static).update(R.department_counts(floor))
-        week = self.figures.agents if self.figures else None
+        week = self.recent.agents if self.recent else None
         self._table("agent-table").show(R.agent_rows(floor, self.config.tz, week))
         self.query_one("#off-shift", Static).update(R.off_shift_summary(floor, self.config.tz))
         self._table("transfer-table").show(R.transfer_rows(floor))
 
-    def _show_figures(self, figures: Figures) -> None:
-        self.figures = figures
-        title = t("monitor.figures_title", month=period_text(figures.chosen_window))
-        self.query_one("#figures-title", Static).update(title)
-        self._table("figure-table").show(R.figure_rows(figures))
+    def _show_recent(self, recent: Recent, took: float) -> None:
+        self.recent = recent
+        self._draw_figures()
         self._draw_trend()
         if self.floor is not None:
-            self._table("agent-table").show(
-                R.agent_rows(self.floor, self.config.tz, figures.agents)
-            )
+            self._table("agent-table").show(R.agent_rows(self.floor, self.config.tz, recent.agents))
+        self._schedule("recent", self.config.figures_every, took, self.refresh_recent)
+
+    def _show_month(self, month: Month, took: float) -> None:
+        if not month.window.since <= self.chosen < month.window.until:
+            self.refresh_month()  # the supervisor chose another month meanwhile
+            return
+        self.month = month
+        self._draw_figures()
+        self._schedule("month", self.config.month_every, took, self.refresh_month)
+
+    def _draw_figures(self) -> None:
+        chosen = window(self.chosen, "month", self.config.tz)
+        title = t("monitor.figures_title", month=period_text(chosen))
+        self.query_one("#figures-title", Static).update(title)
+        rows = R.figure_rows(self.recent, self.month, self.config.goals)
+        self._table("figure-table").show(rows)
 
     def _draw_trend(self) -> None:
-        from cstui.monitor.data import trend_values
-
-        if self.figures is None:
+        if self.recent is None:
             return
         name = TREND_FIGURES[self.trend_index]
-        self.query_one("#trend", Sparkline).data = trend_values(self.figures, name)
-        days = len(self.figures.trend)
+        self.query_one("#trend", Sparkline).data = trend_values(self.recent, name)
+        days = len(self.recent.trend)
         self.query_one("#trend-label", Static).update(
             t("monitor.trend", figure=t(f"figure.{name}"), days=days)
         )
@@ -332,7 +387,8 @@ class MonitorApp(App[None]):
 
     def action_refresh(self) -> None:
         self.refresh_floor()
-        self.refresh_figures()
+        self.refresh_recent()
+        self.refresh_month()
 
     def action_month(self, step: int) -> None:
         """Move the chosen month back or forward (never past the current one)."""
@@ -342,7 +398,9 @@ class MonitorApp(App[None]):
         if moved.astimezone(UTC) > self.clock():
             return
         self.chosen = moved.astimezone(UTC)
-        self.refresh_figures()
+        self.month = None  # "…" until the new month is replayed
+        self._draw_figures()
+        self.refresh_month()
 
     def action_trend(self) -> None:
         self.trend_index = (self.trend_index + 1) % len(TREND_FIGURES)

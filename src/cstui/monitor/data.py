@@ -2,8 +2,9 @@
 
 `gather_floor` is the live part (queues, SLA, green, escalations, agents, transfers), cheap
 enough to repeat every 2 seconds: every read is an aggregate or a short limited list.
-`gather_figures` replays the event log of the last weeks for the quality figures, so the
-monitor asks for it far less often. Nothing here imports Textual.
+`gather_recent` (today, this week, the trend) and `gather_month` (a chosen month and the one
+before) replay the event log, so the monitor asks for them far less often, and the month
+least often. Nothing here imports Textual.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from cstui.domain import metrics as m
 from cstui.domain.model import Ticket, TransferRequest
-from cstui.domain.report import Goal, Window, previous_window, window
+from cstui.domain.report import Window, previous_window, window
 from cstui.store.base import (
     AgentLoad,
     GreenTicket,
@@ -62,58 +63,57 @@ def gather_floor(store: HelpdeskStore, now: datetime) -> Floor:
 
 
 @dataclass(frozen=True, slots=True)
-class Figures:
-    """The team's figures for today, this week and a chosen month, with a daily trend."""
+class Recent:
+    """Today and this week, a daily trend, and this week per agent: refreshed often."""
 
     at: datetime
     today: m.Metrics
     week: m.Metrics
-    chosen: m.Metrics
-    chosen_previous: m.Metrics
-    chosen_window: Window
     trend: tuple[tuple[date, m.Metrics], ...]
     agents: Mapping[str, m.Metrics]  # this week, per agent (repeat-dispatch rate)
-    goals: Mapping[str, Goal]
 
 
-def figure_windows(now: datetime, chosen: datetime, tz: tzinfo) -> tuple[Window, ...]:
-    """Today, this week, the chosen month and the month before it."""
-    month = window(chosen, "month", tz)
-    return (window(now, "day", tz), window(now, "week", tz), month, previous_window(month, tz))
+@dataclass(frozen=True, slots=True)
+class Month:
+    """A chosen month and the one before: a bigger replay, so read on its own and rarely."""
+
+    window: Window
+    current: m.Metrics
+    previous: m.Metrics
 
 
-def gather_figures(
-    store: HelpdeskStore,
-    *,
-    now: datetime,
-    chosen: datetime,
-    tz: tzinfo,
-    goals: Mapping[str, Goal],
-) -> Figures:
-    """One read of the log covering every window the monitor shows, then pure replays."""
-    today, week, month, before = figure_windows(now, chosen, tz)
+def gather_recent(store: HelpdeskStore, *, now: datetime, tz: tzinfo) -> Recent:
+    """One read of the log since the earlier of Monday and the trend's first day."""
+    today, week = window(now, "day", tz), window(now, "week", tz)
     trend_since = today.since - timedelta(days=TREND_DAYS - 1)
-    since = min(trend_since, week.since, before.since)
-    until = max(today.until, month.until)
-    log = list(store.window_events(since=since, until=until))
+    since = min(trend_since, week.since)
+    log = list(store.window_events(since=since, until=max(today.until, week.until)))
     trend = m.by_period(log, period="day", tz=tz, since=trend_since, until=today.until)
-    return Figures(
+    return Recent(
         at=now,
         today=m.compute(log, since=today.since, until=today.until),
         week=m.compute(log, since=week.since, until=week.until),
-        chosen=m.compute(log, since=month.since, until=month.until),
-        chosen_previous=m.compute(log, since=before.since, until=before.until),
-        chosen_window=month,
         trend=tuple(trend),
         agents=m.by_agent(log, since=week.since, until=week.until),
-        goals=goals,
     )
 
 
-def trend_values(figures: Figures, name: str) -> list[float]:
+def gather_month(store: HelpdeskStore, *, chosen: datetime, tz: tzinfo) -> Month:
+    """The month holding `chosen` and the month before, from one read of the log."""
+    month = window(chosen, "month", tz)
+    before = previous_window(month, tz)
+    log = list(store.window_events(since=before.since, until=month.until))
+    return Month(
+        window=month,
+        current=m.compute(log, since=month.since, until=month.until),
+        previous=m.compute(log, since=before.since, until=before.until),
+    )
+
+
+def trend_values(recent: Recent, name: str) -> list[float]:
     """A figure per day for a sparkline; a day without data repeats the day before."""
     values: list[float] = []
-    for _day, day_metrics in figures.trend:
+    for _day, day_metrics in recent.trend:
         value = m.figure(day_metrics, name)
         values.append(value if value is not None else (values[-1] if values else 0.0))
     return values

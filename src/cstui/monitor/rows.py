@@ -17,11 +17,12 @@ from cstui.domain.report import REPORT_FIGURES, Goal
 from cstui.domain.sla import Risk, risk
 from cstui.domain.supervision import AgentState, agent_state
 from cstui.i18n import label, t
-from cstui.monitor.data import Figures, Floor
+from cstui.monitor.data import Floor, Month, Recent
 from cstui.reporting import change_text, goal_text, value_text, verdict_text
 from cstui.store.base import GreenTicket
 
 SUBJECT_WIDTH = 24
+PENDING = "…"  # a figure still being replayed
 DEPARTMENTS = list(Department)  # the sync sheet's order
 
 
@@ -218,22 +219,22 @@ def _goal_text(name: str, goal: Goal | None) -> str:
     return goal_text(name, goal)
 
 
-def figure_rows(f: Figures) -> list[Row]:
+def figure_rows(recent: Recent | None, month: Month | None, goals: Mapping[str, Goal]) -> list[Row]:
     """Each figure: target, today, this week, the chosen month, and the change on the month
-    before; the tone says whether the chosen month is on target."""
-    deltas = m.change(f.chosen, f.chosen_previous)
+    before; the tone says whether the chosen month is on target. "…" while still computing."""
+    deltas = m.change(month.current, month.previous) if month else {}
     rows = []
     for name in REPORT_FIGURES:
-        goal: Goal | None = f.goals.get(name)
-        month = m.figure(f.chosen, name)
-        verdict = goal.judge(month, deltas[name]) if goal else None
+        goal = goals.get(name)
+        value = m.figure(month.current, name) if month else None
+        verdict = goal.judge(value, deltas[name]) if goal and month else None
         cells = (
             t(f"monitor.short.{name}"),
             _goal_text(name, goal),
-            value_text(name, m.figure(f.today, name)),
-            value_text(name, m.figure(f.week, name)),
-            value_text(name, month),
-            change_text(name, deltas[name]),
+            value_text(name, m.figure(recent.today, name)) if recent else PENDING,
+            value_text(name, m.figure(recent.week, name)) if recent else PENDING,
+            value_text(name, value) if month else PENDING,
+            change_text(name, deltas[name]) if month else PENDING,
             verdict_text(verdict),
         )
         tone = {True: "ok", False: "breached"}.get(verdict) if verdict is not None else None

@@ -1491,28 +1491,29 @@ class SqlStore:
             params["after"] = chunk[-1].id
 
     def window_events(
-        self, *, since: datetime, until: datetime, batch: int = 5000
+        self, *, since: datetime, until: datetime, batch: int = 500
     ) -> Iterator[Event]:
         """Every event, whenever it happened, of each ticket with an event in [since, until).
 
         That is all `metrics.compute(..., since, until)` needs: a ticket resolved in the window
         but created before it still brings its CREATED event, and quiet tickets are not read.
+        The tickets are found once (the `at` index), then read `batch` at a time by the
+        (ticket_id, id) index: a subquery re-run per page cost minutes on a million tickets.
+        Events come grouped by ticket, each ticket's in id order.
         """
-        sql = (
-            f"SELECT {R.EVENT_COLUMNS} FROM events WHERE id > :after AND ticket_id IN "
-            "(SELECT DISTINCT ticket_id FROM events WHERE at >= :since AND at < :until "
-            "AND ticket_id IS NOT NULL) ORDER BY id LIMIT :n"
-        )
-        timed = [bindparam(p, type_=EVENTS.c.at.type) for p in ("since", "until")]
-        q = text(sql).bindparams(*timed)
-        params: dict[str, Any] = {"n": batch, "after": 0, "since": since, "until": until}
-        while True:
+        find = text(
+            "SELECT DISTINCT ticket_id FROM events WHERE at >= :since AND at < :until "
+            "AND ticket_id IS NOT NULL"
+        ).bindparams(*(bindparam(p, type_=EVENTS.c.at.type) for p in ("since", "until")))
+        with self._read() as conn:
+            ids = sorted(r[0] for r in conn.execute(find, {"since": since, "until": until}))
+        of_tickets = text(
+            f"SELECT {R.EVENT_COLUMNS} FROM events WHERE ticket_id IN :ids ORDER BY ticket_id, id"
+        ).bindparams(bindparam("ids", expanding=True))
+        for start in range(0, len(ids), batch):
             with self._read() as conn:
-                chunk = [R.event_from_row(r) for r in conn.execute(q, params)]
-            yield from chunk
-            if len(chunk) < batch:
-                return
-            params["after"] = chunk[-1].id
+                chunk = conn.execute(of_tickets, {"ids": ids[start : start + batch]}).all()
+            yield from (R.event_from_row(r) for r in chunk)
 
     # -- the supervisor's monitor (store/floor.py) ---------------------------------------
 
