@@ -178,6 +178,7 @@ class CstuiApp(App[None]):
         self._last_move = 0.0
         self._rest_timer: Timer | None = None
         self._theme_problems: list[str] = []
+        self._load_themes()
         # What the console last told the agent (also what tests read back).
         self.notices: deque[tuple[str, str]] = deque(maxlen=50)
 
@@ -209,7 +210,8 @@ class CstuiApp(App[None]):
         return {**super().get_theme_variable_defaults(), **default_tokens()}
 
     def on_mount(self) -> None:
-        self._load_themes()
+        for problem in self._theme_problems:
+            self.notify(problem, severity="warning", timeout=8)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         self._layout_for(self.size.width)
@@ -218,6 +220,8 @@ class CstuiApp(App[None]):
         self._io(self.open_store, self._store_ready, group="open", failed=self._store_failed)
 
     def _load_themes(self) -> None:
+        """Before the app starts: a theme set after mount re-parses every stylesheet on the
+        UI thread (~150 ms), just when the first rows arrive."""
         from cstui.console import themes
 
         found, self._theme_problems = themes.load_themes(self.config.themes_dir)
@@ -226,8 +230,6 @@ class CstuiApp(App[None]):
         wanted = self.config.theme if self.config.theme in found else "cstui-dark"
         if wanted in found:
             self.theme = wanted
-        for problem in self._theme_problems:
-            self.notify(problem, severity="warning", timeout=8)
 
     def on_resize(self) -> None:
         self._layout_for(self.size.width)
