@@ -94,3 +94,11 @@ def test_sync_sheet_groups_by_department_green_then_oldest() -> None:
     assert rows[1]["waiting_hours"] == "3.0" and rows[1]["overdue"] == "yes"
     assert rows[0]["overdue"] == "no" and rows[0]["due_at"] == "2026-11-20 11:00"
     assert rows[0]["subject"] == '退货 4, "急"'  # quoted, not split
+
+
+def test_refreshes_wait_longer_after_a_slow_one() -> None:
+    from cstui.monitor.data import next_delay
+
+    assert next_delay(2.0, 0.01, 3.0) == 2.0  # a small store: every 2 s, never faster
+    assert next_delay(2.0, 0.8, 3.0) == pytest.approx(2.4)  # a million tickets: a bit slower
+    assert next_delay(30.0, 20.0, 10.0) == 200.0  # a huge replay: ten times its own time

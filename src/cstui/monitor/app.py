@@ -2,10 +2,11 @@
 
 Every store call runs in a thread worker (`_io`); the UI thread only draws what came back.
 The floor (queues, SLA, green channel, escalations, agents, transfers) refreshes every two
-seconds at most, and a refresh that is still running is not started twice; the quality
-figures replay the log, so today's and this week's refresh every half minute and the chosen
-month every ten, each less often when its replay is slow (`PACING`). A supervisor switches to acting
-with `a`; every action then goes through the store's own rules and is audited there.
+seconds at most, and the next refresh starts only after the last one has come back; the
+quality figures replay the log, so today's and this week's refresh every half minute and the
+chosen month every ten minutes. Each waits longer when its last run was slow (`PACING`).
+A supervisor switches to acting with `a`; every action then goes through the store's own
+rules and is audited there.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from cstui.monitor.data import (
     gather_floor,
     gather_month,
     gather_recent,
+    next_delay,
     trend_values,
 )
 from cstui.monitor.widgets import FloorTable
@@ -49,7 +51,9 @@ from cstui.store.base import HelpdeskStore
 T = TypeVar("T")
 
 ACTING_ACTIONS = frozenset({"decide", "reassign", "green", "acknowledge", "pause"})
-PACING = 10.0  # a figures replay may take at most a tenth of the time between two
+# How many times its own duration a refresh waits at least: the floor may take a third of the
+# time, a replay of the log a tenth.
+PACING = {"floor": 3.0, "recent": 10.0, "month": 10.0}
 TABS = ("queues", "sla", "green", "escalations", "agents", "transfers", "figures")
 
 
@@ -264,7 +268,6 @@ class MonitorApp(App[None]):
         self.refresh_floor()
         self.refresh_recent()
         self.refresh_month()
-        self.set_interval(self.config.refresh_every, self.refresh_floor)
 
     def _agent_ready(self, agent: Agent) -> None:
         self.agent = agent
@@ -275,7 +278,12 @@ class MonitorApp(App[None]):
         store = self.store
         if store is None or "floor" in self._busy:
             return
-        self._io(lambda: gather_floor(store, self.clock()), self._show_floor, group="floor")
+        started = monotonic()
+        self._io(
+            lambda: gather_floor(store, self.clock()),
+            lambda floor: self._show_floor(floor, monotonic() - started),
+            group="floor",
+        )
 
     def refresh_recent(self) -> None:
         store, tz = self.store, self.config.tz
@@ -300,16 +308,19 @@ class MonitorApp(App[None]):
         )
 
     def _schedule(self, name: str, every: float, took: float, again: Callable[[], None]) -> None:
-        """The next replay waits `every` seconds, or PACING times what the last one took:
-        on a huge log the figures come less often instead of keeping a core busy."""
+        """The next refresh waits `every` seconds, or a multiple of what the last one took
+        (`PACING`): on a huge store the monitor updates less often instead of keeping a core
+        busy, and the screen stays responsive."""
         old = self._replay_timers.pop(name, None)
         if old is not None:
             old.stop()
-        self._replay_timers[name] = self.set_timer(max(every, PACING * took), again)
+        delay = next_delay(every, took, PACING[name])
+        self._replay_timers[name] = self.set_timer(delay, again)
 
     @property
     def _replays(self) -> dict[str, tuple[float, Callable[[], None]]]:
         return {
+            "floor": (self.config.refresh_every, self.refresh_floor),
             "recent": (self.config.figures_every, self.refresh_recent),
             "month": (self.config.month_every, self.refresh_month),
         }
@@ -325,8 +336,9 @@ class MonitorApp(App[None]):
         header.update(f"{self.TITLE} │ {who} {role} │ {mode} │ {when}")
         header.set_class(self.acting, "-acting")
 
-    def _show_floor(self, floor: Floor) -> None:
+    def _show_floor(self, floor: Floor, took: float) -> None:
         self.floor = floor
+        self._schedule("floor", self.config.refresh_every, took, self.refresh_floor)
         self._draw_header()
         strip = self.query_one("#green-strip", Static)
         strip.update(R.green_strip(floor))

@@ -117,3 +117,8 @@ def trend_values(recent: Recent, name: str) -> list[float]:
         value = m.figure(day_metrics, name)
         values.append(value if value is not None else (values[-1] if values else 0.0))
     return values
+
+
+def next_delay(every: float, took: float, pacing: float) -> float:
+    """Seconds until the next refresh: `every`, or `pacing` times the last one's duration."""
+    return max(every, pacing * took)
