@@ -6,6 +6,7 @@ Apps run on real pseudo-terminals, so the monitor's own output (its title) is wh
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,6 +157,32 @@ def test_a_supervisors_key_reaches_the_monitor(server: Server) -> None:
     assert code == 0
     assert any("logged in as sup01" in line for line in server.log)
     assert any("session for sup01 (supervisor)" in line for line in server.log)
+
+
+async def test_the_clients_window_size_follows_it(server: Server) -> None:
+    """OpenSSH on a pseudo-terminal of our own: resizing it reaches the monitor's terminal."""
+    from cstui.ssh.bridge import PtyApp
+
+    argv = ssh(server, "sup01", "sup01", "-t")
+    screen = bytearray()
+    client = PtyApp(argv, {**os.environ, "TERM": "xterm-256color"}, columns=100, rows=30)
+    await client.start(screen.extend)
+    try:
+        await wait_for(lambda: b"cstui monitor" in screen)
+        assert any("xterm-256color 100x30" in line for line in server.log)
+        client.resize(120, 40)
+        await wait_for(lambda: any("resized to 120x40" in line for line in server.log))
+        client.write(b"q")
+        assert await asyncio.wait_for(client.wait(), 15) == 0
+    finally:
+        client.stop()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
 
 
 def test_an_agents_key_reaches_the_console(server: Server) -> None:

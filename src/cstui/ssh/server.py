@@ -170,6 +170,7 @@ async def _client_input(process: asyncssh.SSHServerProcess[bytes], app: PtyApp) 
             data = await process.stdin.read(4096)
         except asyncssh.TerminalSizeChanged as change:
             app.resize(change.width, change.height)
+            log.info("session resized to %dx%d", change.width, change.height)
             continue
         except (asyncssh.BreakReceived, asyncssh.SignalReceived):
             continue
