@@ -426,7 +426,7 @@ class CstuiApp(App[None]):
 
     @on(QueueList.Highlighted)
     def _highlighted(self, message: QueueList.Highlighted) -> None:
-        self.pane.show_position()
+        # (The position line has followed the cursor already: QueuePane watches it.)
         # An isolated move opens the ticket at once; while keys repeat (scrolling), only
         # the row where the cursor comes to rest is loaded.
         now, ticket_id = monotonic(), message.ticket.id

@@ -358,10 +358,9 @@ class QueuePane(Vertical):
             )
         else:
             status = ""
-        position = self.query_one("#queue-status", Static)
         if status != self._position:
             self._position = status
-            position.update(status, layout=False)
+            self.query_one("#queue-status", Static).update(status, layout=False)
         subtitle = t(f"view.{self.view.value}")
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
