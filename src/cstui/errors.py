@@ -21,6 +21,12 @@ class BadInput(CstuiError):
     http_status = 422
 
 
+class BadQuery(BadInput):
+    """A search query its language cannot parse (HTTP 400: the request itself is wrong)."""
+
+    http_status = 400
+
+
 class Conflict(CstuiError):
     """Refused by the state of the world: already owned, stale version, a rule."""
 

@@ -81,7 +81,9 @@ from cstui.domain.rules import Rules
 from cstui.domain.templates import KNOWN_PLACEHOLDERS, PLACEHOLDER
 from cstui.domain.tiers import CustomerStats, classify, spend_cutoff
 from cstui.errors import BadInput, Conflict
+from cstui.search.segment import tags_text
 from cstui.store import rows as R
+from cstui.store import ticket_index
 from cstui.store.schema import (
     AGENTS,
     CUSTOMERS,
@@ -94,6 +96,7 @@ from cstui.store.schema import (
     TRANSFERS,
 )
 from cstui.store.sql import SqlStore
+from cstui.store.ticket_index import TicketDoc
 
 DEFAULT_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, after Double 11
 CHUNK = 5000  # tickets per chunk: one transaction, one unit of parallel work
@@ -1119,6 +1122,9 @@ class ChunkRows:
     transfers: list[tuple[Any, ...]] = field(default_factory=list)
     links: list[tuple[int, int]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
+    # (ticket id, customer id, order id, head, body): the search index's costly fields,
+    # cut where the chunk is built; the identifiers are added as it is written
+    search: list[tuple[int, int, int | None, str, str]] = field(default_factory=list)
 
 
 class _Story:
@@ -1862,7 +1868,20 @@ def build_chunk(k: int) -> ChunkRows:
     for tid in range(k * CHUNK + 1, min(w.tickets, (k + 1) * CHUNK) + 1):
         rng.seed(w.seed * 10_000_019 + tid)  # each ticket its own stream: chunking is free
         story.tell(tid)
+    _cut_for_search(w, out)
     return out
+
+
+def _cut_for_search(w: _World, out: ChunkRows) -> None:
+    """The chunk's subjects, names and threads cut as `ticket_index.TicketDoc.read` cuts
+    them (the same texts in the same order: SQLite's index deletes an entry by its tokens)."""
+    bodies: dict[int, list[str]] = {}
+    for m in out.messages:
+        bodies.setdefault(m[0], []).append(m[4])
+    for t in out.tickets:
+        tid, subject, cust, order = t[0], t[1], t[6], t[7]
+        head = ticket_index.head_text(subject, customer_name(w.seed, cust))
+        out.search.append((tid, cust, order, head, tags_text(bodies.get(tid, ()))))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1980,7 +1999,16 @@ _SERIAL = ("messages", "escalations", "transfers", "events")
 # Secondary indexes of these tables are dropped for the load and rebuilt after it, except
 # those whose keys arrive in order (by ticket or customer id): appending to them costs less
 # than sorting them afterwards.
-_LOADED = ("customers", "orders", "tickets", "messages", "escalations", "transfers", "events")
+_LOADED = (
+    "customers",
+    "orders",
+    "tickets",
+    "messages",
+    "escalations",
+    "transfers",
+    "events",
+    "ticket_search",  # PostgreSQL's GIN indexes: built once after the load
+)
 _KEPT = frozenset(
     {
         "ix_events_ticket",
@@ -2035,6 +2063,35 @@ class _Sink:
             self._write_sqlite(batch)
         else:
             self._write_core(batch, counts)
+
+    def orders(self, ids: set[int]) -> dict[int, tuple[str, str | None]]:
+        """The number and tracking number of these orders (all written before any ticket)."""
+        if not ids:
+            return {}
+        sql = f"SELECT id, number, tracking_no FROM orders WHERE id IN ({','.join(map(str, ids))})"
+        if self.raw is not None:
+            found = self.raw.driver_connection.execute(sql).fetchall()
+        else:
+            with self.engine.connect() as conn:
+                found = conn.exec_driver_sql(sql).all()
+        return {int(i): (n, t) for i, n, t in found}
+
+    def write_index(self, docs: list[TicketDoc]) -> None:
+        """The chunk's search entries, in a transaction of their own."""
+        if not docs:
+            return
+        if self.raw is not None:
+            rows = [(d.id, d.ids, d.head, d.body) for d in docs]
+            sql = "INSERT INTO ticket_fts (rowid, ids, head, body) VALUES (?, ?, ?, ?)"
+            self._in_transaction(lambda conn: conn.executemany(sql, rows))
+            return
+        with self.engine.begin() as conn:
+            if conn.dialect.name != "postgresql":
+                ticket_index.insert(conn, docs)
+                return
+            values = [d.pg_values() for d in docs]
+            rows = [(v["id"], v["ids"], v["head"], v["doc"]) for v in values]
+            _copy(conn, "ticket_search", ("ticket_id", "ids", "head", "doc"), rows)
 
     def _write_sqlite(self, batch: Batch) -> None:
         def insert_all(conn: sqlite3.Connection) -> None:
@@ -2443,7 +2500,22 @@ def _write_built(sink: _Sink, built: Built, counts: Any) -> int:
         },
         counts,
     )
+    sink.write_index(_index_rows(sink, built.search))
     return len(built.tickets)
+
+
+def _index_rows(sink: _Sink, cut: list[tuple[int, int, int | None, str, str]]) -> list[TicketDoc]:
+    """The chunk's index entries: the identifiers (orders as written, so read back) joined
+    to the fields cut when the chunk was built."""
+    w = _WORLD
+    assert w is not None
+    orders = sink.orders({o for _, _, o, _, _ in cut if o})
+    docs = []
+    for tid, cust, oid, head, body in cut:
+        number, tracking = orders.get(oid, (None, None)) if oid else (None, None)
+        ids = ticket_index.ids_text(tid, number, tracking, _contact(w.seed, cust)[0])
+        docs.append(TicketDoc(tid, ids, head, body))
+    return docs
 
 
 @dataclass

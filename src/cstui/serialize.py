@@ -17,6 +17,7 @@ from cstui.domain.model import (
     Order,
     SearchHit,
     Ticket,
+    TicketHit,
     TransferRequest,
 )
 
@@ -109,6 +110,17 @@ def ticket_dict(t: Ticket, *, messages: bool = False) -> dict[str, Any]:
     if messages:
         out["messages"] = [message_dict(m) for m in t.messages]
     return out
+
+
+def ticket_hit_dict(h: TicketHit) -> dict[str, Any]:
+    """A ticket search result: the ticket, and `match` (where the words were found, the
+    text shown, `highlights` as [start, end] spans into it), null for filters only."""
+    m = h.match
+    match = None
+    if m is not None:
+        spans = [list(span) for span in m.highlights]
+        match = {"field": m.field.value, "text": m.text, "highlights": spans}
+    return {**ticket_dict(h.ticket), "match": match}
 
 
 def agent_dict(a: Agent) -> dict[str, Any]:

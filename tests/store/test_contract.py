@@ -424,7 +424,7 @@ def test_search_by_filters_and_subject_words(store: SqlStore) -> None:
     store.take(parcel, actor="alice")
 
     def ids(query: str) -> list[int]:
-        return [t.id for t in store.search_tickets(query, actor=None).items]
+        return [h.ticket.id for h in store.search_tickets(query, actor=None).items]
 
     assert ids("refund") == [refund]  # words match the subject whatever their case
     assert ids("category:logistics") == [parcel]
@@ -434,7 +434,7 @@ def test_search_by_filters_and_subject_words(store: SqlStore) -> None:
     first = store.search_tickets("", actor=None, limit=1)
     assert first.next_cursor is not None
     rest = store.search_tickets("", actor=None, limit=1, cursor=first.next_cursor)
-    assert [t.id for t in rest.items] == [refund] and rest.next_cursor is None
+    assert [h.ticket.id for h in rest.items] == [refund] and rest.next_cursor is None
     with pytest.raises(BadInput, match="status:bogus"):
         store.search_tickets("status:bogus", actor=None)
     with pytest.raises(NotFound):

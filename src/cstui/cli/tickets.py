@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -21,14 +22,22 @@ from cstui.domain.model import (
     ResolutionCode,
     Status,
     Ticket,
+    TicketHit,
 )
 from cstui.domain.templates import Filled, fill, ticket_values
 from cstui.errors import BadInput, Conflict, CstuiError
-from cstui.serialize import escalation_dict, message_dict, ticket_dict, transfer_dict
+from cstui.serialize import (
+    escalation_dict,
+    message_dict,
+    ticket_dict,
+    ticket_hit_dict,
+    transfer_dict,
+)
 from cstui.store.base import View
 from cstui.store.kb import guess_lang
 
 E = TypeVar("E", bound=StrEnum)
+BOLD, UNBOLD = "\x1b[1m", "\x1b[22m"
 
 
 def choice(enum: type[E], value: str, field: str) -> E:
@@ -111,12 +120,34 @@ def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
 @global_options
 @click.pass_context
 def search(ctx: click.Context, query: str, limit: int, cursor: str | None) -> None:
-    """Find tickets: filters (status: priority: channel: category: tier: owner: customer:)
-    and words of the subject, newest first. E.g. "status:open tier:vip 退款"."""
+    """Find tickets by id, order or tracking number, phone (or its last 4 digits), customer
+    name, subject or thread, 中文 or English, with filters: status: priority: channel:
+    category: tier: owner: (a name, me, none) customer: id: created>YYYY-MM-DD.
+    E.g. "status:open tier:vip 退款", "退款 OR 退货". Identifier matches first, then
+    subject and name, then the thread; newest first within each."""
     env = env_of(ctx)
     page = env.store().search_tickets(query, actor=env.settings.agent, limit=limit, cursor=cursor)
-    data = {"items": [ticket_dict(t) for t in page.items], "next_cursor": page.next_cursor}
-    env.emit(data, lambda: _print_queue(page.items, page.next_cursor))
+    data = {"items": [ticket_hit_dict(h) for h in page.items], "next_cursor": page.next_cursor}
+    env.emit(data, lambda: _print_hits(page.items, page.next_cursor))
+
+
+def _print_hits(hits: Sequence[TicketHit], next_cursor: str | None) -> None:
+    """Each ticket's queue row, then where the words were found, marked in bold."""
+    if not hits:
+        click.echo("no tickets match")
+        return
+    for h in hits:
+        t = h.ticket
+        click.echo(
+            f"#{t.id}  {t.status.value:<9} {t.customer.tier.value:<16} "
+            f"{t.owner or '—':<10} {t.subject}"
+        )
+        if h.match is not None:
+            # bold on a terminal, [ ] in a pipe (a file keeps no escape codes)
+            shown = h.match.marked(BOLD, UNBOLD) if sys.stdout.isatty() else h.match.marked()
+            click.echo(f"    {h.match.field.value}: {shown}")
+    if next_cursor:
+        click.echo(f"next: --cursor {next_cursor}")
 
 
 @tickets.command("show")

@@ -357,6 +357,42 @@ class Ticket:
         return self.status in ACTIVE_STATUSES
 
 
+class MatchField(StrEnum):
+    """Where a ticket search found its words; the order of the result tiers."""
+
+    ID = "id"
+    ORDER = "order"
+    TRACKING = "tracking"
+    PHONE = "phone"  # the customer's phone (shown by its last four digits only)
+    SUBJECT = "subject"
+    CUSTOMER = "customer"  # the customer's name
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMatch:
+    """The text a search matched, with (start, end) spans of the matching words in it."""
+
+    field: MatchField
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def marked(self, open_: str = "[", close: str = "]") -> str:
+        out, pos = [], 0
+        for start, end in self.highlights:
+            out += [self.text[pos:start], open_, self.text[start:end], close]
+            pos = end
+        return "".join([*out, self.text[pos:]])
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHit:
+    """One ticket search result; `match` is None when the query had filters only."""
+
+    ticket: Ticket
+    match: TicketMatch | None = None
+
+
 T = TypeVar("T")
 
 

@@ -24,6 +24,7 @@ from cstui.domain.model import (
     Event,
     EventKind,
     GoodsType,
+    MatchField,
     Message,
     MessageKind,
     Order,
@@ -35,6 +36,8 @@ from cstui.domain.model import (
     SlaDue,
     Status,
     Ticket,
+    TicketHit,
+    TicketMatch,
     Tier,
     TransferRequest,
 )
@@ -181,6 +184,15 @@ def article(d: Json) -> Article:
         draft=bool(d.get("draft", False)),
         source_ticket_id=d.get("source_ticket_id"),
     )
+
+
+def ticket_hit(d: Json) -> TicketHit:
+    m = d.get("match")
+    match = None
+    if m is not None:
+        spans = tuple((a, b) for a, b in m["highlights"])
+        match = TicketMatch(MatchField(m["field"]), m["text"], spans)
+    return TicketHit(ticket(d), match)
 
 
 def hit(d: Json) -> SearchHit:

@@ -44,6 +44,7 @@ from cstui.domain.model import (
     Shift,
     Status,
     Ticket,
+    TicketHit,
     TransferRequest,
 )
 from cstui.remote import decode as D
@@ -68,6 +69,7 @@ EVENT_PAGE = 2000
 
 ERRORS_BY_KIND: dict[str, type[E.CstuiError]] = {
     "bad_input": E.BadInput,
+    "bad_query": E.BadQuery,
     "precondition_required": E.PreconditionRequired,
     "conflict": E.Conflict,
     "already_owned": E.AlreadyOwned,
@@ -262,9 +264,9 @@ class HttpStore:
 
     def search_tickets(
         self, query: str, *, actor: str | None, limit: int = 50, cursor: str | None = None
-    ) -> Page[Ticket]:
+    ) -> Page[TicketHit]:
         data = self._get("/tickets/search", q=query, limit=limit, cursor=cursor)
-        return Page(tuple(D.ticket(t) for t in data["items"]), data["next_cursor"])
+        return Page(tuple(D.ticket_hit(t) for t in data["items"]), data["next_cursor"])
 
     def count_tickets(self, view: View, *, actor: str | None) -> int:
         if view is View.MINE:

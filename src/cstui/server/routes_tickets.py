@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 
 from cstui.domain.model import MessageKind, Role, Status
 from cstui.errors import BadInput
-from cstui.serialize import escalation_dict, message_dict, ticket_dict, transfer_dict
+from cstui.serialize import (
+    escalation_dict,
+    message_dict,
+    ticket_dict,
+    ticket_hit_dict,
+    transfer_dict,
+)
 from cstui.server import schemas as S
 from cstui.server.deps import (
     AgentDep,
@@ -60,7 +66,7 @@ def count_tickets(store: StoreDep, agent: AgentDep, view: View = View.ALL_OPEN) 
     return {"count": store.count_tickets(view, actor=agent.name)}
 
 
-@router.get("/tickets/search", response_model=S.TicketPage)
+@router.get("/tickets/search", response_model=S.TicketHitPage)
 def search_tickets(
     store: StoreDep,
     agent: AgentDep,
@@ -68,9 +74,10 @@ def search_tickets(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> JSONResponse:
-    """Tickets matching `status:open tier:vip 退款` (filters and words in the subject)."""
+    """Tickets matching `status:open tier:vip 退款`: filters, and words found in an id, order,
+    tracking number or phone (or its last 4 digits), the subject, customer name or thread."""
     page = store.search_tickets(q, actor=agent.name, limit=limit, cursor=cursor)
-    items = [ticket_dict(t) for t in page.items]
+    items = [ticket_hit_dict(h) for h in page.items]
     return JSONResponse({"items": items, "next_cursor": page.next_cursor})
 
 

@@ -128,6 +128,21 @@ class TicketPage(Out):
     next_cursor: str | None
 
 
+class TicketMatchOut(Out):
+    field: str  # id order tracking phone subject customer message
+    text: str
+    highlights: list[list[int]]  # [start, end] spans into text
+
+
+class TicketHitOut(TicketOut):
+    match: TicketMatchOut | None
+
+
+class TicketHitPage(Out):
+    items: list[TicketHitOut]
+    next_cursor: str | None
+
+
 class CountOut(Out):
     count: int
 

@@ -51,13 +51,14 @@ from cstui.domain.model import (
     Shift,
     Status,
     Ticket,
+    TicketHit,
     Tier,
     TransferRequest,
 )
 from cstui.domain.rules import Rules
 from cstui.domain.tiers import CustomerStats, classify, spend_cutoff
 from cstui.errors import BadInput, Conflict, NotFound, StaleVersion, Unavailable
-from cstui.store import kb
+from cstui.store import kb, ticket_index
 from cstui.store import rows as R
 from cstui.store.base import (
     AgentLoad,
@@ -456,7 +457,7 @@ class SqlStore:
 
     def search_tickets(
         self, query: str, *, actor: str | None, limit: int = 50, cursor: str | None = None
-    ) -> Page[Ticket]:
+    ) -> Page[TicketHit]:
         """Tickets matching `status:open tier:vip 退款` (see `store/ticket_search.py`)."""
         from cstui.store.ticket_search import search_tickets
 
@@ -618,6 +619,7 @@ class SqlStore:
                 created_at=now,
             )
         )
+        ticket_index.index_ticket(conn, ticket_id)  # searchable as soon as this commits
         self._event(
             conn,
             EventKind.CREATED,
@@ -780,6 +782,7 @@ class SqlStore:
                 if row["first_responded_at"] is None:
                     values["first_responded_at"] = now
             self._change(conn, row, values, at=now, expected_version=expected_version)
+            ticket_index.add_message(conn, ticket_id, body)
             message_id = conn.execute(
                 insert(MESSAGES).values(
                     ticket_id=ticket_id,
@@ -828,6 +831,7 @@ class SqlStore:
             values = self._customer_returns(conn, row, now)
             self._change(conn, row, values, at=now)
             ch = channel or Channel(row["channel"])
+            ticket_index.add_message(conn, ticket_id, text)
             message_id = conn.execute(
                 insert(MESSAGES).values(
                     ticket_id=ticket_id,

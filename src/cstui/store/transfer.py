@@ -36,6 +36,7 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import BadInput, Conflict
+from cstui.store import ticket_index
 from cstui.store.kb import index_imported
 from cstui.store.schema import (
     AGENTS,
@@ -213,6 +214,7 @@ def import_records(engine: Engine, records: Iterable[tuple[int, dict[str, Any]]]
             for name, rows in batches.items():
                 _insert(conn, name, rows, lines[name])
             index_imported(conn, batches["article"])
+            ticket_index.index_tickets(conn, sorted(t["id"] for t in batches["ticket"]))
             _reset_sequences(conn)
     return {name: len(rows) for name, rows in batches.items() if rows}
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 SCRIPT_LOCATION = Path(__file__).parent
 
 
 # Search tables (FTS5 and its helpers) are made by hand-written migrations, not the models:
 # autogenerate must not propose to drop them.
-SEARCH_TABLE_PREFIXES = ("kb_fts", "kb_head", "kb_search")
+SEARCH_TABLE_PREFIXES = ("kb_fts", "kb_head", "kb_search", "ticket_fts", "ticket_search")
 
 
 def env_include_object(
