@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -202,16 +202,24 @@ def take(ctx: click.Context, ticket_ids: tuple[int, ...]) -> None:
         ticket = env.store().take(ticket_ids[0], actor=actor)
         env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id} is yours"))
         return
-    results = [_take_one(env, tid, actor) for tid in ticket_ids]
-    refused = [r for r in results if not r["ok"]]
-    env.emit({"results": results}, lambda: _print_results(results))
+    _each(env, ticket_ids, "taken", lambda tid: env.store().take(tid, actor=actor).owner)
+
+
+def _each(env: Env, ticket_ids: Sequence[int], done: str, act: Callable[[int], str | None]) -> None:
+    """A bulk action: each ticket in its own transaction, through the same rules as one;
+    a refusal is reported with its reason (and the owner, when owned) and the rest go on.
+    `act` returns the ticket's owner afterwards. Exit 3 when any was refused."""
+    results = [_one(tid, act) for tid in dict.fromkeys(ticket_ids)]
+    refused = sum(not r["ok"] for r in results)
+    summary = {"done": len(results) - refused, "refused": refused}
+    env.emit({"results": results, "summary": summary}, lambda: _print_results(results, done))
     if refused:
-        raise Conflict(f"{len(refused)} of {len(results)} tickets refused")
+        raise Conflict(f"{refused} of {len(results)} tickets refused")
 
 
-def _take_one(env: Env, ticket_id: int, actor: str) -> dict[str, Any]:
+def _one(ticket_id: int, act: Callable[[int], str | None]) -> dict[str, Any]:
     try:
-        ticket = env.store().take(ticket_id, actor=actor)
+        owner = act(ticket_id)
     except CstuiError as exc:
         return {
             "id": ticket_id,
@@ -220,12 +228,14 @@ def _take_one(env: Env, ticket_id: int, actor: str) -> dict[str, Any]:
             "owner": getattr(exc, "owner", None),
             "exit_code": exc.exit_code,
         }
-    return {"id": ticket_id, "ok": True, "owner": ticket.owner}
+    return {"id": ticket_id, "ok": True, "owner": owner}
 
 
-def _print_results(results: list[dict[str, Any]]) -> None:
+def _print_results(results: list[dict[str, Any]], done: str) -> None:
     for r in results:
-        click.echo(f"#{r['id']}: " + ("taken" if r["ok"] else f"refused: {r['error']}"))
+        click.echo(f"#{r['id']}: " + (done if r["ok"] else f"refused: {r['error']}"))
+    refused = sum(not r["ok"] for r in results)
+    click.echo(f"{len(results) - refused} of {len(results)} {done}, {refused} refused")
 
 
 @tickets.command("reply")
@@ -288,13 +298,23 @@ def _from_template(env: Env, ticket_id: int, name: str) -> tuple[Article, Filled
 
 
 @tickets.command("note")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_ids", type=int, nargs=-1, required=True)
 @click.option("--text", "text", required=True, help="The internal note")
 @global_options
 @click.pass_context
-def note(ctx: click.Context, ticket_id: int, text: str) -> None:
-    """Add an internal note (never shown to the customer)."""
-    _message(ctx, ticket_id, text, MessageKind.NOTE, None)
+def note(ctx: click.Context, ticket_ids: tuple[int, ...], text: str) -> None:
+    """Add an internal note (never shown to the customer); several ids: one note on each."""
+    if len(ticket_ids) == 1:
+        _message(ctx, ticket_ids[0], text, MessageKind.NOTE, None)
+        return
+    env = env_of(ctx)
+    actor = env.actor()
+
+    def add(tid: int) -> str | None:
+        env.store().add_message(tid, actor=actor, kind=MessageKind.NOTE, text=text)
+        return None
+
+    _each(env, ticket_ids, "note added", add)
 
 
 def _message(
@@ -308,7 +328,7 @@ def _message(
 
 
 @tickets.command("escalate")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_ids", type=int, nargs=-1, required=True)
 @click.option(
     "--to",
     "department",
@@ -319,13 +339,23 @@ def _message(
 @click.option("--green", is_flag=True, help="Green channel: a solution within 2 hours")
 @global_options
 @click.pass_context
-def escalate(ctx: click.Context, ticket_id: int, department: str, reason: str, green: bool) -> None:
-    """Ask a department to act; you stay the owner."""
+def escalate(
+    ctx: click.Context, ticket_ids: tuple[int, ...], department: str, reason: str, green: bool
+) -> None:
+    """Ask a department to act; you stay the owner. Several ids: each one escalated."""
     env = env_of(ctx)
     dept = choice(Department, department, "--to")
-    esc = env.store().escalate(
-        ticket_id, actor=env.actor(), department=dept, reason=reason, green=green
-    )
+    actor = env.actor()
+    if len(ticket_ids) > 1:
+
+        def one(tid: int) -> str | None:
+            env.store().escalate(tid, actor=actor, department=dept, reason=reason, green=green)
+            return None
+
+        _each(env, ticket_ids, f"escalated to {dept.value}", one)
+        return
+    ticket_id = ticket_ids[0]
+    esc = env.store().escalate(ticket_id, actor=actor, department=dept, reason=reason, green=green)
     env.emit(
         escalation_dict(esc),
         lambda: click.echo(
@@ -414,30 +444,37 @@ def steal(ctx: click.Context, ticket_id: int, reason: str) -> None:
 
 
 @tickets.command("status")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_ids", type=int, nargs=-1, required=True)
 @click.argument("status")
 @global_options
 @click.pass_context
-def status(ctx: click.Context, ticket_id: int, status: str) -> None:
-    """Set the status: open, pending (waiting on the customer), on_hold, closed."""
+def status(ctx: click.Context, ticket_ids: tuple[int, ...], status: str) -> None:
+    """Set the status: open, pending (waiting on the customer), on_hold, closed.
+    Several ids (`status 1 2 3 pending`): each one, refusals reported."""
     env = env_of(ctx)
-    ticket = env.store().set_status(
-        ticket_id, actor=env.actor(), status=choice(Status, status, "status")
-    )
+    actor, value = env.actor(), choice(Status, status, "status")
+    if len(ticket_ids) > 1:
+        act = lambda tid: env.store().set_status(tid, actor=actor, status=value).owner  # noqa: E731
+        _each(env, ticket_ids, value.value, act)
+        return
+    ticket = env.store().set_status(ticket_ids[0], actor=actor, status=value)
     env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: {ticket.status}"))
 
 
 @tickets.command("priority")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_ids", type=int, nargs=-1, required=True)
 @click.argument("priority")
 @global_options
 @click.pass_context
-def priority(ctx: click.Context, ticket_id: int, priority: str) -> None:
-    """Set the priority: urgent, high, normal, low (deadlines follow)."""
+def priority(ctx: click.Context, ticket_ids: tuple[int, ...], priority: str) -> None:
+    """Set the priority: urgent, high, normal, low (deadlines follow). Several ids: each."""
     env = env_of(ctx)
-    ticket = env.store().set_priority(
-        ticket_id, actor=env.actor(), priority=choice(Priority, priority, "priority")
-    )
+    actor, value = env.actor(), choice(Priority, priority, "priority")
+    if len(ticket_ids) > 1:
+        act = lambda tid: env.store().set_priority(tid, actor=actor, priority=value).owner  # noqa: E731
+        _each(env, ticket_ids, value.value, act)
+        return
+    ticket = env.store().set_priority(ticket_ids[0], actor=actor, priority=value)
     env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: {ticket.priority}"))
 
 
