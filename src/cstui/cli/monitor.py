@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -11,9 +10,6 @@ from cstui import locations
 from cstui.cli.console import check_console_terminal
 from cstui.cli.context import Env, clock_from_env, env_of, global_options
 from cstui.config import goals_from_settings, rules_from_settings
-
-if TYPE_CHECKING:
-    from cstui.store.base import HelpdeskStore
 
 
 @click.command("monitor")
@@ -44,14 +40,8 @@ def run_monitor(env: Env, *, export_dir: str | None = None) -> None:
     i18n.set_language(settings.lang)
     from cstui.monitor.app import MonitorConfig, build_monitor
 
-    name = env.actor()
-    target, rules, clock = env.db_target, rules_from_settings(settings), clock_from_env()
-
-    def open_store() -> HelpdeskStore:
-        from cstui.store import open_store as open_sql
-
-        return open_sql(target, rules=rules, clock=clock)
-
+    name = env.actor()  # with --api, the token's agent
+    rules, clock = rules_from_settings(settings), clock_from_env()
     config = MonitorConfig(
         actor=name,
         tz=ZoneInfo(settings.timezone),
@@ -61,4 +51,5 @@ def run_monitor(env: Env, *, export_dir: str | None = None) -> None:
         themes_dir=locations.user_themes_dir(),
         export_dir=Path(export_dir) if export_dir else locations.data_dir(),
     )
-    build_monitor(open_store, config, clock=clock).run()
+    # A local store (--db) or the team server (--api): the monitor sees only the protocol.
+    build_monitor(env.open_store, config, clock=clock).run()
