@@ -163,7 +163,7 @@ class MonitorApp(App[None]):
         yield Static("", id="green-strip")
         with TabbedContent(id="tabs"):
             yield from self._panes()
-        yield Footer()
+        yield Footer(show_command_palette=False)  # ctrl+p still opens it; columns are dear
 
     def _panes(self) -> ComposeResult:
         def pane(tab: str, *widgets: Any) -> TabPane:
