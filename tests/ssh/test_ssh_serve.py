@@ -298,6 +298,8 @@ def test_authorized_keys_need_a_name_and_no_options() -> None:
         keys.parse("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEz0")
     with pytest.raises(BadInput, match="line 2: options"):
         keys.parse(f'{line}\nfrom="10.0.0.1" {line}')
+    with pytest.raises(BadInput, match="not an agent name"):
+        keys.parse("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEz0 --db=/elsewhere")
     with pytest.raises(BadInput, match="no key"):
         keys.parse("# nobody yet\n")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, tzinfo
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import click
@@ -10,6 +11,9 @@ import click
 from cstui.cli.context import clock_from_env, env_of, global_options
 from cstui.config import goals_from_settings
 from cstui.errors import BadInput
+
+if TYPE_CHECKING:
+    from cstui.domain.metrics import Period
 
 
 @click.command("report")
@@ -41,13 +45,14 @@ def report(ctx: click.Context, period: str, fmt: str, at: str | None) -> None:
     set_language(env.settings.lang)
     tz = ZoneInfo(env.settings.timezone)
     moment = _moment(at, tz)
-    current = window(moment, period, tz)  # type: ignore[arg-type]
+    chosen = cast("Period", period)  # click has checked it is one of PERIODS
+    current = window(moment, chosen, tz)
     before = previous_window(current, tz)
     events = env.store().window_events(since=before.since, until=current.until)
     result = build(
         events,
         at=moment,
-        period=period,  # type: ignore[arg-type]
+        period=chosen,
         tz=tz,
         goals=goals_from_settings(env.settings),
     )

@@ -42,8 +42,8 @@ def parse_line(line: str, number: int) -> AuthorizedKey | None:
     if len(parts) < 3 or not parts[2].strip():
         raise BadInput(f"authorized keys: line {number}: the comment must name the agent")
     name = parts[2].strip()
-    if any(c.isspace() for c in name):
-        raise BadInput(f"authorized keys: line {number}: the agent name has spaces: {name!r}")
+    if any(c.isspace() for c in name) or name.startswith("-") or len(name) > 64:
+        raise BadInput(f"authorized keys: line {number}: not an agent name: {name!r}")
     return AuthorizedKey(name=name, key_type=parts[0], blob=parts[1])
 
 
