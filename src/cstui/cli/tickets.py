@@ -443,6 +443,38 @@ def steal(ctx: click.Context, ticket_id: int, reason: str) -> None:
     env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: now {ticket.owner}'s"))
 
 
+@tickets.command("merge")
+@click.argument("ticket_id", type=int)
+@click.option("--into", "into", type=int, required=True, help="The ticket that stays")
+@global_options
+@click.pass_context
+def merge(ctx: click.Context, ticket_id: int, into: int) -> None:
+    """Merge a duplicate into another ticket of the same customer: its thread moves there,
+    it is closed and points to it; the survivor keeps its owner. Exit 3 across customers."""
+    env = env_of(ctx)
+    survivor = env.store().merge_tickets(ticket_id, into=into, actor=env.actor())
+    env.emit(
+        ticket_dict(survivor, messages=True),
+        lambda: click.echo(
+            f"#{ticket_id} merged into #{survivor.id} (owner: {survivor.owner or '—'}, "
+            f"{len(survivor.messages)} messages)"
+        ),
+    )
+
+
+@tickets.command("link")
+@click.argument("ticket_id", type=int)
+@click.argument("other_id", type=int)
+@global_options
+@click.pass_context
+def link(ctx: click.Context, ticket_id: int, other_id: int) -> None:
+    """Link two related tickets (both ways)."""
+    env = env_of(ctx)
+    ticket = env.store().link_tickets(ticket_id, other_id, actor=env.actor())
+    links = ", ".join(f"#{i}" for i in ticket.links)
+    env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id} linked: {links}"))
+
+
 @tickets.command("status")
 @click.argument("ticket_ids", type=int, nargs=-1, required=True)
 @click.argument("status")

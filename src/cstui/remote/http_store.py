@@ -376,6 +376,14 @@ class HttpStore:
         self._as(actor)
         return D.ticket(self._post(f"/tickets/{int(ticket_id)}/steal", {"reason": reason}))
 
+    def merge_tickets(self, ticket_id: int, *, into: int, actor: str) -> Ticket:
+        self._as(actor)
+        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/merge", {"into": into}))
+
+    def link_tickets(self, ticket_id: int, other_id: int, *, actor: str) -> Ticket:
+        self._as(actor)
+        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/links", {"other": other_id}))
+
     def _patch(self, ticket_id: int, body: dict[str, Any], version: int | None) -> Ticket:
         headers = {"If-Match": "*" if version is None else f'"{version}"'}
         response = self._send("PATCH", f"/tickets/{int(ticket_id)}", json=body, headers=headers)

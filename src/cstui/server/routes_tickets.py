@@ -318,6 +318,54 @@ def steal(
     )
 
 
+@router.post("/tickets/{ticket_id}/merge", response_model=S.TicketOut)
+def merge(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    target: S.MergeIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Merge this duplicate into `into` (same customer; 409 otherwise): the survivor, with
+    both threads, is returned; this ticket is closed and points to it."""
+    return run_once(
+        store,
+        agent,
+        key,
+        _key(request, target),
+        lambda: (
+            200,
+            ticket_dict(
+                store.merge_tickets(ticket_id, into=target.into, actor=agent.name),
+                messages=True,
+            ),
+        ),
+    )
+
+
+@router.post("/tickets/{ticket_id}/links", response_model=S.TicketOut)
+def link(
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    target: S.LinkIn,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Link two related tickets (both ways; linking again changes nothing)."""
+    return run_once(
+        store,
+        agent,
+        key,
+        _key(request, target),
+        lambda: (
+            200,
+            ticket_dict(store.link_tickets(ticket_id, target.other, actor=agent.name)),
+        ),
+    )
+
+
 @router.post("/tickets/{ticket_id}/resolve", response_model=S.TicketOut)
 def resolve(
     request: Request,

@@ -238,6 +238,14 @@ class EscalationStateIn(Body):
     note: str | None = Field(None, max_length=2_000)
 
 
+class MergeIn(Body):
+    into: StrictInt = Field(ge=1, le=2**31 - 1)  # the ticket that stays
+
+
+class LinkIn(Body):
+    other: StrictInt = Field(ge=1, le=2**31 - 1)
+
+
 class TransferIn(Body):
     to: str = Field(min_length=1, max_length=64)
     reason: str = REASON

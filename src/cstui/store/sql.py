@@ -1195,6 +1195,17 @@ class SqlStore:
             ).one()
         return R.transfer_from_row(out)
 
+    def merge_tickets(self, ticket_id: int, *, into: int, actor: str) -> Ticket:
+        """Merge a duplicate into another ticket of the same customer (`store/merge.py`)."""
+        from cstui.store.merge import merge_tickets
+
+        return merge_tickets(self, ticket_id, into=into, actor=actor)
+
+    def link_tickets(self, ticket_id: int, other_id: int, *, actor: str) -> Ticket:
+        from cstui.store.merge import link_tickets
+
+        return link_tickets(self, ticket_id, other_id, actor=actor)
+
     def steal(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
         """A supervisor takes a ticket from its owner; audited with the reason."""
         now = self.clock()
