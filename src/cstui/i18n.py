@@ -64,6 +64,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "queue.marked_other": ("owned by {owner}", "已被 {owner} 负责"),
     "queue.viewing": ("{who} has it open", "{who} 正在查看"),
+    "queue.search_placeholder": (
+        "search every ticket: order no., phone or its last 4, name, words; status:open owner:me",
+        "搜索全部工单：订单号、手机号或尾号、姓名、关键词；status:open owner:me",
+    ),
+    "queue.found": ("{shown} found", "找到 {shown}"),
+    "queue.marked": ("{count} marked", "已选 {count}"),
     # views
     "view.mine": ("Mine", "我的"),
     "view.unassigned": ("Unassigned", "待领取"),
@@ -74,6 +80,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "view.escalated": ("Escalated", "已升级"),
     "view.follow-up": ("Follow-up", "待回访"),
     "view.closed": ("Closed", "已关闭"),
+    "view.search": ("Search", "搜索"),
     # the same views, short, for the tab line with counts
     "tab.mine": ("Mine", "我的"),
     "tab.unassigned": ("New", "待领"),
@@ -84,6 +91,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tab.escalated": ("Esc", "升级"),
     "tab.follow-up": ("F/up", "回访"),
     "tab.closed": ("Closed", "已关"),
+    "tab.search": ("Search: {query}", "搜索：{query}"),
     # ticket pane
     "ticket.none": (
         "No ticket selected — Enter opens one from the queue",
@@ -172,6 +180,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "action.view_next": ("Next view", "下个视图"),
     "action.view_prev": ("Previous view", "上个视图"),
     "action.focus": ("Focus {pane}", "聚焦{pane}"),
+    "action.search": ("Search", "搜索"),
+    "action.mark": ("Mark", "选择"),
+    "action.mark_all": ("Mark all in view", "全选当前视图"),
+    "action.unmark": ("Clear marks", "取消选择"),
+    "bulk.title": ("({count} marked tickets)", "（已选 {count} 个工单）"),
+    "bulk.summary": ("{action}: {done} of {total} done", "{action}：完成 {done} / {total}"),
+    "bulk.refused": ("{count} refused: {reasons}", "{count} 个被拒：{reasons}"),
+    "bulk.marked_all": ("{count} tickets marked", "已选 {count} 个工单"),
     "done.take": ("You own #{id} now", "已领取 #{id}"),
     "done.reply": ("Reply sent on #{id}", "已回复 #{id}"),
     "done.note": ("Note added to #{id}", "已添加备注 #{id}"),
@@ -213,6 +229,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dialog.to_agent": ("Transfer to", "转交给"),
     "dialog.status": ("New status", "新状态"),
     "dialog.code": ("Resolution", "解决方式"),
+    "dialog.note": ("Internal note", "内部备注"),
     "dialog.when": (
         "Follow up at (YYYY-MM-DD HH:MM, local time)",
         "回访时间（YYYY-MM-DD HH:MM，本地时间）",

@@ -67,6 +67,13 @@ class TestQueuePane:
         run = then("slash", *"退款")
         assert snap_compare(make_app(), terminal_size=NARROW, run_before=run)
 
+    def test_search_with_marked_rows(self, snap_compare: Compare, make_app: AppFactory) -> None:
+        """ctrl+f, 退款, enter, then space twice: a "Search: 退款" tab highlighted before the
+        views, refund tickets from every view, the first two rows on the marked-row
+        background (the cursor on the third), and "N found · 2 marked" under the list."""
+        run = then("ctrl+f", *"退款", "enter", "space", "space")
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=run)
+
 
 class TestTicketPane:
     def test_escalated_ticket(self, snap_compare: Compare, make_app: AppFactory) -> None:

@@ -39,6 +39,7 @@ from cstui.domain.model import (
     ArticleKind,
     Department,
     MessageKind,
+    Page,
     ResolutionCode,
     Role,
     Status,
@@ -91,6 +92,8 @@ def app_bindings() -> list[Binding]:
         Binding("u", "next_ticket", t("action.next"), id="next"),
         Binding("v", "reveal", t("action.reveal"), show=False, id="reveal"),
         Binding("slash", "filter", t("action.filter"), id="filter"),
+        Binding("ctrl+f", "search", t("action.search"), id="search"),
+        Binding("asterisk", "mark_all", t("action.mark_all"), show=False, id="mark-all"),
         Binding("ctrl+r", "reload", t("action.reload"), show=False, id="reload"),
         Binding(
             "right_square_bracket", "view(1)", t("action.view_next"), show=False, id="view.next"
@@ -313,9 +316,14 @@ class CstuiApp(App[None]):
         if store is None:
             self.queue.page_failed(fetch)
             return
-        size = self.queue.window.page_size
+        size, query = self.queue.window.page_size, self.pane.search
 
         def load() -> tuple[Fetch, Any]:
+            if query is not None:  # a search's results page like a view's
+                found = store.search_tickets(
+                    query, actor=self.config.actor, limit=size, cursor=fetch.cursor
+                )
+                return fetch, Page(tuple(h.ticket for h in found.items), found.next_cursor)
             return fetch, store.list_tickets(
                 view, actor=self.config.actor, limit=size, cursor=fetch.cursor
             )
@@ -391,6 +399,8 @@ class CstuiApp(App[None]):
 
     def switch_view(self, view: View) -> None:
         self.pane.view = view
+        self.pane.search = None  # a view replaces the search results
+        self.pane.remove_class("searching")
         self.queue.restart(self._filter_text())
         self.pane.show_tabs()
         self._draw_status()
@@ -415,6 +425,31 @@ class CstuiApp(App[None]):
         if not event.value.strip():
             self.pane.remove_class("filtering")
         self.queue.focus()
+
+    def action_search(self) -> None:
+        """The search box: every ticket in the store, not only this view."""
+        self._show_pane(0)
+        self.pane.add_class("searching")
+        self.query_one("#queue-search", Input).focus()
+
+    @on(Input.Submitted, "#queue-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        if not query:  # an empty search goes back to the view
+            self.switch_view(self.pane.view)
+        else:
+            self.pane.search = query
+            self.queue.restart(self._filter_text())
+            self.pane.show_tabs()
+        self.queue.focus()
+
+    @on(QueueList.MarksChanged)
+    def _marks_changed(self, _message: QueueList.MarksChanged) -> None:
+        self.pane.show_position()
+
+    def action_mark_all(self) -> None:
+        count = self.queue.mark_all()
+        self.notify(t("bulk.marked_all", count=count), timeout=3)
 
     def action_reload(self) -> None:
         self.queue.restart(self._filter_text())
@@ -489,6 +524,65 @@ class CstuiApp(App[None]):
 
     # -- workflows ----------------------------------------------------------------------
 
+    # -- bulk: the marked rows, each in its own store call ------------------------------
+
+    def _bulk_title(self) -> str:
+        return t("bulk.title", count=len(self.queue.marked))
+
+    def _bulk(self, action: str, work: Callable[[HelpdeskStore, int], Any]) -> None:
+        """Apply `work` to every marked ticket in one worker, one store call (one
+        transaction, the same rules) each; then one summary names what was refused."""
+        store = self.store
+        if store is None:
+            return
+        ids = list(self.queue.marked)
+
+        def run_all() -> list[tuple[int, str | None]]:
+            results: list[tuple[int, str | None]] = []
+            for tid in ids:
+                try:
+                    work(store, tid)
+                    results.append((tid, None))
+                except CstuiError as exc:
+                    results.append((tid, str(exc)))
+            return results
+
+        self._io(run_all, partial(self._bulk_done, action), group="bulk")
+
+    def _bulk_done(self, action: str, results: list[tuple[int, str | None]]) -> None:
+        """Done tickets are unmarked; refused ones stay marked, to look at or retry."""
+        refused = [(tid, why) for tid, why in results if why is not None]
+        done = len(results) - len(refused)
+        message = t("bulk.summary", action=action, done=done, total=len(results))
+        if refused:
+            reasons = "; ".join(f"#{tid} {why}" for tid, why in refused[:4])
+            more = " …" if len(refused) > 4 else ""
+            message += "\n" + t("bulk.refused", count=len(refused), reasons=reasons + more)
+        for tid, why in results:
+            if why is None:
+                self.queue.marked.pop(tid, None)
+        self.notify(message, severity="warning" if refused else "information", timeout=10)
+        self.queue.restart(self._filter_text())
+        self.refresh_counts()
+
+    def _bulk_note(self) -> None:
+        dialog = FormDialog(
+            f"{t('action.note')} {self._bulk_title()}",
+            text_label=t("dialog.note"),
+            text_required=True,
+        )
+        self.push_screen(dialog, self._bulk_note_answered)
+
+    def _bulk_note_answered(self, answer: Answer | None) -> None:
+        if answer is None or not answer.text.strip():
+            return
+        actor, text = self.config.actor, answer.text.strip()
+
+        def note(s: HelpdeskStore, tid: int) -> Any:
+            return s.add_message(tid, actor=actor, kind=MessageKind.NOTE, text=text)
+
+        self._bulk(t("action.note"), note)
+
     def _act(self, ticket: Ticket, work: Callable[[HelpdeskStore], Any], success: str) -> None:
         """One store write for `ticket`; then say so and show the ticket's new state."""
         store = self.store
@@ -522,6 +616,10 @@ class CstuiApp(App[None]):
         self.load_ticket(ticket.id)
 
     def action_take(self) -> None:
+        if self.queue.marked:
+            actor = self.config.actor
+            self._bulk(t("action.take"), lambda s, tid: s.take(tid, actor=actor))
+            return
         ticket = self._current() if self.ticket_pane.ticket else self.queue.current
         if ticket is None:
             return
@@ -535,6 +633,9 @@ class CstuiApp(App[None]):
         self._compose(MessageKind.REPLY)
 
     def action_note(self) -> None:
+        if self.queue.marked:
+            self._bulk_note()
+            return
         self._compose(MessageKind.NOTE)
 
     def _compose(self, kind: MessageKind) -> None:
@@ -644,11 +745,13 @@ class CstuiApp(App[None]):
         self.query_one(KnowledgePane).templates_only = False
 
     def action_escalate(self) -> None:
-        ticket = self._current()
-        if ticket is None:
+        marked = bool(self.queue.marked)
+        ticket = None if marked else self._current()
+        if ticket is None and not marked:
             return
+        title = self._bulk_title() if ticket is None else f"#{ticket.id}"
         dialog = FormDialog(
-            f"{t('action.escalate')} #{ticket.id}",
+            f"{t('action.escalate')} {title}",
             choices=[(d.value, label(d)) for d in Department],
             choice_label=t("dialog.department"),
             text_label=t("dialog.reason"),
@@ -657,10 +760,18 @@ class CstuiApp(App[None]):
         )
         self.push_screen(dialog, lambda answer: self._escalate(ticket, answer))
 
-    def _escalate(self, ticket: Ticket, answer: Answer | None) -> None:
+    def _escalate(self, ticket: Ticket | None, answer: Answer | None) -> None:
         if answer is None or answer.choice is None:
             return
         dept = Department(answer.choice)
+        if ticket is None:
+            actor, why, green = self.config.actor, answer.text, answer.checked
+
+            def escalate(s: HelpdeskStore, tid: int) -> Any:
+                return s.escalate(tid, actor=actor, department=dept, reason=why, green=green)
+
+            self._bulk(t("action.escalate"), escalate)
+            return
         self._act(
             ticket,
             lambda s: s.escalate(
@@ -747,20 +858,26 @@ class CstuiApp(App[None]):
         )
 
     def action_status(self) -> None:
-        ticket = self._current()
-        if ticket is None:
+        marked = bool(self.queue.marked)
+        ticket = None if marked else self._current()
+        if ticket is None and not marked:
             return
+        title = self._bulk_title() if ticket is None else f"#{ticket.id}"
         dialog = FormDialog(
-            f"{t('action.status')} #{ticket.id}",
+            f"{t('action.status')} {title}",
             choices=[(s.value, label(s)) for s in SETTABLE_STATUSES],
             choice_label=t("dialog.status"),
         )
         self.push_screen(dialog, lambda answer: self._set_status(ticket, answer))
 
-    def _set_status(self, ticket: Ticket, answer: Answer | None) -> None:
+    def _set_status(self, ticket: Ticket | None, answer: Answer | None) -> None:
         if answer is None or answer.choice is None:
             return
         status = Status(answer.choice)
+        if ticket is None:
+            actor = self.config.actor
+            self._bulk(label(status), lambda s, tid: s.set_status(tid, actor=actor, status=status))
+            return
         self._act(
             ticket,
             lambda s: s.set_status(

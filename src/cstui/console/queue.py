@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from rich.markup import escape
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -48,6 +49,7 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--other",
         "queue-list--mine",
         "queue-list--dim",
+        "queue-list--marked",
     }
 
     DEFAULT_CSS = """
@@ -64,6 +66,7 @@ class QueueList(ScrollView, can_focus=True):
     QueueList > .queue-list--other { color: $owned-by-other; }
     QueueList > .queue-list--mine { color: $success; }
     QueueList > .queue-list--dim { color: $text-muted; }
+    QueueList > .queue-list--marked { background: $marked-row; }
     """
 
     BINDINGS = [
@@ -74,6 +77,7 @@ class QueueList(ScrollView, can_focus=True):
         Binding("home", "first", "First", show=False, id="queue.first"),
         Binding("end", "last", "Last loaded", show=False, id="queue.last"),
         Binding("enter", "open", "Open", id="queue.open"),
+        Binding("space", "mark", t("action.mark"), show=False, id="mark"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -90,6 +94,10 @@ class QueueList(ScrollView, can_focus=True):
     class Opened(Message):
         ticket: Ticket
 
+    @dataclass
+    class MarksChanged(Message):
+        count: int
+
     def __init__(
         self,
         *,
@@ -104,6 +112,7 @@ class QueueList(ScrollView, can_focus=True):
         self.clock = clock
         self.risk_window = risk_window
         self.viewers: Mapping[int, tuple[str, ...]] = {}
+        self.marked: dict[int, Ticket] = {}  # marked for a bulk action, in marking order
         self._styles: dict[str, Style] = {}
         self._now = clock()
 
@@ -182,6 +191,9 @@ class QueueList(ScrollView, can_focus=True):
             return self._placeholder(index, width)
         segments = self._row(ticket, width)
         strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        if ticket.id in self.marked:
+            marked = self._style("marked")
+            strip = Strip(Segment.apply_style(strip, post_style=marked), strip.cell_length)
         if index == self.cursor:
             # A post-style: the cursor's colours win over each cell's own (a plain
             # apply_style would sit underneath them and the cursor would not show).
@@ -274,6 +286,33 @@ class QueueList(ScrollView, can_focus=True):
         if ticket is not None:
             self.post_message(self.Opened(ticket))
 
+    # -- marking rows for a bulk action -------------------------------------------------
+
+    def action_mark(self) -> None:
+        """Mark or unmark the cursor's row, then move down (space, space, space …)."""
+        ticket = self.current
+        if ticket is None:
+            return
+        if self.marked.pop(ticket.id, None) is None:
+            self.marked[ticket.id] = ticket
+        self._move_to(self.cursor + 1)
+        self._marks_changed()
+
+    def mark_all(self) -> int:
+        """Mark every row the view has shown (all of it once scrolled or searched to the end)."""
+        for ticket in self.window.rows():
+            self.marked.setdefault(ticket.id, ticket)
+        self._marks_changed()
+        return len(self.marked)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        self.refresh()
+        self.post_message(self.MarksChanged(len(self.marked)))
+
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_y) + event.y
         if row < len(self.window):
@@ -294,12 +333,14 @@ class ViewTabs(Static):
 
     _shown = ""
 
-    def show(self, current: View, counts: Mapping[View, int]) -> None:
+    def show(self, current: View, counts: Mapping[View, int], search: str | None = None) -> None:
         parts = []
+        if search is not None:
+            parts.append(f"[reverse b] {escape(t('tab.search', query=search))} [/]")
         for view in VIEWS:
             count = counts.get(view)
             label = t(f"tab.{view.value}") + (f" {count:,}" if count is not None else "")
-            if view is current:
+            if view is current and search is None:
                 parts.append(f"[reverse b] {label} [/]")
             else:
                 parts.append(label)
@@ -315,6 +356,8 @@ class QueuePane(Vertical):
     DEFAULT_CSS = """
     QueuePane #queue-filter { display: none; height: 1; border: none; padding: 0 1; }
     QueuePane.filtering #queue-filter { display: block; }
+    QueuePane #queue-search { display: none; height: 1; border: none; padding: 0 1; }
+    QueuePane.searching #queue-search { display: block; }
     QueuePane #queue-status { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -322,11 +365,13 @@ class QueuePane(Vertical):
         super().__init__(id=id)
         self.queue = queue
         self.view: View = View.UNASSIGNED
+        self.search: str | None = None  # the results of a search show instead of the view
         self.counts: dict[View, int] = {}
         self._position = ""
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield ViewTabs(id="view-tabs")
+        yield Input(placeholder=t("queue.search_placeholder"), id="queue-search")
         yield Input(placeholder=t("queue.filter_placeholder"), id="queue-filter")
         yield self.queue
         yield Static(id="queue-status")
@@ -342,12 +387,12 @@ class QueuePane(Vertical):
         self.show_position()
 
     def show_tabs(self) -> None:
-        self.query_one(ViewTabs).show(self.view, self.counts)
+        self.query_one(ViewTabs).show(self.view, self.counts, self.search)
         self.show_position()
 
     def show_position(self) -> None:
         """The one-line position under the list: cheap, so it follows every cursor move."""
-        total = self.counts.get(self.view)
+        total = None if self.search is not None else self.counts.get(self.view)
         window = self.queue.window
         shown = len(window)
         if window.needle:
@@ -356,11 +401,16 @@ class QueuePane(Vertical):
             status = t(
                 "queue.position", shown=f"{min(self.queue.cursor + 1, shown):,}", total=f"{total:,}"
             )
+        elif self.search is not None:
+            more = "+" if window.has_more else ""
+            status = t("queue.found", shown=f"{len(window):,}{more}")
         else:
             status = ""
+        if self.queue.marked:
+            status += " · " + t("queue.marked", count=len(self.queue.marked))
         if status != self._position:
             self._position = status
             self.query_one("#queue-status", Static).update(status, layout=False)
-        subtitle = t(f"view.{self.view.value}")
+        subtitle = t("view.search") if self.search is not None else t(f"view.{self.view.value}")
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
