@@ -1,13 +1,14 @@
 """A small seeded world, copied per test, and an app opened on it with a pinned clock.
 
 The world is built once per session (seed 7, 400 tickets) and each test gets its own copy,
-so a test may take, reply and escalate freely.
+so a test may take, reply and escalate freely. Every console test runs twice: on the file,
+and through a real server on it (`backend`); snapshots are taken on the file only.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,8 +19,13 @@ from textual.pilot import Pilot
 from cstui.console.app import ConsoleConfig, CstuiApp, build_app
 from cstui.demo.knowledge import load_knowledge
 from cstui.domain.rules import Rules
+from cstui.remote.http_store import HttpStore
 from cstui.seed import seed_store
+from cstui.server.app import create_app
+from cstui.server.deps import ServerOptions
 from cstui.store import SqlStore, init_store, open_store
+from cstui.store.base import HelpdeskStore
+from tests.serving import ThreadServer
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,22 +60,48 @@ def store(world: Path) -> SqlStore:
 
 
 AppFactory = Callable[..., CstuiApp]
+StoreOpener = Callable[[str], Callable[[], HelpdeskStore]]  # actor -> how the console opens it
+
+
+@pytest.fixture(params=["store", "server"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The console on the SQLite file itself, and through `HttpStore` to a real server on
+    the same file (what `cstui --api` does); tests check the file with `store` either way."""
+    return str(request.param)
 
 
 @pytest.fixture
-def make_app(world: Path, tmp_path: Path) -> AppFactory:
+def open_for(backend: str, world: Path) -> Iterator[StoreOpener]:
+    target = str(world)
+    if backend == "store":
+        yield lambda _actor: lambda: open_store(target, rules=Rules(), clock=fixed_clock)
+        return
+    served = open_store(target, rules=Rules(), clock=fixed_clock)
+    tokens: dict[str, str] = {}
+
+    def token(actor: str) -> str:
+        if actor not in tokens:
+            tokens[actor] = served.issue_token(actor)
+        return tokens[actor]
+
+    with ThreadServer(create_app(served, ServerOptions(rate_per_second=0))) as server:
+        yield lambda actor: lambda: HttpStore(server.url, token(actor))
+    served.close()
+
+
+@pytest.fixture
+def make_app(world: Path, tmp_path: Path, open_for: StoreOpener) -> AppFactory:
     def make(actor: str = "agent01", **config: object) -> CstuiApp:
-        target = str(world)
         settings = {
             "actor": actor,
-            "store_key": target,
+            "store_key": str(world),
             "drafts_dir": tmp_path / "drafts",
             "tz": SHANGHAI,
             "themes_dir": tmp_path / "themes",
             **config,
         }
         return build_app(
-            lambda: open_store(target, rules=Rules(), clock=fixed_clock),
+            open_for(actor),
             ConsoleConfig(**settings),  # type: ignore[arg-type]
             clock=fixed_clock,
         )

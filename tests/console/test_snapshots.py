@@ -44,6 +44,13 @@ def chinese() -> Iterator[None]:
     i18n.set_language("en")
 
 
+@pytest.fixture
+def backend() -> str:
+    """Snapshots on the file only: the same screens through the server are the workflow
+    tests' business, and each snapshot costs a second."""
+    return "store"
+
+
 class TestLayout:
     def test_four_panes_wide(self, snap_compare: Compare, make_app: AppFactory) -> None:
         """Queue, Ticket, Customer and Knowledge side by side; the status bar names agent01

@@ -20,6 +20,7 @@ from cstui.domain.model import (
     Ticket,
 )
 from cstui.domain.templates import fill, ticket_values
+from cstui.remote.http_store import HttpStore
 from cstui.store import SqlStore
 from cstui.store.base import View
 from tests.console.conftest import SHANGHAI, AppFactory, settle
@@ -75,6 +76,16 @@ async def test_take_lost_race_names_the_owner(make_app: AppFactory, store: SqlSt
         assert any("agent02" in m for m in errors(app)), app.notices
         assert store.get_ticket(ticket_id).owner == "agent02"
         assert shown(app).owner == "agent02"  # reloaded: the pane shows the real owner
+
+
+async def test_the_console_works_through_the_backend_under_test(
+    make_app: AppFactory, backend: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.store, HttpStore) is (backend == "server")
+        assert shown(app).id  # a ticket came through it
 
 
 async def test_reply_with_a_knowledge_answer(make_app: AppFactory, store: SqlStore) -> None:

@@ -33,17 +33,13 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     i18n.set_language(settings.lang)
     from cstui.console.app import ConsoleConfig, build_app
 
+    # With --api the token decides who acts (one call to the server before the console
+    # opens); on a store, --as does. Either way the store itself is opened in a worker.
     name = actor or env.actor()
-    target, rules, clock = env.db_target, rules_from_settings(settings), clock_from_env()
-
-    def open_store() -> HelpdeskStore:
-        from cstui.store import open_store as open_sql
-
-        return open_sql(target, rules=rules, clock=clock)
-
+    rules, clock = rules_from_settings(settings), clock_from_env()
     config = ConsoleConfig(
         actor=name,
-        store_key=target,
+        store_key=str(settings.api) if env.remote else env.db_target,
         drafts_dir=locations.drafts_dir(),
         risk_window=rules.sla.risk_window,
         tz=ZoneInfo(settings.timezone),
@@ -51,9 +47,9 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
         keymap=settings.keymap or None,
         themes_dir=locations.user_themes_dir(),
     )
-    feeder = _start_feeder(open_store, live_seed) if live_seed is not None else None
+    feeder = _start_feeder(env.open_store, live_seed) if live_seed is not None else None
     try:
-        build_app(open_store, config, clock=clock).run()
+        build_app(env.open_store, config, clock=clock).run()
     finally:
         if feeder is not None:
             feeder.stop()
