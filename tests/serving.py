@@ -29,11 +29,11 @@ from cstui.store.sql import SqlStore
 STARTUP_SECONDS = 30
 
 
-def loopback_socket() -> socket.socket:
+def loopback_socket(port: int = 0) -> socket.socket:
     # IPPROTO_TCP, so that asyncio sets TCP_NODELAY on the connections (see cli/serve.py).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     sock.listen(2048)
     return sock
 
@@ -41,9 +41,10 @@ def loopback_socket() -> socket.socket:
 class ThreadServer:
     """uvicorn serving `app` from a thread of this process."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, *, port: int = 0) -> None:
+        """On `port` (a server that comes back where clients knew it), or any free one."""
         self.app = app
-        self.sock = loopback_socket()
+        self.sock = loopback_socket(port)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)

@@ -52,6 +52,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "header.agent": ("{agent} · {shift}", "{agent} · {shift}"),
     "header.no_shift": ("no shift", "无班次"),
     "header.nearest": ("next SLA {when}", "最近时限 {when}"),
+    "header.unsent": ("{n} unsent: server unreachable", "{n} 条待发送：服务器无法连接"),
     "header.no_due": ("no SLA due", "无时限"),
     "header.offline": ("store unreachable", "存储不可用"),
     "queue.position": ("{shown} of {total}", "{shown} / {total}"),
@@ -132,6 +133,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "ctrl+s 发送 · esc 关闭（草稿会保留）",
     ),
     "compose.draft_restored": ("Draft restored", "已恢复草稿"),
+    "compose.queued": (
+        "Server unreachable: the message on #{id} is kept and will be sent when it is back",
+        "服务器无法连接：#{id} 的消息已保存，恢复后自动发送",
+    ),
     "compose.empty": ("Nothing to send", "内容为空"),
     "compose.missing": ("Fill in before sending: {names}", "发送前请补全：{names}"),
     # customer pane

@@ -404,3 +404,21 @@ async def test_next_skips_a_ticket_someone_else_has_open(
         await settle(pilot)
         assert store.get_ticket(first.id).owner is None
         assert store.get_ticket(second.id).owner == "agent01"
+
+
+async def test_a_refused_reply_goes_back_to_the_draft(
+    make_app: AppFactory, store: SqlStore
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket_id = shown(app).id
+        store.take(ticket_id, actor="agent02")  # someone else owns it now
+        await pilot.press("r", *"on my way", "ctrl+s")
+        await settle(pilot)
+        assert errors(app), "the refusal is said"
+        assert app.outbox.count() == 0  # nothing left to resend: it was refused, not lost
+        assert not [m for m in store.messages(ticket_id) if m.body == "on my way"]
+        app.ticket_pane.composer.action_close()
+        await pilot.press("r")
+        assert app.query_one(TicketPane).composer.area.text == "on my way"

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Input, Static
 
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
 from cstui.console.dialogs import Answer, ConfirmDialog, FormDialog, HelpScreen
-from cstui.console.drafts import DraftBox
+from cstui.console.drafts import DraftBox, Outbox, Outgoing
 from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import VIEWS, QueueList, QueuePane
 from cstui.console.render import countdown
@@ -47,7 +47,7 @@ from cstui.domain.model import (
 )
 from cstui.domain.ownership import check_resolve
 from cstui.domain.templates import fill, ticket_values
-from cstui.errors import AlreadyOwned, CstuiError, StaleVersion
+from cstui.errors import AlreadyOwned, CstuiError, StaleVersion, Unavailable
 from cstui.i18n import label, t
 from cstui.store.base import HelpdeskStore, View
 
@@ -56,6 +56,7 @@ T = TypeVar("T")
 COUNTS_EVERY = 5.0  # seconds between live count refreshes on a local store
 REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
 BEAT_EVERY = 30.0  # presence heartbeat; the store forgets a console silent for 90 s
+OUTBOX_EVERY = 10.0  # seconds between attempts to send what a down server did not take
 CLOCK_EVERY = 15.0  # countdowns move by the minute; redraw them a few times a minute
 NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
 PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
@@ -173,6 +174,8 @@ class CstuiApp(App[None]):
         self.store: HelpdeskStore | None = None
         self.agent: Agent | None = None
         self.drafts = DraftBox(config.drafts_dir, config.store_key, config.actor)
+        self.outbox = Outbox(config.drafts_dir, config.store_key, config.actor)
+        self._delivering: set[str] = set()  # outbox keys with a send under way
         self.queue = QueueList(
             actor=config.actor, clock=self.clock, risk_window=config.risk_window, id="queue"
         )
@@ -256,6 +259,8 @@ class CstuiApp(App[None]):
         def run() -> None:
             try:
                 result = work()
+            except Unavailable as exc:
+                self.call_from_thread(self._went_offline, exc, failed)
             except CstuiError as exc:
                 self.call_from_thread(failed or self._failed, exc)
             except Exception as exc:  # store errors never crash the console
@@ -264,12 +269,30 @@ class CstuiApp(App[None]):
                     CstuiError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__),
                 )
             else:
-                self.call_from_thread(done, result)
+                self.call_from_thread(self._back_online, done, result)
 
         self.run_worker(run, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
     def _failed(self, exc: CstuiError) -> None:
         self.notify(str(exc), title=t("fail.title"), severity="error", timeout=6)
+
+    def _went_offline(self, exc: Unavailable, failed: Callable[[CstuiError], None] | None) -> None:
+        """The store (a team server) is unreachable: said once and kept in the status bar,
+        not a toast for every refresh while it lasts."""
+        first = self._offline is None
+        self._offline = str(exc)
+        if failed is not None:
+            failed(exc)
+        elif first:
+            self._failed(exc)
+        self._draw_status()
+
+    def _back_online(self, done: Callable[[T], None], result: T) -> None:
+        if self._offline is not None:
+            self._offline = None
+            self._draw_status()
+            self._flush_outbox()
+        done(result)
 
     def _store_failed(self, exc: CstuiError) -> None:
         """Say so where it stays visible: the status bar, not only a passing toast."""
@@ -288,7 +311,9 @@ class CstuiApp(App[None]):
         self.set_interval(COUNTS_EVERY, self.refresh_counts)
         self.set_interval(CLOCK_EVERY, self._tick)
         self.set_interval(BEAT_EVERY, self._beat)
+        self.set_interval(OUTBOX_EVERY, self._flush_outbox)
         self._announce_drafts()
+        self._flush_outbox()  # what an earlier session could not send
 
     def _agent_ready(self, agent: Agent) -> None:
         self.agent = agent
@@ -366,6 +391,7 @@ class CstuiApp(App[None]):
         self._draw_status()
 
     _nearest: datetime | None = None
+    _offline: str | None = None  # why the store is unreachable, while it is
     _warm = False
 
     def _draw_status(self) -> None:
@@ -386,6 +412,11 @@ class CstuiApp(App[None]):
             else t("view." + view.value),
             due,
         ]
+        if self._offline is not None:
+            parts.append(f"{t('header.offline')}: {self._offline}")
+        unsent = self.outbox.count()
+        if unsent:
+            parts.append(t("header.unsent", n=unsent))
         self.query_one(StatusBar).show(" │ ".join(parts))
 
     def _tick(self) -> None:
@@ -670,26 +701,66 @@ class CstuiApp(App[None]):
         if not text:
             self.notify(t("compose.empty"), severity="warning")
             return
-        kind, store = message.kind, self.store
-        # The same key for the same draft: a retried send never posts the reply twice.
-        key = f"console-{self.config.actor}-{ticket.id}-{kind.value}-{hash(text) & 0xFFFFFFFF:x}"
-        done_key = "done.reply" if kind is MessageKind.REPLY else "done.note"
+        # On disk before it leaves, with the key every later attempt reuses.
+        self._deliver(self.outbox.put(ticket.id, message.kind, text))
+
+    def _deliver(self, item: Outgoing, *, quiet: bool = False) -> None:
+        """Send one outbox message. Accepted: gone from disk. Server unreachable: kept, and
+        sent again every OUTBOX_EVERY seconds. Refused by a rule: back to the draft."""
+        store = self.store
+        if store is None or item.key in self._delivering:
+            return
+        self._delivering.add(item.key)
+        done_key = "done.reply" if item.kind is MessageKind.REPLY else "done.note"
 
         def send() -> Any:
             return store.add_message(
-                ticket.id, actor=self.config.actor, kind=kind, text=text, idempotency_key=key
+                item.ticket_id,
+                actor=self.config.actor,
+                kind=item.kind,
+                text=item.text,
+                idempotency_key=item.key,
             )
 
         def sent(_msg: Any) -> None:
-            self.drafts.discard(ticket.id, kind)
-            self.ticket_pane.composer.action_close()
-            self.notify(t(done_key, id=ticket.id), timeout=4)
-            self.load_ticket(ticket.id)
-            self.refresh_counts()
+            self._delivering.discard(item.key)
+            self.outbox.remove(item)
+            self.drafts.discard(item.ticket_id, item.kind)
+            self._close_composer(item)
+            self.notify(t(done_key, id=item.ticket_id), timeout=4)
+            self._after_write(item.ticket_id)
 
-        self._io(
-            send, sent, group=f"send-{ticket.id}", failed=lambda exc: self._refused(ticket, exc)
-        )
+        def failed(exc: CstuiError) -> None:
+            self._delivering.discard(item.key)
+            if isinstance(exc, Unavailable):
+                self.drafts.discard(item.ticket_id, item.kind)  # the outbox holds it now
+                self._close_composer(item)
+                if not quiet:
+                    self.notify(t("compose.queued", id=item.ticket_id), severity="warning")
+                self._draw_status()
+                return
+            self.outbox.remove(item)
+            self.drafts.save(item.ticket_id, item.kind, item.text)  # to be edited, not lost
+            self._failed(exc)
+            self._after_write(item.ticket_id)
+
+        self._io(send, sent, group=f"send-{item.key}", failed=failed)
+
+    def _flush_outbox(self) -> None:
+        for item in self.outbox.pending():
+            self._deliver(item, quiet=True)
+
+    def _close_composer(self, item: Outgoing) -> None:
+        shown_ticket, composer = self.ticket_pane.ticket, self.ticket_pane.composer
+        on_this = shown_ticket is not None and shown_ticket.id == item.ticket_id
+        if on_this and composer.is_open and composer.kind is item.kind:
+            composer.action_close()
+
+    def _after_write(self, ticket_id: int) -> None:
+        if self.ticket_pane.ticket is not None and self.ticket_pane.ticket.id == ticket_id:
+            self.load_ticket(ticket_id)
+        self.refresh_counts()
+        self._draw_status()
 
     def action_template(self) -> None:
         if self._current() is None:

@@ -1,22 +1,47 @@
-"""Replies and notes being typed, kept on disk so quitting, a crash or a failed send loses
-nothing. One small file per (store, agent, ticket, kind), replaced atomically on each save;
-it is removed only once the store has accepted the message.
+"""What an agent typed, kept on disk so that quitting, a crash, a failed send or a server
+that is down loses nothing.
+
+- `DraftBox`: replies and notes being typed. One small file per (store, agent, ticket,
+  kind), replaced atomically on each save.
+- `Outbox`: messages sent but not yet accepted by the store (the team server was
+  unreachable). Each keeps the Idempotency-Key it was first sent with, so sending it again,
+  after a reconnect or a restart, never posts it twice.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
+import uuid
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cstui.domain.model import MessageKind
 
 
+def _agent_dir(root: Path, store_key: str, actor: str) -> Path:
+    return root / hashlib.sha256(f"{store_key}\0{actor}".encode()).hexdigest()[:16]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class DraftBox:
     def __init__(self, root: Path, store_key: str, actor: str) -> None:
-        digest = hashlib.sha256(f"{store_key}\0{actor}".encode()).hexdigest()[:16]
-        self.dir = root / digest
+        self.dir = _agent_dir(root, store_key, actor)
 
     def _path(self, ticket_id: int, kind: MessageKind) -> Path:
         return self.dir / f"{ticket_id}.{kind.value}.txt"
@@ -25,17 +50,7 @@ class DraftBox:
         if not text.strip():
             self.discard(ticket_id, kind)
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".draft-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self._path(ticket_id, kind))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write_atomically(self._path(ticket_id, kind), text)
 
     def load(self, ticket_id: int, kind: MessageKind) -> str:
         try:
@@ -55,3 +70,48 @@ class DraftBox:
             ticket, kind, _txt = path.name.split(".")
             out.append((int(ticket), MessageKind(kind)))
         return out
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message on its way to the store."""
+
+    ticket_id: int
+    kind: MessageKind
+    text: str
+    key: str  # the Idempotency-Key, the same for every attempt
+
+    @property
+    def name(self) -> str:
+        return f"{self.ticket_id}.{self.key}.json"
+
+
+class Outbox:
+    """Messages written to disk before they are sent, removed once the store has them."""
+
+    def __init__(self, root: Path, store_key: str, actor: str) -> None:
+        self.dir = _agent_dir(root, store_key, actor) / "outbox"
+
+    def put(self, ticket_id: int, kind: MessageKind, text: str) -> Outgoing:
+        item = Outgoing(ticket_id, kind, text, key=f"console-{uuid.uuid4().hex}")
+        _write_atomically(self.dir / item.name, json.dumps(asdict(item), ensure_ascii=False))
+        return item
+
+    def remove(self, item: Outgoing) -> None:
+        (self.dir / item.name).unlink(missing_ok=True)
+
+    def count(self) -> int:
+        return sum(1 for _ in self.dir.glob("*.json")) if self.dir.exists() else 0
+
+    def pending(self) -> list[Outgoing]:
+        """Oldest first: a customer reads the replies in the order they were written."""
+        if not self.dir.exists():
+            return []
+        paths = sorted(self.dir.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        items = []
+        for path in paths:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            items.append(
+                Outgoing(data["ticket_id"], MessageKind(data["kind"]), data["text"], data["key"])
+            )
+        return items
