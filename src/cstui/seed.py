@@ -1125,6 +1125,7 @@ class ChunkRows:
     # (ticket id, customer id, order id, head, body): the search index's costly fields,
     # cut where the chunk is built; the identifiers are added as it is written
     search: list[tuple[int, int, int | None, str, str]] = field(default_factory=list)
+    docs: list[TicketDoc] = field(default_factory=list)  # the entries, once completed
 
 
 class _Story:
@@ -2500,13 +2501,14 @@ def _write_built(sink: _Sink, built: Built, counts: Any) -> int:
         },
         counts,
     )
-    sink.write_index(_index_rows(sink, built.search))
+    sink.write_index(built.docs or _index_rows(sink, built.search))
     return len(built.tickets)
 
 
 def _index_rows(sink: _Sink, cut: list[tuple[int, int, int | None, str, str]]) -> list[TicketDoc]:
-    """The chunk's index entries: the identifiers (orders as written, so read back) joined
-    to the fields cut when the chunk was built."""
+    """The chunk's index entries: the identifiers (orders as written, so read back: every
+    order is written before the first ticket job runs) joined to the fields cut when the
+    chunk was built. Workers do this before their turn to write comes."""
     w = _WORLD
     assert w is not None
     orders = sink.orders({o for _, _, o, _, _ in cut if o})
@@ -2548,6 +2550,8 @@ def _worker_sink() -> _Sink:
 def _job(j: int) -> int:
     """In a worker: build job j, wait for its turn, write it, pass the turn on."""
     built = _build(_JOBS[j])
+    if isinstance(built, ChunkRows):  # while waiting for the turn, not in it
+        built.docs = _index_rows(_worker_sink(), built.search)
     turn = _TURN
     assert turn is not None
     with turn.cond:

@@ -20,15 +20,18 @@ from tests.conftest import _reset_pg
 TICKETS = 300
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", "sqlite-2-workers", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    if request.param == "sqlite":
+    if request.param.startswith("sqlite"):
         target = str(tmp_path / "seeded.db")
     else:
         target = request.getfixturevalue("pg_url")
         _reset_pg(target)
     store = init_store(target)
-    seed_store(store, tickets=TICKETS, customers=100, seed=5, workers=1)
+    workers = 2 if request.param.endswith("workers") else 1  # forked: cut before the turn
+    seed_store(store, tickets=TICKETS, customers=100, seed=5, workers=workers)
     yield store
     store.close()
 

@@ -85,7 +85,7 @@ def _close_as_duplicate(
         "resolution_code": ResolutionCode.DUPLICATE.value,
         "follow_up_due": None,
         "last_activity_at": now,
-        **R.clock_columns(sla.stop(R.clock_from_row(dup))),
+        **R.clock_columns(sla.stop(R.clock_from_row(dict(dup)))),
     }
     store._change(conn, dup, values, at=now)
 
