@@ -144,3 +144,19 @@ def test_identifiers_rank_first_then_subjects_then_threads_keyset_paged(
     assert seen == expected  # one at a time, across the tiers, none twice
     with pytest.raises(BadInput, match="cursor"):
         store.search_tickets("SO77", actor=None, cursor="9.1")
+
+
+def test_dense_words_take_the_newest_first_walk_with_the_same_results(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL fetches few matches through GIN and walks the ids for many; pretending
+    every word is dense must not change a single result (SQLite ignores the switch)."""
+    from cstui.store import ticket_search
+
+    in_thread = ticket(store, "物流", body="订单 SO77 的包裹破损")
+    in_order = ticket(store, "退款", order="SO77", name="赵六")
+    in_subject = ticket(store, "SO77 破损 status")
+    sparse = ids(store, "so77") + ids(store, "破损 OR 退款") + ids(store, "破损 owner:none")
+    monkeypatch.setattr(ticket_search, "PG_SPARSE", 0)
+    dense = ids(store, "so77") + ids(store, "破损 OR 退款") + ids(store, "破损 owner:none")
+    assert dense == sparse and sparse[:3] == [in_order, in_subject, in_thread]

@@ -17,6 +17,8 @@ first whose fields hold every word), so pages never repeat one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 MAX_LIMIT = 500
 IDS, HEAD, BODY, ROWS = 0, 1, 2, 3  # the tiers; ROWS: a query of filters only
 TEXT_TIERS = (IDS, HEAD, BODY)
+PG_SPARSE = 2_000  # fewer matches than this are fetched through GIN and sorted (PostgreSQL)
 _CURSOR_RE = re.compile(r"^([0-3])\.(\d{1,10})$")
 _COLUMNS = {"status", "priority", "channel", "category", "tier"}
 _FTS5_TIER = {
@@ -193,8 +196,12 @@ def _tier_ids(
         sql = _fts5_sql(where, tier, below)
         params["m"] = _FTS5_TIER[tier].format(q=parsed.fts5())
     else:
-        sql = _pg_sql(where, tier, below)
         params["q"] = parsed.tsquery()
+        if _pg_sparse(conn, tier, params):
+            with _bitmap_scans_only(conn):
+                sql = _pg_sql(where, tier, below, order="s.ticket_id + 0")
+                return [int(i) for (i,) in conn.execute(where.statement(sql), params)]
+        sql = _pg_sql(where, tier, below)
     return [int(i) for (i,) in conn.execute(where.statement(sql), params)]
 
 
@@ -216,13 +223,42 @@ def _fts5_sql(where: _Where, tier: int, below: int | None) -> str:
     )
 
 
-def _pg_sql(where: _Where, tier: int, below: int | None) -> str:
+def _pg_sql(where: _Where, tier: int, below: int | None, order: str = "s.ticket_id") -> str:
     join = " JOIN tickets t ON t.id = s.ticket_id" if where.conditions else ""
     cursor = " AND s.ticket_id < :below" if below is not None else ""
     return (
         f"SELECT s.ticket_id FROM ticket_search s{join} WHERE {_PG_TIER[tier]}"
-        f"{where.sql()}{cursor} ORDER BY s.ticket_id DESC LIMIT :n"
+        f"{where.sql()}{cursor} ORDER BY {order} DESC LIMIT :n"
     )
+
+
+def _pg_sparse(conn: Connection, tier: int, params: dict[str, Any]) -> bool:
+    """Whether the tier's words are in few tickets (at most PG_SPARSE), counted through GIN.
+
+    PostgreSQL's planner walks the ids newest first for `ORDER BY id LIMIT n` and checks
+    each row, which is quick when matches are dense and reads the whole table when there
+    are none (an order number: 200 ms at 200,000 tickets). Sparse matches are fetched
+    through the GIN index instead and sorted; dense ones keep the walk.
+    """
+    column = _PG_TIER[tier].split(" @@ ")[0]
+    sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM ticket_search s WHERE {column} @@ "
+        f"CAST(:q AS tsquery) LIMIT {PG_SPARSE + 1}) AS c"
+    )
+    with _bitmap_scans_only(conn):
+        return int(conn.execute(text(sql), {"q": params["q"]}).scalar_one()) <= PG_SPARSE
+
+
+@contextmanager
+def _bitmap_scans_only(conn: Connection) -> Iterator[None]:
+    """Steer this transaction's planner to the GIN index (bitmap scans), then back."""
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("RESET enable_seqscan")
+        conn.exec_driver_sql("RESET enable_indexscan")
 
 
 # -- the page's tickets and what matched in each --------------------------------------------
