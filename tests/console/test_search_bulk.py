@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cstui.console.dialogs import FormDialog
 from cstui.console.queue import QueueList, QueuePane
-from cstui.domain.model import MessageKind
+from cstui.domain.model import MatchField, MessageKind
 from cstui.store import SqlStore
 from cstui.store.base import View
 from tests.console.conftest import AppFactory, settle
@@ -32,6 +32,8 @@ async def test_search_finds_a_ticket_outside_the_view_by_its_order_number(
         await pilot.press("ctrl+f", *target.order.number, "enter")  # type: ignore[union-attr]
         await settle(pilot)
         assert rows(app)[0] == target.id
+        match = app.query_one(QueueList).matches[target.id]  # drawn in place of the subject
+        assert match.field is MatchField.ORDER and match.highlights
         pane = app.query_one(QueuePane)
         assert pane.search == target.order.number  # type: ignore[union-attr]
         assert "found" in str(pane.query_one("#queue-status").render())

@@ -76,8 +76,9 @@ class TestQueuePane:
 
     def test_search_with_marked_rows(self, snap_compare: Compare, make_app: AppFactory) -> None:
         """ctrl+f, 退款, enter, then space twice: a "Search: 退款" tab highlighted before the
-        views, refund tickets from every view, the first two rows on the marked-row
-        background (the cursor on the third), and "N found · 2 marked" under the list."""
+        views, refund tickets from every view with 退款 bold and underlined in each subject,
+        the first two rows on the marked-row background (the cursor on the third), and
+        "N found · 2 marked" under the list."""
         run = then("ctrl+f", *"退款", "enter", "space", "space")
         assert snap_compare(make_app(), terminal_size=NARROW, run_before=run)
 

@@ -33,7 +33,6 @@ from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import VIEWS, QueueList, QueuePane
 from cstui.console.render import countdown
 from cstui.console.ticket import Composer, TicketPane
-from cstui.console.window import Fetch
 from cstui.domain.model import (
     Agent,
     ArticleKind,
@@ -343,12 +342,14 @@ class CstuiApp(App[None]):
             return
         size, query = self.queue.window.page_size, self.pane.search
 
-        def load() -> tuple[Fetch, Any]:
+        def load() -> tuple[Any, ...]:
             if query is not None:  # a search's results page like a view's
                 found = store.search_tickets(
                     query, actor=self.config.actor, limit=size, cursor=fetch.cursor
                 )
-                return fetch, Page(tuple(h.ticket for h in found.items), found.next_cursor)
+                matches = {h.ticket.id: h.match for h in found.items if h.match}
+                tickets = Page(tuple(h.ticket for h in found.items), found.next_cursor)
+                return fetch, tickets, matches
             return fetch, store.list_tickets(
                 view, actor=self.config.actor, limit=size, cursor=fetch.cursor
             )
@@ -359,8 +360,10 @@ class CstuiApp(App[None]):
 
         self._io(load, self._page_loaded, group=f"page-{fetch.page}", failed=failed)
 
-    def _page_loaded(self, result: tuple[Fetch, Any]) -> None:
-        fetch, page = result
+    def _page_loaded(self, result: tuple[Any, ...]) -> None:
+        fetch, page, *matches = result  # a search's page also says where each ticket matched
+        if matches:
+            self.queue.matches.update(matches[0])
         self.queue.page_loaded(fetch, page.items, page.next_cursor)
         self.pane.show_tabs()
 

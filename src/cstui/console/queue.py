@@ -24,11 +24,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from cstui.console.render import countdown, fit
+from cstui.console.render import countdown, fit, highlighted
 from cstui.console.window import Fetch, QueueWindow
-from cstui.domain.model import Ticket, Tier
+from cstui.domain.model import MatchField, Ticket, TicketMatch, Tier
 from cstui.domain.sla import Risk, risk
-from cstui.i18n import t
+from cstui.i18n import label, t
 from cstui.store.base import View
 
 VIEWS: tuple[View, ...] = tuple(View)
@@ -50,6 +50,7 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--mine",
         "queue-list--dim",
         "queue-list--marked",
+        "queue-list--match",
     }
 
     DEFAULT_CSS = """
@@ -67,6 +68,7 @@ class QueueList(ScrollView, can_focus=True):
     QueueList > .queue-list--mine { color: $success; }
     QueueList > .queue-list--dim { color: $text-muted; }
     QueueList > .queue-list--marked { background: $marked-row; }
+    QueueList > .queue-list--match { text-style: bold underline; }
     """
 
     BINDINGS = [
@@ -113,6 +115,7 @@ class QueueList(ScrollView, can_focus=True):
         self.risk_window = risk_window
         self.viewers: Mapping[int, tuple[str, ...]] = {}
         self.marked: dict[int, Ticket] = {}  # marked for a bulk action, in marking order
+        self.matches: dict[int, TicketMatch] = {}  # a search's hits: where each matched
         self._styles: dict[str, Style] = {}
         self._now = clock()
 
@@ -121,6 +124,7 @@ class QueueList(ScrollView, can_focus=True):
     def restart(self, needle: str = "") -> None:
         """A new view, filter or reload: back to the top, the first page fetched."""
         self.window.reset(needle)
+        self.matches.clear()
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self._resize()
@@ -226,11 +230,24 @@ class QueueList(ScrollView, can_focus=True):
             Segment(ident, base),
             Segment(fit(countdown(due, self._now), 7, right=True) + " ", self._style(due_style)),
             Segment(mark + " ", owner_style),
-            Segment(fit(ticket.subject, subject_width), base),
+            *self._subject(ticket, subject_width),
         ]
         if owner_width:
             segments.append(Segment(" " + fit(owner, owner_width - 1), owner_style))
         return segments
+
+    def _subject(self, ticket: Ticket, width: int) -> list[Segment]:
+        """The subject; in search results, the text that matched with its words marked
+        (a subject as it is, another field after its name: `order: SO…`)."""
+        match = self.matches.get(ticket.id)
+        if match is None:
+            return [Segment(fit(ticket.subject, width), self.rich_style)]
+        prefix = "" if match.field is MatchField.SUBJECT else f"{label(match.field)}: "
+        shift = len(prefix)
+        spans = [(a + shift, b + shift) for a, b in match.highlights]
+        return highlighted(
+            fit(prefix + match.text, width), spans, self.rich_style, self._style("match")
+        )
 
     def _owner(self, ticket: Ticket) -> tuple[str, str, Style]:
         """A one-cell mark (◆ mine, ◇ someone else's, ◉ open on another screen) and a name."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 
 from cstui.domain.sla import Risk, risk
 
@@ -25,6 +27,19 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
         return set_cell_size(text, width)
     pad = " " * (width - cell_len(text))
     return pad + text if right else text + pad
+
+
+def highlighted(text: str, spans: list[tuple[int, int]], base: Style, mark: Style) -> list[Segment]:
+    """`text` as segments, the (start, end) character spans in `mark` (clipped to it)."""
+    segments, pos = [], 0
+    for start, end in spans:
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        segments += [Segment(text[pos:start], base), Segment(text[start:end], base + mark)]
+        pos = end
+    segments.append(Segment(text[pos:], base))
+    return [s for s in segments if s.text]
 
 
 def span(left: timedelta) -> str:
