@@ -109,3 +109,28 @@ async def test_mark_all_then_note_and_status_on_the_marked(
         )
         assert any(f"{len(mine)} of {len(mine)}" in m for m in infos(app)), app.notices
         assert not queue.marked
+
+
+async def test_escalate_and_status_on_the_marked(make_app: AppFactory, store: SqlStore) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f", *"owner:agent01 status:open", "enter")
+        await settle(pilot)
+        await pilot.press("space", "space")
+        marked = list(app.query_one(QueueList).marked)
+        assert len(marked) == 2
+        await pilot.press("e")
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("enter", *"破损", "enter")  # warehouse is first
+        await settle(pilot)
+        for tid in marked:
+            escalations = store.get_ticket(tid).escalations
+            assert [(e.department.value, e.reason) for e in escalations][-1] == (
+                "warehouse",
+                "破损",
+            )
+        await pilot.press("space", "space", "s")  # the rows are marked again
+        await pilot.press("down", "enter")  # pending (open is first)
+        await settle(pilot)
+        assert all(store.get_ticket(tid).status.value == "pending" for tid in marked)
