@@ -45,9 +45,7 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServ
     first.close()
 
 
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "http"]
-)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "http"])
 def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
     """An empty store with a team: agents alice, bob, carol and supervisor sue."""
     if request.param == "http":
