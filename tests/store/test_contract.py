@@ -1,7 +1,8 @@
-"""The store contract: the same tests run on SQLite, PostgreSQL and over HTTP.
+"""The store contract: the same tests run on SQLite, PostgreSQL and over HTTP (on both).
 
-The HTTP case is the `HttpStore` talking to a real uvicorn server on loopback (one per
-module), whose SQLite store is replaced for every test and shares the test's clock.
+The HTTP cases are the `HttpStore` talking to a real uvicorn server on loopback (one per
+module), whose store (SQLite, or PostgreSQL) is replaced for every test and shares the
+test's clock.
 """
 
 from __future__ import annotations
@@ -45,11 +46,22 @@ def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServ
     first.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "http"])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        "http",
+        pytest.param("http-postgres", marks=pytest.mark.postgres),
+    ]
+)
 def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
     """An empty store with a team: agents alice, bob, carol and supervisor sue."""
-    if request.param == "http":
-        yield from _http_store(request.getfixturevalue("http_server"), tmp_path, clock)
+    if request.param.startswith("http"):
+        backing = str(tmp_path / "served.db")
+        if request.param == "http-postgres":
+            backing = request.getfixturevalue("pg_url")
+            _reset_pg(backing)
+        yield from _http_store(request.getfixturevalue("http_server"), backing, clock)
         return
     if request.param == "sqlite":
         target = str(tmp_path / "cstui.db")
@@ -63,8 +75,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> I
     s.close()
 
 
-def _http_store(server: ThreadServer, tmp_path: Path, clock: FakeClock) -> Iterator[Any]:
-    backing = init_store(str(tmp_path / "served.db"), clock=clock)
+def _http_store(server: ThreadServer, target: str, clock: FakeClock) -> Iterator[Any]:
+    backing = init_store(target, clock=clock)
     tokens = add_team(backing)
     server.app.state.cstui.store = backing
     team = TeamHttpStore(server.url, tokens)
