@@ -435,7 +435,7 @@ class SqlStore:
                 keys = decode_cursor(cursor, spec.order)
                 params.update({f"k{i}": v for i, v in enumerate(keys)})
             where, order = keyset_sql(spec, after=bool(cursor))
-            sql = f"{R.TICKET_SELECT} WHERE {where} ORDER BY {order} LIMIT :n"
+            sql = _page_sql(where, order, conn.dialect.name)
             rows = conn.execute(_page_statement(sql, spec.order, bool(cursor)), params).all()
             more = len(rows) > limit
             rows = rows[:limit]
@@ -1649,6 +1649,23 @@ def _agent_from(m: Mapping[str, Any]) -> Agent:
 
 def _json(value: Mapping[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+_TICKET_JOINS = R.TICKET_FROM.removeprefix("FROM tickets t ")
+
+
+def _page_sql(where: str, order: str, dialect: str) -> str:
+    """A queue page's query. On PostgreSQL the tickets are limited before they are joined.
+
+    There the planner guesses one row for a deep page's keyset row comparison, then joined
+    the whole rest of the queue to customers, orders and agents and sorted it (3.5 ms p50 for
+    a page at 90% of a 5,000-ticket queue, growing with what is left) instead of walking the
+    view's index and stopping (1.0 ms). SQLite plans the flat query well (bench/queue_page.py).
+    """
+    if dialect != "postgresql":
+        return f"{R.TICKET_SELECT} WHERE {where} ORDER BY {order} LIMIT :n"
+    page = f"SELECT * FROM tickets t WHERE {where} ORDER BY {order} LIMIT :n"
+    return f"SELECT {R.TICKET_COLUMNS} FROM ({page}) t {_TICKET_JOINS} ORDER BY {order}"
 
 
 @lru_cache(maxsize=64)
