@@ -24,13 +24,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
 from cstui.console.dialogs import Answer, ConfirmDialog, FormDialog, HelpScreen
 from cstui.console.drafts import DraftBox, Outbox, Outgoing
 from cstui.console.knowledge import KnowledgePane
-from cstui.console.queue import VIEWS, QueueList, QueuePane
+from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
 from cstui.console.render import countdown
 from cstui.console.ticket import Composer, TicketPane
 from cstui.domain.model import (
@@ -141,18 +141,10 @@ def build_app(
     return labelled(open_store, config, clock=clock)
 
 
-class StatusBar(Static):
+class StatusBar(Line):
     """Agent, shift, the view's count and the nearest SLA deadline."""
 
     DEFAULT_CSS = "StatusBar { dock: top; height: 1; background: $panel; padding: 0 1; }"
-
-    _shown = ""
-
-    def show(self, text: str) -> None:
-        """One line of fixed height: redraw it only when it changed, never re-layout."""
-        if text != self._shown:
-            self._shown = text
-            self.update(text, layout=False)
 
 
 class CstuiApp(App[None]):
@@ -295,8 +287,9 @@ class CstuiApp(App[None]):
 
     def _store_failed(self, exc: CstuiError) -> None:
         """Say so where it stays visible: the status bar, not only a passing toast."""
+        self._offline = str(exc)
         self._failed(exc)
-        self.query_one(StatusBar).show(f"cstui │ {t('header.offline')}: {exc}")
+        self._draw_status()
 
     def _store_ready(self, store: HelpdeskStore) -> None:
         self.store = store

@@ -341,16 +341,33 @@ class QueueList(ScrollView, can_focus=True):
         self.want()
 
 
-class ViewTabs(Static):
+class Line(Static):
+    """Text redrawn only when it changed: the tabs, the position line and the status bar
+    are set after every page and count refresh, and an update costs a repaint (a
+    re-layout too where the height may change)."""
+
+    RELAYOUT = False  # True where new text may change the height
+
+    _shown = ""
+
+    def show(self, text: str) -> None:
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=self.RELAYOUT)
+
+
+class ViewTabs(Line):
     """One line of views with their counts; the current one is highlighted."""
 
     DEFAULT_CSS = """
     ViewTabs { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     """
 
-    _shown = ""
+    RELAYOUT = True  # the tabs wrap onto more lines in a narrow pane
 
-    def show(self, current: View, counts: Mapping[View, int], search: str | None = None) -> None:
+    def show_views(
+        self, current: View, counts: Mapping[View, int], search: str | None = None
+    ) -> None:
         parts = []
         if search is not None:
             parts.append(f"[reverse b] {escape(t('tab.search', query=search))} [/]")
@@ -361,10 +378,7 @@ class ViewTabs(Static):
                 parts.append(f"[reverse b] {label} [/]")
             else:
                 parts.append(label)
-        markup = " · ".join(parts)
-        if markup != self._shown:  # an unchanged line costs no re-layout (pages arrive often)
-            self._shown = markup
-            self.update(markup)
+        self.show(" · ".join(parts))
 
 
 class QueuePane(Vertical):
@@ -384,14 +398,13 @@ class QueuePane(Vertical):
         self.view: View = View.UNASSIGNED
         self.search: str | None = None  # the results of a search show instead of the view
         self.counts: dict[View, int] = {}
-        self._position = ""
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield ViewTabs(id="view-tabs")
         yield Input(placeholder=t("queue.search_placeholder"), id="queue-search")
         yield Input(placeholder=t("queue.filter_placeholder"), id="queue-filter")
         yield self.queue
-        yield Static(id="queue-status")
+        yield Line(id="queue-status")
 
     def on_mount(self) -> None:
         self.border_title = t("pane.queue")
@@ -404,7 +417,7 @@ class QueuePane(Vertical):
         self.show_position()
 
     def show_tabs(self) -> None:
-        self.query_one(ViewTabs).show(self.view, self.counts, self.search)
+        self.query_one(ViewTabs).show_views(self.view, self.counts, self.search)
         self.show_position()
 
     def show_position(self) -> None:
@@ -425,9 +438,7 @@ class QueuePane(Vertical):
             status = ""
         if self.queue.marked:
             status += " · " + t("queue.marked", count=len(self.queue.marked))
-        if status != self._position:
-            self._position = status
-            self.query_one("#queue-status", Static).update(status, layout=False)
+        self.query_one("#queue-status", Line).show(status)
         subtitle = t("view.search") if self.search is not None else t(f"view.{self.view.value}")
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
