@@ -8,8 +8,8 @@ stay within 3x of the bare query. This script measures both in one run, side by 
   (a) store, first page      (b) store, a page at the 90th percentile of the queue
   (c) raw sqlite3, first page (d) raw sqlite3, the same deep page
 
-The raw side runs the very SQL text the store runs (`rows.TICKET_SELECT` with the view's
-`views.keyset_sql`, then the two IN queries for escalations and links) on one open
+The raw side runs the very SQL text the store runs (`rows.ticket_select` with the view's
+`views.keyset_sql`; each row carries its escalations and links as JSON) on one open
 sqlite3 connection, and only fetches rows. It also prints EXPLAIN QUERY PLAN for every
 view, a breakdown of where the store's time goes, and writes everything as JSON.
 
@@ -86,17 +86,7 @@ def ensure_store(path: Path, tickets: int, seed: int) -> dict[str, Any]:
 def page_sql(view: View, *, after: bool) -> str:
     """The page query exactly as `SqlStore.list_tickets` builds it."""
     where, order = keyset_sql(VIEW_SPECS[view], after=after)
-    return f"{R.TICKET_SELECT} WHERE {where} ORDER BY {order} LIMIT :n"
-
-
-def hydrate_sql(n: int) -> tuple[str, str]:
-    """The two IN queries of `SqlStore._hydrate`, as SQLAlchemy expands them for n ids."""
-    marks = ", ".join("?" * n)
-    return (
-        f"SELECT {R.ESCALATION_COLUMNS} FROM escalations WHERE ticket_id IN ({marks}) ORDER BY id",
-        f"SELECT ticket_id, other_id FROM ticket_links WHERE ticket_id IN ({marks}) "
-        "ORDER BY other_id",
-    )
+    return f"{R.ticket_select('sqlite')} WHERE {where} ORDER BY {order} LIMIT :n"
 
 
 def deep_keys(
@@ -128,13 +118,8 @@ def store_cursor(view: View, keys: tuple[Any, ...]) -> str:
 
 
 def raw_page(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> list[Any]:
-    """The bare cost: the page query and the two IN queries, rows fetched, nothing built."""
-    rows = conn.execute(sql, params).fetchall()[:LIMIT]
-    ids = [r[0] for r in rows]
-    esc_sql, link_sql = hydrate_sql(len(ids))
-    conn.execute(esc_sql, ids).fetchall()
-    conn.execute(link_sql, ids).fetchall()
-    return rows
+    """The bare cost: the page query, rows fetched, nothing built."""
+    return conn.execute(sql, params).fetchall()[:LIMIT]
 
 
 # -- timing ---------------------------------------------------------------------------------
@@ -240,16 +225,13 @@ def breakdown(
             "same SQL via Connection.exec_driver_sql + .all()": per_call(
                 lambda: conn.exec_driver_sql(raw_sql, raw_params).all()
             ),
-            "_hydrate: 2 IN queries + 50 ticket_from_row": per_call(
-                lambda: store._hydrate(conn, list(sa_rows))
+            "50 ticket_from_row on the store's rows (no SQL)": per_call(
+                lambda: [R.ticket_from_row(r) for r in sa_rows]
             ),
-            "50 ticket_from_row alone (no SQL)": per_call(
+            "50 ticket_from_row on raw rows (no SQL)": per_call(
                 lambda: [R.ticket_from_row(r) for r in rows]
             ),
-            "raw sqlite3: page query alone": per_call(
-                lambda: raw.execute(raw_sql, raw_params).fetchall()
-            ),
-            "raw sqlite3: page + 2 IN queries (case d)": per_call(
+            "raw sqlite3: the page query (case d)": per_call(
                 lambda: raw_page(raw, raw_sql, raw_params)
             ),
         }

@@ -339,6 +339,36 @@ class TestViews:
         with pytest.raises(NotFound):
             store.get_ticket(999)
 
+    def test_every_read_carries_the_same_escalations_and_links(
+        self, store: SqlStore, clock: FakeClock
+    ) -> None:
+        """Pages, searches, a customer's tickets and the ticket itself read escalations and
+        links alike, in order, with their exact times."""
+        tid = new_ticket(store, subject="压坏了")
+        customer_id = store.get_ticket(tid).customer.id
+        others = [new_ticket(store, subject=f"other {i}") for i in range(2)]
+        store.take(tid, actor="alice")
+        first = store.escalate(tid, actor="alice", department=Department.QC, reason="inspect")
+        clock.advance(minutes=3, microseconds=250)
+        store.escalate(tid, actor="alice", department=Department.WAREHOUSE, reason="resend")
+        store.update_escalation(first.id, actor="alice", state=EscalationState.DONE, note="好")
+        for other in reversed(others):
+            store.link_tickets(tid, other, actor="alice")
+        whole = store.get_ticket(tid)
+        assert [e.department for e in whole.escalations] == [Department.QC, Department.WAREHOUSE]
+        assert whole.escalations[0].notes and "好" in whole.escalations[0].notes[-1]
+        assert whole.escalations[1].created_at == clock.now
+        assert whole.links == tuple(sorted(others))
+
+        def same(t: Any) -> None:
+            assert (t.escalations, t.links) == (whole.escalations, whole.links)
+
+        same(next(t for t in store.list_tickets(View.ALL_OPEN, actor=None).items if t.id == tid))
+        same(next(t for t in store.customer_tickets(customer_id) if t.id == tid))
+        same(next(h.ticket for h in store.search_tickets("压坏了", actor=None).items))
+        bare = store.get_ticket(others[0])
+        assert bare.escalations == () and bare.links == (tid,)
+
 
 class TestLogAndTransfer:
     def test_every_write_appends_events(self, store: SqlStore) -> None:

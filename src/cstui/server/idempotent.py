@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
-
 from cstui.domain.model import Agent
 from cstui.errors import CstuiError
 from cstui.server.errors import error_body, error_headers
+from cstui.server.responses import JSONResponse
 from cstui.store import idempotency
 from cstui.store.sql import SqlStore
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
-from fastapi.responses import JSONResponse
 
 from cstui.domain.model import ArticleKind, ArticleLang
 from cstui.serialize import article_dict, hit_dict
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep
+from cstui.server.responses import JSONResponse
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
 

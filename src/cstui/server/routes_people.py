@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.responses import JSONResponse
 
 from cstui.domain.model import Customer, Order, Role
 from cstui.serialize import agent_dict, customer_dict, iso, order_dict, ticket_dict
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep, require_role
+from cstui.server.responses import JSONResponse
 from cstui.store.base import NewCustomer, NewOrder
 
 router = APIRouter(tags=["people"])

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from cstui.domain.model import MessageKind, Role, Status
 from cstui.errors import BadInput
@@ -32,6 +31,7 @@ from cstui.server.deps import (
     require_role,
 )
 from cstui.server.idempotent import run_once
+from cstui.server.responses import JSONResponse
 from cstui.store.base import NewTicket, View
 
 router = APIRouter(tags=["tickets"])

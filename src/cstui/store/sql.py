@@ -13,7 +13,6 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -72,7 +71,13 @@ from cstui.store.base import (
     View,
     WaitingEscalation,
 )
-from cstui.store.engine import check_schema, driver_message, make_engine, normalise_url
+from cstui.store.engine import (
+    SINGLE_STATEMENTS,
+    check_schema,
+    driver_message,
+    make_engine,
+    normalise_url,
+)
 from cstui.store.schema import (
     AGENTS,
     CUSTOMERS,
@@ -89,14 +94,6 @@ Clock = Callable[[], datetime]
 
 
 MAX_PAGE = 500
-
-# Statements of the queue page's hot path, built once.
-_ESCALATIONS_OF = (
-    f"SELECT {R.ESCALATION_COLUMNS} FROM escalations WHERE ticket_id IN ({{ids}}) ORDER BY id"
-)
-_LINKS_OF = (
-    "SELECT ticket_id, other_id FROM ticket_links WHERE ticket_id IN ({ids}) ORDER BY other_id"
-)
 
 
 def utcnow() -> datetime:
@@ -147,11 +144,18 @@ class SqlStore:
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """One read transaction: a page and its escalations come from the same snapshot."""
+    def _read(self, *, single_statements: bool = False) -> Iterator[Connection]:
+        """One read transaction: what it reads comes from one snapshot.
+
+        `single_statements`: each statement stands alone (a queue page and its count, say),
+        so no transaction is begun: on PostgreSQL that saves two round trips.
+        """
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                if single_statements:
+                    conn = conn.execution_options(**{SINGLE_STATEMENTS: True})
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise Unavailable(f"store: {driver_message(exc)}") from None
 
@@ -412,15 +416,12 @@ class SqlStore:
 
     def get_ticket(self, ticket_id: int, *, with_messages: bool = True) -> Ticket:
         with self._read() as conn:
-            row = conn.execute(
-                text(f"{R.TICKET_SELECT} WHERE t.id = :id"), {"id": ticket_id}
-            ).first()
+            select = R.ticket_select(conn.dialect.name)
+            row = conn.execute(text(f"{select} WHERE t.id = :id"), {"id": ticket_id}).first()
             if row is None:
                 raise NotFound(f"ticket {ticket_id}: no such ticket")
-            ticket = self._hydrate(conn, [row])[0]
-            if with_messages:
-                ticket = replace(ticket, messages=tuple(self._messages(conn, ticket_id)))
-            return ticket
+            messages = tuple(self._messages(conn, ticket_id)) if with_messages else ()
+            return R.ticket_from_row(row, messages)
 
     def list_tickets(
         self, view: View, *, actor: str | None, limit: int = 50, cursor: str | None = None
@@ -429,7 +430,7 @@ class SqlStore:
             raise BadInput(f"limit: between 1 and {MAX_PAGE}")
         spec = VIEW_SPECS[view]
         params: dict[str, Any] = {"n": limit + 1}
-        with self._read() as conn:
+        with self._read(single_statements=True) as conn:
             params.update(self._view_params(conn, view, actor))
             if cursor:
                 keys = decode_cursor(cursor, spec.order)
@@ -439,7 +440,7 @@ class SqlStore:
             rows = conn.execute(_page_statement(sql, spec.order, bool(cursor)), params).all()
             more = len(rows) > limit
             rows = rows[:limit]
-            items = self._hydrate(conn, rows)
+            items = [R.ticket_from_row(r) for r in rows]
             next_cursor = None
             if more:
                 next_cursor = encode_cursor(R.order_keys(rows[-1], spec.order))
@@ -447,7 +448,7 @@ class SqlStore:
 
     def count_tickets(self, view: View, *, actor: str | None) -> int:
         spec = VIEW_SPECS[view]
-        with self._read() as conn:
+        with self._read(single_statements=True) as conn:
             params = self._view_params(conn, view, actor)
             where, _ = keyset_sql(spec, after=False)
             sql = f"SELECT count(*) FROM tickets t WHERE {where}"
@@ -472,33 +473,14 @@ class SqlStore:
             return {"risk_until": self.clock() + self.rules.sla.risk_window}
         return {}
 
-    def _hydrate(self, conn: Connection, rows: list[Any]) -> list[Ticket]:
-        """Attach escalations and links to a page of ticket rows with two IN queries."""
-        if not rows:
-            return []
-        ids = [r[0] for r in rows]
-        # The ids are integers read from our own rows, so they are written into the SQL:
-        # an expanding bind parameter is re-compiled on every call and cost more than the query.
-        id_list = ",".join(str(int(i)) for i in ids)
-        escs: dict[int, list[Escalation]] = {}
-        for e in conn.exec_driver_sql(_ESCALATIONS_OF.format(ids=id_list)):
-            escs.setdefault(e[1], []).append(R.escalation_from_row(e))
-        links: dict[int, list[int]] = {}
-        for a, b in conn.exec_driver_sql(_LINKS_OF.format(ids=id_list)):
-            links.setdefault(a, []).append(b)
-        return [
-            R.ticket_from_row(r, tuple(escs.get(r[0], ())), tuple(links.get(r[0], ())))
-            for r in rows
-        ]
-
     def customer_tickets(self, customer_id: int, *, limit: int = 20) -> list[Ticket]:
         with self._read() as conn:
             sql = (
-                f"{R.TICKET_SELECT} WHERE t.customer_id = :c "
+                f"{R.ticket_select(conn.dialect.name)} WHERE t.customer_id = :c "
                 "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT :n"
             )
             rows = conn.execute(text(sql), {"c": customer_id, "n": limit}).all()
-            return self._hydrate(conn, rows)
+            return [R.ticket_from_row(r) for r in rows]
 
     def messages(self, ticket_id: int) -> list[Message]:
         with self._read() as conn:
@@ -1663,9 +1645,10 @@ def _page_sql(where: str, order: str, dialect: str) -> str:
     view's index and stopping (1.0 ms). SQLite plans the flat query well (bench/queue_page.py).
     """
     if dialect != "postgresql":
-        return f"{R.TICKET_SELECT} WHERE {where} ORDER BY {order} LIMIT :n"
+        return f"{R.ticket_select(dialect)} WHERE {where} ORDER BY {order} LIMIT :n"
     page = f"SELECT * FROM tickets t WHERE {where} ORDER BY {order} LIMIT :n"
-    return f"SELECT {R.TICKET_COLUMNS} FROM ({page}) t {_TICKET_JOINS} ORDER BY {order}"
+    columns = R.ticket_columns(dialect)
+    return f"SELECT {columns} FROM ({page}) t {_TICKET_JOINS} ORDER BY {order}"
 
 
 @lru_cache(maxsize=64)

@@ -284,8 +284,9 @@ def _tickets(conn: Connection, store: SqlStore, ids: list[int]) -> dict[int, Tic
     if not ids:
         return {}
     id_list = ",".join(str(int(i)) for i in ids)
-    rows = conn.execute(text(f"{R.TICKET_SELECT} WHERE t.id IN ({id_list})")).all()
-    return {t.id: t for t in store._hydrate(conn, list(rows))}
+    select = R.ticket_select(conn.dialect.name)
+    rows = conn.execute(text(f"{select} WHERE t.id IN ({id_list})")).all()
+    return {r[0]: R.ticket_from_row(r) for r in rows}
 
 
 def _hits(
