@@ -248,13 +248,14 @@ end
 """
 
 
-def with_wrk(url: str, token: str, seconds: float) -> dict[str, Any]:
+def with_wrk(url: str, token: str, seconds: float | int) -> dict[str, Any]:
     """The endpoint measured by wrk: latency on one connection, then 1 and 2 connections'
     requests per second."""
     wrk = shutil.which("wrk")
     if wrk is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     target = f"{url}/api/v1/tickets?view={VIEW.value}&limit={LIMIT}"
+    seconds = max(1, round(seconds))  # wrk takes whole seconds
     out: dict[str, Any] = {}
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_REPORT)

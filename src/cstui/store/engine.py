@@ -11,13 +11,14 @@ COMMIT: on PostgreSQL those are two of a queue page's three round trips.
 
 from __future__ import annotations
 
+import select
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DisconnectionError, OperationalError
 
 from cstui.errors import Unavailable
 from cstui.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
@@ -49,12 +50,27 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     try:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = create_engine(url, pool_size=5, max_overflow=10)
     except Exception as exc:  # a malformed URL or a missing driver
         raise Unavailable(f"store {url}: {exc}") from None
     event.listen(engine, "connect", _autocommit_on_connect)
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
     event.listen(engine, "begin", _on_begin)
     return engine
+
+
+def _drop_if_closed_by_server(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Replace a pooled connection the server has closed (a restart, an idle timeout).
+
+    `pool_pre_ping` asks with SELECT 1: a round trip on every checkout, a tenth of a queue
+    page. A socket the server closed turns readable at once, so a zero-timeout poll finds
+    it without one; an idle connection has nothing else to read (the store never LISTENs).
+    """
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise DisconnectionError("closed")
+    readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("closed by the server")
 
 
 def _autocommit_on_connect(dbapi_conn: Any, _record: Any) -> None:
