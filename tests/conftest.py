@@ -37,6 +37,14 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing a test does lands in the real user's data (drafts, remembered tokens)."""
+    monkeypatch.setenv("CSTUI_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -37,6 +37,11 @@ def drafts_dir() -> Path:
     return data_dir() / "drafts"
 
 
+def token_owners_file() -> Path:
+    """Which agent each API token used here acts as (hashed; see remote/whoami.py)."""
+    return data_dir() / "token-owners.json"
+
+
 def _shipped(name: str) -> Path:
     """Data shipped with cstui: inside the wheel, or beside `src/` in a source checkout."""
     packaged = Path(__file__).parent / "_data" / name

@@ -17,7 +17,7 @@ from cstui.server.app import create_app
 from cstui.server.deps import ServerOptions
 from cstui.store import SqlStore, open_store
 from tests.console.conftest import AppFactory, fixed_clock, settle
-from tests.serving import ThreadServer
+from tests.serving import ThreadServer, loopback_socket
 
 
 @pytest.fixture
@@ -69,4 +69,34 @@ async def test_a_reply_sent_while_the_server_is_down_goes_out_once_it_is_back(
             await settle(pilot)
             assert replies(store, ticket_id, text) == 1
             assert "unsent" not in str(app.query_one(console_app.StatusBar).render())
+    served.close()
+
+
+async def test_the_console_opens_with_the_server_down_and_fills_in_when_it_is_up(
+    make_app: AppFactory, world: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An agent who starts the console before the server is up (a reboot, a deploy) gets a
+    console that says so, then its queue and name as soon as the server answers."""
+    monkeypatch.setattr(console_app, "COUNTS_EVERY", 0.2)
+    served = open_store(str(world), rules=Rules(), clock=fixed_clock)
+    token = served.issue_token("agent01")
+    probe = loopback_socket()
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there until the server starts, below
+    app = make_app()
+    app.open_store = lambda: HttpStore(f"http://127.0.0.1:{port}", token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        status = str(app.query_one(console_app.StatusBar).render())
+        assert "unreachable" in status
+        assert len(app.queue.window) == 0 and app.agent is None
+        with ThreadServer(create_app(served, ServerOptions(rate_per_second=0)), port=port):
+            for _ in range(50):
+                await pilot.pause(0.1)
+                await settle(pilot)
+                if len(app.queue.window) and app.agent is not None:
+                    break
+            assert len(app.queue.window) > 0
+            assert app.agent is not None and app.agent.name == "agent01"
+            assert "unreachable" not in str(app.query_one(console_app.StatusBar).render())
     served.close()

@@ -86,10 +86,12 @@ class Env:
         """The acting agent: --as on a store; with --api, the token's agent."""
         if self.remote:
             from cstui.remote.http_store import HttpStore
+            from cstui.remote.whoami import token_owner
 
             store = self.store()
             assert isinstance(store, HttpStore)
-            return store.me.name
+            url, token = str(self.settings.api), self.settings.token or ""
+            return token_owner(url, token, lambda: store.me.name, locations.token_owners_file())
         name = self.settings.agent
         if not name:
             raise BadInput("--as: name the acting agent (or set CSTUI_AGENT)")

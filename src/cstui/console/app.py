@@ -283,7 +283,18 @@ class CstuiApp(App[None]):
             self._offline = None
             self._draw_status()
             self._flush_outbox()
+            self._catch_up()
         done(result)
+
+    def _catch_up(self) -> None:
+        """Ask again for what failed while the store was away (the console may have opened
+        then): who the agent is, and the queue rows that could not be fetched."""
+        store = self.store
+        if store is None:
+            return
+        if self.agent is None:
+            self._io(lambda: store.get_agent(self.config.actor), self._agent_ready, group="agent")
+        self.queue.want()
 
     def _store_failed(self, exc: CstuiError) -> None:
         """Say so where it stays visible: the status bar, not only a passing toast."""
