@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from textual.widgets import Static
 
 from cstui.console.app import CstuiApp
 from cstui.console.customer import CustomerPane
@@ -19,6 +22,7 @@ from cstui.domain.model import (
     Status,
     Ticket,
 )
+from cstui.domain.privacy import mask_email, mask_phone
 from cstui.domain.templates import fill, ticket_values
 from cstui.remote.http_store import HttpStore
 from cstui.store import SqlStore
@@ -370,6 +374,10 @@ async def test_command_palette_runs_a_workflow(make_app: AppFactory) -> None:
         assert isinstance(app.screen, FormDialog)
 
 
+def card_text(app: Any) -> str:
+    return str(app.query_one("#customer-card", Static).render())
+
+
 async def test_reveal_shows_the_contact_and_is_logged(
     make_app: AppFactory, store: SqlStore
 ) -> None:
@@ -379,10 +387,15 @@ async def test_reveal_shows_the_contact_and_is_logged(
         customer = store.get_customer(shown(app).customer.id)
         card = app.query_one(CustomerPane).card
         assert card is not None and not card.revealed
+        assert customer.phone and customer.email
+        text = card_text(app)
+        assert mask_phone(customer.phone) in text and customer.phone not in text
+        assert mask_email(customer.email) in text and customer.email not in text
         await pilot.press("v")
         await settle(pilot)
         card = app.query_one(CustomerPane).card
         assert card is not None and card.revealed
+        assert customer.phone in card_text(app) and customer.email in card_text(app)
         events = [e for e in store.events() if e.kind is EventKind.PII_REVEALED]
         assert [(e.actor, (e.new or {})["customer_id"]) for e in events] == [
             ("agent01", customer.id)

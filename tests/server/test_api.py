@@ -10,6 +10,7 @@ import pytest
 
 from cstui.domain.model import EventKind, MessageKind
 from cstui.server.deps import ServerOptions
+from cstui.store.base import NewCustomer
 from tests.server.conftest import Served, serve_store
 from tests.serving import read_events
 
@@ -224,3 +225,27 @@ def test_search_by_filters_and_words(served: Served) -> None:
     assert [t["id"] for t in found["items"]] == [vip]
     assert none["items"] == []
     assert paged["items"][0]["id"] >= other and paged["next_cursor"] is not None
+
+
+def revealed(served: Served) -> int:
+    return sum(1 for e in served.store.events() if e.kind is EventKind.PII_REVEALED)
+
+
+def test_contact_is_masked_and_whole_only_from_the_logged_reveal(served: Served) -> None:
+    customer = served.store.add_customer(
+        NewCustomer(
+            "王五",
+            phone="13912345678",
+            email="wangwu@example.com",
+            address="上海市浦东新区世纪大道100号",
+        )
+    )
+    with served.client("alice") as c:
+        card = c.get(f"/customers/{customer.id}").json()
+        assert (card["phone_masked"], card["email_masked"]) == ("139****5678", "w***@example.com")
+        assert card["address_masked"] == "上海市浦东新区****"
+        assert "13912345678" not in str(card) and "phone" not in card
+        before = revealed(served)
+        whole = c.post(f"/customers/{customer.id}/reveal").json()
+        assert (whole["phone"], whole["email"]) == ("13912345678", "wangwu@example.com")
+        assert revealed(served) == before + 1

@@ -36,6 +36,7 @@ from cstui.console.ticket import Composer, TicketPane
 from cstui.domain.model import (
     Agent,
     ArticleKind,
+    Customer,
     Department,
     MessageKind,
     Page,
@@ -543,14 +544,18 @@ class CstuiApp(App[None]):
         if previous is None or previous.customer.id != ticket.customer.id:
             self.load_customer(ticket.customer.id)
 
-    def load_customer(self, customer_id: int, *, revealed: bool = False) -> None:
+    def load_customer(self, customer_id: int, *, revealed: Customer | None = None) -> None:
+        """The customer's card; `revealed`: the whole contact the audited reveal returned
+        (a team server sends it masked everywhere else)."""
         store = self.store
         if store is None:
             return
 
         def gather() -> CustomerCard:
             card = gather_card(store, customer_id, now=self.clock(), window=self.config.risk_window)
-            return replace(card, revealed=revealed)
+            if revealed is None:
+                return card
+            return replace(card, customer=revealed, revealed=True)
 
         self._io(gather, self.query_one(CustomerPane).show, group="customer", exclusive=True)
 
@@ -1073,9 +1078,9 @@ class CstuiApp(App[None]):
         if ticket is None or store is None:
             return
 
-        def done(_customer: Any) -> None:
+        def done(customer: Customer) -> None:
             self.notify(t("done.reveal"), timeout=4)
-            self.load_customer(ticket.customer.id, revealed=True)
+            self.load_customer(ticket.customer.id, revealed=customer)
 
         self._io(
             lambda: store.reveal_contact(

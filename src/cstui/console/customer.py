@@ -14,9 +14,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from cstui.console.render import fit, local, mask_address, mask_email, mask_phone, money
+from cstui.console.render import fit, local, money
 from cstui.domain.complaints import RiskSignal, complaint_risk
 from cstui.domain.model import Customer, EventKind, Order, Ticket, Tier
+from cstui.domain.privacy import mask_address, mask_email, mask_phone
 from cstui.domain.sla import Risk, risk
 from cstui.i18n import label, t
 from cstui.store.base import HelpdeskStore

@@ -66,35 +66,6 @@ def risk_of(due: datetime | None, now: datetime, window: timedelta) -> Risk:
     return risk(due, now, window)
 
 
-def mask_phone(phone: str | None) -> str:
-    """138****5678: enough to confirm with the caller, not enough to copy."""
-    if not phone:
-        return ""
-    digits = phone.strip()
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    keep = 3 if len(digits) >= 11 else 0
-    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
-
-
-def mask_email(email: str | None) -> str:
-    if not email:
-        return ""
-    user, _, host = email.partition("@")
-    return (user[:1] + "***@" + host) if host else "***"
-
-
-def mask_address(address: str | None) -> str:
-    """The province and city stay (they explain the parcel's route); the street is hidden."""
-    if not address:
-        return ""
-    for marker in ("区", "县", "市"):
-        cut = address.find(marker)
-        if 0 < cut < len(address) - 1:
-            return address[: cut + 1] + "****"
-    return address[: max(2, len(address) // 3)] + "****"
-
-
 def money(amount: float) -> str:
     return f"{amount:,.0f}" if amount >= 1000 else f"{amount:,.2f}"
 
@@ -110,9 +81,6 @@ __all__ = [
     "countdown",
     "fit",
     "local",
-    "mask_address",
-    "mask_email",
-    "mask_phone",
     "money",
     "risk_of",
     "span",

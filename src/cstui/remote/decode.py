@@ -71,9 +71,10 @@ def customer(d: Json) -> Customer:
         id=d["id"],
         name=d["name"],
         tier=Tier(d["tier"]),
-        phone=d.get("phone"),
-        email=d.get("email"),
-        address=d.get("address"),
+        # Masked unless this is the audited reveal's answer (masking them again is harmless).
+        phone=d.get("phone") or d.get("phone_masked"),
+        email=d.get("email") or d.get("email_masked"),
+        address=d.get("address") or d.get("address_masked"),
         annual_spend=float(d.get("annual_spend", 0.0)),
         order_count=int(d.get("order_count", 0)),
         complaint_count=int(d.get("complaint_count", 0)),

@@ -1,7 +1,7 @@
 """Agents, customers, orders and presence: who works, for whom, and who has what open.
 
 Adding agents, issuing tokens and writing customer data (what channel integrations do) is
-for admins; any agent reads. Contact details come only from the audited reveal.
+for admins; any agent reads. Contact details are masked; whole only from the audited reveal.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from cstui.domain.model import Customer, Order, Role
+from cstui.domain.privacy import mask_address, mask_email, mask_phone
 from cstui.serialize import agent_dict, customer_dict, iso, order_dict, ticket_dict
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep, require_role
@@ -55,8 +56,14 @@ def issue_token(store: StoreDep, agent: AgentDep, name: AgentName) -> dict[str, 
 
 
 def full_customer(c: Customer) -> dict[str, Any]:
-    """The customer card; phone, email and address only after an audited reveal."""
-    return {**customer_dict(c), "created_at": iso(c.created_at)}
+    """The customer card: phone, email and address masked (whole only from the reveal)."""
+    return {
+        **customer_dict(c),
+        "created_at": iso(c.created_at),
+        "phone_masked": mask_phone(c.phone) or None,
+        "email_masked": mask_email(c.email) or None,
+        "address_masked": mask_address(c.address) or None,
+    }
 
 
 @router.post("/customers", response_model=S.CustomerOut, status_code=201)

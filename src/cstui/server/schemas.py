@@ -67,6 +67,11 @@ class CustomerOut(Out):
     id: int
     name: str
     tier: str
+    # The card's contact, masked (138****5678); whole only from the audited reveal, which
+    # answers `phone`, `email` and `address` instead.
+    phone_masked: str | None = None
+    email_masked: str | None = None
+    address_masked: str | None = None
 
 
 class OrderOut(Out):
