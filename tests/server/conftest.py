@@ -27,7 +27,10 @@ class Served:
     def client(self, who: str | None) -> httpx.Client:
         """An API client as `who` (None: no token at all)."""
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        return httpx.Client(base_url=f"{self.url}/api/v1", headers=headers, timeout=10)
+        # verify=False: plain http on loopback, and no CA bundle to load (~25 ms a client)
+        return httpx.Client(
+            base_url=f"{self.url}/api/v1", headers=headers, timeout=10, verify=False
+        )
 
     def new_ticket(self, subject: str = "退款没到账") -> int:
         customer = self.store.add_customer(NewCustomer("张三", phone="13800001234"))

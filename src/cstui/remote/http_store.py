@@ -144,6 +144,9 @@ class HttpStore:
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=transport,
+            # Loading the CA bundle costs ~25 ms per client, and the console opens one per
+            # worker: only an https server needs it (redirects are not followed).
+            verify=self.url.startswith("https://"),
         )
 
     # -- plumbing ---------------------------------------------------------------------------
