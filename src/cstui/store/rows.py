@@ -164,7 +164,7 @@ def ticket_from_row(r: Sequence[Any], messages: tuple[Message, ...] = ()) -> Tic
         customer=customer,
         order=order,
         escalations=_escalations_from_json(r[41]),
-        links=tuple(json.loads(r[42])) if r[42] else (),
+        links=_links_from_json(r[42]),
         messages=messages,
     )
 
@@ -177,6 +177,11 @@ def _escalations_from_json(text: str | None) -> tuple[Escalation, ...]:
         r[7:10] = [_iso_utc(v) for v in r[7:10]]
         out.append(escalation_from_row(r))
     return tuple(out)
+
+
+def _links_from_json(text: str | None) -> tuple[int, ...]:
+    # "[]" (SQLite) or NULL (PostgreSQL) for most tickets: not worth a json.loads
+    return tuple(json.loads(text)) if text and text != "[]" else ()
 
 
 def _iso_utc(value: str | None) -> datetime | None:
