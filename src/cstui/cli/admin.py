@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,9 @@ def agents_token(ctx: click.Context, name: str) -> None:
     env.emit({"token": token}, lambda: click.echo(token))
 
 
+END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)  # `--until` left open
+
+
 @click.command("metrics")
 @click.option("--since", default=None, help="ISO date or date-time (inclusive)")
 @click.option("--until", default=None, help="ISO date or date-time (exclusive)")
@@ -241,7 +245,13 @@ def metrics(ctx: click.Context, since: str | None, until: str | None, by_agent: 
     start, end = parse_when(since, "--since"), parse_when(until, "--until")
     if start and end and end <= start:
         raise BadInput("--until: must be after --since")
-    events = list(env.store().events(since=start, until=end))
+    store = env.store()
+    if start is None:
+        events = list(store.events(until=end))
+    else:
+        # Each ticket active in the window brings its whole history: one opened before
+        # `--since` and resolved in it still counts as resolved, with its full duration.
+        events = list(store.window_events(since=start, until=end or END_OF_TIME))
     team = m.compute(events, since=start, until=end)
     data: dict[str, Any] = {"team": m.as_dict(team)}
     if by_agent:
