@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from cstui.domain.rules import Rules
 from cstui.seed import seed_store
 from cstui.store import init_store
+from tests.serving import ServeProcess
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -27,15 +29,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+@pytest.fixture(params=["store", "api"])
+def served(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """`cstui web` on a store (--db, --as), or on a team server (--api, the token's agent)."""
     db = tmp_path / "world.db"
     store = init_store(str(db), rules=Rules(), clock=lambda: NOW)
     seed_store(store, tickets=40, customers=20, seed=2, now=NOW, workers=1)
+    token = store.issue_token("agent01")
     store.close()
     port = free_port()
     env = {**os.environ, "CSTUI_NOW": NOW.isoformat(), "CSTUI_CONFIG_FILE": str(tmp_path / "c")}
-    argv = [sys.executable, "-m", "cstui", "--db", str(db), "--as", "agent01", "web"]
+    with contextlib.ExitStack() as stack:
+        if request.param == "api":
+            team_server = stack.enter_context(ServeProcess(str(db), env=env))
+            where = ["--api", team_server.url]
+            env["CSTUI_TOKEN"] = token  # and no --db: the data dir (a temporary one) is empty
+        else:
+            where = ["--db", str(db), "--as", "agent01"]
+        yield from _web(port, [sys.executable, "-m", "cstui", *where, "web"], env)
+
+
+def _web(
+    port: int, argv: list[str], env: dict[str, str]
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     server = subprocess.Popen(
         [*argv, "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
     )

@@ -30,7 +30,14 @@ def web(ctx: click.Context, port: int, monitor: bool) -> None:
     env = env_of(ctx)
     name = env.actor()
     env.store().get_agent(name)  # a typo in --as fails now, not in every browser tab
-    command = shlex.join(app_command(env.db_target, name, env.options.get("lang"), monitor))
+    if env.remote:
+        # Each tab's console reaches the team server itself. The token travels in the
+        # environment, never on a command line that `ps` shows to every user.
+        where = ["--api", str(env.settings.api)]
+        os.environ["CSTUI_TOKEN"] = env.settings.token or ""
+    else:
+        where = ["--db", env.db_target, "--as", name]
+    command = shlex.join(app_command(where, env.options.get("lang"), monitor))
     # Each browser tab runs the app as a child whose output is a pipe, not a terminal.
     os.environ["CSTUI_HEADLESS"] = "1"
     what = "monitor" if monitor else "console"
@@ -41,8 +48,9 @@ def web(ctx: click.Context, port: int, monitor: bool) -> None:
     Server(command, host=LOCALHOST, port=port, title=f"cstui {what} · {name}").serve()
 
 
-def app_command(db: str, name: str, lang: str | None, monitor: bool) -> list[str]:
-    argv = [sys.executable, "-m", "cstui", "--db", db, "--as", name]
+def app_command(where: list[str], lang: str | None, monitor: bool) -> list[str]:
+    """What each browser tab runs; `where`: `--db PATH --as NAME`, or `--api URL`."""
+    argv = [sys.executable, "-m", "cstui", *where]
     if lang:
         argv += ["--lang", lang]
     return [*argv, "monitor"] if monitor else argv
