@@ -68,9 +68,17 @@ def _drop_if_closed_by_server(dbapi_conn: Any, _record: Any, _proxy: Any) -> Non
     """
     if dbapi_conn.closed or dbapi_conn.broken:
         raise DisconnectionError("closed")
-    readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
-    if readable:
+    if _readable_now(dbapi_conn.fileno()):
         raise DisconnectionError("closed by the server")
+
+
+def _readable_now(fd: int) -> bool:
+    # poll, not select: a busy server's descriptors pass select's limit of 1024
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])  # Windows: no poll, and no such limit
 
 
 def _autocommit_on_connect(dbapi_conn: Any, _record: Any) -> None:
