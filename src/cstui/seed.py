@@ -254,6 +254,16 @@ _STATUS_BY_AGE = (
     (30, (3, 3, 2, 2, 15, 75)),
     (10**6, (0.5, 0.5, 0.5, 0.5, 3, 95)),
 )
+# A floor that keeps up (the demo's, `live=True`): the open work is the last hours' and
+# days' (most of it taken), everything older is done, so deadlines are near, not weeks past.
+_STATUS_BY_AGE_LIVE = (
+    (2 / 24, (55, 30, 5, 2, 8, 0)),
+    (8 / 24, (12, 45, 15, 5, 20, 3)),
+    (1, (3, 30, 20, 7, 30, 10)),
+    (3, (0.3, 6, 8, 4, 30, 51.7)),
+    (30, (0, 0.3, 0.5, 0.4, 8, 90.8)),
+    (10**6, (0, 0.05, 0.05, 0.1, 2, 97.8)),
+)
 # Arrivals as (from age, to age in days, share of tickets): a steady autumn, then Double 11.
 _ARRIVALS = ((120, 10, 0.45), (10, 9, 0.08), (9, 7, 0.15), (7, 0, 0.32))
 
@@ -301,7 +311,11 @@ _PICK_ROUNDS_DONE = _Pick((0, 1, 2, 3), (45, 35, 15, 5))
 _PICK_ROUNDS_OPEN = _Pick((0, 1, 2), (60, 30, 10))
 _PICK_SCORE = _Pick((1, 2, 3, 4, 5), (1.2, 2.3, 6.5, 28, 62))
 _PICK_SCORE_UNHAPPY = _Pick((1, 2, 3, 4, 5), (15, 20, 25, 25, 15))
-_PICK_STATUS = tuple((limit, _Pick(range(6), w)) for limit, w in _STATUS_BY_AGE)
+_StatusTable = tuple[tuple[float, _Pick[int]], ...]
+_PICK_STATUS: _StatusTable = tuple((limit, _Pick(range(6), w)) for limit, w in _STATUS_BY_AGE)
+_PICK_STATUS_LIVE: _StatusTable = tuple(
+    (limit, _Pick(range(6), w)) for limit, w in _STATUS_BY_AGE_LIVE
+)
 
 # ---------------------------------------------------------------------------------------
 # Small fast helpers
@@ -938,10 +952,10 @@ def _arrival(n: int, now_ts: int, i: int, r: float) -> int:
     return now_ts - 1
 
 
-def _status_for(rng: Random, age: int, routed: bool) -> int:
+def _status_for(rng: Random, age: int, routed: bool, table: _StatusTable = _PICK_STATUS) -> int:
     """A status drawn by the ticket's age: recent tickets are mostly open work."""
-    days, pick = age / _DAY, _PICK_STATUS[-1][1]
-    for limit, candidate in _PICK_STATUS:
+    days, pick = age / _DAY, table[-1][1]
+    for limit, candidate in table:
         if days < limit:
             pick = candidate
             break
@@ -961,9 +975,17 @@ class _Planner:
     """
 
     def __init__(
-        self, rng: Random, c: _Customers, agents: list[_AgentSpec], now: datetime, rules: Rules
+        self,
+        rng: Random,
+        c: _Customers,
+        agents: list[_AgentSpec],
+        now: datetime,
+        rules: Rules,
+        *,
+        live: bool = False,
     ) -> None:
         self.rng, self.c, self.now_ts = rng, c, int(now.timestamp())
+        self.statuses = _PICK_STATUS_LIVE if live else _PICK_STATUS
         self.shifts = _shift_groups(agents)
         self.tz = rules.calendar.tz
         self.window = int(rules.returning_window.total_seconds())
@@ -990,7 +1012,7 @@ class _Planner:
         routed = (
             mem.owner[cust] >= 0 and mem.taken[cust] < t and t - mem.created[cust] <= self.window
         )
-        status = _status_for(rng, self.now_ts - t, routed)
+        status = _status_for(rng, self.now_ts - t, routed, self.statuses)
         owner, taken = self._owner(cust, t, status, routed)
         last = mem.last_ticket[cust]
         link = last if last and t - p.created[last - 1] < 14 * _DAY and (rng.random() < 0.25) else 0
@@ -2646,6 +2668,7 @@ def seed_store(
     now: datetime | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    live: bool = False,
 ) -> dict[str, int]:
     """Fill an empty store with a deterministic world; returns the rows written per table.
 
@@ -2653,6 +2676,11 @@ def seed_store(
     the wall clock, so two runs agree. `workers` is how many processes build and write
     tickets (default: the cores, from 20,000 tickets up); the rows never depend on it.
     `progress(done, total)` is called as tickets are written.
+
+    By default the team is behind after Double 11: a backlog of days-old open tickets, which
+    is what the benchmarks and tests page through. `live=True` is a team that keeps up (the
+    demo): the open work is the last hours' and days', mostly taken, and older tickets are
+    done, so the queue's deadlines are near rather than weeks past.
     """
     now = now or DEFAULT_NOW
     if now.tzinfo is None:
@@ -2671,7 +2699,9 @@ def seed_store(
     global _WORLD
     try:
         with _Indexes(store.engine) as indexes:
-            _WORLD, orders = _plan_world(store, specs, tickets, n_customers, seed, now, n_workers)
+            _WORLD, orders = _plan_world(
+                store, specs, tickets, n_customers, seed, now, n_workers, live
+            )
             _write_jobs(store.engine, indexes, orders, counts, n_workers, progress)
             return dict(zip(_TABLES, counts, strict=True))
     finally:
@@ -2709,13 +2739,14 @@ def _plan_world(
     seed: int,
     now: datetime,
     workers: int,
+    live: bool,
 ) -> tuple[_World, _Orders]:
     """Everything decided before a ticket is built; orders start being written meanwhile."""
     now_ts = int(now.timestamp())
     c = _plan_customers(seed, n_customers, now_ts, workers)
     orders = _Orders(store.engine, c, seed, now_ts, parallel=workers > 1)
     classifying = _Tiers(c, store.rules, now, parallel=workers > 1)
-    plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules).plan(tickets)
+    plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules, live=live).plan(tickets)
     tiers = classifying.finish()  # after the plan: it counted the complaints
     sqlite = store.engine.dialect.name == "sqlite"
     world = _World(seed, now, store.rules, sqlite, specs, c, plan, tickets, tiers)

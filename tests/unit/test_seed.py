@@ -455,3 +455,30 @@ def test_postgresql_gets_the_same_world(request: pytest.FixtureRequest, tmp_path
     finally:
         on_pg.close()
         on_sqlite.close()
+
+
+# -- a floor that keeps up (the demo's) ------------------------------------------------------
+
+
+def _open_ages_in_days(store: SqlStore) -> list[tuple[str, float]]:
+    now = seed.DEFAULT_NOW
+    rows = _rows(store, "SELECT status, created_at FROM tickets WHERE resolved_at IS NULL")
+    return [(r["status"], (now - _dt(r["created_at"])).total_seconds() / 86400) for r in rows]
+
+
+def test_a_live_world_keeps_its_open_work_recent(tmp_path: Path, store: SqlStore) -> None:
+    """The demo's team keeps up: few unassigned, none of them weeks old, and old tickets
+    done; the default world (benchmarks, tests) is the backlog after Double 11."""
+    live = _seeded(tmp_path / "live.db", tickets=2000, live=True)
+    try:
+        ages = _open_ages_in_days(live)
+        unassigned = live.count_tickets(View.UNASSIGNED, actor=None)
+        assert 0 < unassigned <= 2000 * 0.02
+        assert all(age < 3 for status, age in ages if status == "new")
+        assert sum(1 for _, age in ages if age > 30) <= 2
+        assert live.count_tickets(View.ALL_OPEN, actor=None) < 2000 * 0.1
+    finally:
+        live.close()
+    backlog = store.count_tickets(View.UNASSIGNED, actor=None)
+    assert backlog > TICKETS * 0.1
+    assert any(status == "new" and age > 3 for status, age in _open_ages_in_days(store))

@@ -122,7 +122,9 @@ def _build_world(env: Env, seed: int) -> None:
     store = init_store(env.db_target, rules=rules_from_settings(env.settings))
     try:
         now = clock_from_env()()
-        seed_store(store, tickets=DEMO_TICKETS, customers=DEMO_CUSTOMERS, seed=seed, now=now)
+        seed_store(
+            store, tickets=DEMO_TICKETS, customers=DEMO_CUSTOMERS, seed=seed, now=now, live=True
+        )
         load_knowledge(store, None, seed=seed)
         store.optimize()
     except BaseException:
