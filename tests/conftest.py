@@ -68,8 +68,20 @@ def _pg_database(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
-    return _pg_database(f"cstui_test_{os.getpid()}")
+def pg_url() -> Iterator[str]:
+    """This run's database (one per xdist worker), dropped when the run ends."""
+    name = f"cstui_test_{os.getpid()}"
+    yield _pg_database(name)
+    _drop_pg_database(name)
+
+
+def _drop_pg_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _reset_pg(url: str) -> None:

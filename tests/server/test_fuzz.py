@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import positive_data_acceptance, unsupported_method
 
 from cstui.server.deps import ServerOptions
-from tests.conftest import _pg_database
+from tests.conftest import _drop_pg_database, _pg_database
 from tests.server.conftest import Served, serve_store
 
 FUZZ_EXAMPLES = int(os.environ.get("CSTUI_FUZZ_EXAMPLES", "6"))
@@ -35,8 +35,9 @@ def fuzzed(
     if request.param == "sqlite":
         yield from serve_store(tmp_path_factory.mktemp("fuzz") / "fuzz.db", options)
         return
-    url = _pg_database(f"cstui_test_fuzz_{os.getpid()}")
-    yield from serve_store(url, options)
+    name = f"cstui_test_fuzz_{os.getpid()}"
+    yield from serve_store(_pg_database(name), options)
+    _drop_pg_database(name)
 
 
 @pytest.fixture(scope="module")
