@@ -93,7 +93,7 @@ def search_tickets(
         where = _filters(conn, store, parsed.filters, actor)
         found = _collect(conn, parsed, where, start, limit + 1)
         page = found[:limit]
-        tickets = _tickets(conn, store, [tid for _, tid in page])
+        tickets = _tickets(conn, [tid for _, tid in page])
         hits = _hits(conn, parsed, page, tickets)
     more = len(found) > limit
     next_cursor = f"{page[-1][0]}.{page[-1][1]}" if more else None
@@ -280,7 +280,7 @@ def _planner(conn: Connection, *, bitmap: bool) -> Iterator[None]:
 # -- the page's tickets and what matched in each --------------------------------------------
 
 
-def _tickets(conn: Connection, store: SqlStore, ids: list[int]) -> dict[int, Ticket]:
+def _tickets(conn: Connection, ids: list[int]) -> dict[int, Ticket]:
     if not ids:
         return {}
     id_list = ",".join(str(int(i)) for i in ids)
