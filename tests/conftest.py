@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,48 +51,45 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def _pg_database(name: str) -> str:
-    """A fresh PostgreSQL database for this test run, or a skip (never under CI)."""
+def _autocommit(url: str, *statements: str) -> None:
+    """Run statements outside a transaction (CREATE and DROP DATABASE need that)."""
     from sqlalchemy import create_engine, text
 
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def pg_database(name: str) -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards; a skip when none is reachable
+    (never under CI)."""
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    try:
+        _autocommit(PG_ADMIN_URL, drop, f'CREATE DATABASE "{name}"')
     except Exception as exc:
         if os.environ.get("CI") == "true":
             raise
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        _autocommit(PG_ADMIN_URL, drop)
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """This run's database (one per xdist worker), dropped when the run ends."""
-    name = f"cstui_test_{os.getpid()}"
-    yield _pg_database(name)
-    _drop_pg_database(name)
-
-
-def _drop_pg_database(name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database(f"cstui_test_{os.getpid()}") as url:
+        yield url
 
 
 def _reset_pg(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    _autocommit(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

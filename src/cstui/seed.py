@@ -312,10 +312,14 @@ _PICK_ROUNDS_OPEN = _Pick((0, 1, 2), (60, 30, 10))
 _PICK_SCORE = _Pick((1, 2, 3, 4, 5), (1.2, 2.3, 6.5, 28, 62))
 _PICK_SCORE_UNHAPPY = _Pick((1, 2, 3, 4, 5), (15, 20, 25, 25, 15))
 _StatusTable = tuple[tuple[float, _Pick[int]], ...]
-_PICK_STATUS: _StatusTable = tuple((limit, _Pick(range(6), w)) for limit, w in _STATUS_BY_AGE)
-_PICK_STATUS_LIVE: _StatusTable = tuple(
-    (limit, _Pick(range(6), w)) for limit, w in _STATUS_BY_AGE_LIVE
-)
+
+
+def _status_table(shares: tuple[tuple[float, tuple[float, ...]], ...]) -> _StatusTable:
+    return tuple((limit, _Pick(range(6), weights)) for limit, weights in shares)
+
+
+_PICK_STATUS = _status_table(_STATUS_BY_AGE)
+_PICK_STATUS_LIVE = _status_table(_STATUS_BY_AGE_LIVE)
 
 # ---------------------------------------------------------------------------------------
 # Small fast helpers

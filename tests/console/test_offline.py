@@ -4,9 +4,11 @@ the server is back (its Idempotency-Key makes a repeated attempt harmless)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from cstui.console import app as console_app
 from cstui.console.ticket import TicketPane
@@ -29,6 +31,15 @@ def replies(store: SqlStore, ticket_id: int, text: str) -> int:
     return sum(
         1 for m in store.messages(ticket_id) if m.kind is MessageKind.REPLY and m.body == text
     )
+
+
+async def until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Let the app work (its timers retry the server) until `done()` or `seconds` pass."""
+    for _ in range(int(seconds / 0.1)):
+        await pilot.pause(0.1)
+        await settle(pilot)
+        if done():
+            return
 
 
 async def test_a_reply_sent_while_the_server_is_down_goes_out_once_it_is_back(
@@ -58,11 +69,7 @@ async def test_a_reply_sent_while_the_server_is_down_goes_out_once_it_is_back(
         assert "1 unsent" in status and "unreachable" in status
         # Back on the same address: the outbox empties by itself.
         with ThreadServer(create_app(served, ServerOptions(rate_per_second=0)), port=port):
-            for _ in range(50):
-                await pilot.pause(0.1)
-                await settle(pilot)
-                if app.outbox.count() == 0:
-                    break
+            await until(pilot, lambda: app.outbox.count() == 0)
             assert app.outbox.count() == 0
             assert replies(store, ticket_id, text) == 1, app.notices
             app._flush_outbox()  # nothing left to send twice
@@ -91,11 +98,7 @@ async def test_the_console_opens_with_the_server_down_and_fills_in_when_it_is_up
         assert "unreachable" in status
         assert len(app.queue.window) == 0 and app.agent is None
         with ThreadServer(create_app(served, ServerOptions(rate_per_second=0)), port=port):
-            for _ in range(50):
-                await pilot.pause(0.1)
-                await settle(pilot)
-                if len(app.queue.window) and app.agent is not None:
-                    break
+            await until(pilot, lambda: bool(len(app.queue.window)) and app.agent is not None)
             assert len(app.queue.window) > 0
             assert app.agent is not None and app.agent.name == "agent01"
             assert "unreachable" not in str(app.query_one(console_app.StatusBar).render())

@@ -23,7 +23,7 @@ from cstui.domain.model import Category, Channel, EventKind, MessageKind, Role
 from cstui.store import init_store
 from cstui.store.base import NewCustomer, NewTicket
 from cstui.store.sql import SqlStore
-from tests.conftest import _drop_pg_database, _pg_database
+from tests.conftest import pg_database
 from tests.serving import ServeProcess, read_events
 
 pytestmark = pytest.mark.postgres
@@ -57,17 +57,15 @@ class Team:
 
 @pytest.fixture(scope="module")
 def team() -> Iterator[Team]:
-    database = f"cstui_test_serve_{os.getpid()}"
-    url = _pg_database(database)
-    store = init_store(url)
-    names = [f"agent{i:02d}" for i in range(CLIENTS)]
-    for name in names:
-        store.add_agent(name, Role.AGENT)
-    tokens = {name: store.issue_token(name) for name in names}
-    with ServeProcess(url, env=SERVER_ENV) as a, ServeProcess(url, env=SERVER_ENV) as b:
-        yield Team(store, (a.url, b.url), tokens)
-    store.close()
-    _drop_pg_database(database)
+    with pg_database(f"cstui_test_serve_{os.getpid()}") as url:
+        store = init_store(url)
+        names = [f"agent{i:02d}" for i in range(CLIENTS)]
+        for name in names:
+            store.add_agent(name, Role.AGENT)
+        tokens = {name: store.issue_token(name) for name in names}
+        with ServeProcess(url, env=SERVER_ENV) as a, ServeProcess(url, env=SERVER_ENV) as b:
+            yield Team(store, (a.url, b.url), tokens)
+        store.close()
 
 
 Result = tuple[str, int, int, dict[str, Any]]  # agent, ticket, status, body

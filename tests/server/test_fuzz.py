@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import positive_data_acceptance, unsupported_method
 
 from cstui.server.deps import ServerOptions
-from tests.conftest import _drop_pg_database, _pg_database
+from tests.conftest import pg_database
 from tests.server.conftest import Served, serve_store
 
 FUZZ_EXAMPLES = int(os.environ.get("CSTUI_FUZZ_EXAMPLES", "6"))
@@ -35,9 +35,8 @@ def fuzzed(
     if request.param == "sqlite":
         yield from serve_store(tmp_path_factory.mktemp("fuzz") / "fuzz.db", options)
         return
-    name = f"cstui_test_fuzz_{os.getpid()}"
-    yield from serve_store(_pg_database(name), options)
-    _drop_pg_database(name)
+    with pg_database(f"cstui_test_fuzz_{os.getpid()}") as url:
+        yield from serve_store(url, options)
 
 
 @pytest.fixture(scope="module")

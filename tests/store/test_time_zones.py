@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from cstui.domain.model import Category, Channel, Department, Role, Shift
 from cstui.store import SqlStore, View, init_store
 from cstui.store.base import NewCustomer, NewTicket
-from tests.conftest import FakeClock, _reset_pg
+from tests.conftest import FakeClock, _autocommit, _reset_pg
 
 pytestmark = pytest.mark.postgres
 
@@ -23,10 +22,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def shanghai_store(pg_url: str, clock: FakeClock) -> Iterator[SqlStore]:
     database = pg_url.rsplit("/", 1)[1]
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     _reset_pg(pg_url)
-    with admin.connect() as conn:
-        conn.execute(text(f"ALTER DATABASE \"{database}\" SET timezone TO 'Asia/Shanghai'"))
+    _autocommit(pg_url, f"ALTER DATABASE \"{database}\" SET timezone TO 'Asia/Shanghai'")
     try:
         store = init_store(pg_url, clock=clock)
         with store.engine.connect() as conn:
@@ -34,9 +31,7 @@ def shanghai_store(pg_url: str, clock: FakeClock) -> Iterator[SqlStore]:
         yield store
         store.close()
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{database}" RESET timezone'))
-        admin.dispose()
+        _autocommit(pg_url, f'ALTER DATABASE "{database}" RESET timezone')
 
 
 def test_escalation_times_survive_a_non_utc_session(

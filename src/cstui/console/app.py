@@ -294,7 +294,7 @@ class CstuiApp(App[None]):
         if store is None:
             return
         if self.agent is None:
-            self._io(lambda: store.get_agent(self.config.actor), self._agent_ready, group="agent")
+            self._load_agent(store)
         self.queue.want()
 
     def _store_failed(self, exc: CstuiError) -> None:
@@ -309,7 +309,7 @@ class CstuiApp(App[None]):
         # process: keep it out of the cyclic collector, whose full passes over it took
         # 60-90 ms on the UI thread, long enough to be seen as a stuck key.
         gc.freeze()
-        self._io(lambda: store.get_agent(self.config.actor), self._agent_ready, group="agent")
+        self._load_agent(store)
         self.queue.restart()
         self.refresh_counts()
         self.set_interval(COUNTS_EVERY, self.refresh_counts)
@@ -318,6 +318,9 @@ class CstuiApp(App[None]):
         self.set_interval(OUTBOX_EVERY, self._flush_outbox)
         self._announce_drafts()
         self._flush_outbox()  # what an earlier session could not send
+
+    def _load_agent(self, store: HelpdeskStore) -> None:
+        self._io(lambda: store.get_agent(self.config.actor), self._agent_ready, group="agent")
 
     def _agent_ready(self, agent: Agent) -> None:
         self.agent = agent

@@ -5,7 +5,7 @@ with BEGIN IMMEDIATE: a transaction that reads and then writes would otherwise f
 with SQLITE_BUSY when another process wrote in between, instead of waiting its turn.
 
 On both databases the driver is in autocommit mode and the store begins its transactions
-itself (the `begin` listeners below). That lets a read of one statement skip BEGIN and
+itself (`_on_begin`, below). That lets a read of one statement skip BEGIN and
 COMMIT: on PostgreSQL those are two of a queue page's three round trips.
 """
 
@@ -86,11 +86,15 @@ def _autocommit_on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _on_begin(conn: Connection) -> None:
-    """BEGIN, unless the connection only runs statements that need no shared snapshot."""
+    """BEGIN, unless the connection only runs statements that need no shared snapshot.
+
+    A SQLite write begins IMMEDIATE (see the module's docstring).
+    """
     options = conn.get_execution_options()
     if options.get(SINGLE_STATEMENTS):
         return
-    conn.exec_driver_sql("BEGIN")
+    immediate = options.get("cstui_write") and conn.dialect.name == "sqlite"
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 PAGE_CACHE_KIB = 512  # per SQLite connection
@@ -103,7 +107,7 @@ def _sqlite_engine(url: str) -> Engine:
         url, pool_size=4, max_overflow=8, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
     )
     event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+    event.listen(engine, "begin", _on_begin)
     return engine
 
 
@@ -119,13 +123,6 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     # cache in microseconds, and queue pages read a few dozen of them.
     cur.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
     cur.close()
-
-
-def _sqlite_on_begin(conn: Connection) -> None:
-    options = conn.get_execution_options()
-    if options.get(SINGLE_STATEMENTS):
-        return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("cstui_write") else "BEGIN")
 
 
 def check_schema(engine: Engine, url: str) -> None:
