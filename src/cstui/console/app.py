@@ -699,9 +699,10 @@ class CstuiApp(App[None]):
         ticket = self.ticket_pane.ticket
         if ticket is None:
             return
-        ticket_id, kind, text = ticket.id, message.kind, message.text
+        ticket_id, kind = ticket.id, message.kind
+        self.drafts.stage(ticket_id, kind, message.text)
         self.run_worker(
-            lambda: self.drafts.save(ticket_id, kind, text),
+            lambda: self.drafts.save_staged(ticket_id, kind),
             thread=True,
             group="draft",
             exit_on_error=False,

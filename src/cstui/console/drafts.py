@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,17 +41,38 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 class DraftBox:
+    """Drafts on disk. The console saves one in a worker thread on every keystroke; those
+    workers can finish in any order, so each writes the newest text staged for its draft
+    (`stage`, on the UI thread, in typing order), and a draft discarded after sending is not
+    brought back by a save still in flight."""
+
     def __init__(self, root: Path, store_key: str, actor: str) -> None:
         self.dir = _agent_dir(root, store_key, actor)
+        self._staged: dict[tuple[int, MessageKind], str] = {}
+        self._lock = threading.RLock()
 
     def _path(self, ticket_id: int, kind: MessageKind) -> Path:
         return self.dir / f"{ticket_id}.{kind.value}.txt"
 
+    def stage(self, ticket_id: int, kind: MessageKind, text: str) -> None:
+        """The draft's newest text, for the next `save_staged`."""
+        with self._lock:
+            self._staged[(ticket_id, kind)] = text
+
+    def save_staged(self, ticket_id: int, kind: MessageKind) -> None:
+        """Write the newest staged text, if a later saver has not written it already."""
+        with self._lock:
+            text = self._staged.get((ticket_id, kind))
+            if text is not None:
+                self.save(ticket_id, kind, text)
+
     def save(self, ticket_id: int, kind: MessageKind, text: str) -> None:
-        if not text.strip():
-            self.discard(ticket_id, kind)
-            return
-        _write_atomically(self._path(ticket_id, kind), text)
+        with self._lock:
+            self._staged.pop((ticket_id, kind), None)
+            if not text.strip():
+                self.discard(ticket_id, kind)
+                return
+            _write_atomically(self._path(ticket_id, kind), text)
 
     def load(self, ticket_id: int, kind: MessageKind) -> str:
         try:
@@ -59,7 +81,9 @@ class DraftBox:
             return ""
 
     def discard(self, ticket_id: int, kind: MessageKind) -> None:
-        self._path(ticket_id, kind).unlink(missing_ok=True)
+        with self._lock:
+            self._staged.pop((ticket_id, kind), None)
+            self._path(ticket_id, kind).unlink(missing_ok=True)
 
     def pending(self) -> list[tuple[int, MessageKind]]:
         """Drafts left from earlier sessions, so the console can say they are there."""
