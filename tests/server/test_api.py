@@ -139,6 +139,20 @@ class TestIdempotency:
         assert refused.json() == replayed.json()
         assert other.status_code == 422 and "another request" in other.json()["error"]
 
+    def test_a_survey_answer_retried_with_its_key_counts_once(self, served: Served) -> None:
+        tid = served.new_ticket()
+        with served.client("alice") as alice:
+            alice.post(f"/tickets/{tid}/take").raise_for_status()
+            alice.post(f"/tickets/{tid}/resolve", json={"code": "refunded"}).raise_for_status()
+        key = {"Idempotency-Key": f"survey-{tid}"}
+        with served.client("ops") as survey:
+            first = survey.post(f"/tickets/{tid}/csat", json={"score": 2}, headers=key)
+            again = survey.post(f"/tickets/{tid}/csat", json={"score": 2}, headers=key)
+        assert first.status_code == again.status_code == 204
+        assert again.headers["Idempotent-Replayed"] == "true" and not again.content
+        events = [e.kind for e in served.store.events(ticket_id=tid)]
+        assert events.count(EventKind.CSAT) == 1
+
     def test_keys_belong_to_their_agent(self, served: Served) -> None:
         tid = served.new_ticket()
         key = {"Idempotency-Key": "same-key"}

@@ -1,8 +1,9 @@
 """Running a POST under its Idempotency-Key: once, and the same answer on every retry.
 
-The response is recorded in the store (`cstui.store.idempotency`), errors included: a
-retried reply that was refused is refused again, the same way, without acting. Only a
-server-side failure (5xx) forgets the key, so the retry really runs.
+The response is recorded with the request's effect, in the same transaction
+(`cstui.store.idempotency.run_once`), refusals included: a retried reply that was refused
+is refused again, the same way, without acting. A server-side failure (5xx) records
+nothing, so the retry really runs.
 """
 
 from __future__ import annotations
@@ -31,21 +32,22 @@ def run_once(
     if key is None:
         status, body = action()
         return JSONResponse(body, status)
-    replay = idempotency.claim(store, actor=agent.name, key=key, fingerprint=request_fingerprint)
-    if replay is not None:
-        return JSONResponse(replay.body, replay.status, headers={"Idempotent-Replayed": "true"})
-    try:
-        status, body = action()
-    except CstuiError as exc:
-        if exc.http_status >= 500:
-            idempotency.release(store, actor=agent.name, key=key)
-            raise
-        idempotency.record(
-            store, actor=agent.name, key=key, status=exc.http_status, body=error_body(exc)
-        )
-        return JSONResponse(error_body(exc), exc.http_status, headers=error_headers(exc))
-    except BaseException:
-        idempotency.release(store, actor=agent.name, key=key)
-        raise
-    idempotency.record(store, actor=agent.name, key=key, status=status, body=body)
-    return JSONResponse(body, status)
+    refused: list[CstuiError] = []
+
+    def refusal(exc: CstuiError) -> Outcome:
+        refused.append(exc)
+        return exc.http_status, error_body(exc)
+
+    (status, body), replayed = idempotency.run_once(
+        store,
+        actor=agent.name,
+        key=key,
+        fingerprint=request_fingerprint,
+        action=action,
+        refusal=refusal,
+    )
+    if replayed:
+        headers = {"Idempotent-Replayed": "true"}
+    else:
+        headers = error_headers(refused[0]) if refused else None
+    return JSONResponse(body, status, headers=headers)

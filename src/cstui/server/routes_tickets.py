@@ -426,29 +426,63 @@ def register_complaint(
 
 @router.post("/tickets/{ticket_id}/csat", status_code=204)
 def record_csat(
-    store: StoreDep, agent: AgentDep, ticket_id: TicketId, answer: S.CsatIn
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    answer: S.CsatIn,
+    key: IdempotencyKey = None,
 ) -> Response:
-    """A satisfaction survey answer (a survey integration: admin)."""
+    """A satisfaction survey answer (a survey integration: admin); a retried key counts once."""
     require_role(agent, Role.ADMIN, doing="record a survey answer")
-    store.record_csat(ticket_id, score=answer.score)
-    return Response(status_code=204)
+
+    def act() -> tuple[int, Any]:
+        store.record_csat(ticket_id, score=answer.score)
+        return 204, None
+
+    answered = run_once(store, agent, key, _key(request, answer), act)
+    if answered.status_code != 204:
+        return answered
+    return Response(status_code=204, headers=_replayed(answered))
 
 
 @router.post("/tickets/{ticket_id}/follow-up", response_model=S.TicketOut)
 def schedule_follow_up(
-    store: StoreDep, agent: AgentDep, ticket_id: TicketId, follow_up: S.FollowUpIn
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    follow_up: S.FollowUpIn,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     due = _when(follow_up.due, "due")
-    ticket = store.schedule_follow_up(ticket_id, actor=agent.name, due=due)
-    return JSONResponse(ticket_dict(ticket))
+
+    def act() -> tuple[int, Any]:
+        ticket = store.schedule_follow_up(ticket_id, actor=agent.name, due=due)
+        return 200, ticket_dict(ticket)
+
+    return run_once(store, agent, key, _key(request, follow_up), act)
 
 
 @router.post("/tickets/{ticket_id}/follow-up/done", response_model=S.TicketOut)
 def complete_follow_up(
-    store: StoreDep, agent: AgentDep, ticket_id: TicketId, done: S.FollowUpDoneIn
+    request: Request,
+    store: StoreDep,
+    agent: AgentDep,
+    ticket_id: TicketId,
+    done: S.FollowUpDoneIn,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
-    ticket = store.complete_follow_up(ticket_id, actor=agent.name, note=done.note)
-    return JSONResponse(ticket_dict(ticket))
+    def act() -> tuple[int, Any]:
+        ticket = store.complete_follow_up(ticket_id, actor=agent.name, note=done.note)
+        return 200, ticket_dict(ticket)
+
+    return run_once(store, agent, key, _key(request, done), act)
+
+
+def _replayed(response: Response) -> dict[str, str]:
+    replayed = response.headers.get("Idempotent-Replayed")
+    return {"Idempotent-Replayed": replayed} if replayed else {}
 
 
 def _when(value: str, field: str) -> datetime:

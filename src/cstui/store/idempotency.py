@@ -1,30 +1,36 @@
 """Idempotency keys: a retried POST replays its first response instead of acting twice.
 
-A request with a key first claims it (one INSERT; the primary key makes two claims of one
-key impossible, across every server process on the database), runs, then records its
-status and body. A retry with the same key and the same request gets that response back;
-the same key with another request is bad input; a retry while the first is still running
-is a conflict (try again shortly). A claim whose request died without an answer is taken
-over after `STALE_CLAIM`, and keys are forgotten after `KEEP_FOR`.
+A request with a key claims it, acts and records its status and body in ONE transaction
+(`SqlStore.transaction`): the key, the effect and the response commit together or not at
+all. A server killed at any instant therefore leaves either nothing (the retry runs) or the
+whole (the retry gets the recorded response); there is no half-done claim to time out.
+
+Two requests with one key at once, on one server or several: the second's claim waits on
+the first's row (the primary key) and, once the first has committed, replays its answer.
+A key reused for another request is bad input. Keys are forgotten after `KEEP_FOR`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
-from cstui.errors import BadInput, Conflict
+from cstui.errors import BadInput, CstuiError
 from cstui.store.schema import IDEMPOTENCY_KEYS
 
 if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
 
-STALE_CLAIM = timedelta(seconds=60)
+Outcome = tuple[int, Any]  # an HTTP status and a JSON body
+
 KEEP_FOR = timedelta(hours=24)
 MAX_KEY = 128
 
@@ -37,65 +43,55 @@ class Replay:
     body: Any
 
 
-class KeyInProgress(Conflict):
-    """The first request with this key has not answered yet."""
-
-
-def claim(store: SqlStore, *, actor: str, key: str, fingerprint: str) -> Replay | None:
-    """Claim `key` for this request (None: run it), or the response recorded for it."""
+def check_key(key: str) -> None:
     if not key or len(key) > MAX_KEY:
         raise BadInput(f"Idempotency-Key: 1 to {MAX_KEY} characters")
-    for _ in range(3):
-        try:
-            return _claim_once(store, actor, key, fingerprint)
-        except KeyInProgress:
-            raise
-        except Conflict:  # another process inserted the same key between our read and write
-            continue
-    raise KeyInProgress(f"Idempotency-Key {key}: a request with this key is still running")
 
 
-def _claim_once(store: SqlStore, actor: str, key: str, fingerprint: str) -> Replay | None:
-    now = store.clock()
-    with store._write() as conn:
-        agent_id = store._agent_row(conn, actor)["id"]
-        conn.execute(
-            delete(IDEMPOTENCY_KEYS).where(
-                IDEMPOTENCY_KEYS.c.agent_id == agent_id,
-                IDEMPOTENCY_KEYS.c.created_at < now - KEEP_FOR,
-            )
+def claim(
+    conn: Connection, *, agent_id: int, key: str, fingerprint: str, now: datetime
+) -> Replay | None:
+    """Claim `key` inside the caller's transaction (None: act), or the response recorded.
+
+    `INSERT … ON CONFLICT DO NOTHING` waits for a concurrent claim of the same key to end:
+    committed, its row (with its response) is read back; rolled back, this claim wins.
+    """
+    conn.execute(
+        delete(IDEMPOTENCY_KEYS).where(
+            IDEMPOTENCY_KEYS.c.agent_id == agent_id,
+            IDEMPOTENCY_KEYS.c.created_at < now - KEEP_FOR,
         )
-        row = _row(conn, agent_id, key)
-        if row is None:
-            conn.execute(insert(IDEMPOTENCY_KEYS), _claim_values(agent_id, key, fingerprint, now))
-            return None
-        if row["fingerprint"] != fingerprint:
-            raise BadInput(f"Idempotency-Key {key}: used before for another request")
-        if row["status"] is not None:
-            return Replay(status=row["status"], body=json.loads(row["body"]))
-        if now - row["created_at"] < STALE_CLAIM:
-            raise KeyInProgress(f"Idempotency-Key {key}: a request with this key is still running")
-        conn.execute(_where(update(IDEMPOTENCY_KEYS), agent_id, key).values(created_at=now))
+    )
+    inserted = conn.execute(_insert_new(conn, agent_id, key, fingerprint, now)).first()
+    if inserted is not None:
         return None
+    row = _row(conn, agent_id, key)
+    assert row is not None  # it conflicted, and rows are deleted only by their own agent
+    if row["fingerprint"] != fingerprint:
+        raise BadInput(f"Idempotency-Key {key}: used before for another request")
+    if row["status"] is None:  # a claim left by an older version of the server: act now
+        return None
+    return Replay(status=row["status"], body=json.loads(row["body"]))
 
 
-def record(store: SqlStore, *, actor: str, key: str, status: int, body: Any) -> None:
-    """Keep the response of the request that claimed `key`."""
-    with store._write() as conn:
-        agent_id = store._agent_row(conn, actor)["id"]
-        values = {"status": status, "body": json.dumps(body, ensure_ascii=False)}
-        conn.execute(_where(update(IDEMPOTENCY_KEYS), agent_id, key).values(**values))
+def record(conn: Connection, *, agent_id: int, key: str, status: int, body: Any) -> None:
+    """Keep the response of the request that claimed `key`, in the claim's transaction."""
+    values = {"status": status, "body": json.dumps(body, ensure_ascii=False)}
+    conn.execute(_where(update(IDEMPOTENCY_KEYS), agent_id, key).values(**values))
 
 
-def release(store: SqlStore, *, actor: str, key: str) -> None:
-    """Forget a claim whose request failed without an answer worth replaying (a 5xx)."""
-    with store._write() as conn:
-        agent_id = store._agent_row(conn, actor)["id"]
-        conn.execute(
-            _where(delete(IDEMPOTENCY_KEYS), agent_id, key).where(
-                IDEMPOTENCY_KEYS.c.status.is_(None)
-            )
-        )
+def _insert_new(conn: Connection, agent_id: int, key: str, fingerprint: str, now: datetime) -> Any:
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    values = {
+        "agent_id": agent_id,
+        "key": key,
+        "fingerprint": fingerprint,
+        "status": None,
+        "body": None,
+        "created_at": now,
+    }
+    new = insert(IDEMPOTENCY_KEYS).values(**values).on_conflict_do_nothing()
+    return new.returning(IDEMPOTENCY_KEYS.c.key)  # a row back only when this claim inserted
 
 
 def _row(conn: Connection, agent_id: int, key: str) -> RowMapping | None:
@@ -106,12 +102,40 @@ def _where(statement: Any, agent_id: int, key: str) -> Any:
     return statement.where(IDEMPOTENCY_KEYS.c.agent_id == agent_id, IDEMPOTENCY_KEYS.c.key == key)
 
 
-def _claim_values(agent_id: int, key: str, fingerprint: str, now: datetime) -> dict[str, Any]:
-    return {
-        "agent_id": agent_id,
-        "key": key,
-        "fingerprint": fingerprint,
-        "status": None,
-        "body": None,
-        "created_at": now,
-    }
+def run_once(
+    store: SqlStore,
+    *,
+    actor: str,
+    key: str,
+    fingerprint: str,
+    action: Callable[[], Outcome],
+    refusal: Callable[[CstuiError], Outcome],
+) -> tuple[Outcome, bool]:
+    """`action`'s outcome, run once per key: (status, body), and whether it is a replay.
+
+    The claim, the action's writes and the recorded outcome are one transaction. A refusal
+    (a 4xx `CstuiError`) undoes the action's writes and is recorded as `refusal(exc)`, so a
+    retry is refused the same way without acting; anything else rolls the claim back too.
+    """
+    check_key(key)
+    with store.transaction() as conn:
+        agent_id = store.get_agent(actor).id
+        replay = claim(conn, agent_id=agent_id, key=key, fingerprint=fingerprint, now=store.clock())
+        if replay is not None:
+            return (replay.status, replay.body), True
+        outcome = _act(conn, action, refusal)
+        record(conn, agent_id=agent_id, key=key, status=outcome[0], body=outcome[1])
+    return outcome, False
+
+
+def _act(
+    conn: Connection, action: Callable[[], Outcome], refusal: Callable[[CstuiError], Outcome]
+) -> Outcome:
+    """The action in a savepoint, so that a refusal leaves nothing of it behind."""
+    try:
+        with conn.begin_nested():
+            return action()
+    except CstuiError as exc:
+        if exc.http_status >= 500:
+            raise
+        return refusal(exc)

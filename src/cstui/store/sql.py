@@ -13,6 +13,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -95,6 +96,20 @@ Clock = Callable[[], datetime]
 
 MAX_PAGE = 500
 
+# The transaction that store calls on this thread (or task) join: see `SqlStore.transaction`.
+_JOINED: ContextVar[tuple[SqlStore, Connection] | None] = ContextVar("cstui_joined", default=None)
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """The driver's refusals as the store's own errors, one line each."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(f"refused by the store: {driver_message(exc)}") from None
+    except OperationalError as exc:
+        raise Unavailable(f"store: {driver_message(exc)}") from None
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -144,12 +159,41 @@ class SqlStore:
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction that every store call made inside it joins.
+
+        What those calls write commits together with what the caller writes on `conn`, or
+        not at all: the team server records an idempotent request's response this way, in
+        the same commit as its effect, so a crash can never leave one without the other.
+        Calls from other threads (or other stores) do not join.
+        """
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
+        with self._write() as conn:
+            token = _JOINED.set((self, conn))
+            try:
+                yield conn
+            finally:
+                _JOINED.reset(token)
+
+    def _joined(self) -> Connection | None:
+        active = _JOINED.get()
+        return active[1] if active is not None and active[0] is self else None
+
+    @contextmanager
     def _read(self, *, single_statements: bool = False) -> Iterator[Connection]:
         """One read transaction: what it reads comes from one snapshot.
 
         `single_statements`: each statement stands alone (a queue page and its count, say),
-        so no transaction is begun: on PostgreSQL that saves two round trips.
+        so no transaction is begun: on PostgreSQL that saves two round trips. Inside
+        `transaction()` the read joins it, and so sees what was written before it.
         """
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
         try:
             with self.engine.connect() as conn:
                 if single_statements:
@@ -161,15 +205,15 @@ class SqlStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(cstui_write=True)
-                with conn.begin():
-                    yield conn
-        except IntegrityError as exc:
-            raise Conflict(f"refused by the store: {driver_message(exc)}") from None
-        except OperationalError as exc:
-            raise Unavailable(f"store: {driver_message(exc)}") from None
+        joined = self._joined()
+        if joined is not None:
+            with _translated_errors():
+                yield joined
+            return
+        with _translated_errors(), self.engine.connect() as conn:
+            conn = conn.execution_options(cstui_write=True)
+            with conn.begin():
+                yield conn
 
     def _event(
         self,
