@@ -46,8 +46,9 @@ def run_once(
         action=action,
         refusal=refusal,
     )
+    headers: dict[str, str] = {}
     if replayed:
-        headers = {"Idempotent-Replayed": "true"}
-    else:
-        headers = error_headers(refused[0]) if refused else None
+        headers["Idempotent-Replayed"] = "true"
+    elif refused:
+        headers.update(error_headers(refused[0]))
     return JSONResponse(body, status, headers=headers)
