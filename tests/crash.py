@@ -41,12 +41,27 @@ def install_crash_hook(rate: float, seed: int) -> None:
     from cstui.store import idempotency
 
     rng = random.Random(seed)
+
+    def crash_now() -> None:
+        if rng.random() < rate:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    if not hasattr(idempotency, "run_once"):
+        # An earlier version (bench baselines): the effect committed, its answer not yet kept.
+        record = idempotency.record
+
+        def crash_then_record(*args: Any, **kwargs: Any) -> Any:
+            crash_now()
+            return record(*args, **kwargs)
+
+        idempotency.record = crash_then_record
+        return
     original = idempotency.run_once
 
     def crashing(*args: Any, **kwargs: Any) -> Any:
         outcome = original(*args, **kwargs)
-        if not outcome[1] and rng.random() < rate:
-            os.kill(os.getpid(), signal.SIGKILL)
+        if not outcome[1]:
+            crash_now()
         return outcome
 
     idempotency.run_once = crashing
@@ -101,8 +116,12 @@ def prepare(
 class Server:
     """The crashing server, restarted on one port with a later clock each time."""
 
-    def __init__(self, db: str, *, base_now: datetime, crash_rate: float) -> None:
+    def __init__(
+        self, db: str, *, base_now: datetime, crash_rate: float, src: str | None = None
+    ) -> None:
+        """`src`: run the server from another checkout's `src` (a baseline to compare)."""
         self.db = db
+        self.src = src
         self.base_now = base_now
         self.crash_rate = crash_rate
         sock = loopback_socket()
@@ -122,6 +141,8 @@ class Server:
             CRASH_RATE_ENV: str(self.crash_rate if crash else 0),
             "CSTUI_TEST_CRASH_SEED": str(self.round),
         }
+        if self.src:
+            env["PYTHONPATH"] = self.src
         command = [sys.executable, "-m", "tests.crash", "serve", "--db", self.db]
         command += ["--port", str(self.port), "--log-level", "critical"]
         self.proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
