@@ -511,6 +511,15 @@ def test_complaints_follow_ups_and_the_green_channel_are_the_owners(store: SqlSt
     assert ticket.follow_up_due is None
 
 
+def test_a_tickets_owner_is_one_read(store: SqlStore) -> None:
+    tid = new_ticket(store)
+    assert store.ticket_owner(tid) is None
+    store.take(tid, actor="alice")
+    assert store.ticket_owner(tid) == "alice"
+    with pytest.raises(NotFound):
+        store.ticket_owner(tid + 1000)
+
+
 def test_a_colleague_may_add_a_note_but_not_reply(store: SqlStore) -> None:
     tid = new_ticket(store)
     store.take(tid, actor="alice")
