@@ -27,5 +27,8 @@ def test_merge_across_customers_is_exit_3_and_within_one_is_done(store: SqlStore
     assert survivor["id"] == a and b in survivor["links"] and len(survivor["messages"]) == 2
     shown = json.loads(run(db, "tickets", "show", str(b), "--json").stdout)
     assert shown["merged_into"] == a and shown["status"] == "closed"
+    assert run(db, "tickets", "take", str(a), agent="alice").returncode == 0
+    refused = run(db, "tickets", "link", str(a), str(c), agent="bob")  # not bob's ticket
+    assert refused.returncode == 5 and "owner (alice)" in refused.stderr
     linked = run(db, "tickets", "link", str(a), str(c), agent="alice")
     assert linked.returncode == 0 and f"#{c}" in linked.stdout

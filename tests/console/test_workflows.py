@@ -378,12 +378,13 @@ def card_text(app: Any) -> str:
     return str(app.query_one("#customer-card", Static).render())
 
 
-async def test_reveal_shows_the_contact_and_is_logged(
+async def test_reveal_shows_the_contact_to_the_owner_and_is_logged(
     make_app: AppFactory, store: SqlStore
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        assert shown(app).owner is None
         customer = store.get_customer(shown(app).customer.id)
         card = app.query_one(CustomerPane).card
         assert card is not None and not card.revealed
@@ -391,14 +392,21 @@ async def test_reveal_shows_the_contact_and_is_logged(
         text = card_text(app)
         assert mask_phone(customer.phone) in text and customer.phone not in text
         assert mask_email(customer.email) in text and customer.email not in text
+        await pilot.press("v")  # not agent01's ticket: refused, and the attempt is logged
+        await settle(pilot)
+        card = app.query_one(CustomerPane).card
+        assert card is not None and not card.revealed and customer.phone not in card_text(app)
+        await pilot.press("t")
+        await settle(pilot)
         await pilot.press("v")
         await settle(pilot)
         card = app.query_one(CustomerPane).card
         assert card is not None and card.revealed
         assert customer.phone in card_text(app) and customer.email in card_text(app)
-        events = [e for e in store.events() if e.kind is EventKind.PII_REVEALED]
-        assert [(e.actor, (e.new or {})["customer_id"]) for e in events] == [
-            ("agent01", customer.id)
+        audit = [e for e in store.events() if e.kind.value in ("reveal_refused", "pii_revealed")]
+        assert [(e.kind, e.actor, (e.new or {})["customer_id"]) for e in audit] == [
+            (EventKind.REVEAL_REFUSED, "agent01", customer.id),
+            (EventKind.PII_REVEALED, "agent01", customer.id),
         ]
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cstui.domain.model import EventKind, MessageKind
+from cstui.domain.model import Category, Channel, EventKind, MessageKind
 from cstui.server.deps import ServerOptions
-from cstui.store.base import NewCustomer
+from cstui.store.base import NewCustomer, NewTicket
 from tests.server.conftest import Served, serve_store
 from tests.serving import read_events
 
@@ -254,12 +254,16 @@ def test_contact_is_masked_and_whole_only_from_the_logged_reveal(served: Served)
             address="上海市浦东新区世纪大道100号",
         )
     )
+    ticket = served.store.create_ticket(
+        NewTicket(customer.id, "改地址", "body", Channel.CHAT, Category.ADDRESS)
+    )
+    served.store.take(ticket.id, actor="alice")
     with served.client("alice") as c:
         card = c.get(f"/customers/{customer.id}").json()
         assert (card["phone_masked"], card["email_masked"]) == ("139****5678", "w***@example.com")
         assert card["address_masked"] == "上海市浦东新区****"
         assert "13912345678" not in str(card) and "phone" not in card
         before = revealed(served)
-        whole = c.post(f"/customers/{customer.id}/reveal").json()
+        whole = c.post(f"/customers/{customer.id}/reveal", params={"ticket_id": ticket.id}).json()
         assert (whole["phone"], whole["email"]) == ("13912345678", "wangwu@example.com")
         assert revealed(served) == before + 1

@@ -36,6 +36,7 @@ def test_merge_across_customers_is_a_409(served: Served) -> None:
     a, b = served.new_ticket("一"), served.new_ticket("二")  # two customers
     with served.client("alice") as alice:
         response = alice.post(f"/tickets/{a}/merge", json={"into": b})
+        alice.post(f"/tickets/{a}/take").raise_for_status()
         linked = alice.post(f"/tickets/{a}/links", json={"other": b})
     assert response.status_code == 409 and "different customers" in response.json()["error"]
     assert linked.status_code == 200 and b in linked.json()["links"]

@@ -452,10 +452,81 @@ def test_presence_marks_who_has_a_ticket_open(store: SqlStore, clock: FakeClock)
 def test_reveal_is_recorded(store: SqlStore) -> None:
     customer = store.add_customer(NewCustomer(name="王芳", phone="13812345678"))
     store.add_agent("pia", Role.AGENT)
+    store.take(new_ticket(store, customer_id=customer.id), actor="pia")
     revealed = store.reveal_contact(customer.id, actor="pia")
     assert revealed.phone == "13812345678"
     events = [e for e in store.events() if e.kind is EventKind.PII_REVEALED]
     assert [(e.actor, (e.new or {})["customer_id"]) for e in events] == [("pia", customer.id)]
+
+
+def test_a_reveal_is_for_the_owner_of_the_customers_ticket_and_a_refusal_is_logged(
+    store: SqlStore,
+) -> None:
+    """Alice owns a ticket of one customer: she may not reveal another customer, neither by
+    naming her own ticket nor another's, nor a customer she has no ticket of."""
+    mine = new_ticket(store)
+    store.take(mine, actor="alice")
+    theirs = new_ticket(store)
+    store.take(theirs, actor="bob")
+    own_customer = store.get_ticket(mine).customer.id
+    other = store.get_ticket(theirs).customer.id
+    attempts = [(other, mine), (other, theirs), (other, None), (own_customer, theirs)]
+    for customer_id, ticket_id in attempts:
+        with pytest.raises(PermissionDenied, match="reveal a customer's contact"):
+            store.reveal_contact(customer_id, actor="alice", ticket_id=ticket_id)
+    refused = [e for e in store.events() if e.kind is EventKind.REVEAL_REFUSED]
+    assert [(e.actor, e.ticket_id, (e.new or {})["customer_id"]) for e in refused] == [
+        ("alice", t, c) for c, t in attempts
+    ]
+    assert not [e for e in store.events() if e.kind is EventKind.PII_REVEALED]
+    assert store.reveal_contact(own_customer, actor="alice", ticket_id=mine).phone
+    assert store.reveal_contact(other, actor="sue").phone  # a supervisor
+    with pytest.raises(PermissionDenied, match="not customer"):  # even a supervisor's reason
+        store.reveal_contact(other, actor="sue", ticket_id=mine)
+
+
+def test_complaints_follow_ups_and_the_green_channel_are_the_owners(store: SqlStore) -> None:
+    """Someone else's ticket is refused (nothing changes); the owner and a supervisor may."""
+    tid = new_ticket(store, goods=GoodsType.FRESH)
+    store.take(tid, actor="alice")
+    due = store.get_ticket(tid).created_at + timedelta(days=1)
+    refused = [
+        lambda who: store.register_complaint(tid, actor=who, cause=ComplaintCause.ATTITUDE),
+        lambda who: store.schedule_follow_up(tid, actor=who, due=due),
+        lambda who: store.set_green_channel(tid, actor=who, reason="生鲜"),
+    ]
+    version = store.get_ticket(tid).version
+    for act in refused:
+        with pytest.raises(PermissionDenied, match=r"owner \(alice\)"):
+            act("bob")
+    assert store.get_ticket(tid).version == version
+    store.register_complaint(tid, actor="alice", cause=ComplaintCause.ATTITUDE)
+    store.schedule_follow_up(tid, actor="sue", due=due)
+    with pytest.raises(PermissionDenied):
+        store.complete_follow_up(tid, actor="bob", note="called")
+    store.complete_follow_up(tid, actor="alice", note="called")
+    store.set_green_channel(tid, actor="alice", reason="生鲜")
+    ticket = store.get_ticket(tid)
+    assert ticket.complaint_cause is ComplaintCause.ATTITUDE and ticket.green_channel
+    assert ticket.follow_up_due is None
+
+
+def test_a_tickets_owner_is_one_read(store: SqlStore) -> None:
+    tid = new_ticket(store)
+    assert store.ticket_owner(tid) is None
+    store.take(tid, actor="alice")
+    assert store.ticket_owner(tid) == "alice"
+    with pytest.raises(NotFound):
+        store.ticket_owner(tid + 1000)
+
+
+def test_a_colleague_may_add_a_note_but_not_reply(store: SqlStore) -> None:
+    tid = new_ticket(store)
+    store.take(tid, actor="alice")
+    note = store.add_message(tid, actor="bob", kind=MessageKind.NOTE, text="这位客户上周也来过")
+    assert note.author == "bob"
+    with pytest.raises(Conflict, match="owned by alice"):
+        store.add_message(tid, actor="bob", kind=MessageKind.REPLY, text="您好")
 
 
 def test_search_by_filters_and_subject_words(store: SqlStore) -> None:

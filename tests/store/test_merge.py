@@ -12,7 +12,7 @@ from cstui.domain.model import (
     ResolutionCode,
     Status,
 )
-from cstui.errors import BadInput, Conflict
+from cstui.errors import BadInput, Conflict, PermissionDenied
 from cstui.store import SqlStore
 from cstui.store.base import NewCustomer, NewTicket
 from tests.store import test_contract
@@ -92,9 +92,20 @@ def test_a_merge_needs_an_owner_of_either_or_a_supervisor(store: SqlStore) -> No
 
 def test_links_go_both_ways_once(store: SqlStore) -> None:
     chat, email = two_contacts(store)
-    assert store.link_tickets(chat, email, actor="bob").links == (email,)
-    assert store.link_tickets(email, chat, actor="bob").links == (chat,)
+    assert store.link_tickets(chat, email, actor="alice").links == (email,)
+    assert store.link_tickets(email, chat, actor="sue").links == (chat,)
     linked = [e for e in store.events(ticket_id=chat) if e.kind is EventKind.LINKED]
     assert len(linked) == 1
     with pytest.raises(BadInput):
-        store.link_tickets(chat, chat, actor="bob")
+        store.link_tickets(chat, chat, actor="alice")
+
+
+def test_a_link_is_made_by_the_tickets_owner_or_a_supervisor(store: SqlStore) -> None:
+    chat, email = two_contacts(store)  # both alice's: the customer came back to her
+    stranger = store.add_customer(NewCustomer("林", phone="13900000000")).id
+    unowned = ticket(store, stranger, "发票", Channel.EMAIL, "开发票")
+    with pytest.raises(PermissionDenied, match=r"owner \(alice\)"):
+        store.link_tickets(chat, email, actor="bob")
+    with pytest.raises(Conflict, match="take it first"):
+        store.link_tickets(unowned, chat, actor="bob")
+    assert store.get_ticket(chat).links == () and store.get_ticket(unowned).links == ()

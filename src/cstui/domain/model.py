@@ -188,6 +188,7 @@ class EventKind(StrEnum):
     MERGED = "merged"
     LINKED = "linked"
     PII_REVEALED = "pii_revealed"
+    REVEAL_REFUSED = "reveal_refused"  # a refused reveal: new["customer_id"], new["reason"]
     AGENT_ADDED = "agent_added"
     ARTICLE_ADDED = "article_added"  # knowledge base; ticket_id is None, new["article_id"]
     ARTICLE_EDITED = "article_edited"

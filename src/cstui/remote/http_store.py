@@ -257,6 +257,10 @@ class HttpStore:
         data = self._get(f"/tickets/{int(ticket_id)}", messages=with_messages)
         return D.ticket(data)
 
+    def ticket_owner(self, ticket_id: int) -> str | None:
+        owner: str | None = self._get(f"/tickets/{int(ticket_id)}", messages=False)["owner"]
+        return owner
+
     def list_tickets(
         self, view: View, *, actor: str | None, limit: int = 50, cursor: str | None = None
     ) -> Page[Ticket]:

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from cstui.domain.model import Customer, Order, Role
+from cstui.domain.model import Customer, Order
 from cstui.domain.privacy import mask_address, mask_email, mask_phone
 from cstui.serialize import agent_dict, customer_dict, iso, order_dict, ticket_dict
 from cstui.server import schemas as S
-from cstui.server.deps import AgentDep, StoreDep, require_role
+from cstui.server.deps import AgentDep, StoreDep
 from cstui.server.responses import JSONResponse
 from cstui.store.base import NewCustomer, NewOrder
 
@@ -43,7 +43,6 @@ def get_agent(store: StoreDep, agent: AgentDep, name: AgentName) -> dict[str, An
 
 @router.post("/agents", response_model=S.AgentOut, status_code=201)
 def add_agent(store: StoreDep, agent: AgentDep, new: S.AgentIn) -> JSONResponse:
-    require_role(agent, Role.ADMIN, doing="add an agent")
     added = store.add_agent(new.name, new.role, new.shift, new.display_name)
     return JSONResponse(agent_dict(added), 201)
 
@@ -51,7 +50,6 @@ def add_agent(store: StoreDep, agent: AgentDep, new: S.AgentIn) -> JSONResponse:
 @router.post("/agents/{name}/token", response_model=S.TokenOut)
 def issue_token(store: StoreDep, agent: AgentDep, name: AgentName) -> dict[str, str]:
     """A new token for the agent (admins); the old one stops working."""
-    require_role(agent, Role.ADMIN, doing="issue a token")
     return {"token": store.issue_token(name)}
 
 
@@ -68,7 +66,6 @@ def full_customer(c: Customer) -> dict[str, Any]:
 
 @router.post("/customers", response_model=S.CustomerOut, status_code=201)
 def add_customer(store: StoreDep, agent: AgentDep, new: S.CustomerIn) -> JSONResponse:
-    require_role(agent, Role.ADMIN, doing="add a customer")
     customer = store.add_customer(NewCustomer(**new.model_dump()))
     return JSONResponse(full_customer(customer), 201)
 
@@ -76,7 +73,6 @@ def add_customer(store: StoreDep, agent: AgentDep, new: S.CustomerIn) -> JSONRes
 @router.post("/customers/retier", response_model=S.CountOut)
 def retier(store: StoreDep, agent: AgentDep) -> dict[str, int]:
     """Re-rank every customer's tier (admins); returns how many changed."""
-    require_role(agent, Role.ADMIN, doing="re-rank customers")
     return {"count": store.retier_customers()}
 
 
@@ -92,7 +88,8 @@ def reveal_contact(
     customer_id: ObjectId,
     ticket_id: Annotated[int | None, Query(ge=1, le=S.MAX_ID)] = None,
 ) -> dict[str, Any]:
-    """Phone, email and address; the reveal is written to the event log."""
+    """Phone, email and address, for the owner of the customer's ticket (`ticket_id`, or any
+    of theirs) or a supervisor; the reveal, or its refusal, is written to the event log."""
     c = store.reveal_contact(customer_id, actor=agent.name, ticket_id=ticket_id)
     return {**full_customer(c), "phone": c.phone, "email": c.email, "address": c.address}
 
@@ -120,7 +117,6 @@ def customer_tickets(
 
 @router.post("/orders", response_model=S.Items, status_code=201)
 def add_order(store: StoreDep, agent: AgentDep, new: S.OrderIn) -> JSONResponse:
-    require_role(agent, Role.ADMIN, doing="add an order")
     order = store.add_order(NewOrder(**new.model_dump()))
     return JSONResponse(
         {"items": [{**(order_dict(order) or {}), "customer_id": order.customer_id}]}, 201

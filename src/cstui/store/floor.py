@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text, update
 
-from cstui.domain import supervision
+from cstui.domain import rights, supervision
 from cstui.domain.model import (
     Agent,
     Department,
@@ -20,8 +20,6 @@ from cstui.domain.model import (
     Role,
     Shift,
 )
-from cstui.domain.ownership import is_supervising
-from cstui.errors import PermissionDenied
 from cstui.store import rows as R
 from cstui.store.base import AgentLoad, GreenTicket, QueueDepth, View, WaitingEscalation
 from cstui.store.schema import AGENTS, EVENTS
@@ -160,8 +158,8 @@ def set_routing_paused(store: SqlStore, name: str, *, actor: str, paused: bool) 
     """A supervisor pauses (or resumes) an agent: returning customers stop being routed to
     them and wait in the unassigned queue instead. Audited as an event."""
     with store._write() as conn:
-        if not is_supervising(Role(store._agent_row(conn, actor)["role"])):
-            raise PermissionDenied("only a supervisor may pause an agent's routing")
+        role = Role(store._agent_row(conn, actor)["role"])
+        rights.check(rights.PAUSE_ROUTING, actor=actor, role=role)
         agent = store._agent_row(conn, name)
         conn.execute(
             update(AGENTS).where(AGENTS.c.id == agent["id"]).values(routing_paused=int(paused))

@@ -54,8 +54,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection, RowMapping, make_url
 
+from cstui.domain import rights
 from cstui.domain.model import (
-    SUPERVISING_ROLES,
     Article,
     ArticleKind,
     ArticleLang,
@@ -66,7 +66,7 @@ from cstui.domain.model import (
     Role,
     SearchHit,
 )
-from cstui.errors import BadInput, Conflict, NotFound, PermissionDenied, StaleVersion
+from cstui.errors import BadInput, Conflict, NotFound, StaleVersion
 from cstui.search.query import Query, highlight, parse, snippet
 from cstui.search.segment import CJK_CLASS, cut_fields
 from cstui.store.base import NewArticle
@@ -507,8 +507,7 @@ def publish_article(store: SqlStore, article_id: int, *, actor: str) -> Article:
     now = store.clock()
     with store._write() as conn:
         agent = store._agent_row(conn, actor)
-        if Role(agent["role"]) not in SUPERVISING_ROLES:
-            raise PermissionDenied(f"article {article_id}: only a supervisor may publish it")
+        rights.check(rights.PUBLISH_ARTICLE, actor=actor, role=Role(agent["role"]))
         row = _locked_article(conn, article_id)
         if not row["draft"]:
             raise Conflict(f"article {article_id} is already published")
@@ -548,7 +547,9 @@ def update_article(
     with store._write() as conn:
         agent = store._agent_row(conn, actor)
         row = _locked_article(conn, article_id)
-        _check_may_edit(row, actor, Role(agent["role"]))
+        rights.check(
+            rights.EDIT_ARTICLE, actor=actor, role=Role(agent["role"]), owner=row["author"]
+        )
         if expected_version is not None and expected_version != row["version"]:
             raise StaleVersion(
                 f"article {article_id} changed (version {row['version']}, "
@@ -582,12 +583,6 @@ def _locked_article(conn: Connection, article_id: int) -> RowMapping:
     if m is None:
         raise NotFound(f"article {article_id}: no such article")
     return m
-
-
-def _check_may_edit(row: RowMapping, actor: str, role: Role) -> None:
-    """Supervisors keep the knowledge base; an author may still fix their own article."""
-    if role not in SUPERVISING_ROLES and row["author"] != actor:
-        raise PermissionDenied(f"article {row['id']}: only its author or a supervisor may edit it")
 
 
 def _edits(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from cstui.domain import merge, sla
+from cstui.domain import merge, rights, sla
 from cstui.domain.model import EventKind, ResolutionCode, Role, Status, Ticket
 from cstui.store import rows as R
 from cstui.store import ticket_index
@@ -122,12 +122,15 @@ def _keep_survivor(
 
 
 def link_tickets(store: SqlStore, ticket_id: int, other_id: int, *, actor: str) -> Ticket:
-    """Link two related tickets both ways (once: linking again changes nothing)."""
+    """Link two related tickets both ways (once: linking again changes nothing); the first
+    ticket's owner (or a supervisor) links it to any other."""
     merge.check_link(ticket_id, other_id)
     now = store.clock()
     with store._write() as conn:
-        store._agent_row(conn, actor)
-        _locked_in_order(store, conn, ticket_id, other_id)
+        role = Role(store._agent_row(conn, actor)["role"])
+        mine, _ = _locked_in_order(store, conn, ticket_id, other_id)
+        owner = store._owner_name(conn, mine["owner_id"])
+        rights.check(rights.LINK, actor=actor, role=role, owner=owner)
         if _link(conn, ticket_id, other_id):
             for a, b in ((ticket_id, other_id), (other_id, ticket_id)):
                 store._event(

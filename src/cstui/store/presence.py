@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 
-from cstui.domain.model import Customer, EventKind
+from cstui.domain import rights
+from cstui.domain.model import Customer, EventKind, Role
+from cstui.errors import NotFound, PermissionDenied
 from cstui.store import rows as R
-from cstui.store.schema import AGENTS, PRESENCE
+from cstui.store.schema import AGENTS, PRESENCE, TICKETS
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from cstui.store.sql import SqlStore
 
 PRESENCE_TTL = timedelta(seconds=90)
@@ -54,16 +58,54 @@ def viewers(store: SqlStore, ticket_ids: Iterable[int] | None = None) -> dict[in
 def reveal_contact(
     store: SqlStore, customer_id: int, *, actor: str, ticket_id: int | None = None
 ) -> Customer:
-    """The customer with phone, email and address, and an event saying who looked and why."""
+    """The customer with phone, email and address, and an event saying who looked and why.
+
+    Only for the owner of the customer's ticket (the one named, or any) or a supervisor
+    (`rights.check_reveal`); a refusal is logged too, with its reason.
+    """
+    now = store.clock()
+    refused: PermissionDenied | None = None
     with store._write() as conn:
-        store._agent_row(conn, actor)
+        agent = store._agent_row(conn, actor)
         customer = R.customer_from_mapping(store._customer_row(conn, customer_id))
-        store._event(
-            conn,
-            EventKind.PII_REVEALED,
-            ticket_id=ticket_id,
-            actor=actor,
-            at=store.clock(),
-            new={"customer_id": customer_id, "fields": ["phone", "email", "address"]},
-        )
+        try:
+            rights.check_reveal(
+                actor=actor,
+                role=Role(agent["role"]),
+                customer_id=customer_id,
+                ticket=_named_ticket(store, conn, ticket_id),
+                owns_a_ticket=ticket_id is None and _owns_a_ticket(conn, agent["id"], customer_id),
+            )
+        except PermissionDenied as exc:
+            refused = exc
+        # A refusal is committed like a reveal: the attempt is what the audit is for.
+        new: dict[str, Any] = {"customer_id": customer_id}
+        if refused is None:
+            kind = EventKind.PII_REVEALED
+            new["fields"] = ["phone", "email", "address"]
+        else:
+            kind = EventKind.REVEAL_REFUSED
+            new["reason"] = str(refused)
+        store._event(conn, kind, ticket_id=ticket_id, actor=actor, at=now, new=new)
+    if refused is not None:
+        raise refused
     return customer
+
+
+def _named_ticket(
+    store: SqlStore, conn: Connection, ticket_id: int | None
+) -> rights.NamedTicket | None:
+    if ticket_id is None:
+        return None
+    q = select(TICKETS.c.customer_id, TICKETS.c.owner_id).where(TICKETS.c.id == ticket_id)
+    row = conn.execute(q).first()
+    if row is None:
+        raise NotFound(f"ticket {ticket_id}: no such ticket")
+    return rights.NamedTicket(ticket_id, row.customer_id, store._owner_name(conn, row.owner_id))
+
+
+def _owns_a_ticket(conn: Connection, agent_id: int, customer_id: int) -> bool:
+    q = select(TICKETS.c.id).where(
+        TICKETS.c.customer_id == customer_id, TICKETS.c.owner_id == agent_id
+    )
+    return conn.execute(q.limit(1)).first() is not None

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cstui.domain import complaints, escalation, ownership, sla
+from cstui.domain import complaints, escalation, ownership, rights, sla
 from cstui.domain.model import (
     ACTIVE_STATUSES,
     TIER_RANK,
@@ -467,6 +467,17 @@ class SqlStore:
             messages = tuple(self._messages(conn, ticket_id)) if with_messages else ()
             return R.ticket_from_row(row, messages)
 
+    def ticket_owner(self, ticket_id: int) -> str | None:
+        """Who owns the ticket (None: nobody yet): one small read, for deciding rights."""
+        owner = AGENTS.c.name.label("owner")
+        joined = TICKETS.outerjoin(AGENTS, AGENTS.c.id == TICKETS.c.owner_id)
+        with self._read(single_statements=True) as conn:
+            row = conn.execute(select(owner).select_from(joined).where(TICKETS.c.id == ticket_id))
+            found = row.first()
+        if found is None:
+            raise NotFound(f"ticket {ticket_id}: no such ticket")
+        return found.owner
+
     def list_tickets(
         self, view: View, *, actor: str | None, limit: int = 50, cursor: str | None = None
     ) -> Page[Ticket]:
@@ -561,6 +572,16 @@ class SqlStore:
         row = self._locked_ticket(conn, ticket_id)
         owner = self._owner_name(conn, row["owner_id"])
         ownership.check_may_work(owner=owner, actor=actor, actor_role=role)
+        return row, role
+
+    def _ticket_with_right(
+        self, conn: Connection, ticket_id: int, actor: str, right: rights.Right
+    ) -> tuple[RowMapping, Role]:
+        """Lock a ticket for a change that `right` allows its owner (or a supervisor)."""
+        role = Role(self._agent_row(conn, actor)["role"])
+        row = self._locked_ticket(conn, ticket_id)
+        owner = self._owner_name(conn, row["owner_id"])
+        rights.check(right, actor=actor, role=role, owner=owner)
         return row, role
 
     def _owner_name(self, conn: Connection, owner_id: int | None) -> str | None:
@@ -1323,9 +1344,8 @@ class SqlStore:
         text_reason = ownership.require_reason(reason, "green channel")
         now = self.clock()
         with self._write() as conn:
-            agent = self._agent_row(conn, actor)
-            row = self._locked_ticket(conn, ticket_id)
-            if not escalation.green_eligible(self._goods(conn, row), Role(agent["role"])):
+            row, role = self._ticket_with_right(conn, ticket_id, actor, rights.GREEN_CHANNEL)
+            if not escalation.green_eligible(self._goods(conn, row), role):
                 raise ownership.PermissionDenied(
                     "green channel: fresh food and medical devices only, or a supervisor's call"
                 )
@@ -1345,8 +1365,7 @@ class SqlStore:
     def register_complaint(self, ticket_id: int, *, actor: str, cause: ComplaintCause) -> Ticket:
         now = self.clock()
         with self._write() as conn:
-            self._agent_row(conn, actor)
-            row = self._locked_ticket(conn, ticket_id)
+            row, _ = self._ticket_with_right(conn, ticket_id, actor, rights.REGISTER_COMPLAINT)
             if row["complaint_cause"]:
                 raise Conflict(f"ticket {ticket_id} has a complaint registered already")
             order = self._order_number(conn, row["order_id"])
@@ -1465,8 +1484,7 @@ class SqlStore:
     def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket:
         now = self.clock()
         with self._write() as conn:
-            self._agent_row(conn, actor)
-            row = self._locked_ticket(conn, ticket_id)
+            row, _ = self._ticket_with_right(conn, ticket_id, actor, rights.SCHEDULE_FOLLOW_UP)
             self._change(conn, row, {"follow_up_due": due}, at=now)
             self._event(
                 conn,
@@ -1481,8 +1499,7 @@ class SqlStore:
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket:
         now = self.clock()
         with self._write() as conn:
-            self._agent_row(conn, actor)
-            row = self._locked_ticket(conn, ticket_id)
+            row, _ = self._ticket_with_right(conn, ticket_id, actor, rights.COMPLETE_FOLLOW_UP)
             if row["follow_up_due"] is None:
                 raise Conflict(f"ticket {ticket_id} has no follow-up due")
             self._change(conn, row, {"follow_up_due": None}, at=now)
