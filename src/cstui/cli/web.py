@@ -2,13 +2,13 @@
 
 It listens on 127.0.0.1 only and has no authentication of its own: whoever can open the
 page acts as the agent named here. To reach it from elsewhere, put an authenticating proxy
-or an SSH tunnel (`ssh -L 8000:127.0.0.1:8000 host`) in front of it.
+or an SSH tunnel (`ssh -L 8000:127.0.0.1:8000 host`) in front of it. Each tab's app is a
+process that ends with its tab and with the server (`cstui.web.server`); the server exits
+130 after Ctrl+C, 143 after SIGTERM.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
 import sys
 
 import click
@@ -25,27 +25,30 @@ LOCALHOST = "127.0.0.1"
 @click.pass_context
 def web(ctx: click.Context, port: int, monitor: bool) -> None:
     """The console in a browser at http://127.0.0.1:PORT (localhost only, no login)."""
-    from textual_serve.server import Server
+    from cstui.web.server import SessionServer
 
     env = env_of(ctx)
     name = env.actor()
     env.store().get_agent(name)  # a typo in --as fails now, not in every browser tab
+    # Each browser tab runs the app as a child whose output is a pipe, not a terminal.
+    environment = {"CSTUI_HEADLESS": "1"}
     if env.remote:
         # Each tab's console reaches the team server itself. The token travels in the
         # environment, never on a command line that `ps` shows to every user.
         where = ["--api", str(env.settings.api)]
-        os.environ["CSTUI_TOKEN"] = env.settings.token or ""
+        environment["CSTUI_TOKEN"] = env.settings.token or ""
     else:
         where = ["--db", env.db_target, "--as", name]
-    command = shlex.join(app_command(where, env.options.get("lang"), monitor))
-    # Each browser tab runs the app as a child whose output is a pipe, not a terminal.
-    os.environ["CSTUI_HEADLESS"] = "1"
+    argv = app_command(where, env.options.get("lang"), monitor)
     what = "monitor" if monitor else "console"
     err(
         f"web: the {what} for {name} at http://{LOCALHOST}:{port} — localhost only, "
         f"no authentication of its own: anyone who can open it acts as {name} (Ctrl+C stops)"
     )
-    Server(command, host=LOCALHOST, port=port, title=f"cstui {what} · {name}").serve()
+    server = SessionServer(
+        argv, environment=environment, host=LOCALHOST, port=port, title=f"cstui {what} · {name}"
+    )
+    raise SystemExit(server.serve())  # 130 after Ctrl+C, 143 after SIGTERM
 
 
 def app_command(where: list[str], lang: str | None, monitor: bool) -> list[str]:
