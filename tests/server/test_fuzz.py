@@ -212,7 +212,7 @@ def minimal(doc: dict[str, Any], node: dict[str, Any]) -> Any:
         return minimal(doc, node["anyOf"][0])
     if "enum" in node:
         return node["enum"][0]
-    kind = node.get("type")
+    kind = node.get("type", "")
     if kind == "object":
         props = node.get("properties", {})
         return {name: minimal(doc, props[name]) for name in node.get("required", [])}
