@@ -85,15 +85,15 @@ def test_no_server_errors_and_responses_match_the_schema(
     case: Any, fuzzed: Served, session: requests.Session
 ) -> None:
     if case.path == LIVE_FEED:
-        check_live_feed(case, admin(fuzzed))
+        check_live_feed(case, admin(fuzzed), session)
         return
     case.call_and_validate(headers=admin(fuzzed), excluded_checks=EXCLUDED, session=session)
 
 
-def check_live_feed(case: Any, headers: dict[str, str]) -> None:
+def check_live_feed(case: Any, headers: dict[str, str], session: requests.Session) -> None:
     """The live feed never ends: a stream that starts is checked by its headers, then closed."""
     kwargs = case.as_transport_kwargs(headers=headers)
-    with requests.request(**kwargs, stream=True, timeout=10) as response:
+    with session.request(**kwargs, stream=True, timeout=10) as response:
         if response.status_code == 200:
             assert response.headers["content-type"].startswith("text/event-stream")
             return
