@@ -2,7 +2,8 @@
 
 `ThreadServer` runs the app in this process, so a test may swap the store behind it and
 share its fake clock; `ServeProcess` runs the real `cstui serve` command in its own process,
-as users do. Both bind 127.0.0.1 on an ephemeral port and stop when the test is done.
+as users do, and keeps what it writes (its log). Both bind 127.0.0.1 on an ephemeral port,
+configured as `cstui serve` configures uvicorn, and stop when the test is done.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi import FastAPI
 
 from cstui.domain.model import Role, Shift
 from cstui.remote.http_store import HttpStore
+from cstui.server.runner import uvicorn_config
 from cstui.store.sql import SqlStore
 
 STARTUP_SECONDS = 30
@@ -46,8 +48,7 @@ class ThreadServer:
         self.app = app
         self.sock = loopback_socket(port)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(uvicorn_config(app, log_level="warning"))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )
@@ -68,36 +69,61 @@ class ThreadServer:
 
 
 class ServeProcess:
-    """`cstui serve --port 0` on a store, in its own process; the URL is read from stderr."""
+    """`cstui serve --port 0` on a store, in its own process; the URL is read from its output.
 
-    def __init__(self, db: str, *, env: dict[str, str] | None = None) -> None:
+    Everything it writes (stdout and stderr, so its access log too) is kept in `output`.
+    """
+
+    def __init__(
+        self, db: str, *, env: dict[str, str] | None = None, log_level: str = "warning"
+    ) -> None:
         self.db = db
         self.env = {**os.environ, **(env or {})}
+        self.log_level = log_level
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
+        self.output: list[str] = []
+        self.reader: threading.Thread | None = None
 
     def __enter__(self) -> ServeProcess:
         command = [sys.executable, "-m", "cstui", "serve", "--db", self.db, "--port", "0"]
         self.proc = subprocess.Popen(
-            [*command, "--log-level", "warning"],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            [*command, "--log-level", self.log_level],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
+            errors="backslashreplace",
             env=self.env,
         )
-        assert self.proc.stderr is not None
-        line = self.proc.stderr.readline()
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:\d+", line)
         if not found:
             self.__exit__()
             raise RuntimeError(f"cstui serve did not start: {line!r}")
         self.url = found.group(0)
-        # Keep draining stderr, so a chatty server never blocks on a full pipe.
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
+        # Keep reading, so a chatty server never blocks on a full pipe.
+        self.reader = threading.Thread(target=self._keep, args=(self.proc.stdout,), daemon=True)
+        self.reader.start()
         wait_healthy(self.url)
         return self
 
+    def _keep(self, stream: Any) -> None:
+        for line in stream:
+            self.output.append(line)
+
+    def wait_for_output(self, wanted: str, seconds: float = 10) -> str:
+        """The first line of output containing `wanted`, waiting for it up to `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for line in list(self.output):
+                if wanted in line:
+                    return line
+            time.sleep(0.02)
+        raise AssertionError(f"no {wanted!r} in the server's output: {''.join(self.output)}")
+
     def __exit__(self, *_exc: object) -> None:
+        """Stop the server; `output` is then all it wrote."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -105,6 +131,8 @@ class ServeProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.reader is not None:
+            self.reader.join(timeout=10)
 
 
 def wait_healthy(url: str) -> None:

@@ -54,16 +54,29 @@ def test_the_token_cache_forgets_after_its_time() -> None:
     assert off.get("h") is None
 
 
-@pytest.mark.parametrize(("header", "version"), [('"7"', 7), ("7", 7), ('W/"7"', 7), ("*", None)])
+@pytest.mark.parametrize(
+    ("header", "version"),
+    [('"7"', 7), (' "7" ', 7), ('W/"7", "7"', 7), ('"x,y", "7"', 7), ("*", None)],
+)
 def test_if_match_names_a_version(header: str, version: int | None) -> None:
     assert expected_version(header) == version
 
 
-def test_if_match_missing_or_malformed() -> None:
+@pytest.mark.parametrize(
+    "header", ['W/"7"', "7", '"7', '"7"x', '"seven"', '"07"', '"²"', f'"{2**63}"', '"7";"8"']
+)
+def test_a_weak_or_malformed_if_match_matches_no_version(header: str) -> None:
+    """RFC 9110 §13.1.1: strong comparison, so a weak tag never matches; nor does a tag
+    that is not a version as the ETag spells it."""
+    with pytest.raises(E.StaleVersion):
+        expected_version(header)
+
+
+def test_if_match_missing_or_naming_two_versions() -> None:
     with pytest.raises(E.PreconditionRequired):
         expected_version(None)
     with pytest.raises(E.BadInput):
-        expected_version('"seven"')
+        expected_version('"7", "8"')
 
 
 @pytest.mark.parametrize(

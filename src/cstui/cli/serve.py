@@ -32,6 +32,7 @@ def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
 
     from cstui.server.app import create_app
     from cstui.server.deps import ServerOptions
+    from cstui.server.runner import uvicorn_config
     from cstui.store import open_store
 
     env = env_of(ctx)
@@ -50,10 +51,9 @@ def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
     bound = sock.getsockname()[1]
     # Printed (and flushed) before serving: with --port 0 this is how a script learns the port.
     click.echo(f"cstui serve: listening on http://{host}:{bound}", err=True)
-    config = uvicorn.Config(
+    config = uvicorn_config(
         create_app(store, options),
         log_level=log_level,
-        lifespan="off",
         # Live event streams never end on their own: on Ctrl+C or SIGTERM, close them after
         # a few seconds instead of waiting for every client to hang up.
         timeout_graceful_shutdown=GRACEFUL_SECONDS,

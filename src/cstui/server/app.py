@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from cstui import __version__
 from cstui.server import errors
 from cstui.server import schemas as S
+from cstui.server.admission import Admission
 from cstui.server.deps import ServerOptions, ServerState
 from cstui.server.rights import check_rights
 from cstui.server.routes_floor import router as floor_router
@@ -28,12 +29,13 @@ API_PREFIX = "/api/v1"
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": S.ErrorOut, "description": what}
     for status, what in {
-        400: "bad request",
+        400: "bad request: a URL or body that is not UTF-8, a search query that does not parse",
         401: "no valid token",
         403: "the role does not allow it",
         404: "no such object",
         409: "conflict: already owned, refused by a rule, key in use",
-        412: "stale: the ticket changed since the If-Match version",
+        412: "stale: the ticket changed since the If-Match version (or a weak If-Match)",
+        413: "the body is larger than the API takes",
         422: "bad input: the message names the field",
         428: "If-Match required",
         429: "rate-limited: see Retry-After",
@@ -48,6 +50,7 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
         version=__version__,
         description="The team server of cstui: the helpdesk's store over HTTP.",
     )
+    app.add_middleware(Admission)
     app.state.cstui = ServerState(store=store, options=options or ServerOptions())
     errors.install(app)
     # Included into the app itself, not through one /api/v1 router: each level of routers

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +18,13 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from cstui.domain.model import Agent, Role
-from cstui.errors import BadInput, PermissionDenied, PreconditionRequired, Unauthorized
+from cstui.domain.model import Agent
+from cstui.errors import (
+    BadInput,
+    PreconditionRequired,
+    StaleVersion,
+    Unauthorized,
+)
 from cstui.server.ratelimit import RateLimiter
 from cstui.server.watch import LogWatcher
 from cstui.store import feed
@@ -123,23 +129,59 @@ async def current_agent(
 AgentDep = Annotated[Agent, Depends(current_agent)]
 
 
-def require_role(agent: Agent, *roles: Role, doing: str) -> None:
-    if agent.role not in roles:
-        names = " or ".join(r.value for r in roles)
-        raise PermissionDenied(f"{doing}: needs the {names} role (you are {agent.role.value})")
+# No length limit: a long list is still well-formed (h11 bounds every header anyway).
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+# RFC 9110 §8.8.3: one entity tag of a list, `"3"` or `W/"3"`, and the comma after it.
+LIST_TAG = re.compile(r'[ \t]*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|\Z)')
+MAX_BIGINT = 2**63 - 1
 
 
 def expected_version(if_match: str | None) -> int | None:
-    """The version named by If-Match (None for `*`): 428 without the header."""
+    """The version named by If-Match (None for `*`): 428 without the header.
+
+    The comparison is strong (RFC 9110 §13.1.1): a weak tag never matches, nor does a
+    malformed header, so both get 412, as a version that is not the current one does.
+    """
     if if_match is None or not if_match.strip():
         raise PreconditionRequired("If-Match: send the ticket's ETag (its version)")
     value = if_match.strip()
     if value == "*":
         return None
-    value = value.removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise BadInput(f"If-Match: not a ticket version: {if_match!r}")
-    return int(value)
+    versions = {
+        version
+        for weak, tag in entity_tags(value) or []
+        if not weak and (version := decimal_id(tag)) is not None
+    }
+    if len(versions) > 1:
+        raise BadInput("If-Match: name one version")
+    if not versions:
+        raise StaleVersion(
+            f'If-Match: {value!r} matches no version (send the ETag from GET, e.g. "3")'
+        )
+    return versions.pop()
+
+
+def entity_tags(value: str) -> list[tuple[bool, str]] | None:
+    """The (weak, opaque tag) of each entity tag in a list, or None if it is not one."""
+    tags: list[tuple[bool, str]] = []
+    at = 0
+    while at < len(value):
+        found = LIST_TAG.match(value, at)
+        if found is None:
+            return None
+        tags.append((bool(found[1]), found[2]))
+        at = found.end()
+    return tags
+
+
+def decimal_id(text: str) -> int | None:
+    """`text` as a number if it is one written plainly (ASCII digits, no leading zero, at
+    most a 64-bit integer), else None: `int()` would also take `" 7"`, `"0_7"` or `"٧"`."""
+    if not re.fullmatch(r"0|[1-9][0-9]{0,18}", text):
+        return None
+    number = int(text)
+    return number if number <= MAX_BIGINT else None
 
 
 def etag(version: int) -> str:

@@ -2,7 +2,9 @@
 
 The body is `{"error": message, "kind": name}` (plus `owner` on a lost take): `kind` lets
 the HTTP store raise the very `cstui.errors` class the SQL store raised, so a script gets
-the same exit code whichever store it talks to.
+the same exit code whichever store it talks to. The message is one line: what it quotes of
+a request (a name from a path, a key from a body) has its control characters and lone
+surrogates spelled out (`\\x1b`, `\\ud800`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,15 @@ def kind_of(exc: CstuiError) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
+def one_line(message: str) -> str:
+    """`message` with every unprintable character (newlines, escapes, surrogates) spelled out."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def error_body(exc: CstuiError) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": str(exc), "kind": kind_of(exc)}
+    body: dict[str, Any] = {"error": one_line(str(exc)), "kind": kind_of(exc)}
     if isinstance(exc, Conflict) and exc.owner is not None:
         body["owner"] = exc.owner
     return body
@@ -61,7 +70,7 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
     where = ".".join(str(p) for p in first.get("loc", ())) or "request"
     body = {
-        "error": f"{where}: {first.get('msg', 'invalid')}",
+        "error": one_line(f"{where}: {first.get('msg', 'invalid')}"),
         "kind": "bad_input",
         "detail": jsonable_encoder(errors, custom_encoder={bytes: _printable}),
     }
@@ -73,13 +82,20 @@ def _printable(value: bytes) -> str:
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
-    """Routing errors (404 for an unknown path, 405) in the same shape."""
+    """Routing errors (404 for an unknown path, 405), a body that is not JSON text (400) or
+    too large (413), in the same shape."""
     assert isinstance(exc, StarletteHTTPException)
-    kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    status = exc.status_code
+    kind = {404: "not_found", 405: "method_not_allowed"}.get(
+        status, "bad_input" if 400 <= status < 500 else "error"
+    )
+    message = str(exc.detail)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        message = f"body: not UTF-8 text (byte {exc.__cause__.start})"
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:
+    if status == 405:
         headers["Allow"] = ", ".join(_allowed_methods(request))
-    return JSONResponse({"error": str(exc.detail), "kind": kind}, exc.status_code, headers=headers)
+    return JSONResponse({"error": one_line(message), "kind": kind}, status, headers=headers)
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -99,7 +115,9 @@ async def _on_data_error(_request: Request, exc: Exception) -> JSONResponse:
     """
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return JSONResponse({"error": f"refused by the store: {first}", "kind": "bad_input"}, 422)
+    return JSONResponse(
+        {"error": one_line(f"refused by the store: {first}"), "kind": "bad_input"}, 422
+    )
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from cstui.domain.model import ArticleKind, ArticleLang
 from cstui.serialize import article_dict, hit_dict
 from cstui.server import schemas as S
-from cstui.server.deps import AgentDep, StoreDep
+from cstui.server.deps import AgentDep, IfMatch, StoreDep, expected_version
 from cstui.server.responses import JSONResponse
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
@@ -61,10 +61,8 @@ def update_article(
     agent: AgentDep,
     article_id: ArticleId,
     change: S.ArticlePatch,
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=64)] = None,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    from cstui.server.deps import expected_version
-
     version = expected_version(if_match) if if_match else None
     article = store.update_article(
         article_id,

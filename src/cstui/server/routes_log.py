@@ -15,14 +15,21 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.sse import format_sse_event
 
 from cstui.domain import metrics as m
 from cstui.domain.model import Event
 from cstui.errors import BadInput
 from cstui.serialize import iso
 from cstui.server import schemas as S
-from cstui.server.deps import AgentDep, StoreDep, state_of
+from cstui.server.deps import (
+    MAX_BIGINT,
+    AgentDep,
+    ServerState,
+    StoreDep,
+    decimal_id,
+    state_of,
+)
 from cstui.store import feed
 
 router = APIRouter(tags=["events"])
@@ -46,7 +53,7 @@ def event_dict(e: Event) -> dict[str, Any]:
 def resume_point(
     store: StoreDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_BIGINT)] = None,
 ) -> int:
     """Where the feed resumes: the Last-Event-ID header, `?after=`, or else the log's end.
 
@@ -54,28 +61,48 @@ def resume_point(
     every later write will reach it.
     """
     if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit():
+        resume = decimal_id(last_event_id.strip())
+        if resume is None:
             raise BadInput(f"Last-Event-ID: not an event id: {last_event_id!r}")
-        return int(last_event_id)
+        return resume
     return feed.last_event_id(store) if after is None else after
 
 
-@router.get("/events", response_class=EventSourceResponse)
+EVENT_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}
+}
+# A comment line: sent when a wait for new events ran out, so that no proxy closes the stream.
+KEEPALIVE = b": ping\n\n"
+
+
+@router.get("/events", response_class=StreamingResponse, responses=EVENT_STREAM)
 async def live_events(
     request: Request, agent: AgentDep, start: Annotated[int, Depends(resume_point)]
-) -> AsyncIterator[ServerSentEvent]:
+) -> StreamingResponse:
     """Every event after Last-Event-ID (or from now on), as it is written."""
-    state = state_of(request)
-    cursor = start
-    yield ServerSentEvent(comment=f"cstui events after {cursor}", retry=RETRY_MS)
+    # Streamed by hand, not by FastAPI's EventSourceResponse: its keep-alive task fails
+    # (a traceback in the server's log) when a client hangs up at the wrong moment.
+    return StreamingResponse(
+        _live(state_of(request), start),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _live(state: ServerState, cursor: int) -> AsyncIterator[bytes]:
+    """The feed from `cursor` on, until the client goes (its task is then cancelled)."""
+    yield format_sse_event(comment=f"cstui events after {cursor}", retry=RETRY_MS)
     async with state.watcher.watching():
         while True:
             batch = await anyio.to_thread.run_sync(_batch, state.store, cursor)
             for e in batch:
-                yield ServerSentEvent(data=event_dict(e), event=e.kind.value, id=str(e.id))
+                data = json.dumps(event_dict(e))
+                yield format_sse_event(data_str=data, event=e.kind.value, id=str(e.id))
                 cursor = e.id
             if len(batch) < FEED_BATCH:
                 await state.watcher.wait_past(cursor)
+                if state.watcher.latest <= cursor:
+                    yield KEEPALIVE
 
 
 def _batch(store: Any, after: int) -> list[Event]:
@@ -100,7 +127,7 @@ def _aware(value: str | None, field: str = "since") -> datetime | None:
 def event_log(
     store: StoreDep,
     agent: AgentDep,
-    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     since: When = None,
     until: When = None,

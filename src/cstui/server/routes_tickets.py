@@ -24,6 +24,7 @@ from cstui.serialize import (
 from cstui.server import schemas as S
 from cstui.server.deps import (
     AgentDep,
+    IfMatch,
     StoreDep,
     etag,
     expected_version,
@@ -36,8 +37,10 @@ from cstui.store.base import NewTicket, View
 router = APIRouter(tags=["tickets"])
 
 TicketId = Annotated[int, Path(ge=1, le=S.MAX_ID)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+# Visible ASCII, as an HTTP structured-field string is (a uuid, say).
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=128, pattern=r"^[\x20-\x7e]+$")
+]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=400)]
 

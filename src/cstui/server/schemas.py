@@ -7,6 +7,7 @@ read them. Extra fields are allowed in responses: the API only ever adds.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, field_validator
@@ -29,6 +30,7 @@ TEXT = Field(min_length=1, max_length=20_000)
 REASON = Field(min_length=1, max_length=2_000)
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one is bad input, not a crash
 ID = Field(ge=1, le=MAX_ID)
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Body(BaseModel):
@@ -42,11 +44,18 @@ class Body(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        """PostgreSQL cannot store NUL in text; refuse it here, on every backend alike."""
+    def _storable(cls, value: Any) -> Any:
+        """Text every store can keep, refused here alike on every backend: no NUL (which
+        PostgreSQL cannot store) and no lone surrogate (JSON can escape one, `\\ud800`, but
+        it has no UTF-8 form; pydantic lets it into a `str` without length limits)."""
         texts = value if isinstance(value, list) else [value]
-        if any(isinstance(t, str) and "\x00" in t for t in texts):
-            raise ValueError("contains a NUL character")
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            if "\x00" in text:
+                raise ValueError("contains a NUL character")
+            if not text.isascii() and SURROGATE.search(text):
+                raise ValueError("contains a lone surrogate (U+D800–U+DFFF)")
         return value
 
 
