@@ -33,11 +33,12 @@ COMMANDS = {
 def worlds(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Path]:
     """The hostile world, and the same in plain text."""
     return {
-        hostile: build_world(tmp_path_factory.mktemp("world") / "world.db", hostile=hostile).db
+        hostile: build_world(tmp_path_factory.mktemp("world") / "world.db", hostile=hostile)
         for hostile in (False, True)
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hostile", [False, True], ids=["plain", "hostile"])
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_human_output_on_a_terminal_writes_no_attack(

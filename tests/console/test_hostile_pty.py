@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from time import monotonic
 
 import pytest
 from textual.widgets._toast import Toast
@@ -46,10 +47,10 @@ def drive_console(pty: Pty) -> None:
     pty.expect("KBBODY", since=at)
     # Enter in the box moves to the results, Enter on a result inserts it into a reply:
     # pressed until the insert is announced (an early one only moves to the results again).
-    at = len(pty.out)
+    at, deadline = len(pty.out), monotonic() + 60
     while not pty.wait_for("Inserted", since=at, timeout=2):
+        assert monotonic() < deadline, "the article was never inserted"
         pty.send("\r")
-        assert len(pty.out) - at < 5_000_000, "the article was never inserted"
     pty.expect("KBBODY", since=at)  # the reply's text
 
 
@@ -58,8 +59,8 @@ def drive_console(pty: Pty) -> None:
 def test_the_console_writes_no_attack_from_data(tmp_path: Path, hostile: bool) -> None:
     """`plain`: Textual by itself writes none of the sequences looked for, so `hostile`
     finding none means the data's were neutralised, not that the check cannot see them."""
-    world = build_world(tmp_path / "world.db", hostile=hostile)
-    with Pty(["--as", AGENT], cstui_env(world.db), cols=COLS, rows=ROWS) as pty:
+    db = build_world(tmp_path / "world.db", hostile=hostile)
+    with Pty(["--as", AGENT], cstui_env(db), cols=COLS, rows=ROWS) as pty:
         try:
             drive_console(pty)
         finally:
@@ -71,14 +72,14 @@ async def test_markup_in_data_is_drawn_as_text(tmp_path: Path) -> None:
     """A Static's text and a notification are read as markup unless told otherwise: the
     agent's name in the status bar and an article's title in "Inserted …" are shown as
     they are (an action tag would run on a click)."""
-    world = build_world(tmp_path / "world.db")
+    db = build_world(tmp_path / "world.db")
     config = ConsoleConfig(
         actor=AGENT,
-        store_key=str(world.db),
+        store_key=str(db),
         drafts_dir=tmp_path / "drafts",
         themes_dir=tmp_path / "themes",
     )
-    app = build_app(lambda: open_store(str(world.db), clock=lambda: NOW), config, clock=lambda: NOW)
+    app = build_app(lambda: open_store(str(db), clock=lambda: NOW), config, clock=lambda: NOW)
     async with app.run_test(size=(COLS, ROWS), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("left_square_bracket", "4", *"kbtitle")

@@ -30,8 +30,8 @@ def drive_monitor(pty: Pty) -> None:
 @pytest.mark.parametrize("hostile", [False, True], ids=["plain", "hostile"])
 def test_the_monitor_writes_no_attack_from_data(tmp_path: Path, hostile: bool) -> None:
     """`plain`: what the monitor writes by itself has none of the sequences looked for."""
-    world = build_world(tmp_path / "world.db", hostile=hostile)
-    with Pty(["--as", SUPERVISOR, "monitor"], cstui_env(world.db), cols=200, rows=50) as pty:
+    db = build_world(tmp_path / "world.db", hostile=hostile)
+    with Pty(["--as", SUPERVISOR, "monitor"], cstui_env(db), cols=200, rows=50) as pty:
         try:
             drive_monitor(pty)
         finally:

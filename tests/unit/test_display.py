@@ -18,7 +18,7 @@ FORBIDDEN = {
     *"\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
     *(chr(c) for c in range(0xD800, 0xE000)),
 }
-HOSTILE = sorted(FORBIDDEN) + ["\r\n", "\x1b]52;c;SGVsbG8=\x07", "\x1b[6n"]
+HOSTILE = [*sorted(FORBIDDEN), "\r\n", "\x1b]52;c;SGVsbG8=\x07", "\x1b[6n"]
 
 anything = st.lists(st.characters(exclude_categories=()) | st.sampled_from(HOSTILE)).map("".join)
 # Letters, digits, marks, punctuation, symbols (emoji too), spaces, tab and newline.

@@ -39,14 +39,13 @@ def _shown(code: int) -> str:
     return f"⟨U+{code:04X}⟩"
 
 
-_TABLE = {c: _shown(c) for first, last in _RANGES for c in range(first, last + 1)}
-# One character class of the same ranges: a clean string (nearly every one) is found clean
-# by one scan in C and comes back as it is.
+# One character class of the ranges: a clean string (nearly every one) is found clean by one
+# scan in C and comes back as it is.
 _UNSAFE = re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _RANGES) + "]")
 
 
 def _replace(found: re.Match[str]) -> str:
-    return _TABLE[ord(found.group())]
+    return _shown(ord(found.group()))
 
 
 def inert(text: str) -> str:
