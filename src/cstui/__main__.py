@@ -8,6 +8,7 @@ import traceback
 
 import click
 
+from cstui.domain.display import inert
 from cstui.errors import CstuiError
 
 USAGE_ERROR = 1
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _fail(message: str, code: int) -> int:
     first = message.strip().splitlines()[0] if message.strip() else "error"
-    click.echo(f"cstui: {first}", err=True)
+    click.echo(f"cstui: {inert(first)}", err=True)  # it may quote a ticket or a name
     return code
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from cstui import locations
-from cstui.cli.context import env_of, global_options, parse_when
+from cstui.cli.context import env_of, global_options, parse_when, say
 from cstui.config import rules_from_settings
 from cstui.domain.model import Role, Shift
 from cstui.errors import BadInput
@@ -198,7 +198,7 @@ def agents_add(
         choice(Shift, shift, "--shift") if shift else None,
         display_name,
     )
-    env.emit(agent_dict(agent), lambda: click.echo(f"agent {agent.name} ({agent.role}) added"))
+    env.emit(agent_dict(agent), lambda: say(f"agent {agent.name} ({agent.role}) added"))
 
 
 @agents.command("list")
@@ -211,7 +211,7 @@ def agents_list(ctx: click.Context) -> None:
     env.emit(
         {"items": [agent_dict(a) for a in found]},
         lambda: [
-            click.echo(f"{a.name:<16} {a.role.value:<10} {a.shift.value if a.shift else '—'}")
+            say(f"{a.name:<16} {a.role.value:<10} {a.shift.value if a.shift else '—'}")
             for a in found
         ],
     )

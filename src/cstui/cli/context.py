@@ -3,6 +3,9 @@
 The global options are accepted before or after the subcommand (`cstui --json tickets list`
 and `cstui tickets list --json` both work): each command gets them through
 `global_options`, and they are collected on the root context.
+
+Human output (`say`, `err`) is made inert: text from customers and articles never reaches a
+terminal as control. JSON stays the exact data (`json.dumps` escapes every control).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import click
 
 from cstui import locations
 from cstui.config import Settings, load_settings, rules_from_settings
+from cstui.domain.display import inert
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
@@ -203,8 +207,13 @@ def parse_when(value: str | None, field_name: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def say(text: object = "", *, nl: bool = True) -> None:
+    """One piece of human output on stdout, with any control in it made visible."""
+    click.echo(inert(str(text)), nl=nl)
+
+
 def err(message: str) -> None:
-    click.echo(f"cstui: {message}", err=True)
+    click.echo(f"cstui: {inert(message)}", err=True)
 
 
 def stdout_is_tty() -> bool:

@@ -11,14 +11,16 @@ CSTUI_LANG.
 from __future__ import annotations
 
 from collections.abc import Callable, Set
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.text import Text
 
-from cstui.cli.context import env_of, global_options, stdout_is_tty
+from cstui.cli.context import env_of, global_options, say, stdout_is_tty
 from cstui.cli.tickets import choice
+from cstui.domain.display import inert_spans
 from cstui.domain.model import Article, ArticleKind, ArticleLang, Category, SearchHit
 from cstui.serialize import article_dict, hit_dict
 from cstui.store.base import HelpdeskStore
@@ -86,13 +88,14 @@ def _drafts_among(store: HelpdeskStore, hits: list[SearchHit]) -> Set[int]:
 def _print_hits(hits: list[SearchHit], draft_ids: Set[int] = frozenset()) -> None:
     """Matches in reverse video on a terminal, between [ ] in a pipe or a file."""
     if not hits:
-        click.echo("no matching articles")
+        say("no matching articles")
         return
+    hits = [_inert_hit(h) for h in hits]
     if not stdout_is_tty():
         for h in hits:
             facets = f"{h.kind.value}/{h.lang.value}{_draft_mark(h, draft_ids)}"
-            click.echo(f"#{h.article_id} {facets} {h.marked(title=True)}")
-            click.echo(f"    {h.marked()}")
+            say(f"#{h.article_id} {facets} {h.marked(title=True)}")
+            say(f"    {h.marked()}")
         return
     console = Console(highlight=False)
     for h in hits:
@@ -100,6 +103,15 @@ def _print_hits(hits: list[SearchHit], draft_ids: Set[int] = frozenset()) -> Non
         line = Text(f"#{h.article_id} ", style="dim") + Text(facets)
         console.print(line + _styled(h.title, h.title_highlights, "bold"))
         console.print(Text("    ") + _styled(h.snippet, h.highlights))
+
+
+def _inert_hit(hit: SearchHit) -> SearchHit:
+    """The hit's title and snippet made inert, its highlights moved with them."""
+    title, title_spans = inert_spans(hit.title, hit.title_highlights)
+    snippet, spans = inert_spans(hit.snippet, hit.highlights)
+    return replace(
+        hit, title=title, title_highlights=title_spans, snippet=snippet, highlights=spans
+    )
 
 
 def _draft_mark(hit: SearchHit, draft_ids: Set[int]) -> str:
@@ -142,7 +154,7 @@ def add(
         category=choice(Category, category, "--category") if category else None,
         actor=env.actor(),
     )
-    env.emit(article_dict(article), lambda: click.echo(f"article #{article.id} added"))
+    env.emit(article_dict(article), lambda: say(f"article #{article.id} added"))
 
 
 @kb.command("show")
@@ -157,16 +169,14 @@ def show(ctx: click.Context, article_id: int) -> None:
 
 
 def _print_article(a: Article) -> None:
-    click.echo(f"#{a.id} {a.title}")
+    say(f"#{a.id} {a.title}")
     status = " · draft" if a.draft else ""
     source = f" · from ticket #{a.source_ticket_id}" if a.source_ticket_id else ""
-    click.echo(
-        f"  {a.kind.value} · {a.lang.value} · v{a.version} · {a.author or '—'}{status}{source}"
-    )
+    say(f"  {a.kind.value} · {a.lang.value} · v{a.version} · {a.author or '—'}{status}{source}")
     if a.tags:
-        click.echo(f"  tags: {', '.join(a.tags)}")
-    click.echo("")
-    click.echo(a.body)
+        say(f"  tags: {', '.join(a.tags)}")
+    say("")
+    say(a.body)
 
 
 @kb.command("capture")
@@ -179,7 +189,7 @@ def capture(ctx: click.Context, ticket_id: int) -> None:
     article = env.store().capture_article(ticket_id, actor=env.actor())
     env.emit(
         article_dict(article),
-        lambda: click.echo(
+        lambda: say(
             f"article #{article.id} drafted from ticket #{ticket_id}; "
             f"a supervisor publishes it: cstui kb publish {article.id}"
         ),
@@ -194,7 +204,7 @@ def publish(ctx: click.Context, article_id: int) -> None:
     """Publish a draft (supervisors): it is searchable at once."""
     env = env_of(ctx)
     article = env.store().publish_article(article_id, actor=env.actor())
-    env.emit(article_dict(article), lambda: click.echo(f"article #{article.id} published"))
+    env.emit(article_dict(article), lambda: say(f"article #{article.id} published"))
 
 
 @kb.command("edit")
@@ -231,7 +241,7 @@ def edit(
     )
     env.emit(
         article_dict(article),
-        lambda: click.echo(f"article #{article.id} is now version {article.version}"),
+        lambda: say(f"article #{article.id} is now version {article.version}"),
     )
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from cstui.cli.context import clock_from_env, env_of, global_options
+from cstui.cli.context import clock_from_env, env_of, global_options, say, stdout_is_tty
 from cstui.config import goals_from_settings
 from cstui.errors import BadInput
 
@@ -56,10 +56,16 @@ def report(ctx: click.Context, period: str, fmt: str, at: str | None) -> None:
         tz=tz,
         goals=goals_from_settings(env.settings),
     )
-    env.emit(
-        reporting.as_json(result),
-        lambda: click.echo(reporting.render(result, fmt), nl=False),
-    )
+    env.emit(reporting.as_json(result), lambda: _print(reporting.render(result, fmt), fmt))
+
+
+def _print(text: str, fmt: str) -> None:
+    """Markdown is read on a terminal, and CSV may be: made inert there. HTML is escaped
+    already, and CSV into a file or a pipe stays the exact data."""
+    if fmt == "md" or (fmt == "csv" and stdout_is_tty()):
+        say(text, nl=False)
+    else:
+        click.echo(text, nl=False)
 
 
 def _moment(at: str | None, tz: tzinfo) -> datetime:

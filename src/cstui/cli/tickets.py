@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from cstui.cli.context import Env, env_of, err, global_options
+from cstui.cli.context import Env, env_of, err, global_options, say
 from cstui.config import rules_from_settings
+from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import (
     Article,
     Department,
@@ -23,6 +26,7 @@ from cstui.domain.model import (
     Status,
     Ticket,
     TicketHit,
+    TicketMatch,
 )
 from cstui.domain.templates import Filled, fill, ticket_values
 from cstui.errors import BadInput, Conflict, CstuiError
@@ -77,7 +81,7 @@ def list_cmd(
     actor = env.settings.agent
     if count:
         n = env.store().count_tickets(view, actor=actor)
-        env.emit({"count": n}, lambda: click.echo(n))
+        env.emit({"count": n}, lambda: say(n))
         return
     page = env.store().list_tickets(view, actor=actor, limit=limit, cursor=cursor)
     data = {"items": [ticket_dict(t) for t in page.items], "next_cursor": page.next_cursor}
@@ -99,7 +103,7 @@ def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
     for t in items:
         due = t.due.nearest()
         green = "🟢 " if t.green_channel else ""
-        table.add_row(
+        cells = (
             str(t.id),
             t.status.value,
             t.priority.value,
@@ -108,9 +112,10 @@ def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
             due.strftime("%m-%d %H:%M") if due else "—",
             green + t.subject,
         )
+        table.add_row(*(Text(inert(cell)) for cell in cells))  # Text: never read as markup
     Console().print(table)
     if next_cursor:
-        click.echo(f"next: --cursor {next_cursor}")
+        say(f"next: --cursor {next_cursor}")
 
 
 @tickets.command("search")
@@ -134,20 +139,27 @@ def search(ctx: click.Context, query: str, limit: int, cursor: str | None) -> No
 def _print_hits(hits: Sequence[TicketHit], next_cursor: str | None) -> None:
     """Each ticket's queue row, then where the words were found, marked in bold."""
     if not hits:
-        click.echo("no tickets match")
+        say("no tickets match")
         return
     for h in hits:
         t = h.ticket
-        click.echo(
+        say(
             f"#{t.id}  {t.status.value:<9} {t.customer.tier.value:<16} "
             f"{t.owner or '—':<10} {t.subject}"
         )
         if h.match is not None:
-            # bold on a terminal, [ ] in a pipe (a file keeps no escape codes)
-            shown = h.match.marked(BOLD, UNBOLD) if sys.stdout.isatty() else h.match.marked()
-            click.echo(f"    {h.match.field.value}: {shown}")
+            # bold on a terminal, [ ] in a pipe (a file keeps no escape codes); the matched
+            # text made inert first, so that the only codes written are these
+            match = _inert_match(h.match)
+            shown = match.marked(BOLD, UNBOLD) if sys.stdout.isatty() else match.marked()
+            click.echo(f"    {match.field.value}: {shown}")
     if next_cursor:
-        click.echo(f"next: --cursor {next_cursor}")
+        say(f"next: --cursor {next_cursor}")
+
+
+def _inert_match(match: TicketMatch) -> TicketMatch:
+    text, spans = inert_spans(match.text, match.highlights)
+    return replace(match, text=text, highlights=spans)
 
 
 @tickets.command("show")
@@ -162,15 +174,15 @@ def show(ctx: click.Context, ticket_id: int) -> None:
 
 
 def _print_ticket(t: Ticket) -> None:
-    click.echo(f"#{t.id} {t.subject}")
-    click.echo(
+    say(f"#{t.id} {t.subject}")
+    say(
         f"  {t.status.value} · {t.priority.value} · {t.channel.value} · "
         f"{t.category.value} · v{t.version}"
     )
-    click.echo(f"  customer: {t.customer.name} ({t.customer.tier.value})")
-    click.echo(f"  owner: {t.owner or '—'} · owners so far: {t.dispatch_count}")
+    say(f"  customer: {t.customer.name} ({t.customer.tier.value})")
+    say(f"  owner: {t.owner or '—'} · owners so far: {t.dispatch_count}")
     if t.order:
-        click.echo(
+        say(
             f"  order: {t.order.number} · {t.order.tracking_no or '—'} · "
             f"{t.order.logistics_status or '—'}"
         )
@@ -180,14 +192,14 @@ def _print_ticket(t: Ticket) -> None:
         ("resolution", t.due.resolution),
     ):
         if due:
-            click.echo(f"  due {label}: {due.isoformat()}")
+            say(f"  due {label}: {due.isoformat()}")
     for e in t.escalations:
-        click.echo(
+        say(
             f"  escalation #{e.id} {e.department.value} {e.state.value} "
             f"due {e.due_at.isoformat()}{' (green)' if e.green else ''}: {e.reason}"
         )
     for m in t.messages:
-        click.echo(f"  [{m.created_at:%m-%d %H:%M}] {m.kind.value} {m.author}: {m.body}")
+        say(f"  [{m.created_at:%m-%d %H:%M}] {m.kind.value} {m.author}: {m.body}")
 
 
 @tickets.command("take")
@@ -200,7 +212,7 @@ def take(ctx: click.Context, ticket_ids: tuple[int, ...]) -> None:
     actor = env.actor()
     if len(ticket_ids) == 1:
         ticket = env.store().take(ticket_ids[0], actor=actor)
-        env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id} is yours"))
+        env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id} is yours"))
         return
     _each(env, ticket_ids, "taken", lambda tid: env.store().take(tid, actor=actor).owner)
 
@@ -233,9 +245,9 @@ def _one(ticket_id: int, act: Callable[[int], str | None]) -> dict[str, Any]:
 
 def _print_results(results: list[dict[str, Any]], done: str) -> None:
     for r in results:
-        click.echo(f"#{r['id']}: " + (done if r["ok"] else f"refused: {r['error']}"))
+        say(f"#{r['id']}: " + (done if r["ok"] else f"refused: {r['error']}"))
     refused = sum(not r["ok"] for r in results)
-    click.echo(f"{len(results) - refused} of {len(results)} {done}, {refused} refused")
+    say(f"{len(results) - refused} of {len(results)} {done}, {refused} refused")
 
 
 @tickets.command("reply")
@@ -282,7 +294,7 @@ def reply(
         names = ", ".join("{" + name + "}" for name in missing)
         err(f"warning: template {template}: not filled from the ticket: {names}")
     data = {**message_dict(message), "template": used, "missing": list(missing)}
-    env.emit(data, lambda: click.echo(f"#{ticket_id}: reply added"))
+    env.emit(data, lambda: say(f"#{ticket_id}: reply added"))
 
 
 def _from_template(env: Env, ticket_id: int, name: str) -> tuple[Article, Filled]:
@@ -324,7 +336,7 @@ def _message(
     message = env.store().add_message(
         ticket_id, actor=env.actor(), kind=kind, text=text, expected_version=expected_version
     )
-    env.emit(message_dict(message), lambda: click.echo(f"#{ticket_id}: {kind.value} added"))
+    env.emit(message_dict(message), lambda: say(f"#{ticket_id}: {kind.value} added"))
 
 
 @tickets.command("escalate")
@@ -358,7 +370,7 @@ def escalate(
     esc = env.store().escalate(ticket_id, actor=actor, department=dept, reason=reason, green=green)
     env.emit(
         escalation_dict(esc),
-        lambda: click.echo(
+        lambda: say(
             f"#{ticket_id}: escalated to {dept.value} (#{esc.id}), due {esc.due_at.isoformat()}"
         ),
     )
@@ -375,7 +387,7 @@ def escalation_state(ctx: click.Context, escalation_id: int, state: str, note: s
     env = env_of(ctx)
     new = choice(EscalationState, state, "--state")
     esc = env.store().update_escalation(escalation_id, actor=env.actor(), state=new, note=note)
-    env.emit(escalation_dict(esc), lambda: click.echo(f"escalation #{esc.id}: {esc.state}"))
+    env.emit(escalation_dict(esc), lambda: say(f"escalation #{esc.id}: {esc.state}"))
 
 
 @tickets.command("transfer")
@@ -397,7 +409,7 @@ def transfer(ctx: click.Context, ticket_id: int, to: str, reason: str) -> None:
         if outcome.request
         else f"#{ticket_id}: now {to}'s"
     )
-    env.emit(data, lambda: click.echo(message))
+    env.emit(data, lambda: say(message))
 
 
 @tickets.command("transfers")
@@ -410,7 +422,7 @@ def transfers(ctx: click.Context) -> None:
     env.emit(
         {"items": [transfer_dict(r) for r in pending]},
         lambda: [
-            click.echo(f"#{r.id} ticket {r.ticket_id}: {r.from_owner} → {r.to_agent}: {r.reason}")
+            say(f"#{r.id} ticket {r.ticket_id}: {r.from_owner} → {r.to_agent}: {r.reason}")
             for r in pending
         ],
     )
@@ -428,7 +440,7 @@ def approve(ctx: click.Context, request_id: int, deny: bool, note: str | None) -
     decided = env.store().decide_transfer(
         request_id, actor=env.actor(), approve=not deny, note=note
     )
-    env.emit(transfer_dict(decided), lambda: click.echo(f"transfer #{decided.id}: {decided.state}"))
+    env.emit(transfer_dict(decided), lambda: say(f"transfer #{decided.id}: {decided.state}"))
 
 
 @tickets.command("steal")
@@ -440,7 +452,7 @@ def steal(ctx: click.Context, ticket_id: int, reason: str) -> None:
     """Take a ticket from its owner (supervisors; audited)."""
     env = env_of(ctx)
     ticket = env.store().steal(ticket_id, actor=env.actor(), reason=reason)
-    env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: now {ticket.owner}'s"))
+    env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: now {ticket.owner}'s"))
 
 
 @tickets.command("merge")
@@ -455,7 +467,7 @@ def merge(ctx: click.Context, ticket_id: int, into: int) -> None:
     survivor = env.store().merge_tickets(ticket_id, into=into, actor=env.actor())
     env.emit(
         ticket_dict(survivor, messages=True),
-        lambda: click.echo(
+        lambda: say(
             f"#{ticket_id} merged into #{survivor.id} (owner: {survivor.owner or '—'}, "
             f"{len(survivor.messages)} messages)"
         ),
@@ -472,7 +484,7 @@ def link(ctx: click.Context, ticket_id: int, other_id: int) -> None:
     env = env_of(ctx)
     ticket = env.store().link_tickets(ticket_id, other_id, actor=env.actor())
     links = ", ".join(f"#{i}" for i in ticket.links)
-    env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id} linked: {links}"))
+    env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id} linked: {links}"))
 
 
 @tickets.command("status")
@@ -490,7 +502,7 @@ def status(ctx: click.Context, ticket_ids: tuple[int, ...], status: str) -> None
         _each(env, ticket_ids, value.value, act)
         return
     ticket = env.store().set_status(ticket_ids[0], actor=actor, status=value)
-    env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: {ticket.status}"))
+    env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: {ticket.status}"))
 
 
 @tickets.command("priority")
@@ -507,7 +519,7 @@ def priority(ctx: click.Context, ticket_ids: tuple[int, ...], priority: str) -> 
         _each(env, ticket_ids, value.value, act)
         return
     ticket = env.store().set_priority(ticket_ids[0], actor=actor, priority=value)
-    env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: {ticket.priority}"))
+    env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: {ticket.priority}"))
 
 
 @tickets.command("resolve")
@@ -524,4 +536,4 @@ def resolve(ctx: click.Context, ticket_id: int, code: str, override: bool) -> No
     ticket = env.store().resolve(
         ticket_id, actor=env.actor(), code=choice(ResolutionCode, code, "--code"), override=override
     )
-    env.emit(ticket_dict(ticket), lambda: click.echo(f"#{ticket.id}: resolved"))
+    env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: resolved"))

@@ -8,7 +8,6 @@ opened in a worker too, after the first paint, so start-up shows the screen at o
 from __future__ import annotations
 
 import gc
-from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -19,7 +18,7 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from textual import on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -32,6 +31,7 @@ from cstui.console.drafts import DraftBox, Outbox, Outgoing
 from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
 from cstui.console.render import countdown
+from cstui.console.safe import SafeApp
 from cstui.console.ticket import Composer, TicketPane
 from cstui.domain.model import (
     Agent,
@@ -148,7 +148,7 @@ class StatusBar(Line):
     DEFAULT_CSS = "StatusBar { dock: top; height: 1; background: $panel; padding: 0 1; }"
 
 
-class CstuiApp(App[None]):
+class CstuiApp(SafeApp):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "cstui"
 
@@ -177,12 +177,6 @@ class CstuiApp(App[None]):
         self._rest_timer: Timer | None = None
         self._theme_problems: list[str] = []
         self._load_themes()
-        # What the console last told the agent (also what tests read back).
-        self.notices: deque[tuple[str, str]] = deque(maxlen=50)
-
-    def notify(self, message: str, *, severity: Any = "information", **kwargs: Any) -> None:
-        self.notices.append((severity, message))
-        super().notify(message, severity=severity, **kwargs)
 
     # -- layout ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from cstui.console.render import fit, local, money
+from cstui.console.safe import assemble
 from cstui.domain.complaints import RiskSignal, complaint_risk
 from cstui.domain.model import Customer, EventKind, Order, Ticket, Tier
 from cstui.domain.privacy import mask_address, mask_email, mask_phone
@@ -81,7 +82,7 @@ def card_content(card: CustomerCard, tz: tzinfo | None, width: int) -> Content:
     parts: list[str | tuple[str, str]] = [(c.name, "bold"), "  ", (label(c.tier), tier_style), "\n"]
     parts += _why(c) + _contact(card) + _risk_lines(card.risk)
     parts += _orders(card.orders, width) + _tickets(card.tickets, tz, width) + _csat(card.csat)
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def _why(c: Customer) -> list[str | tuple[str, str]]:

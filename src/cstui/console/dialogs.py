@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cstui.console.safe import plain
 from cstui.i18n import t
 
 DIALOG_CSS = """
@@ -63,10 +64,10 @@ class FormDialog(ModalScreen[Answer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             if self.choices:
                 yield Label(self.choice_label)
-                yield OptionList(*(Option(text, id=value) for value, text in self.choices))
+                yield OptionList(*(Option(plain(text), id=value) for value, text in self.choices))
             if self.text_label is not None:
                 yield Label(self.text_label)
                 yield Input(value=self.initial_text, id="dialog-text")
@@ -135,7 +136,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question)
+            yield Static(plain(self.question))
             with Horizontal():
                 yield Button(t("dialog.no"), id="no")
                 yield Button(t("dialog.yes"), variant="warning", id="yes")

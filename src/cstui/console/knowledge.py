@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cstui.console.safe import assemble
 from cstui.domain.model import ArticleKind, SearchHit
 from cstui.i18n import t
 
@@ -31,7 +32,7 @@ def highlighted(text: str, spans: tuple[tuple[int, int], ...], style: str = "") 
         parts += [(text[at:start], style), (text[start:end], "reverse bold")]
         at = end
     parts.append((text[at:], style))
-    return Content.assemble(*parts)
+    return assemble(*parts)  # each piece inert by itself: the spans stay where they were
 
 
 def hit_content(hit: SearchHit) -> Content:

@@ -25,7 +25,9 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from cstui.console.render import countdown, fit, highlighted
+from cstui.console.safe import plain
 from cstui.console.window import Fetch, QueueWindow
+from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import MatchField, Ticket, TicketMatch, Tier
 from cstui.domain.sla import Risk, risk
 from cstui.i18n import label, t
@@ -244,10 +246,10 @@ class QueueList(ScrollView, can_focus=True):
             return [Segment(fit(ticket.subject, width), self.rich_style)]
         prefix = "" if match.field is MatchField.SUBJECT else f"{label(match.field)}: "
         shift = len(prefix)
-        spans = [(a + shift, b + shift) for a, b in match.highlights]
-        return highlighted(
-            fit(prefix + match.text, width), spans, self.rich_style, self._style("match")
+        text, spans = inert_spans(
+            prefix + match.text, [(a + shift, b + shift) for a, b in match.highlights]
         )
+        return highlighted(fit(text, width), list(spans), self.rich_style, self._style("match"))
 
     def _owner(self, ticket: Ticket) -> tuple[str, str, Style]:
         """A one-cell mark (◆ mine, ◇ someone else's, ◉ open on another screen) and a name."""
@@ -347,13 +349,14 @@ class Line(Static):
     re-layout too where the height may change)."""
 
     RELAYOUT = False  # True where new text may change the height
+    MARKUP = False  # True where `text` is markup made here (any outside text escaped)
 
     _shown = ""
 
     def show(self, text: str) -> None:
         if text != self._shown:
             self._shown = text
-            self.update(text, layout=self.RELAYOUT)
+            self.update(text if self.MARKUP else plain(text), layout=self.RELAYOUT)
 
 
 class ViewTabs(Line):
@@ -364,13 +367,14 @@ class ViewTabs(Line):
     """
 
     RELAYOUT = True  # the tabs wrap onto more lines in a narrow pane
+    MARKUP = True
 
     def show_views(
         self, current: View, counts: Mapping[View, int], search: str | None = None
     ) -> None:
         parts = []
         if search is not None:
-            parts.append(f"[reverse b] {escape(t('tab.search', query=search))} [/]")
+            parts.append(f"[reverse b] {escape(inert(t('tab.search', query=search)))} [/]")
         for view in VIEWS:
             count = counts.get(view)
             label = t(f"tab.{view.value}") + (f" {count:,}" if count is not None else "")

@@ -1,7 +1,8 @@
 """Pure formatting for the console: widths in terminal cells, countdowns, masking.
 
 Chinese characters take two cells; every width here is in cells (rich's `cell_len`), so a
-column of names or subjects lines up whatever the script.
+column of names or subjects lines up whatever the script. Text is made inert first
+(`cstui.domain.display`): a control character has no width, and must never be written.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
+from cstui.domain.display import inert
 from cstui.domain.sla import Risk, risk
 
 ELLIPSIS = "…"
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
-    """`text` in exactly `width` cells: cut with an ellipsis, or padded."""
+    """`text` on one line, inert, in exactly `width` cells: cut with an ellipsis, or padded."""
     if width <= 0:
         return ""
-    text = " ".join(text.split())
+    text = " ".join(inert(text).split())
     if cell_len(text) > width:
         text = set_cell_size(text, width - 1) + ELLIPSIS
         return set_cell_size(text, width)

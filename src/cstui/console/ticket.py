@@ -18,6 +18,8 @@ from textual.message import Message as TextualMessage
 from textual.widgets import Static, TextArea
 
 from cstui.console.render import countdown, local
+from cstui.console.safe import assemble
+from cstui.domain.display import inert
 from cstui.domain.model import Message, MessageKind, Ticket
 from cstui.domain.sla import Risk, risk
 from cstui.i18n import label, t
@@ -49,7 +51,7 @@ def head(tk: Ticket, tz: tzinfo | None) -> Content:
         parts += ["  ", (t("ticket.owners_had", n=tk.dispatch_count), "$text-muted")]
     parts.append("\n")
     parts += _order_line(tk) + _extras(tk, tz)
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def _order_line(tk: Ticket) -> list[str | tuple[str, str]]:
@@ -93,7 +95,7 @@ def deadlines(tk: Ticket, now: datetime, window: timedelta, tz: tzinfo | None) -
             text = t("due.over", left=left[1:]) if left.startswith("-") else t("due.in", left=left)
             parts += [(f"{text} ({local(due, tz)})", RISK_STYLE[level])]
         parts.append("\n")
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def escalations(tk: Ticket, now: datetime, tz: tzinfo | None) -> Content:
@@ -112,7 +114,7 @@ def escalations(tk: Ticket, now: datetime, tz: tzinfo | None) -> Content:
         left = countdown(esc.due_at, now) if esc.is_open else ""
         parts += [(mark, "$green-channel"), (line + (f" ({left})" if left else ""), style), "\n"]
         parts += [(f"    {esc.reason}", "$text-muted"), "\n"]
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def thread(messages: tuple[Message, ...], tz: tzinfo | None) -> Content:
@@ -122,7 +124,7 @@ def thread(messages: tuple[Message, ...], tz: tzinfo | None) -> Content:
         who = t(KIND_LABEL[m.kind])
         heading = f"▌{who} · {m.author} · {label(m.channel)} · {local(m.created_at, tz)}"
         parts += [(heading, f"{style} bold"), "\n", (m.body, style), "\n\n"]
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 class Composer(Vertical):
@@ -165,19 +167,22 @@ class Composer(Vertical):
         return self.query_one(TextArea)
 
     def open(self, kind: MessageKind, text: str) -> None:
+        """Show the composer with `text` (a draft). What the composer holds is inert: an
+        article inserted from the knowledge base cannot draw on the terminal, nor send a
+        customer a control sequence."""
         self.kind = kind
         self.set_class(kind is MessageKind.NOTE, "note")
         key = "compose.note" if kind is MessageKind.NOTE else "compose.reply"
         self.query_one("#composer-title", Static).update(f"{t(key)} — {t('compose.hint')}")
         with self.area.prevent(TextArea.Changed):
-            self.area.load_text(text)
+            self.area.load_text(inert(text))
         self.add_class("open")
         self.area.focus()
         self.area.move_cursor(self.area.document.end)
 
     def insert(self, text: str) -> None:
         """Put an article or a filled template at the cursor."""
-        self.area.insert(text)
+        self.area.insert(inert(text))
         self.area.focus()
 
     @property

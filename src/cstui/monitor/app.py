@@ -11,7 +11,6 @@ rules and is audited there.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -19,13 +18,14 @@ from pathlib import Path
 from time import monotonic
 from typing import Any, TypeVar
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
 
 from cstui.console.dialogs import Answer, FormDialog
+from cstui.console.safe import SafeApp, plain
 from cstui.domain.model import Agent, EscalationState, Role
 from cstui.domain.ownership import is_supervising
 from cstui.domain.report import DEFAULT_GOALS, Goal, window
@@ -112,7 +112,7 @@ def build_monitor(
     return labelled(open_store, config, clock=clock)
 
 
-class MonitorApp(App[None]):
+class MonitorApp(SafeApp):
     """Queues, SLA, the green channel, escalations, agents, transfers and the figures."""
 
     TITLE = "cstui monitor"
@@ -150,11 +150,6 @@ class MonitorApp(App[None]):
         self.trend_index = 0
         self.exported: Path | None = None
         self._busy: set[str] = set()
-        self.notices: deque[tuple[str, str]] = deque(maxlen=50)
-
-    def notify(self, message: str, *, severity: Any = "information", **kwargs: Any) -> None:
-        self.notices.append((severity, message))
-        super().notify(message, severity=severity, **kwargs)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -333,7 +328,7 @@ class MonitorApp(App[None]):
         mode = t("monitor.acting") if self.acting else t("monitor.read_only")
         when = self.clock().astimezone(self.config.tz).strftime("%m-%d %H:%M")
         header = self.query_one("#monitor-header", Static)
-        header.update(f"{self.TITLE} │ {who} {role} │ {mode} │ {when}")
+        header.update(plain(f"{self.TITLE} │ {who} {role} │ {mode} │ {when}"))
         header.set_class(self.acting, "-acting")
 
     def _show_floor(self, floor: Floor, took: float) -> None:

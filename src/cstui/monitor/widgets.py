@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from cstui.domain.display import inert
 from cstui.monitor.rows import Row
 
 TONES = ("breached", "risk", "ok", "green", "paused", "muted")
@@ -46,7 +47,8 @@ class FloorTable(DataTable[Text]):
         self.clear()
         for row in rows:
             style = self.get_component_rich_style(f"floor-table--{row.tone}") if row.tone else ""
-            self.add_row(*(Text(cell, style=style) for cell in row.cells), key=row.key)
+            # Cells quote subjects, names and reasons: shown inert, never as markup.
+            self.add_row(*(Text(inert(cell), style=style) for cell in row.cells), key=row.key)
         self.rows_shown = list(rows)
         if current is not None and current in {r.key for r in rows}:
             self.move_cursor(row=self.get_row_index(current), animate=False)
