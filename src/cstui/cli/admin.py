@@ -65,11 +65,10 @@ def seed(
     """Build a deterministic world of that size into an empty store."""
     from cstui.demo.knowledge import load_knowledge
     from cstui.seed import seed_store
-    from cstui.store import init_store
+    from cstui.store.fresh import fresh_store
 
     env = env_of(ctx)
-    store = init_store(env.db_target, rules=rules_from_settings(env.settings))
-    try:
+    with fresh_store(env.db_target, rules=rules_from_settings(env.settings)) as store:
         counts = seed_store(
             store,
             tickets=n_tickets,
@@ -79,8 +78,6 @@ def seed(
         )
         counts["articles"] = load_knowledge(store, n_articles, seed=seed)
         store.optimize()
-    finally:
-        store.close()
     env.emit(
         counts,
         lambda: click.echo(
@@ -160,16 +157,19 @@ def import_(ctx: click.Context, file: str) -> None:
 
 def _read_records(file: str, parse: Any) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+        stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     except OSError as exc:
         raise BadInput(f"{file}: {exc.strerror}") from None
+    name = "stdin" if file == "-" else file
     with stream:
-        try:
-            for number, line in enumerate(stream, start=1):
-                if line.strip():
-                    yield parse(number, line)
-        except UnicodeDecodeError:
-            raise BadInput(f"{file}: not UTF-8 text") from None
+        for number, raw in enumerate(stream, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                where = f"byte 0x{raw[exc.start]:02x} at byte {exc.start + 1}"
+                raise BadInput(f"{name}: line {number}: not UTF-8 text ({where})") from None
+            if line.strip():
+                yield parse(number, line)
 
 
 @click.group("agents")

@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from cstui.cli.context import env_of, global_options, stdout_is_tty
+from cstui.cli.context import ID, env_of, global_options, stdout_is_tty
 from cstui.cli.tickets import choice
 from cstui.domain.model import Article, ArticleKind, ArticleLang, Category, SearchHit
 from cstui.serialize import article_dict, hit_dict
@@ -146,7 +146,7 @@ def add(
 
 
 @kb.command("show")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @kb_options
 @click.pass_context
 def show(ctx: click.Context, article_id: int) -> None:
@@ -170,7 +170,7 @@ def _print_article(a: Article) -> None:
 
 
 @kb.command("capture")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=ID)
 @kb_options
 @click.pass_context
 def capture(ctx: click.Context, ticket_id: int) -> None:
@@ -187,7 +187,7 @@ def capture(ctx: click.Context, ticket_id: int) -> None:
 
 
 @kb.command("publish")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @kb_options
 @click.pass_context
 def publish(ctx: click.Context, article_id: int) -> None:
@@ -198,14 +198,14 @@ def publish(ctx: click.Context, article_id: int) -> None:
 
 
 @kb.command("edit")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @click.option("--title", default=None)
 @click.option("--body", default=None)
 @click.option("--tags", default=None, help="Comma-separated; replaces the tags")
 @click.option(
     "--version",
     "expected_version",
-    type=int,
+    type=ID,
     default=None,
     help="Refuse if the article changed since this version",
 )

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 
 from cstui.domain.model import Customer, EventKind
 from cstui.store import rows as R
+from cstui.store.engine import is_read_only
 from cstui.store.schema import AGENTS, PRESENCE
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ PRESENCE_TTL = timedelta(seconds=90)
 
 
 def set_presence(store: SqlStore, *, actor: str, ticket_id: int | None) -> None:
+    """Replace the agent's heartbeat; a store open for reading only keeps none."""
+    if is_read_only(store.engine):
+        return
     with store._write() as conn:
         agent_id = store._agent_row(conn, actor)["id"]
         conn.execute(delete(PRESENCE).where(PRESENCE.c.agent_id == agent_id))
