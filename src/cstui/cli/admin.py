@@ -9,17 +9,20 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cstui import locations
-from cstui.cli.context import env_of, global_options, parse_when
+from cstui.cli.context import env_of, err, global_options, parse_when
 from cstui.config import rules_from_settings
 from cstui.domain.model import Role, Shift
-from cstui.errors import BadInput
+from cstui.errors import BadInput, Unavailable
 from cstui.serialize import agent_dict
-from cstui.store.engine import display_url, normalise_url
+from cstui.store.engine import display_url, normalise_url, told_whole
+
+if TYPE_CHECKING:
+    from cstui.store.sql import SqlStore
 
 
 @click.command("init")
@@ -141,10 +144,12 @@ def import_(ctx: click.Context, file: str) -> None:
     records = list(_read_records(file, parse_line))
     for number, record in records:
         validate(number, record)  # every line is checked before the store is touched
+    where = f"store {display_url(normalise_url(env.db_target))}"
     store = init_store(env.db_target, rules=rules_from_settings(env.settings))
     try:
-        counts = store.import_records(records)
-        store.optimize()
+        with told_whole(where, "nothing was imported"):  # one transaction: all or nothing
+            counts = store.import_records(records)
+        _refresh_statistics(store, where)
     finally:
         store.close()
     env.emit(
@@ -153,6 +158,16 @@ def import_(ctx: click.Context, file: str) -> None:
             "imported: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
         ),
     )
+
+
+def _refresh_statistics(store: SqlStore, where: str) -> None:
+    """After a bulk load: a full disk here loses only the planner's statistics, so a
+    warning, not a failure (the rows are in)."""
+    try:
+        with told_whole(where, "the planner's statistics were not refreshed"):
+            store.optimize()
+    except Unavailable as exc:
+        err(f"warning: {exc}")
 
 
 def _read_records(file: str, parse: Any) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -25,7 +25,8 @@ import errno
 import os
 import select
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -246,6 +247,19 @@ def storage_error(exc: BaseException, where: str = "store") -> Unavailable | Non
     if _read_only_refusal(exc):
         return Unavailable(f"{where} is read-only ({driver_message(exc)})")
     return None
+
+
+@contextmanager
+def told_whole(where: str, outcome: str) -> Iterator[None]:
+    """A full disk or a read-only store met inside, as one line that also says what became
+    of the work (`outcome`: "nothing was written")."""
+    try:
+        yield
+    except Exception as exc:
+        found = storage_error(exc, where)
+        if found is None:
+            raise
+        raise Unavailable(f"{found}; {outcome}") from None
 
 
 def _from_psycopg(exc: BaseException) -> bool:

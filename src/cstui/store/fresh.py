@@ -24,20 +24,22 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
-from cstui.errors import Conflict, Unavailable
+from cstui.errors import Conflict
 from cstui.store.engine import (
     BUSY_TIMEOUT_MS,
     SINGLE_STATEMENTS,
     display_url,
     normalise_url,
     sqlite_path,
-    storage_error,
+    told_whole,
 )
 
 if TYPE_CHECKING:
@@ -64,14 +66,8 @@ def fresh_store(
     url = normalise_url(target)
     path = sqlite_path(url)
     building = _beside(path, rules, clock) if path else _in_place(target, rules, clock)
-    try:
-        with building as store:
-            yield store
-    except Exception as exc:
-        found = storage_error(exc, f"store {display_url(url)}")
-        if found is None:
-            raise
-        raise Unavailable(f"{found}; nothing was written") from None
+    with told_whole(f"store {display_url(url)}", "nothing was written"), building as store:
+        yield store
 
 
 # -- SQLite: a temporary file beside the target -------------------------------------------
@@ -192,7 +188,35 @@ def _empty_tables(engine: Engine) -> list[str]:
 
 
 def _empty_again(engine: Engine, tables: list[str]) -> None:
-    if tables:
+    """TRUNCATE gives the space back at once, but needs a little (new, empty files); on a
+    disk with none left, DELETE still works: children first, the log's append-only trigger
+    lifted inside this one transaction (the rows are the failed load's own)."""
+    if not tables:
+        return
+    names = ", ".join(f'"{name}"' for name in tables)
+    try:
         with engine.begin() as conn:
-            names = ", ".join(f'"{name}"' for name in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+        return
+    except DBAPIError:
+        pass
+    with engine.begin() as conn:
+        for table in _children_first(conn, tables):
+            if table == "events":  # migration 0004's trigger
+                conn.execute(text("ALTER TABLE events DISABLE TRIGGER events_append_only"))
+            conn.execute(text(f'DELETE FROM "{table}"'))
+            if table == "events":
+                conn.execute(text("ALTER TABLE events ENABLE TRIGGER events_append_only"))
+
+
+def _children_first(conn: Connection, tables: list[str]) -> list[str]:
+    """`tables` in an order that deletes no row another still points to."""
+    references = (
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+        "WHERE contype = 'f' AND connamespace = current_schema()::regnamespace"
+    )
+    pointed_at_by: dict[str, set[str]] = {table: set() for table in tables}
+    for child, parent in conn.execute(text(references)):
+        if child != parent and child in pointed_at_by and parent in pointed_at_by:
+            pointed_at_by[parent].add(child)
+    return list(TopologicalSorter(pointed_at_by).static_order())
