@@ -16,6 +16,7 @@ import click
 from cstui import locations
 from cstui.cli.context import env_of, err, global_options, parse_when
 from cstui.config import rules_from_settings
+from cstui.domain.inputs import INT_MAX
 from cstui.domain.model import Role, Shift
 from cstui.errors import BadInput, Unavailable
 from cstui.serialize import agent_dict
@@ -40,19 +41,21 @@ def init(ctx: click.Context) -> None:
 
 
 @click.command("seed")
-@click.option("--tickets", "n_tickets", default=5000, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--tickets", "n_tickets", default=5000, show_default=True, type=click.IntRange(0, INT_MAX)
+)
 @click.option(
     "--customers",
     "n_customers",
     default=None,
-    type=click.IntRange(1),
+    type=click.IntRange(1, INT_MAX),
     help="Default: a third of the tickets",
 )
 @click.option(
     "--kb",
     "n_articles",
     default=None,
-    type=click.IntRange(0),
+    type=click.IntRange(0, INT_MAX),
     help="Knowledge-base articles. Default: the hand-written ones (~390); more are generated",
 )
 @click.option("--seed", "seed", default=0, show_default=True, help="Random seed")
