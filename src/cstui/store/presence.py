@@ -15,7 +15,6 @@ from sqlalchemy import delete, insert, select
 
 from cstui.domain.model import Customer, EventKind
 from cstui.store import rows as R
-from cstui.store.engine import is_read_only
 from cstui.store.schema import AGENTS, PRESENCE
 
 if TYPE_CHECKING:
@@ -26,6 +25,8 @@ PRESENCE_TTL = timedelta(seconds=90)
 
 def set_presence(store: SqlStore, *, actor: str, ticket_id: int | None) -> None:
     """Replace the agent's heartbeat; a store open for reading only keeps none."""
+    from cstui.store.engine import is_read_only
+
     if is_read_only(store.engine):
         return
     with store._write() as conn:
