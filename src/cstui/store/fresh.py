@@ -161,6 +161,9 @@ def _in_place(target: str, rules: Rules | None, clock: Clock | None) -> Iterator
 
     store = init_store(target, rules=rules, clock=clock)
     try:
+        if store.engine.dialect.name != "postgresql":  # SQLite in memory: nothing to keep
+            yield store
+            return
         with store.engine.connect() as lock:
             lock = lock.execution_options(**{SINGLE_STATEMENTS: True})  # held, but no BEGIN
             if not lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY}).scalar():
@@ -175,7 +178,8 @@ def _in_place(target: str, rules: Rules | None, clock: Clock | None) -> Iterator
                     _empty_again(store.engine, empty)
                 raise
             finally:
-                lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+                with contextlib.suppress(Exception):  # closing the connection frees it too
+                    lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
     finally:
         store.close()
 
