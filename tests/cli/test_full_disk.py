@@ -18,7 +18,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,9 @@ def test_seed_onto_a_real_full_disk_writes_nothing(tmp_path: Path) -> None:
         ok(run(target, "seed", "--tickets", "100", "--kb", "5"))  # what fits, fits
 
 
-def test_seed_onto_a_full_postgresql_tablespace_leaves_it_empty(tmp_path: Path) -> None:
+@contextmanager
+def database_on_a_small_disk(size: str) -> Iterator[str]:
+    """A PostgreSQL database whose tablespace is a tmpfs of `size`; its URL."""
     with pg_database(f"cstui_probe_{os.getpid()}") as probe:
         engine = create_engine(probe)
         with engine.connect() as conn:
@@ -127,25 +130,29 @@ def test_seed_onto_a_full_postgresql_tablespace_leaves_it_empty(tmp_path: Path) 
     name = f"cstui_full_{os.getpid()}"
     # Not under tmp_path: the server's user must be able to reach the directory.
     mount_point = Path(tempfile.mkdtemp(prefix="cstui-pg-"))
-    with small_disk(mount_point, "12M") as disk:
-        owner = data_dir.stat()
-        os.chown(disk, owner.st_uid, owner.st_gid)
-        disk.chmod(0o700)
-        _autocommit(PG_ADMIN_URL, f"CREATE TABLESPACE {name} LOCATION '{disk}'")
-        try:
-            _autocommit(PG_ADMIN_URL, f"CREATE DATABASE {name} TABLESPACE {name}")
-            url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        with small_disk(mount_point, size) as disk:
+            owner = data_dir.stat()
+            os.chown(disk, owner.st_uid, owner.st_gid)
+            disk.chmod(0o700)
+            _autocommit(PG_ADMIN_URL, f"CREATE TABLESPACE {name} LOCATION '{disk}'")
             try:
-                result = run(tmp_path / "unused.db", "--db", url, "seed", "--tickets", "3000")
-                assert_one_line_error(result, 6)
-                assert FULL in result.stderr and "No space left on device" in result.stderr
-                engine = create_engine(url)
-                with engine.connect() as conn:
-                    for table in ("agents", "customers", "orders", "tickets", "events"):
-                        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
-                engine.dispose()
+                _autocommit(PG_ADMIN_URL, f"CREATE DATABASE {name} TABLESPACE {name}")
+                yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
             finally:
                 _autocommit(PG_ADMIN_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            _autocommit(PG_ADMIN_URL, f"DROP TABLESPACE IF EXISTS {name}")
-    mount_point.rmdir()
+                _autocommit(PG_ADMIN_URL, f"DROP TABLESPACE IF EXISTS {name}")
+    finally:
+        mount_point.rmdir()
+
+
+def test_seed_onto_a_full_postgresql_tablespace_leaves_it_empty(tmp_path: Path) -> None:
+    with database_on_a_small_disk("12M") as url:
+        result = run(tmp_path / "unused.db", "--db", url, "seed", "--tickets", "3000")
+        assert_one_line_error(result, 6)
+        assert FULL in result.stderr and "No space left on device" in result.stderr
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            for table in ("agents", "customers", "orders", "tickets", "events", "articles"):
+                assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        engine.dispose()
