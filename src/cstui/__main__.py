@@ -37,10 +37,24 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for users; CSTUI_DEBUG=1 shows it
         if os.environ.get("CSTUI_DEBUG"):
             traceback.print_exc()
-        code = _fail(f"unexpected error: {type(exc).__name__}: {exc}", USAGE_ERROR)
+        known = _storage_error(exc)
+        if known is not None:
+            code = _fail(str(known), known.exit_code)
+        else:
+            code = _fail(f"unexpected error: {type(exc).__name__}: {exc}", USAGE_ERROR)
     finally:
         env.close()
     return code
+
+
+def _storage_error(exc: Exception) -> CstuiError | None:
+    """A full disk or a read-only store met outside the store's own transactions (an
+    import, a migration): its one line (exit 6). Only a database's errors are looked at."""
+    if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+        return None
+    from cstui.store.engine import storage_error
+
+    return storage_error(exc)
 
 
 def _fail(message: str, code: int) -> int:

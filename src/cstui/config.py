@@ -125,6 +125,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"config file {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        bad = f"byte 0x{exc.object[exc.start]:02x}"
+        raise BadInput(f"config file {path}: line {line}: not UTF-8 text ({bad})") from None
     except ValidationError as exc:
         raise BadInput(f"config: {_first_error(exc)}") from None
 

@@ -80,10 +80,11 @@ from cstui.domain.model import (
 from cstui.domain.rules import Rules
 from cstui.domain.templates import KNOWN_PLACEHOLDERS, PLACEHOLDER
 from cstui.domain.tiers import CustomerStats, classify, spend_cutoff
-from cstui.errors import BadInput, Conflict
+from cstui.errors import BadInput
 from cstui.search.segment import SEPARATOR, index_text
 from cstui.store import rows as R
 from cstui.store import ticket_index
+from cstui.store.fresh import require_empty
 from cstui.store.schema import (
     AGENTS,
     CUSTOMERS,
@@ -2145,7 +2146,8 @@ class _Sink:
             work(conn)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite ends it itself on some errors (a full disk)
+                conn.execute("ROLLBACK")
             raise
 
     def _write_core(self, batch: Batch, counts: Sequence[int]) -> None:
@@ -2430,10 +2432,18 @@ def _write_orders(engine: Engine, c: _Customers, seed: int, now_ts: int) -> int:
     return counts[_TABLES.index("orders")]
 
 
-def _orders_child(engine: Engine, c: _Customers, seed: int, now_ts: int) -> None:
-    """The forked orders writer: a connection of its own, never the parent's."""
+def _orders_child(engine: Engine, c: _Customers, seed: int, now_ts: int, report: Any) -> None:
+    """The forked orders writer: a connection of its own, never the parent's. A failure
+    (a full disk) goes back to the parent through `report`, to be raised there."""
     engine.dispose(close=False)  # never use a connection of the parent's
-    _write_orders(engine, c, seed, now_ts)
+    try:
+        _write_orders(engine, c, seed, now_ts)
+    except Exception as exc:
+        try:
+            report.send(exc)
+        except Exception:  # an exception that does not pickle: its text, then
+            report.send(RuntimeError(f"seed: writing orders failed: {exc}"))
+        raise SystemExit(1) from None  # quietly: the parent tells
 
 
 class _Orders:
@@ -2448,8 +2458,10 @@ class _Orders:
         self.process: Any = None
         if parallel and engine.dialect.name == "sqlite":
             ctx = multiprocessing.get_context("fork")
-            self.process = ctx.Process(target=_orders_child, args=self.args, daemon=True)
+            self.failure, report = ctx.Pipe(duplex=False)
+            self.process = ctx.Process(target=_orders_child, args=(*self.args, report), daemon=True)
             self.process.start()
+            report.close()  # the child's end
 
     def finish(self) -> int:
         """Wait for the orders (or write them now); returns how many were written."""
@@ -2458,6 +2470,8 @@ class _Orders:
             return _write_orders(*self.args)
         self.process.join()
         if self.process.exitcode != 0:
+            if self.failure.poll():
+                raise self.failure.recv()
             raise RuntimeError(f"seed: writing orders failed (exit {self.process.exitcode})")
         return len(c.placed) - 1
 
@@ -2723,9 +2737,7 @@ def _claim(engine: Engine, specs: list[_AgentSpec], now_ts: int, counts: list[in
     with engine.connect() as conn:
         conn = conn.execution_options(cstui_write=True)  # BEGIN IMMEDIATE on SQLite
         with conn.begin():
-            for table in ("agents", "customers", "tickets", "events"):
-                if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first():
-                    raise Conflict(f"seed: the store has {table} already; seed an empty store")
+            require_empty(conn)
             for table, batch in (("agents", rows), ("events", events)):
                 target, cols = _COLUMNS[table]
                 if table in _SERIAL:

@@ -9,17 +9,21 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cstui import locations
-from cstui.cli.context import env_of, global_options, parse_when, say
+from cstui.cli.context import env_of, err, global_options, parse_when, say
 from cstui.config import rules_from_settings
+from cstui.domain.inputs import INT_MAX
 from cstui.domain.model import Role, Shift
-from cstui.errors import BadInput
+from cstui.errors import BadInput, Unavailable
 from cstui.serialize import agent_dict
-from cstui.store.engine import display_url, normalise_url
+from cstui.store.engine import display_url, normalise_url, told_whole
+
+if TYPE_CHECKING:
+    from cstui.store.sql import SqlStore
 
 
 @click.command("init")
@@ -37,19 +41,21 @@ def init(ctx: click.Context) -> None:
 
 
 @click.command("seed")
-@click.option("--tickets", "n_tickets", default=5000, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--tickets", "n_tickets", default=5000, show_default=True, type=click.IntRange(0, INT_MAX)
+)
 @click.option(
     "--customers",
     "n_customers",
     default=None,
-    type=click.IntRange(1),
+    type=click.IntRange(1, INT_MAX),
     help="Default: a third of the tickets",
 )
 @click.option(
     "--kb",
     "n_articles",
     default=None,
-    type=click.IntRange(0),
+    type=click.IntRange(0, INT_MAX),
     help="Knowledge-base articles. Default: the hand-written ones (~390); more are generated",
 )
 @click.option("--seed", "seed", default=0, show_default=True, help="Random seed")
@@ -65,11 +71,10 @@ def seed(
     """Build a deterministic world of that size into an empty store."""
     from cstui.demo.knowledge import load_knowledge
     from cstui.seed import seed_store
-    from cstui.store import init_store
+    from cstui.store.fresh import fresh_store
 
     env = env_of(ctx)
-    store = init_store(env.db_target, rules=rules_from_settings(env.settings))
-    try:
+    with fresh_store(env.db_target, rules=rules_from_settings(env.settings)) as store:
         counts = seed_store(
             store,
             tickets=n_tickets,
@@ -79,8 +84,6 @@ def seed(
         )
         counts["articles"] = load_knowledge(store, n_articles, seed=seed)
         store.optimize()
-    finally:
-        store.close()
     env.emit(
         counts,
         lambda: click.echo(
@@ -144,10 +147,12 @@ def import_(ctx: click.Context, file: str) -> None:
     records = list(_read_records(file, parse_line))
     for number, record in records:
         validate(number, record)  # every line is checked before the store is touched
+    where = f"store {display_url(normalise_url(env.db_target))}"
     store = init_store(env.db_target, rules=rules_from_settings(env.settings))
     try:
-        counts = store.import_records(records)
-        store.optimize()
+        with told_whole(where, "nothing was imported"):  # one transaction: all or nothing
+            counts = store.import_records(records)
+        _refresh_statistics(store, where)
     finally:
         store.close()
     env.emit(
@@ -158,18 +163,31 @@ def import_(ctx: click.Context, file: str) -> None:
     )
 
 
+def _refresh_statistics(store: SqlStore, where: str) -> None:
+    """After a bulk load: a full disk here loses only the planner's statistics, so a
+    warning, not a failure (the rows are in)."""
+    try:
+        with told_whole(where, "the planner's statistics were not refreshed"):
+            store.optimize()
+    except Unavailable as exc:
+        err(f"warning: {exc}")
+
+
 def _read_records(file: str, parse: Any) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+        stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     except OSError as exc:
         raise BadInput(f"{file}: {exc.strerror}") from None
+    name = "stdin" if file == "-" else file
     with stream:
-        try:
-            for number, line in enumerate(stream, start=1):
-                if line.strip():
-                    yield parse(number, line)
-        except UnicodeDecodeError:
-            raise BadInput(f"{file}: not UTF-8 text") from None
+        for number, raw in enumerate(stream, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                where = f"byte 0x{raw[exc.start]:02x} at byte {exc.start + 1}"
+                raise BadInput(f"{name}: line {number}: not UTF-8 text ({where})") from None
+            if line.strip():
+                yield parse(number, line)
 
 
 @click.group("agents")

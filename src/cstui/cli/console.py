@@ -34,8 +34,9 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     from cstui.console.app import ConsoleConfig, build_app
 
     # With --api the token decides who acts (one call to the server before the console
-    # opens); on a store, --as does. Either way the store itself is opened in a worker.
+    # opens); on a store, --as does.
     name = actor or env.actor()
+    open_store = store_for_screen(env, name)
     rules, clock = rules_from_settings(settings), clock_from_env()
     config = ConsoleConfig(
         actor=name,
@@ -49,10 +50,25 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     )
     feeder = _start_feeder(env.open_store, live_seed) if live_seed is not None else None
     try:
-        build_app(env.open_store, config, clock=clock).run()
+        build_app(open_store, config, clock=clock).run()
     finally:
         if feeder is not None:
             feeder.stop()
+
+
+def store_for_screen(env: Env, name: str) -> Callable[[], HelpdeskStore]:
+    """The store of a console or monitor acting as `name`, as the factory the app calls.
+
+    A local store is opened, and the agent found, before the screen starts: a store that
+    cannot be opened or an agent who does not exist ends the command with the same line and
+    exit code (6, 4) as any other command, instead of a screen stuck loading. The app then
+    works on that store. Through a team server the token has named the agent already, and
+    the store is opened in the app's worker, so a server that is down still opens offline.
+    """
+    if env.remote:
+        return env.open_store
+    env.store().get_agent(name)
+    return env.store
 
 
 def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> object:
@@ -113,27 +129,16 @@ def _build_world(env: Env, seed: int) -> None:
     """The demo world, built once: agents, customers, tickets in every state, the KB."""
     from cstui.demo.knowledge import load_knowledge
     from cstui.seed import seed_store
-    from cstui.store import init_store
+    from cstui.store.fresh import fresh_store
 
     click.echo("building the demo world (once)…", err=True)
-    path = Path(env.db_target)
-    if "://" not in env.db_target:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    store = init_store(env.db_target, rules=rules_from_settings(env.settings))
-    try:
-        now = clock_from_env()()
+    now = clock_from_env()()
+    with fresh_store(env.db_target, rules=rules_from_settings(env.settings)) as store:
         seed_store(
             store, tickets=DEMO_TICKETS, customers=DEMO_CUSTOMERS, seed=seed, now=now, live=True
         )
         load_knowledge(store, None, seed=seed)
         store.optimize()
-    except BaseException:
-        store.close()
-        if "://" not in env.db_target:
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                leftover.unlink(missing_ok=True)  # never leave half a world behind
-        raise
-    store.close()
 
 
 def check_console_terminal() -> None:

@@ -10,6 +10,7 @@ terminal as control. JSON stays the exact data (`json.dumps` escapes every contr
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -23,6 +24,7 @@ import click
 from cstui import locations
 from cstui.config import Settings, load_settings, rules_from_settings
 from cstui.domain.display import inert
+from cstui.domain.inputs import INT_MAX, require_text
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
@@ -42,13 +44,20 @@ class Env:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(
+            settings = load_settings(
                 db=self.options.get("db"),
                 api=self.options.get("api"),
                 token=self.options.get("token"),
                 agent=self.options.get("agent"),
                 lang=self.options.get("lang"),
             )
+            # The options were checked as they were parsed; what is still not text came
+            # from the environment.
+            for name in ("db", "api", "token", "agent"):
+                value = getattr(settings, name)
+                if value is not None:
+                    require_text(value, f"CSTUI_{name.upper()}")
+            self._settings = settings
         return self._settings
 
     @property
@@ -127,7 +136,9 @@ def clock_from_env() -> Callable[[], datetime]:
 
 
 def _store_option(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if isinstance(value, str):
+            require_text(value, _label(param))
         if value is not None and value is not False:
             env = ctx.find_root().ensure_object(Env)
             env.options[name] = value
@@ -188,9 +199,54 @@ def global_options(f: F) -> F:
             help="Language [CSTUI_LANG]",
         ),
     ]
+    f = _text_checked(f)
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def _text_checked(f: F) -> F:
+    """Refuse a parameter that is not valid text (say, an argument that was not UTF-8) with
+    BadInput naming it, before the command runs. Paths are left alone: a file name may be
+    any bytes."""
+
+    @functools.wraps(f)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for param in click.get_current_context().command.params:
+            if isinstance(param.type, click.Path) or param.name is None:
+                continue
+            value = kwargs.get(param.name)
+            for item in value if isinstance(value, tuple | list) else (value,):
+                if isinstance(item, str):
+                    require_text(item, _label(param))
+        return f(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def _label(param: click.Parameter) -> str:
+    """How the user wrote the parameter: `--text`, or an argument's `QUERY`."""
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name
+
+
+class Id(click.ParamType):
+    """A row's id (or version): a whole number the store's integer columns can hold."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if not 1 <= number <= INT_MAX:
+            self.fail(f"{value!r}: expected a whole number from 1 to {INT_MAX}", param, ctx)
+        return number
+
+
+ID = Id()
 
 
 def env_of(ctx: click.Context) -> Env:

@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from cstui.cli.context import env_of, global_options, say, stdout_is_tty
+from cstui.cli.context import ID, env_of, global_options, say, stdout_is_tty
 from cstui.cli.tickets import choice
 from cstui.domain.display import inert_spans
 from cstui.domain.model import Article, ArticleKind, ArticleLang, Category, SearchHit
@@ -158,7 +158,7 @@ def add(
 
 
 @kb.command("show")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @kb_options
 @click.pass_context
 def show(ctx: click.Context, article_id: int) -> None:
@@ -180,7 +180,7 @@ def _print_article(a: Article) -> None:
 
 
 @kb.command("capture")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=ID)
 @kb_options
 @click.pass_context
 def capture(ctx: click.Context, ticket_id: int) -> None:
@@ -197,7 +197,7 @@ def capture(ctx: click.Context, ticket_id: int) -> None:
 
 
 @kb.command("publish")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @kb_options
 @click.pass_context
 def publish(ctx: click.Context, article_id: int) -> None:
@@ -208,14 +208,14 @@ def publish(ctx: click.Context, article_id: int) -> None:
 
 
 @kb.command("edit")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ID)
 @click.option("--title", default=None)
 @click.option("--body", default=None)
 @click.option("--tags", default=None, help="Comma-separated; replaces the tags")
 @click.option(
     "--version",
     "expected_version",
-    type=int,
+    type=ID,
     default=None,
     help="Refuse if the article changed since this version",
 )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from cstui import locations
-from cstui.cli.console import check_console_terminal
+from cstui.cli.console import check_console_terminal, store_for_screen
 from cstui.cli.context import Env, clock_from_env, env_of, global_options
 from cstui.config import goals_from_settings, rules_from_settings
 
@@ -41,6 +41,7 @@ def run_monitor(env: Env, *, export_dir: str | None = None) -> None:
     from cstui.monitor.app import MonitorConfig, build_monitor
 
     name = env.actor()  # with --api, the token's agent
+    open_store = store_for_screen(env, name)
     rules, clock = rules_from_settings(settings), clock_from_env()
     config = MonitorConfig(
         actor=name,
@@ -52,4 +53,4 @@ def run_monitor(env: Env, *, export_dir: str | None = None) -> None:
         export_dir=Path(export_dir) if export_dir else locations.data_dir(),
     )
     # A local store (--db) or the team server (--api): the monitor sees only the protocol.
-    build_monitor(env.open_store, config, clock=clock).run()
+    build_monitor(open_store, config, clock=clock).run()

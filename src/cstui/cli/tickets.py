@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cstui.cli.context import Env, env_of, err, global_options, say
+from cstui.cli.context import ID, Env, env_of, err, global_options, say
 from cstui.config import rules_from_settings
 from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import (
@@ -163,7 +163,7 @@ def _inert_match(match: TicketMatch) -> TicketMatch:
 
 
 @tickets.command("show")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=ID)
 @global_options
 @click.pass_context
 def show(ctx: click.Context, ticket_id: int) -> None:
@@ -203,7 +203,7 @@ def _print_ticket(t: Ticket) -> None:
 
 
 @tickets.command("take")
-@click.argument("ticket_ids", type=int, nargs=-1, required=True)
+@click.argument("ticket_ids", type=ID, nargs=-1, required=True)
 @global_options
 @click.pass_context
 def take(ctx: click.Context, ticket_ids: tuple[int, ...]) -> None:
@@ -251,7 +251,7 @@ def _print_results(results: list[dict[str, Any]], done: str) -> None:
 
 
 @tickets.command("reply")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=ID)
 @click.option("--text", "text", default=None, help="The reply, or what follows the template")
 @click.option(
     "--template",
@@ -261,7 +261,7 @@ def _print_results(results: list[dict[str, Any]], done: str) -> None:
 @click.option(
     "--version",
     "expected_version",
-    type=int,
+    type=ID,
     default=None,
     help="Refuse if the ticket changed since this version",
 )
@@ -310,7 +310,7 @@ def _from_template(env: Env, ticket_id: int, name: str) -> tuple[Article, Filled
 
 
 @tickets.command("note")
-@click.argument("ticket_ids", type=int, nargs=-1, required=True)
+@click.argument("ticket_ids", type=ID, nargs=-1, required=True)
 @click.option("--text", "text", required=True, help="The internal note")
 @global_options
 @click.pass_context
@@ -340,7 +340,7 @@ def _message(
 
 
 @tickets.command("escalate")
-@click.argument("ticket_ids", type=int, nargs=-1, required=True)
+@click.argument("ticket_ids", type=ID, nargs=-1, required=True)
 @click.option(
     "--to",
     "department",
@@ -377,7 +377,7 @@ def escalate(
 
 
 @tickets.command("escalation")
-@click.argument("escalation_id", type=int)
+@click.argument("escalation_id", type=ID)
 @click.option("--state", required=True, help="acknowledged done rejected")
 @click.option("--note", default=None)
 @global_options
@@ -391,7 +391,7 @@ def escalation_state(ctx: click.Context, escalation_id: int, state: str, note: s
 
 
 @tickets.command("transfer")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=ID)
 @click.option("--to", "to", required=True, help="The agent to hand the ticket to")
 @click.option("--reason", required=True)
 @global_options
@@ -429,7 +429,7 @@ def transfers(ctx: click.Context) -> None:
 
 
 @tickets.command("approve")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option("--deny", is_flag=True, help="Deny instead of approving")
 @click.option("--note", default=None)
 @global_options
@@ -444,7 +444,7 @@ def approve(ctx: click.Context, request_id: int, deny: bool, note: str | None) -
 
 
 @tickets.command("steal")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=ID)
 @click.option("--reason", required=True)
 @global_options
 @click.pass_context
@@ -456,8 +456,8 @@ def steal(ctx: click.Context, ticket_id: int, reason: str) -> None:
 
 
 @tickets.command("merge")
-@click.argument("ticket_id", type=int)
-@click.option("--into", "into", type=int, required=True, help="The ticket that stays")
+@click.argument("ticket_id", type=ID)
+@click.option("--into", "into", type=ID, required=True, help="The ticket that stays")
 @global_options
 @click.pass_context
 def merge(ctx: click.Context, ticket_id: int, into: int) -> None:
@@ -475,8 +475,8 @@ def merge(ctx: click.Context, ticket_id: int, into: int) -> None:
 
 
 @tickets.command("link")
-@click.argument("ticket_id", type=int)
-@click.argument("other_id", type=int)
+@click.argument("ticket_id", type=ID)
+@click.argument("other_id", type=ID)
 @global_options
 @click.pass_context
 def link(ctx: click.Context, ticket_id: int, other_id: int) -> None:
@@ -488,7 +488,7 @@ def link(ctx: click.Context, ticket_id: int, other_id: int) -> None:
 
 
 @tickets.command("status")
-@click.argument("ticket_ids", type=int, nargs=-1, required=True)
+@click.argument("ticket_ids", type=ID, nargs=-1, required=True)
 @click.argument("status")
 @global_options
 @click.pass_context
@@ -506,7 +506,7 @@ def status(ctx: click.Context, ticket_ids: tuple[int, ...], status: str) -> None
 
 
 @tickets.command("priority")
-@click.argument("ticket_ids", type=int, nargs=-1, required=True)
+@click.argument("ticket_ids", type=ID, nargs=-1, required=True)
 @click.argument("priority")
 @global_options
 @click.pass_context
@@ -523,7 +523,7 @@ def priority(ctx: click.Context, ticket_ids: tuple[int, ...], priority: str) -> 
 
 
 @tickets.command("resolve")
-@click.argument("ticket_id", type=int)
+@click.argument("ticket_id", type=ID)
 @click.option("--code", required=True, help=" ".join(c.value for c in ResolutionCode))
 @click.option(
     "--override", is_flag=True, help="Resolve over open escalations (supervisors; audited)"

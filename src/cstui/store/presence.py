@@ -28,6 +28,11 @@ PRESENCE_TTL = timedelta(seconds=90)
 
 
 def set_presence(store: SqlStore, *, actor: str, ticket_id: int | None) -> None:
+    """Replace the agent's heartbeat; a store open for reading only keeps none."""
+    from cstui.store.engine import is_read_only
+
+    if is_read_only(store.engine):
+        return
     with store._write() as conn:
         agent_id = store._agent_row(conn, actor)["id"]
         conn.execute(delete(PRESENCE).where(PRESENCE.c.agent_id == agent_id))

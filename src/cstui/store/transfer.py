@@ -16,9 +16,10 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
-from sqlalchemy import Engine, Table, insert, select, text
+from sqlalchemy import Engine, Integer, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from cstui.domain.inputs import int_problem, require_text
 from cstui.domain.model import (
     ArticleKind,
     ArticleLang,
@@ -169,10 +170,22 @@ def validate(number: int, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         where = ".".join(str(p) for p in err["loc"]) or "record"
         raise BadInput(f"line {number}: {where}: {err['msg']}") from None
     values = row.model_dump()
+    _check_storable(number, TABLES[kind], values)
     _check_vocabulary(number, kind, values)
     _check_flags(number, kind, values)
     _check_datetimes(number, values)
     return kind, values
+
+
+def _check_storable(number: int, table: Table, values: dict[str, Any]) -> None:
+    """Text a database can encode, integers its columns can hold (see `domain.inputs`)."""
+    for column, value in values.items():
+        if isinstance(value, str):
+            require_text(value, f"line {number}: {column}")
+        elif isinstance(value, int) and isinstance(table.c[column].type, Integer):
+            problem = int_problem(value)
+            if problem is not None:
+                raise BadInput(f"line {number}: {column}: {problem}")
 
 
 def _check_vocabulary(number: int, kind: str, values: dict[str, Any]) -> None:
