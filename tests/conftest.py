@@ -7,7 +7,9 @@ where they must run and an unreachable server fails them.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,12 +67,29 @@ def _autocommit(url: str, *statements: str) -> None:
 
 
 @contextmanager
+def pg_ddl_lock(*, exclusive: bool = False) -> Iterator[None]:
+    """A lock shared by every test process on this machine around CREATE / DROP DATABASE.
+
+    DROP DATABASE asks for a checkpoint, and a checkpoint fails while a tablespace is full:
+    the full-disk test holds this lock exclusively while it fills one, so that no other
+    test (in this run or another) drops a database meanwhile.
+    """
+    with open(Path(tempfile.gettempdir()) / "cstui-test-pg-ddl.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
 def pg_database(name: str) -> Iterator[str]:
     """A fresh PostgreSQL database, dropped afterwards; a skip when none is reachable
     (never under CI)."""
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     try:
-        _autocommit(PG_ADMIN_URL, drop, f'CREATE DATABASE "{name}"')
+        with pg_ddl_lock():
+            _autocommit(PG_ADMIN_URL, drop, f'CREATE DATABASE "{name}"')
     except Exception as exc:
         if os.environ.get("CI") == "true":
             raise
@@ -78,7 +97,8 @@ def pg_database(name: str) -> Iterator[str]:
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        _autocommit(PG_ADMIN_URL, drop)
+        with pg_ddl_lock():
+            _autocommit(PG_ADMIN_URL, drop)
 
 
 @pytest.fixture(scope="session")

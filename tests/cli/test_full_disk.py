@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.cli.test_cli import assert_one_line_error, first_unassigned, ok, run
-from tests.conftest import PG_ADMIN_URL, _autocommit, pg_database
+from tests.conftest import PG_ADMIN_URL, _autocommit, pg_database, pg_ddl_lock
 from tests.mounts import small_disk
 
 FULL = "the disk is full"
@@ -130,8 +130,10 @@ def database_on_a_small_disk(size: str) -> Iterator[str]:
     name = f"cstui_full_{os.getpid()}"
     # Not under tmp_path: the server's user must be able to reach the directory.
     mount_point = Path(tempfile.mkdtemp(prefix="cstui-pg-"))
+    # Exclusive: while the tablespace is full, no checkpoint succeeds, so no other test may
+    # drop a database (see `pg_ddl_lock`).
     try:
-        with small_disk(mount_point, size) as disk:
+        with pg_ddl_lock(exclusive=True), small_disk(mount_point, size) as disk:
             owner = data_dir.stat()
             os.chown(disk, owner.st_uid, owner.st_gid)
             disk.chmod(0o700)
