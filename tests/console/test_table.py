@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 
 from cstui.console.app import app_bindings
 from cstui.console.dialogs import FormDialog
@@ -26,7 +27,8 @@ def test_every_key_is_bound_under_the_id_the_readme_names() -> None:
     named = {w for line in block.splitlines() if "#" in line for w in line.split("#")[1].split()}
     named.discard("ids:")
     bindings = app_bindings()
-    ids = [b.id for b in bindings] + [b.id for b in QueueList.BINDINGS if b.id == "mark"]
+    marks = [b.id for b in QueueList.BINDINGS if isinstance(b, Binding) and b.id == "mark"]
+    ids = [b.id for b in bindings] + marks
     assert len(ids) == len(set(ids))
     assert named == {i for i in ids if i and not i.startswith("pane.")}  # 1-4 are not named
     flows = bindings[: len(WORKFLOWS)]  # first, in the table's order: the footer's

@@ -98,6 +98,8 @@ def build_app(
 
 
 class CstuiApp(Workflows):
+    """The console: its start-up, timers, status bar, help and palette, over the layers."""
+
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "cstui"
 

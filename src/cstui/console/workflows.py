@@ -119,8 +119,9 @@ class Workflow:
     done: Callable[[Request, Any], str] = _no_notice  # what to say when it is done
     seconds: float = 4.0  # how long that stays up
     named: Callable[[Request], str] | None = None  # a bulk summary's name (default: label)
-    # What to show after the store call (default: the ticket and the counts again, and a
-    # refusal explained); an entry with its own `then` is told only of failures.
+    # What to show after the store call. By default the ticket and the counts again, and a
+    # refusal is explained before the ticket is loaded again; with a `then` of its own, the
+    # entry shows its result itself and a failure is only said.
     then: Callable[[Workflows, Request, Any], None] | None = None
 
 
@@ -136,6 +137,7 @@ class Workflows(Delivery):
     """Runs any entry of `WORKFLOWS`: each workflow's key is bound to `workflow('<id>')`."""
 
     def action_workflow(self, workflow_id: str) -> None:
+        """Run a workflow of the table from its first step."""
         flow = WORKFLOWS[workflow_id]
         bulk = flow.bulk and bool(self.queue.marked)
         if flow.opens is not None and not bulk:
@@ -144,7 +146,10 @@ class Workflows(Delivery):
         ticket = None if bulk else self._target(flow.target)
         if ticket is None and not bulk and flow.target is not Target.NONE:
             return
-        request = self._request(flow, ticket, bulk)
+        self._check(flow, self._request(flow, ticket, bulk))
+
+    def _check(self, flow: Workflow, request: Request) -> None:
+        """The rule said before asking, then the question to answer first, if any."""
         if flow.check is not None:
             try:
                 flow.check(request)
