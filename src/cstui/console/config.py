@@ -1,0 +1,21 @@
+"""What the console needs besides the store; built by the CLI from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta, tzinfo
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """Who acts, where drafts are kept, how the console looks and which keys it uses."""
+
+    actor: str
+    store_key: str
+    drafts_dir: Path
+    risk_window: timedelta = timedelta(minutes=30)
+    tz: tzinfo | None = None
+    theme: str = "cstui-dark"
+    keymap: dict[str, str] | None = None
+    themes_dir: Path | None = None

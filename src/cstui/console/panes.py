@@ -1,0 +1,349 @@
+"""The console's main screen: the status bar, four panes and how the store fills them.
+
+The queue asks for pages as it scrolls, the views and the search refill it, the ticket and
+its customer follow the cursor, the knowledge pane searches as the agent types. Every store
+call goes through `StoreIO`.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from time import monotonic
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+
+from cstui.console.config import ConsoleConfig
+from cstui.console.customer import CustomerCard, CustomerPane, gather_card
+from cstui.console.io import StoreIO
+from cstui.console.knowledge import KnowledgePane
+from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
+from cstui.console.ticket import TicketPane
+from cstui.domain.model import Agent, ArticleKind, Customer, Page, Ticket
+from cstui.errors import CstuiError
+from cstui.i18n import t
+from cstui.store.base import HelpdeskStore, View
+
+REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
+NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
+PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
+
+# The counts of every view, the agent's nearest SLA deadline, who has which ticket open.
+Counts = tuple[dict[View, int], datetime | None, dict[int, tuple[str, ...]]]
+
+
+class StatusBar(Line):
+    """Agent, shift, the view's count and the nearest SLA deadline."""
+
+    DEFAULT_CSS = "StatusBar { dock: top; height: 1; background: $panel; padding: 0 1; }"
+
+
+class Panes(StoreIO):
+    """The main screen's panes, filled from the store."""
+
+    def __init__(
+        self,
+        open_store: Callable[[], HelpdeskStore],
+        config: ConsoleConfig,
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__(open_store)
+        self.config = config
+        self.clock = clock
+        self.agent: Agent | None = None
+        self.queue = QueueList(
+            actor=config.actor, clock=clock, risk_window=config.risk_window, id="queue"
+        )
+        self._wanted_ticket: int | None = None
+        self._pane_index = 0
+        self._last_move = 0.0
+        self._rest_timer: Timer | None = None
+        self._nearest: datetime | None = None  # the agent's nearest SLA deadline
+        self._warm = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="panes"):
+            yield QueuePane(self.queue, id="queue-pane")
+            yield TicketPane(
+                clock=self.clock,
+                window=self.config.risk_window,
+                tz=self.config.tz,
+                id="ticket-pane",
+            )
+            yield CustomerPane(self.config.tz, id="customer-pane")
+            yield KnowledgePane(id="knowledge-pane")
+        yield Footer()
+
+    @property
+    def pane(self) -> QueuePane:
+        return self.query_one(QueuePane)
+
+    @property
+    def ticket_pane(self) -> TicketPane:
+        return self.query_one(TicketPane)
+
+    def on_resize(self) -> None:
+        self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.screen.set_class(width < NARROW_BELOW, "-narrow")
+
+    # -- the queue ---------------------------------------------------------------------------
+
+    @on(QueueList.WantPage)
+    def _want_page(self, message: QueueList.WantPage) -> None:
+        store, fetch, view = self.store, message.fetch, self.pane.view
+        if store is None:
+            self.queue.page_failed(fetch)
+            return
+        size, query = self.queue.window.page_size, self.pane.search
+
+        def load() -> tuple[Any, ...]:
+            if query is not None:  # a search's results page like a view's
+                found = store.search_tickets(
+                    query, actor=self.config.actor, limit=size, cursor=fetch.cursor
+                )
+                matches = {h.ticket.id: h.match for h in found.items if h.match}
+                tickets = Page(tuple(h.ticket for h in found.items), found.next_cursor)
+                return fetch, tickets, matches
+            return fetch, store.list_tickets(
+                view, actor=self.config.actor, limit=size, cursor=fetch.cursor
+            )
+
+        def failed(exc: CstuiError) -> None:
+            self.queue.page_failed(fetch)
+            self._failed(exc)
+
+        self._io(load, self._page_loaded, failed=failed)
+
+    def _page_loaded(self, result: tuple[Any, ...]) -> None:
+        fetch, page, *matches = result  # a search's page also says where each ticket matched
+        if matches:
+            self.queue.matches.update(matches[0])
+        self.queue.page_loaded(fetch, page.items, page.next_cursor)
+        self.pane.show_tabs()
+
+    def refresh_counts(self) -> None:
+        store = self.store
+        if store is None:
+            return
+
+        def count() -> Counts:
+            counts = {v: store.count_tickets(v, actor=self.config.actor) for v in VIEWS}
+            mine = store.list_tickets(View.MINE, actor=self.config.actor, limit=20).items
+            dues = [d for tk in mine if (d := tk.due.nearest()) is not None]
+            return counts, min(dues) if dues else None, store.viewers()
+
+        self._io(count, self._counts_ready, newest="counts")
+
+    def _counts_ready(self, result: Counts) -> None:
+        self.pane.counts, self._nearest, viewers = result
+        if not self._warm:
+            # The store's statement caches and the first pages are made by now: freeze
+            # them too, so a full collection only walks what scrolling makes.
+            self._warm = True
+            gc.freeze()
+        self.queue.set_viewers(viewers)
+        self.pane.show_tabs()
+        self._draw_status()
+
+    def action_view(self, step: int) -> None:
+        index = (VIEWS.index(self.pane.view) + step) % len(VIEWS)
+        self.switch_view(VIEWS[index])
+
+    def switch_view(self, view: View) -> None:
+        self.pane.view = view
+        self.pane.search = None  # a view replaces the search results
+        self.pane.remove_class("searching")
+        self.queue.restart(self._filter_text())
+        self.pane.show_tabs()
+        self._draw_status()
+
+    def _filter_text(self) -> str:
+        return (
+            self.query_one("#queue-filter", Input).value if self.pane.has_class("filtering") else ""
+        )
+
+    def action_filter(self) -> None:
+        self._set_active(0)
+        self.pane.add_class("filtering")
+        self.query_one("#queue-filter", Input).focus()
+
+    @on(Input.Changed, "#queue-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.queue.restart(event.value)
+        self.pane.show_tabs()
+
+    @on(Input.Submitted, "#queue-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.pane.remove_class("filtering")
+        self.queue.focus()
+
+    def action_search(self) -> None:
+        """The search box: every ticket in the store, not only this view."""
+        self._set_active(0)
+        self.pane.add_class("searching")
+        self.query_one("#queue-search", Input).focus()
+
+    @on(Input.Submitted, "#queue-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        if not query:  # an empty search goes back to the view
+            self.switch_view(self.pane.view)
+        else:
+            self.pane.search = query
+            self.queue.restart(self._filter_text())
+            self.pane.show_tabs()
+        self.queue.focus()
+
+    @on(QueueList.MarksChanged)
+    def _marks_changed(self, _message: QueueList.MarksChanged) -> None:
+        self.pane.show_position()
+
+    def action_mark_all(self) -> None:
+        count = self.queue.mark_all()
+        self.notify(t("bulk.marked_all", count=count), timeout=3)
+
+    def action_reload(self) -> None:
+        self.queue.restart(self._filter_text())
+        self.refresh_counts()
+        if self.ticket_pane.ticket is not None:
+            self.load_ticket(self.ticket_pane.ticket.id)
+
+    # -- the ticket and its customer ---------------------------------------------------------
+
+    @on(QueueList.Highlighted)
+    def _highlighted(self, message: QueueList.Highlighted) -> None:
+        # (The position line has followed the cursor already: QueuePane watches it.)
+        # An isolated move opens the ticket at once; while keys repeat (scrolling), only
+        # the row where the cursor comes to rest is loaded.
+        now, ticket_id = monotonic(), message.ticket.id
+        rapid = now - self._last_move < REST_SECONDS
+        self._last_move = now
+        if self._rest_timer is not None:
+            self._rest_timer.stop()
+            self._rest_timer = None
+        if rapid:
+            self._rest_timer = self.set_timer(REST_SECONDS, lambda: self.load_ticket(ticket_id))
+        else:
+            self.load_ticket(ticket_id)
+
+    @on(QueueList.Opened)
+    def _opened(self, message: QueueList.Opened) -> None:
+        self.load_ticket(message.ticket.id)
+        self._set_active(1)
+
+    def load_ticket(self, ticket_id: int) -> None:
+        store = self.store
+        if store is None:
+            return
+        self._wanted_ticket = ticket_id
+
+        def load() -> Ticket:
+            ticket = store.get_ticket(ticket_id)
+            store.set_presence(actor=self.config.actor, ticket_id=ticket_id)
+            return ticket
+
+        self._io(load, self._ticket_loaded, newest="ticket")
+
+    def _ticket_loaded(self, ticket: Ticket) -> None:
+        if ticket.id != self._wanted_ticket:
+            return  # the cursor has moved on
+        previous = self.ticket_pane.ticket
+        others = [w for w in self.queue.viewers.get(ticket.id, ()) if w != self.config.actor]
+        if others and (previous is None or previous.id != ticket.id):
+            self.notify(t("queue.viewing", who=", ".join(others)), severity="warning", timeout=4)
+        self.ticket_pane.show(ticket)
+        self.queue.update_ticket(ticket)
+        if previous is None or previous.customer.id != ticket.customer.id:
+            self.load_customer(ticket.customer.id)
+
+    def show_taken(self, ticket: Ticket) -> None:
+        """A ticket the agent has just taken from elsewhere than the cursor: open it now,
+        and load it again with its thread."""
+        self._wanted_ticket = ticket.id
+        self._ticket_loaded(ticket)
+        self.load_ticket(ticket.id)
+
+    def load_customer(self, customer_id: int, *, revealed: Customer | None = None) -> None:
+        """The customer's card; `revealed`: the whole contact the audited reveal returned
+        (a team server sends it masked everywhere else)."""
+        store = self.store
+        if store is None:
+            return
+
+        def gather() -> CustomerCard:
+            card = gather_card(store, customer_id, now=self.clock(), window=self.config.risk_window)
+            if revealed is None:
+                return card
+            return replace(card, customer=revealed, revealed=True)
+
+        self._io(gather, self.query_one(CustomerPane).show, newest="customer")
+
+    def _current(self) -> Ticket | None:
+        """The open ticket, or None after saying that none is open."""
+        ticket = self.ticket_pane.ticket
+        if ticket is None:
+            self.notify(t("fail.no_ticket"), severity="warning")
+        return ticket
+
+    # -- the knowledge pane --------------------------------------------------------------------
+
+    def open_templates(self) -> None:
+        """The knowledge pane, searching templates only, for the open ticket's reply."""
+        if self._current() is None:
+            return
+        kb = self.query_one(KnowledgePane)
+        kb.templates_only = True
+        self._set_active(3)
+        kb.focus_search()
+
+    @on(KnowledgePane.Search)
+    def _search(self, message: KnowledgePane.Search) -> None:
+        store, query = self.store, message.query
+        if store is None:
+            return
+        kind = ArticleKind.TEMPLATE if self.query_one(KnowledgePane).templates_only else None
+        if not query.strip():
+            self.query_one(KnowledgePane).show(query, ())
+            return
+        self._io(
+            lambda: (query, tuple(store.search_articles(query, limit=20, kind=kind))),
+            self._found,
+            newest="kb",
+        )
+
+    def _found(self, result: tuple[str, Any]) -> None:
+        query, hits = result
+        self.query_one(KnowledgePane).show(query, hits)
+
+    # -- which pane is active ------------------------------------------------------------------
+
+    def action_pane(self, index: int) -> None:
+        self._set_active(index)
+        target = {0: self.queue, 1: self.ticket_pane, 2: self.query_one(CustomerPane)}.get(index)
+        if index == 3:
+            self.query_one(KnowledgePane).focus_search()
+        elif target is not None:
+            target.focus()
+
+    def _set_active(self, index: int) -> None:
+        self._pane_index = index
+        for i, pane_id in enumerate(PANES):
+            self.query_one(f"#{pane_id}").set_class(i == index, "-active")
+
+    def on_descendant_focus(self, event: Any) -> None:
+        node = event.widget
+        while node is not None and getattr(node, "id", None) not in PANES:
+            node = node.parent
+        if node is not None:
+            self._set_active(PANES.index(node.id))
