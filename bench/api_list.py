@@ -49,8 +49,8 @@ from urllib.parse import quote
 
 import httpx
 
-from cstui.domain.model import Role
 from cstui import wire as W
+from cstui.domain.model import Role
 from cstui.seed import DEFAULT_NOW, seed_store
 from cstui.store import View, init_store, open_store
 from cstui.store.sql import SqlStore

@@ -5,7 +5,6 @@ body back gives the domain object again."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -3,7 +3,7 @@
 The team server sends them (and `/openapi.json` documents them, every field named), the
 CLI prints them with `--json`, and the HTTP store reads them back into the domain objects.
 Each model builds its body from its domain object (`encode`, checked by `from_domain`) and
-gives the object back (`to_domain`, `decode`).
+gives the object back (`to_domain`).
 """
 
 from cstui.wire.base import (
