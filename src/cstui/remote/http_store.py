@@ -167,27 +167,27 @@ class HttpStore:
             return response
         raise AssertionError("unreachable")
 
-    def _get(self, path: str, **params: Any) -> Any:
+    def _get(self, path: str, **params: Any) -> bytes:
         query = {k: v for k, v in params.items() if v is not None}
-        return self._send("GET", path, params=query).json()
+        return self._send("GET", path, params=query).content
 
-    def _post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        response = self._send("POST", path, json=body, **kwargs)
-        return response.json() if response.content else None
+    def _post(self, path: str, body: Any = None, **kwargs: Any) -> bytes:
+        return self._send("POST", path, json=body, **kwargs).content
 
-    def _body(self, model: type[M], data: Any) -> M:
-        """The server's answer read as `model` (`cstui.wire`). Fields a newer server has
-        added are ignored (the API only ever adds); an answer this client cannot read at all
-        (another version, or not a cstui server) is `Unavailable`, in one line."""
+    def _body(self, model: type[M], data: bytes | str) -> M:
+        """The server's JSON answer read as `model` (`cstui.wire`), parsed and checked in one
+        pass. Fields a newer server has added are ignored (the API only ever adds); an
+        answer this client cannot read at all (another version, or not a cstui server) is
+        `Unavailable`, in one line."""
         try:
-            return model.model_validate(data, extra="ignore")
+            return model.model_validate_json(data, extra="ignore")
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "body"
             unreadable = f"an answer this client cannot read ({where}: {first['msg']})"
             raise E.Unavailable(f"server {self.url}: {unreadable}") from None
 
-    def _ticket(self, data: Any) -> Ticket:
+    def _ticket(self, data: bytes) -> Ticket:
         return self._body(W.TicketPublic, data).to_domain()
 
     @cached_property
@@ -231,7 +231,7 @@ class HttpStore:
             response = self._send("GET", "/me", headers={"Authorization": f"Bearer {token}"})
         except E.Unauthorized:
             return None
-        return self._body(W.AgentPublic, response.json()).to_domain()
+        return self._body(W.AgentPublic, response.content).to_domain()
 
     # -- customers and orders ---------------------------------------------------------------
 
@@ -418,7 +418,7 @@ class HttpStore:
     def _patch(self, ticket_id: int, body: dict[str, Any], version: int | None) -> Ticket:
         headers = {"If-Match": "*" if version is None else f'"{version}"'}
         response = self._send("PATCH", f"/tickets/{int(ticket_id)}", json=body, headers=headers)
-        return self._ticket(response.json())
+        return self._ticket(response.content)
 
     def set_status(
         self, ticket_id: int, *, actor: str, status: Status, expected_version: int | None = None
@@ -512,7 +512,7 @@ class HttpStore:
         data = {"title": title, "body": body, "tags": None if tags is None else list(tags)}
         path = f"/kb/articles/{int(article_id)}"
         response = self._send("PATCH", path, json=data, headers=_if_match(expected_version))
-        return self._body(W.ArticlePublic, response.json()).to_domain()
+        return self._body(W.ArticlePublic, response.content).to_domain()
 
     def capture_article(self, ticket_id: int, *, actor: str) -> Article:
         self._as(actor)
@@ -557,7 +557,7 @@ class HttpStore:
         data = self._get("/kb/search", q=query, limit=limit, drafts=include_drafts, fast=True)
         return self._hits(data)
 
-    def _hits(self, data: Any) -> list[SearchHit]:
+    def _hits(self, data: bytes) -> list[SearchHit]:
         return [h.to_domain() for h in self._body(W.Items[W.ArticleHitPublic], data).items]
 
     # -- presence and audited reveals -------------------------------------------------------
@@ -638,10 +638,10 @@ class HttpStore:
 
     def export_records(self) -> Iterator[dict[str, Any]]:
         """The server's store as export records (admins), streamed line by line."""
-        return self._lines("/export", {})
+        return (json.loads(line) for line in self._lines("/export", {}))
 
-    def _lines(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """A JSON Lines answer, one object at a time as it arrives."""
+    def _lines(self, path: str, params: dict[str, Any]) -> Iterator[str]:
+        """A JSON Lines answer, one line at a time as it arrives."""
         try:
             with self.client.stream("GET", path, params=params) as response:
                 if response.status_code >= 400:
@@ -649,7 +649,7 @@ class HttpStore:
                     raise error_from(response)
                 for line in response.iter_lines():
                     if line.strip():
-                        yield json.loads(line)
+                        yield line
         except httpx.TransportError as exc:
             raise E.Unavailable(f"server {self.url}: {exc or type(exc).__name__}") from None
 

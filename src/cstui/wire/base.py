@@ -17,14 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    WithJsonSchema,
-)
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from cstui.domain.model import Page as DomainPage
 
@@ -33,15 +26,10 @@ T = TypeVar("T", bound=BaseModel)
 Json = dict[str, Any]
 
 
-def _parsed(value: Any) -> Any:
-    """ISO text read as the store reads it (UTC is `timezone.utc`, offsets are kept)."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-# A date-time as the API writes it: `datetime.isoformat()`, e.g. 2026-11-20T02:00:00+00:00.
+# A date-time as the API writes it: `datetime.isoformat()`, e.g. 2026-11-20T02:00:00+00:00
+# (read back by pydantic itself, the offset kept).
 Stamp = Annotated[
     datetime,
-    BeforeValidator(_parsed),
     PlainSerializer(datetime.isoformat, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
