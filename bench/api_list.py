@@ -49,9 +49,9 @@ from urllib.parse import quote
 
 import httpx
 
+from cstui import wire as W
 from cstui.domain.model import Role
 from cstui.seed import DEFAULT_NOW, seed_store
-from cstui.serialize import ticket_dict
 from cstui.store import View, init_store, open_store
 from cstui.store.sql import SqlStore
 
@@ -183,8 +183,7 @@ def summary(ms: list[float]) -> dict[str, float]:
 def direct_page(store: SqlStore, cursor: str | None = None) -> str:
     """What the endpoint does, without HTTP: the store's page as the same JSON text."""
     found = store.list_tickets(VIEW, actor=None, limit=LIMIT, cursor=cursor)
-    items = [ticket_dict(t) for t in found.items]
-    return json.dumps({"items": items, "next_cursor": found.next_cursor}, ensure_ascii=False)
+    return json.dumps(W.page(W.TicketPublic, found), ensure_ascii=False)
 
 
 def latency(

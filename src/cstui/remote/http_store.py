@@ -15,11 +15,13 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+from pydantic import ValidationError
 
 from cstui import errors as E
+from cstui import wire as W
 from cstui.domain.model import (
     Agent,
     Article,
@@ -47,8 +49,6 @@ from cstui.domain.model import (
     TicketHit,
     TransferRequest,
 )
-from cstui.remote import decode as D
-from cstui.remote import floor as F
 from cstui.store.base import (
     AgentLoad,
     GreenTicket,
@@ -66,6 +66,8 @@ API = "/api/v1"
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT = 5.0
 EVENT_PAGE = 2000
+
+M = TypeVar("M", bound=W.Wire)
 
 ERRORS_BY_KIND: dict[str, type[E.CstuiError]] = {
     "bad_input": E.BadInput,
@@ -165,18 +167,33 @@ class HttpStore:
             return response
         raise AssertionError("unreachable")
 
-    def _get(self, path: str, **params: Any) -> Any:
+    def _get(self, path: str, **params: Any) -> bytes:
         query = {k: v for k, v in params.items() if v is not None}
-        return self._send("GET", path, params=query).json()
+        return self._send("GET", path, params=query).content
 
-    def _post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        response = self._send("POST", path, json=body, **kwargs)
-        return response.json() if response.content else None
+    def _post(self, path: str, body: Any = None, **kwargs: Any) -> bytes:
+        return self._send("POST", path, json=body, **kwargs).content
+
+    def _body(self, model: type[M], data: bytes | str) -> M:
+        """The server's JSON answer read as `model` (`cstui.wire`), parsed and checked in one
+        pass. Fields a newer server has added are ignored (the API only ever adds); an
+        answer this client cannot read at all (another version, or not a cstui server) is
+        `Unavailable`, in one line."""
+        try:
+            return model.model_validate_json(data, extra="ignore")
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            unreadable = f"an answer this client cannot read ({where}: {first['msg']})"
+            raise E.Unavailable(f"server {self.url}: {unreadable}") from None
+
+    def _ticket(self, data: bytes) -> Ticket:
+        return self._body(W.TicketPublic, data).to_domain()
 
     @cached_property
     def me(self) -> Agent:
         """The agent the token acts as."""
-        return D.agent(self._get("/me"))
+        return self._body(W.AgentPublic, self._get("/me")).to_domain()
 
     def _as(self, actor: str | None) -> None:
         """Refuse to act as anyone but the token's agent: the server would anyway."""
@@ -197,23 +214,24 @@ class HttpStore:
     ) -> Agent:
         body = {"name": name, "role": role.value, "display_name": display_name}
         body["shift"] = shift.value if shift else None
-        return D.agent(self._post("/agents", body))
+        return self._body(W.AgentPublic, self._post("/agents", body)).to_domain()
 
     def get_agent(self, name: str) -> Agent:
-        return D.agent(self._get(f"/agents/{_segment(name)}"))
+        return self._body(W.AgentPublic, self._get(f"/agents/{_segment(name)}")).to_domain()
 
     def list_agents(self) -> list[Agent]:
-        return [D.agent(a) for a in self._get("/agents")["items"]]
+        found = self._body(W.Items[W.AgentPublic], self._get("/agents"))
+        return [a.to_domain() for a in found.items]
 
     def issue_token(self, name: str) -> str:
-        return str(self._post(f"/agents/{_segment(name)}/token")["token"])
+        return self._body(W.TokenPublic, self._post(f"/agents/{_segment(name)}/token")).token
 
     def agent_for_token(self, token: str) -> Agent | None:
         try:
             response = self._send("GET", "/me", headers={"Authorization": f"Bearer {token}"})
         except E.Unauthorized:
             return None
-        return D.agent(response.json())
+        return self._body(W.AgentPublic, response.content).to_domain()
 
     # -- customers and orders ---------------------------------------------------------------
 
@@ -226,7 +244,7 @@ class HttpStore:
             "email": customer.email,
             "address": customer.address,
         }
-        return D.customer(self._post("/customers", body))
+        return self._body(W.CustomerPublic, self._post("/customers", body)).to_domain()
 
     def add_order(self, order: NewOrder) -> Order:
         body = {
@@ -237,29 +255,27 @@ class HttpStore:
             "tracking_no": order.tracking_no,
             "logistics_status": order.logistics_status,
         }
-        made = D.order(self._post("/orders", body)["items"][0], order.customer_id)
-        assert made is not None
-        return made
+        made = self._body(W.Items[W.OrderPublic], self._post("/orders", body))
+        return made.items[0].to_domain()
 
     def get_customer(self, customer_id: int) -> Customer:
-        return D.customer(self._get(f"/customers/{int(customer_id)}"))
+        data = self._get(f"/customers/{int(customer_id)}")
+        return self._body(W.CustomerPublic, data).to_domain()
 
     def customer_orders(self, customer_id: int) -> list[Order]:
-        items = self._get(f"/customers/{int(customer_id)}/orders")["items"]
-        return [o for o in (D.order(d, customer_id) for d in items) if o is not None]
+        data = self._get(f"/customers/{int(customer_id)}/orders")
+        return [o.to_domain() for o in self._body(W.Items[W.OrderPublic], data).items]
 
     def retier_customers(self) -> int:
-        return int(self._post("/customers/retier")["count"])
+        return self._body(W.CountPublic, self._post("/customers/retier")).count
 
     # -- tickets: reading -------------------------------------------------------------------
 
     def get_ticket(self, ticket_id: int, *, with_messages: bool = True) -> Ticket:
-        data = self._get(f"/tickets/{int(ticket_id)}", messages=with_messages)
-        return D.ticket(data)
+        return self._ticket(self._get(f"/tickets/{int(ticket_id)}", messages=with_messages))
 
     def ticket_owner(self, ticket_id: int) -> str | None:
-        owner: str | None = self._get(f"/tickets/{int(ticket_id)}", messages=False)["owner"]
-        return owner
+        return self.get_ticket(ticket_id, with_messages=False).owner
 
     def list_tickets(
         self, view: View, *, actor: str | None, limit: int = 50, cursor: str | None = None
@@ -267,28 +283,32 @@ class HttpStore:
         if view is View.MINE:
             self._as(actor)
         data = self._get("/tickets", view=view.value, limit=limit, cursor=cursor)
-        return Page(tuple(D.ticket(t) for t in data["items"]), data["next_cursor"])
+        found = self._body(W.Page[W.TicketPublic], data)
+        return Page(tuple(t.to_domain() for t in found.items), found.next_cursor)
 
     def search_tickets(
         self, query: str, *, actor: str | None, limit: int = 50, cursor: str | None = None
     ) -> Page[TicketHit]:
         data = self._get("/tickets/search", q=query, limit=limit, cursor=cursor)
-        return Page(tuple(D.ticket_hit(t) for t in data["items"]), data["next_cursor"])
+        found = self._body(W.Page[W.TicketHitPublic], data)
+        return Page(tuple(h.to_domain() for h in found.items), found.next_cursor)
 
     def count_tickets(self, view: View, *, actor: str | None) -> int:
         if view is View.MINE:
             self._as(actor)
-        return int(self._get("/tickets/count", view=view.value)["count"])
+        return self._body(W.CountPublic, self._get("/tickets/count", view=view.value)).count
 
     def customer_tickets(self, customer_id: int, *, limit: int = 20) -> list[Ticket]:
-        items = self._get(f"/customers/{int(customer_id)}/tickets", limit=limit)["items"]
-        return [D.ticket(t) for t in items]
+        data = self._get(f"/customers/{int(customer_id)}/tickets", limit=limit)
+        return [t.to_domain() for t in self._body(W.Items[W.TicketPublic], data).items]
 
     def messages(self, ticket_id: int) -> list[Message]:
-        return [D.message(m) for m in self._get(f"/tickets/{int(ticket_id)}/messages")["items"]]
+        data = self._get(f"/tickets/{int(ticket_id)}/messages")
+        return [m.to_domain() for m in self._body(W.Items[W.MessagePublic], data).items]
 
     def pending_transfers(self) -> list[TransferRequest]:
-        return [D.transfer(r) for r in self._get("/transfers")["items"]]
+        found = self._body(W.Items[W.TransferPublic], self._get("/transfers"))
+        return [r.to_domain() for r in found.items]
 
     # -- tickets: writing -------------------------------------------------------------------
 
@@ -304,11 +324,11 @@ class HttpStore:
             "order_number": ticket.order_number,
             "complaint_cause": ticket.complaint_cause.value if ticket.complaint_cause else None,
         }
-        return D.ticket(self._post("/tickets", body))
+        return self._ticket(self._post("/tickets", body))
 
     def take(self, ticket_id: int, *, actor: str) -> Ticket:
         self._as(actor)
-        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/take"))
+        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/take"))
 
     def add_message(
         self,
@@ -327,13 +347,15 @@ class HttpStore:
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         headers.update(_if_match(expected_version))
         body = {"kind": kind.value, "text": text}
-        return D.message(self._post(f"/tickets/{int(ticket_id)}/messages", body, headers=headers))
+        sent = self._post(f"/tickets/{int(ticket_id)}/messages", body, headers=headers)
+        return self._body(W.MessagePublic, sent).to_domain()
 
     def customer_message(
         self, ticket_id: int, *, text: str, channel: Channel | None = None
     ) -> Message:
         body = {"text": text, "channel": channel.value if channel else None}
-        return D.message(self._post(f"/tickets/{int(ticket_id)}/customer-messages", body))
+        sent = self._post(f"/tickets/{int(ticket_id)}/customer-messages", body)
+        return self._body(W.MessagePublic, sent).to_domain()
 
     def escalate(
         self,
@@ -348,14 +370,16 @@ class HttpStore:
         self._as(actor)
         body = {"department": department.value, "reason": reason, "green": green}
         path = f"/tickets/{int(ticket_id)}/escalations"
-        return D.escalation(self._post(path, body, headers=_if_match(expected_version)))
+        made = self._post(path, body, headers=_if_match(expected_version))
+        return self._body(W.EscalationPublic, made).to_domain()
 
     def update_escalation(
         self, escalation_id: int, *, actor: str, state: EscalationState, note: str | None = None
     ) -> Escalation:
         self._as(actor)
         body = {"state": state.value, "note": note}
-        return D.escalation(self._post(f"/escalations/{int(escalation_id)}/state", body))
+        moved = self._post(f"/escalations/{int(escalation_id)}/state", body)
+        return self._body(W.EscalationPublic, moved).to_domain()
 
     def transfer(
         self,
@@ -369,32 +393,32 @@ class HttpStore:
         self._as(actor)
         path = f"/tickets/{int(ticket_id)}/transfer"
         data = self._post(path, {"to": to, "reason": reason}, headers=_if_match(expected_version))
-        request = D.transfer(data["request"]) if data["request"] else None
-        return TransferOutcome(ticket=D.ticket(data["ticket"]), request=request)
+        return self._body(W.TransferOutcomePublic, data).to_domain()
 
     def decide_transfer(
         self, request_id: int, *, actor: str, approve: bool, note: str | None = None
     ) -> TransferRequest:
         self._as(actor)
         body = {"approve": approve, "note": note}
-        return D.transfer(self._post(f"/transfers/{int(request_id)}/decision", body))
+        decided = self._post(f"/transfers/{int(request_id)}/decision", body)
+        return self._body(W.TransferPublic, decided).to_domain()
 
     def steal(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
         self._as(actor)
-        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/steal", {"reason": reason}))
+        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/steal", {"reason": reason}))
 
     def merge_tickets(self, ticket_id: int, *, into: int, actor: str) -> Ticket:
         self._as(actor)
-        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/merge", {"into": into}))
+        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/merge", {"into": into}))
 
     def link_tickets(self, ticket_id: int, other_id: int, *, actor: str) -> Ticket:
         self._as(actor)
-        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/links", {"other": other_id}))
+        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/links", {"other": other_id}))
 
     def _patch(self, ticket_id: int, body: dict[str, Any], version: int | None) -> Ticket:
         headers = {"If-Match": "*" if version is None else f'"{version}"'}
         response = self._send("PATCH", f"/tickets/{int(ticket_id)}", json=body, headers=headers)
-        return D.ticket(response.json())
+        return self._ticket(response.content)
 
     def set_status(
         self, ticket_id: int, *, actor: str, status: Status, expected_version: int | None = None
@@ -415,12 +439,12 @@ class HttpStore:
 
     def set_green_channel(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
         self._as(actor)
-        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/green", {"reason": reason}))
+        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/green", {"reason": reason}))
 
     def register_complaint(self, ticket_id: int, *, actor: str, cause: ComplaintCause) -> Ticket:
         self._as(actor)
         path = f"/tickets/{int(ticket_id)}/complaint"
-        return D.ticket(self._post(path, {"cause": cause.value}))
+        return self._ticket(self._post(path, {"cause": cause.value}))
 
     def resolve(
         self,
@@ -434,7 +458,7 @@ class HttpStore:
         self._as(actor)
         body = {"code": code.value, "override": override}
         path = f"/tickets/{int(ticket_id)}/resolve"
-        return D.ticket(self._post(path, body, headers=_if_match(expected_version)))
+        return self._ticket(self._post(path, body, headers=_if_match(expected_version)))
 
     def record_csat(self, ticket_id: int, *, score: int) -> None:
         if not 1 <= score <= 5:
@@ -444,11 +468,11 @@ class HttpStore:
     def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket:
         self._as(actor)
         path = f"/tickets/{int(ticket_id)}/follow-up"
-        return D.ticket(self._post(path, {"due": due.isoformat()}))
+        return self._ticket(self._post(path, {"due": due.isoformat()}))
 
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket:
         self._as(actor)
-        return D.ticket(self._post(f"/tickets/{int(ticket_id)}/follow-up/done", {"note": note}))
+        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/follow-up/done", {"note": note}))
 
     # -- the knowledge base -----------------------------------------------------------------
 
@@ -472,7 +496,7 @@ class HttpStore:
             "tags": list(tags),
             "category": category.value if category else None,
         }
-        return D.article(self._post("/kb/articles", data))
+        return self._body(W.ArticlePublic, self._post("/kb/articles", data)).to_domain()
 
     def update_article(
         self,
@@ -488,22 +512,25 @@ class HttpStore:
         data = {"title": title, "body": body, "tags": None if tags is None else list(tags)}
         path = f"/kb/articles/{int(article_id)}"
         response = self._send("PATCH", path, json=data, headers=_if_match(expected_version))
-        return D.article(response.json())
+        return self._body(W.ArticlePublic, response.content).to_domain()
 
     def capture_article(self, ticket_id: int, *, actor: str) -> Article:
         self._as(actor)
-        return D.article(self._post(f"/kb/capture/{int(ticket_id)}"))
+        captured = self._post(f"/kb/capture/{int(ticket_id)}")
+        return self._body(W.ArticlePublic, captured).to_domain()
 
     def publish_article(self, article_id: int, *, actor: str) -> Article:
         self._as(actor)
-        return D.article(self._post(f"/kb/articles/{int(article_id)}/publish"))
+        published = self._post(f"/kb/articles/{int(article_id)}/publish")
+        return self._body(W.ArticlePublic, published).to_domain()
 
     def get_article(self, article_id: int) -> Article:
-        return D.article(self._get(f"/kb/articles/{int(article_id)}"))
+        data = self._get(f"/kb/articles/{int(article_id)}")
+        return self._body(W.ArticlePublic, data).to_domain()
 
     def find_template(self, name: str, *, lang: ArticleLang | None = None) -> Article:
         data = self._get(f"/kb/templates/{_segment(name)}", lang=lang.value if lang else None)
-        return D.article(data)
+        return self._body(W.ArticlePublic, data).to_domain()
 
     def search_articles(
         self,
@@ -522,13 +549,16 @@ class HttpStore:
             lang=lang.value if lang else None,
             drafts=include_drafts,
         )
-        return [D.hit(h) for h in data["items"]]
+        return self._hits(data)
 
     def search_articles_unranked(
         self, query: str, *, limit: int = 20, include_drafts: bool = False
     ) -> list[SearchHit]:
         data = self._get("/kb/search", q=query, limit=limit, drafts=include_drafts, fast=True)
-        return [D.hit(h) for h in data["items"]]
+        return self._hits(data)
+
+    def _hits(self, data: bytes) -> list[SearchHit]:
+        return [h.to_domain() for h in self._body(W.Items[W.ArticleHitPublic], data).items]
 
     # -- presence and audited reveals -------------------------------------------------------
 
@@ -541,8 +571,8 @@ class HttpStore:
         if ids == []:
             return {}
         query = ",".join(map(str, ids)) if ids else None
-        items = self._get("/presence", ids=query)["items"]
-        return {d["ticket_id"]: tuple(d["agents"]) for d in items}
+        found = self._body(W.Items[W.ViewingPublic], self._get("/presence", ids=query))
+        return dict(v.to_domain() for v in found.items)
 
     def reveal_contact(
         self, customer_id: int, *, actor: str, ticket_id: int | None = None
@@ -550,26 +580,29 @@ class HttpStore:
         self._as(actor)
         params = {} if ticket_id is None else {"ticket_id": ticket_id}
         path = f"/customers/{int(customer_id)}/reveal"
-        return D.customer(self._post(path, params=params))
+        return self._body(W.CustomerRevealed, self._post(path, params=params)).to_domain()
 
     # -- the supervisor's monitor -----------------------------------------------------------
 
     def queue_depth(self) -> QueueDepth:
-        return F.queue_depth(self._get("/floor/queues"))
+        return self._body(W.QueueDepthPublic, self._get("/floor/queues")).to_domain()
 
     def green_board(self, *, limit: int = 50) -> list[GreenTicket]:
-        return [F.green_ticket(d) for d in self._get("/floor/green", limit=limit)["items"]]
+        found = self._body(W.Items[W.GreenTicketPublic], self._get("/floor/green", limit=limit))
+        return [g.to_domain() for g in found.items]
 
     def waiting_escalations(self, *, limit: int = 200) -> list[WaitingEscalation]:
-        items = self._get("/floor/escalations", limit=limit)["items"]
-        return [F.waiting_escalation(d) for d in items]
+        data = self._get("/floor/escalations", limit=limit)
+        return [w.to_domain() for w in self._body(W.Items[W.WaitingEscalationPublic], data).items]
 
     def agent_loads(self) -> list[AgentLoad]:
-        return [F.agent_load(d) for d in self._get("/floor/agents")["items"]]
+        found = self._body(W.Items[W.AgentLoadPublic], self._get("/floor/agents"))
+        return [a.to_domain() for a in found.items]
 
     def set_routing_paused(self, name: str, *, actor: str, paused: bool) -> Agent:
         self._as(actor)
-        return D.agent(self._post(f"/agents/{_segment(name)}/routing", {"paused": paused}))
+        changed = self._post(f"/agents/{_segment(name)}/routing", {"paused": paused})
+        return self._body(W.AgentPublic, changed).to_domain()
 
     # -- the log, and moving data in and out ------------------------------------------------
 
@@ -591,22 +624,24 @@ class HttpStore:
                 until=until.isoformat() if until else None,
                 ticket_id=ticket_id,
             )
-            yield from (D.event(e) for e in data["items"])
-            if len(data["items"]) < EVENT_PAGE:
+            found = self._body(W.EventsPublic, data)
+            yield from (e.to_domain() for e in found.items)
+            if len(found.items) < EVENT_PAGE:
                 return
-            after = data["last_id"]
+            after = found.last_id
 
     def window_events(self, *, since: datetime, until: datetime) -> Iterator[Event]:
         """Every event of each ticket with an event in [since, until) (see SqlStore)."""
         params = {"since": since.isoformat(), "until": until.isoformat()}
-        return (D.event(e) for e in self._lines("/events/window", params))
+        lines = self._lines("/events/window", params)
+        return (self._body(W.EventPublic, e).to_domain() for e in lines)
 
     def export_records(self) -> Iterator[dict[str, Any]]:
         """The server's store as export records (admins), streamed line by line."""
-        return self._lines("/export", {})
+        return (json.loads(line) for line in self._lines("/export", {}))
 
-    def _lines(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """A JSON Lines answer, one object at a time as it arrives."""
+    def _lines(self, path: str, params: dict[str, Any]) -> Iterator[str]:
+        """A JSON Lines answer, one line at a time as it arrives."""
         try:
             with self.client.stream("GET", path, params=params) as response:
                 if response.status_code >= 400:
@@ -614,7 +649,7 @@ class HttpStore:
                     raise error_from(response)
                 for line in response.iter_lines():
                     if line.strip():
-                        yield json.loads(line)
+                        yield line
         except httpx.TransportError as exc:
             raise E.Unavailable(f"server {self.url}: {exc or type(exc).__name__}") from None
 

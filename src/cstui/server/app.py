@@ -11,10 +11,12 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from cstui import __version__
+from cstui import wire as W
 from cstui.server import errors
 from cstui.server import schemas as S
 from cstui.server.admission import Admission
 from cstui.server.deps import ServerOptions, ServerState
+from cstui.server.responses import JSONResponse
 from cstui.server.rights import check_rights
 from cstui.server.routes_floor import router as floor_router
 from cstui.server.routes_kb import router as kb_router
@@ -61,10 +63,12 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
         app.include_router(
             router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=rights
         )
-    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
+    app.add_api_route(
+        "/healthz", healthz, methods=["GET"], tags=["health"], response_model=W.HealthPublic
+    )
     return app
 
 
-def healthz() -> dict[str, str]:
+def healthz() -> JSONResponse:
     """Alive (no token needed); the store is checked by every real request."""
-    return {"status": "ok", "version": __version__}
+    return JSONResponse({"status": "ok", "version": __version__})

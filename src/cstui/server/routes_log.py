@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
 
+from cstui import wire as W
 from cstui.domain import metrics as m
 from cstui.domain.model import Event
 from cstui.errors import BadInput
-from cstui.serialize import iso
 from cstui.server import schemas as S
 from cstui.server.deps import (
     MAX_BIGINT,
@@ -30,24 +30,13 @@ from cstui.server.deps import (
     decimal_id,
     state_of,
 )
+from cstui.server.responses import JSONResponse
 from cstui.store import feed
 
 router = APIRouter(tags=["events"])
 
 FEED_BATCH = 200
 RETRY_MS = 2000
-
-
-def event_dict(e: Event) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "ticket_id": e.ticket_id,
-        "actor": e.actor,
-        "at": iso(e.at),
-        "kind": e.kind.value,
-        "old": e.old,
-        "new": e.new,
-    }
 
 
 def resume_point(
@@ -96,7 +85,7 @@ async def _live(state: ServerState, cursor: int) -> AsyncIterator[bytes]:
         while True:
             batch = await anyio.to_thread.run_sync(_batch, state.store, cursor)
             for e in batch:
-                data = json.dumps(event_dict(e))
+                data = json.dumps(W.EventPublic.encode(e))
                 yield format_sse_event(data_str=data, event=e.kind.value, id=str(e.id))
                 cursor = e.id
             if len(batch) < FEED_BATCH:
@@ -123,7 +112,7 @@ def _aware(value: str | None, field: str = "since") -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-@router.get("/events/log", response_model=S.EventsOut)
+@router.get("/events/log", response_model=W.EventsPublic)
 def event_log(
     store: StoreDep,
     agent: AgentDep,
@@ -132,7 +121,7 @@ def event_log(
     since: When = None,
     until: When = None,
     ticket_id: Annotated[int | None, Query(ge=1, le=S.MAX_ID)] = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """A page of the log after event `after`; `last_id` is where the next page starts."""
     events = feed.events_after(
         store,
@@ -142,7 +131,8 @@ def event_log(
         until=_aware(until, "until"),
         ticket_id=ticket_id,
     )
-    return {"items": [event_dict(e) for e in events], "last_id": events[-1].id if events else after}
+    last_id = events[-1].id if events else after
+    return JSONResponse({**W.items(W.EventPublic, events), "last_id": last_id})
 
 
 NDJSON: dict[int | str, dict[str, Any]] = {
@@ -163,20 +153,21 @@ def window_events(
     if end <= start:
         raise BadInput("until: must be after since")
     events = store.window_events(since=start, until=end)
-    lines = (json.dumps(event_dict(e), ensure_ascii=False) + "\n" for e in events)
+    lines = (json.dumps(W.EventPublic.encode(e), ensure_ascii=False) + "\n" for e in events)
     return StreamingResponse(lines, media_type="application/x-ndjson")
 
 
-@router.get("/metrics", response_model=S.Out)
+@router.get("/metrics", response_model=W.MetricsReportPublic)
 def metrics(
     store: StoreDep, agent: AgentDep, since: When = None, until: When = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The team's quality figures over [since, until), computed from the log."""
     start, end = _aware(since), _aware(until, "until")
     if start and end and end <= start:
         raise BadInput("until: must be after since")
     events = list(store.events(since=start, until=end))
-    return {"team": m.as_dict(m.compute(events, since=start, until=end))}
+    team = m.compute(events, since=start, until=end)
+    return JSONResponse({"team": W.MetricsPublic.encode(team)})
 
 
 @router.get("/export", response_class=StreamingResponse, responses=NDJSON)

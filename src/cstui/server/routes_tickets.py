@@ -2,7 +2,8 @@
 
 Every endpoint is a plain `def`: FastAPI runs it in its threadpool, where the blocking
 store call belongs. Reads and writes go through the same store code as the CLI, which
-applies the domain rules and the optimistic version checks.
+applies the domain rules and the optimistic version checks. Each answers with the body its
+`response_model` names (`cstui.wire`), encoded here: FastAPI does not check it again.
 """
 
 from __future__ import annotations
@@ -12,15 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
+from cstui import wire as W
 from cstui.domain.model import MessageKind, Status
 from cstui.errors import BadInput
-from cstui.serialize import (
-    escalation_dict,
-    message_dict,
-    ticket_dict,
-    ticket_hit_dict,
-    transfer_dict,
-)
 from cstui.server import schemas as S
 from cstui.server.deps import (
     AgentDep,
@@ -49,7 +44,7 @@ def _key(request: Request, body: Any = None) -> str:
     return fingerprint(request.method, request.url.path, body)
 
 
-@router.get("/tickets", response_model=S.TicketPage)
+@router.get("/tickets", response_model=W.Page[W.TicketPublic])
 def list_tickets(
     store: StoreDep,
     agent: AgentDep,
@@ -59,16 +54,15 @@ def list_tickets(
 ) -> JSONResponse:
     """A keyset page of a queue view, most urgent first (`mine` is the caller's)."""
     page = store.list_tickets(view, actor=agent.name, limit=limit, cursor=cursor)
-    items = [ticket_dict(t) for t in page.items]
-    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
+    return JSONResponse(W.page(W.TicketPublic, page))
 
 
-@router.get("/tickets/count", response_model=S.CountOut)
-def count_tickets(store: StoreDep, agent: AgentDep, view: View = View.ALL_OPEN) -> dict[str, int]:
-    return {"count": store.count_tickets(view, actor=agent.name)}
+@router.get("/tickets/count", response_model=W.CountPublic)
+def count_tickets(store: StoreDep, agent: AgentDep, view: View = View.ALL_OPEN) -> JSONResponse:
+    return JSONResponse({"count": store.count_tickets(view, actor=agent.name)})
 
 
-@router.get("/tickets/search", response_model=S.TicketHitPage)
+@router.get("/tickets/search", response_model=W.Page[W.TicketHitPublic])
 def search_tickets(
     store: StoreDep,
     agent: AgentDep,
@@ -79,21 +73,20 @@ def search_tickets(
     """Tickets matching `status:open tier:vip 退款`: filters, and words found in an id, order,
     tracking number or phone (or its last 4 digits), the subject, customer name or thread."""
     page = store.search_tickets(q, actor=agent.name, limit=limit, cursor=cursor)
-    items = [ticket_hit_dict(h) for h in page.items]
-    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
+    return JSONResponse(W.page(W.TicketHitPublic, page))
 
 
-@router.get("/tickets/{ticket_id}", response_model=S.TicketOut)
+@router.get("/tickets/{ticket_id}", response_model=W.TicketPublic)
 def get_ticket(
     store: StoreDep, agent: AgentDep, ticket_id: TicketId, messages: bool = True
 ) -> JSONResponse:
     """One ticket (with its thread); the ETag is its version, for If-Match on PATCH."""
     ticket = store.get_ticket(ticket_id, with_messages=messages)
-    body = ticket_dict(ticket, messages=messages)
+    body = W.TicketPublic.encode(ticket, messages=messages)
     return JSONResponse(body, headers={"ETag": etag(ticket.version)})
 
 
-@router.patch("/tickets/{ticket_id}", response_model=S.TicketOut)
+@router.patch("/tickets/{ticket_id}", response_model=W.TicketPublic)
 def patch_ticket(
     store: StoreDep,
     agent: AgentDep,
@@ -114,10 +107,10 @@ def patch_ticket(
         ticket = store.set_priority(
             ticket_id, actor=agent.name, priority=change.priority, expected_version=version
         )
-    return JSONResponse(ticket_dict(ticket), headers={"ETag": etag(ticket.version)})
+    return JSONResponse(W.TicketPublic.encode(ticket), headers={"ETag": etag(ticket.version)})
 
 
-@router.post("/tickets", response_model=S.TicketOut, status_code=201)
+@router.post("/tickets", response_model=W.TicketPublic, status_code=201)
 def create_ticket(
     request: Request,
     store: StoreDep,
@@ -129,12 +122,12 @@ def create_ticket(
 
     def act() -> tuple[int, Any]:
         ticket = store.create_ticket(NewTicket(**new.model_dump()), actor=agent.name)
-        return 201, ticket_dict(ticket)
+        return 201, W.TicketPublic.encode(ticket)
 
     return run_once(store, agent, key, _key(request, new), act)
 
 
-@router.post("/tickets/{ticket_id}/take", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/take", response_model=W.TicketPublic)
 def take(
     request: Request,
     store: StoreDep,
@@ -148,17 +141,17 @@ def take(
         agent,
         key,
         _key(request),
-        lambda: (200, ticket_dict(store.take(ticket_id, actor=agent.name))),
+        lambda: (200, W.TicketPublic.encode(store.take(ticket_id, actor=agent.name))),
     )
 
 
-@router.get("/tickets/{ticket_id}/messages", response_model=S.Items)
-def list_messages(store: StoreDep, agent: AgentDep, ticket_id: TicketId) -> dict[str, Any]:
+@router.get("/tickets/{ticket_id}/messages", response_model=W.Items[W.MessagePublic])
+def list_messages(store: StoreDep, agent: AgentDep, ticket_id: TicketId) -> JSONResponse:
     store.get_ticket(ticket_id, with_messages=False)  # 404 for an unknown ticket
-    return {"items": [message_dict(m) for m in store.messages(ticket_id)]}
+    return JSONResponse(W.items(W.MessagePublic, store.messages(ticket_id)))
 
 
-@router.post("/tickets/{ticket_id}/messages", response_model=S.MessageOut, status_code=201)
+@router.post("/tickets/{ticket_id}/messages", response_model=W.MessagePublic, status_code=201)
 def add_message(
     request: Request,
     store: StoreDep,
@@ -179,12 +172,14 @@ def add_message(
             text=message.text,
             expected_version=version,
         )
-        return 201, message_dict(sent)
+        return 201, W.MessagePublic.encode(sent)
 
     return run_once(store, agent, key, _key(request, message), act)
 
 
-@router.post("/tickets/{ticket_id}/customer-messages", response_model=S.MessageOut, status_code=201)
+@router.post(
+    "/tickets/{ticket_id}/customer-messages", response_model=W.MessagePublic, status_code=201
+)
 def customer_message(
     request: Request,
     store: StoreDep,
@@ -197,12 +192,12 @@ def customer_message(
 
     def act() -> tuple[int, Any]:
         sent = store.customer_message(ticket_id, text=message.text, channel=message.channel)
-        return 201, message_dict(sent)
+        return 201, W.MessagePublic.encode(sent)
 
     return run_once(store, agent, key, _key(request, message), act)
 
 
-@router.post("/tickets/{ticket_id}/escalations", response_model=S.EscalationOut, status_code=201)
+@router.post("/tickets/{ticket_id}/escalations", response_model=W.EscalationPublic, status_code=201)
 def escalate(
     request: Request,
     store: StoreDep,
@@ -224,12 +219,12 @@ def escalate(
             green=escalation.green,
             expected_version=version,
         )
-        return 201, escalation_dict(made)
+        return 201, W.EscalationPublic.encode(made)
 
     return run_once(store, agent, key, _key(request, escalation), act)
 
 
-@router.post("/escalations/{escalation_id}/state", response_model=S.EscalationOut)
+@router.post("/escalations/{escalation_id}/state", response_model=W.EscalationPublic)
 def escalation_state(
     request: Request,
     store: StoreDep,
@@ -242,12 +237,12 @@ def escalation_state(
         moved = store.update_escalation(
             escalation_id, actor=agent.name, state=change.state, note=change.note
         )
-        return 200, escalation_dict(moved)
+        return 200, W.EscalationPublic.encode(moved)
 
     return run_once(store, agent, key, _key(request, change), act)
 
 
-@router.post("/tickets/{ticket_id}/transfer", response_model=S.TransferOutcomeOut)
+@router.post("/tickets/{ticket_id}/transfer", response_model=W.TransferOutcomePublic)
 def transfer(
     request: Request,
     store: StoreDep,
@@ -268,18 +263,17 @@ def transfer(
             reason=hand_over.reason,
             expected_version=version,
         )
-        request_ = transfer_dict(outcome.request) if outcome.request else None
-        return 200, {"ticket": ticket_dict(outcome.ticket), "request": request_}
+        return 200, W.TransferOutcomePublic.encode(outcome)
 
     return run_once(store, agent, key, _key(request, hand_over), act)
 
 
-@router.get("/transfers", response_model=S.Items)
-def pending_transfers(store: StoreDep, agent: AgentDep) -> dict[str, Any]:
-    return {"items": [transfer_dict(r) for r in store.pending_transfers()]}
+@router.get("/transfers", response_model=W.Items[W.TransferPublic])
+def pending_transfers(store: StoreDep, agent: AgentDep) -> JSONResponse:
+    return JSONResponse(W.items(W.TransferPublic, store.pending_transfers()))
 
 
-@router.post("/transfers/{request_id}/decision", response_model=S.TransferOut)
+@router.post("/transfers/{request_id}/decision", response_model=W.TransferPublic)
 def decide_transfer(
     request: Request,
     store: StoreDep,
@@ -294,12 +288,12 @@ def decide_transfer(
         decided = store.decide_transfer(
             request_id, actor=agent.name, approve=decision.approve, note=decision.note
         )
-        return 200, transfer_dict(decided)
+        return 200, W.TransferPublic.encode(decided)
 
     return run_once(store, agent, key, _key(request, decision), act)
 
 
-@router.post("/tickets/{ticket_id}/steal", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/steal", response_model=W.TicketPublic)
 def steal(
     request: Request,
     store: StoreDep,
@@ -314,11 +308,14 @@ def steal(
         agent,
         key,
         _key(request, why),
-        lambda: (200, ticket_dict(store.steal(ticket_id, actor=agent.name, reason=why.reason))),
+        lambda: (
+            200,
+            W.TicketPublic.encode(store.steal(ticket_id, actor=agent.name, reason=why.reason)),
+        ),
     )
 
 
-@router.post("/tickets/{ticket_id}/merge", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/merge", response_model=W.TicketPublic)
 def merge(
     request: Request,
     store: StoreDep,
@@ -336,7 +333,7 @@ def merge(
         _key(request, target),
         lambda: (
             200,
-            ticket_dict(
+            W.TicketPublic.encode(
                 store.merge_tickets(ticket_id, into=target.into, actor=agent.name),
                 messages=True,
             ),
@@ -344,7 +341,7 @@ def merge(
     )
 
 
-@router.post("/tickets/{ticket_id}/links", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/links", response_model=W.TicketPublic)
 def link(
     request: Request,
     store: StoreDep,
@@ -361,12 +358,12 @@ def link(
         _key(request, target),
         lambda: (
             200,
-            ticket_dict(store.link_tickets(ticket_id, target.other, actor=agent.name)),
+            W.TicketPublic.encode(store.link_tickets(ticket_id, target.other, actor=agent.name)),
         ),
     )
 
 
-@router.post("/tickets/{ticket_id}/resolve", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/resolve", response_model=W.TicketPublic)
 def resolve(
     request: Request,
     store: StoreDep,
@@ -387,12 +384,12 @@ def resolve(
             override=resolution.override,
             expected_version=version,
         )
-        return 200, ticket_dict(done)
+        return 200, W.TicketPublic.encode(done)
 
     return run_once(store, agent, key, _key(request, resolution), act)
 
 
-@router.post("/tickets/{ticket_id}/green", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/green", response_model=W.TicketPublic)
 def green_channel(
     request: Request,
     store: StoreDep,
@@ -403,12 +400,12 @@ def green_channel(
 ) -> JSONResponse:
     def act() -> tuple[int, Any]:
         ticket = store.set_green_channel(ticket_id, actor=agent.name, reason=why.reason)
-        return 200, ticket_dict(ticket)
+        return 200, W.TicketPublic.encode(ticket)
 
     return run_once(store, agent, key, _key(request, why), act)
 
 
-@router.post("/tickets/{ticket_id}/complaint", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/complaint", response_model=W.TicketPublic)
 def register_complaint(
     request: Request,
     store: StoreDep,
@@ -419,7 +416,7 @@ def register_complaint(
 ) -> JSONResponse:
     def act() -> tuple[int, Any]:
         ticket = store.register_complaint(ticket_id, actor=agent.name, cause=complaint.cause)
-        return 200, ticket_dict(ticket)
+        return 200, W.TicketPublic.encode(ticket)
 
     return run_once(store, agent, key, _key(request, complaint), act)
 
@@ -445,7 +442,7 @@ def record_csat(
     return Response(status_code=204, headers=_replayed(answered))
 
 
-@router.post("/tickets/{ticket_id}/follow-up", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/follow-up", response_model=W.TicketPublic)
 def schedule_follow_up(
     request: Request,
     store: StoreDep,
@@ -458,12 +455,12 @@ def schedule_follow_up(
 
     def act() -> tuple[int, Any]:
         ticket = store.schedule_follow_up(ticket_id, actor=agent.name, due=due)
-        return 200, ticket_dict(ticket)
+        return 200, W.TicketPublic.encode(ticket)
 
     return run_once(store, agent, key, _key(request, follow_up), act)
 
 
-@router.post("/tickets/{ticket_id}/follow-up/done", response_model=S.TicketOut)
+@router.post("/tickets/{ticket_id}/follow-up/done", response_model=W.TicketPublic)
 def complete_follow_up(
     request: Request,
     store: StoreDep,
@@ -474,7 +471,7 @@ def complete_follow_up(
 ) -> JSONResponse:
     def act() -> tuple[int, Any]:
         ticket = store.complete_follow_up(ticket_id, actor=agent.name, note=done.note)
-        return 200, ticket_dict(ticket)
+        return 200, W.TicketPublic.encode(ticket)
 
     return run_once(store, agent, key, _key(request, done), act)
 

@@ -1,8 +1,7 @@
-"""The API's bodies as pydantic models: what requests may carry, what responses promise.
+"""The API's request bodies as pydantic models, and its one error shape.
 
-Responses are built by `cstui.serialize` (the same JSON as `--json` on the CLI) and sent as
-they are; these models document them in `/openapi.json`, where clients and the fuzz tests
-read them. Extra fields are allowed in responses: the API only ever adds.
+What responses carry is `cstui.wire` (one public model per resource, every field named);
+`/openapi.json` documents both, where clients and the fuzz tests read them.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from cstui.domain.model import (
     Shift,
     Status,
 )
+from cstui.wire import Wire
 
 TEXT = Field(min_length=1, max_length=20_000)
 REASON = Field(min_length=1, max_length=2_000)
@@ -59,171 +59,24 @@ class Body(BaseModel):
         return value
 
 
-class Out(BaseModel):
-    model_config = ConfigDict(extra="allow")
+# -- responses: the bodies of `cstui.wire`, and the one error shape ------------------------
 
 
-# -- responses ----------------------------------------------------------------------------
+class InputError(Wire):
+    """One thing wrong with a request, as FastAPI's validation reports it."""
+
+    type: str
+    loc: list[str | int] = Field(description="where: body, query, path or header, then the name")
+    msg: str
+    input: Any
+    ctx: dict[str, Any] | None = None
 
 
-class ErrorOut(Out):
-    error: str
-    kind: str
-    owner: str | None = None
-
-
-class CustomerOut(Out):
-    id: int
-    name: str
-    tier: str
-    # The card's contact, masked (138****5678); whole only from the audited reveal, which
-    # answers `phone`, `email` and `address` instead.
-    phone_masked: str | None = None
-    email_masked: str | None = None
-    address_masked: str | None = None
-
-
-class OrderOut(Out):
-    number: str
-    tracking_no: str | None
-    logistics_status: str | None
-
-
-class DueOut(Out):
-    first_response: str | None
-    next_response: str | None
-    resolution: str | None
-
-
-class EscalationOut(Out):
-    id: int
-    ticket_id: int
-    department: str
-    reason: str
-    state: str
-    green: bool
-    requested_by: str
-    created_at: str | None
-    due_at: str | None
-    notes: list[str]
-
-
-class MessageOut(Out):
-    id: int
-    ticket_id: int
-    kind: str
-    channel: str
-    author: str
-    text: str
-    created_at: str | None
-
-
-class TicketOut(Out):
-    id: int
-    subject: str
-    status: str
-    priority: str
-    channel: str
-    category: str
-    owner: str | None
-    dispatch_count: int
-    version: int
-    green_channel: bool
-    customer: CustomerOut
-    order: OrderOut | None
-    due: DueOut
-    escalations: list[EscalationOut]
-    links: list[int]
-    messages: list[MessageOut] | None = None
-
-
-class TicketPage(Out):
-    items: list[TicketOut]
-    next_cursor: str | None
-
-
-class TicketMatchOut(Out):
-    field: str  # id order tracking phone subject customer message
-    text: str
-    highlights: list[list[int]]  # [start, end] spans into text
-
-
-class TicketHitOut(TicketOut):
-    match: TicketMatchOut | None
-
-
-class TicketHitPage(Out):
-    items: list[TicketHitOut]
-    next_cursor: str | None
-
-
-class CountOut(Out):
-    count: int
-
-
-class TransferOut(Out):
-    id: int
-    ticket_id: int
-    to: str
-    reason: str
-    state: str
-
-
-class TransferOutcomeOut(Out):
-    ticket: TicketOut
-    request: TransferOut | None
-
-
-class AgentOut(Out):
-    id: int
-    name: str
-    role: str
-    shift: str | None
-
-
-class TokenOut(Out):
-    token: str
-
-
-class ArticleOut(Out):
-    id: int
-    kind: str
-    title: str
-    body: str
-    lang: str
-    version: int
-    draft: bool
-
-
-class HitOut(Out):
-    id: int
-    title: str
-    snippet: str
-    kind: str
-    lang: str
-
-
-class HitsOut(Out):
-    items: list[HitOut]
-
-
-class EventOut(Out):
-    id: int
-    ticket_id: int | None
-    actor: str | None
-    at: str
-    kind: str
-    old: dict[str, Any] | None
-    new: dict[str, Any] | None
-
-
-class EventsOut(Out):
-    items: list[EventOut]
-    last_id: int
-
-
-class Items(Out):
-    items: list[dict[str, Any]]
+class ErrorOut(Wire):
+    error: str = Field(description="one line, naming the field when the input is wrong")
+    kind: str = Field(description="the error's class, e.g. already_owned, stale_version")
+    owner: str | None = Field(None, description="who has the ticket (a lost take)")
+    detail: list[InputError] | None = Field(None, description="a request that is not valid")
 
 
 # -- requests -----------------------------------------------------------------------------
