@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from enum import Enum
-from functools import cache, partial
+from functools import partial
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from types import MappingProxyType, NoneType, UnionType
 from typing import (
@@ -396,10 +396,11 @@ def decode(kind: EventKind | str, old: Any, new: Any) -> Payload:
     """The payload of a `kind` event from its parsed `old` and `new` objects (or None)."""
     try:
         return _LOADS[kind](old, new)  # type: ignore[index]
-    except Exception:  # the checked loop says what
-        spec = _spec_for_kind(kind)
-        _LOADS.setdefault(spec.cls.KIND, spec.loader())
-        return spec.checked_load(old, new)
+    except Exception:  # the checked loop, below, says what (and its error stands alone)
+        pass
+    spec = _spec_for_kind(kind)
+    _LOADS.setdefault(spec.cls.KIND, spec.loader())
+    return spec.checked_load(old, new)
 
 
 def payload(event: Event) -> Payload:
@@ -419,10 +420,11 @@ def encode(p: Payload) -> tuple[str | None, str | None]:
     """The `old` and `new` columns' JSON text (None for a side without fields)."""
     try:
         return _DUMPS[type(p)](p)
-    except Exception:  # the checked loop says what
-        spec = _spec_of(p)
-        _DUMPS.setdefault(spec.cls, spec.dumper())
-        return spec.checked_dump(p)
+    except Exception:  # the checked loop, below, says what
+        pass
+    spec = _spec_of(p)
+    _DUMPS.setdefault(spec.cls, spec.dumper())
+    return spec.checked_dump(p)
 
 
 def encode_around(p: Payload, name: str) -> tuple[str | None, tuple[str, str]]:
@@ -430,9 +432,10 @@ def encode_around(p: Payload, name: str) -> tuple[str | None, tuple[str, str]]:
     bulk writer that learns an id only when the rows before it are written."""
     fast = _AROUND.get((type(p), name)) or _spec_of(p).around(name)
     try:
-        return fast(p)
-    except Exception:  # the checked loop says what
-        return _spec_of(p).checked_around(p, name)
+        return fast(p)  # type: ignore[no-any-return]
+    except Exception:  # the checked loop, below, says what
+        pass
+    return _spec_of(p).checked_around(p, name)
 
 
 def columns(
@@ -462,10 +465,12 @@ def _spec_of(p: Payload) -> _Spec:
     return _spec(type(p))
 
 
-@cache
 def _spec(cls: type[Payload]) -> _Spec:
     """A class's fields, worked out on first use: not at import, which every command pays."""
-    return _Spec.of(cls)
+    spec = _SPECS.get(cls)
+    if spec is None:
+        spec = _SPECS[cls] = _Spec.of(cls)
+    return spec
 
 
 # -- how each type is read and written ------------------------------------------------------
@@ -849,7 +854,8 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-# The generated functions, each made on first use.
+# Each class's fields and generated functions, made on first use.
+_SPECS: dict[type[Payload], _Spec] = {}
 _LOADS: dict[EventKind, Callable[[Any, Any], Payload]] = {}
 _DUMPS: dict[type[Payload], Callable[[Payload], tuple[str | None, str | None]]] = {}
 _AROUND: dict[tuple[type[Payload], str], Callable[[Payload], Any]] = {}
