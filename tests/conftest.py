@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from cstui.domain import events
 from cstui.domain.model import Role, Shift
 from cstui.store import SqlStore, init_store
 
@@ -126,4 +127,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> I
     s.add_agent("carol", Role.AGENT, Shift.EVENING)
     s.add_agent("sue", Role.SUPERVISOR, Shift.MORNING)
     yield s
+    assert_the_log_decodes(s)
     s.close()
+
+
+def assert_the_log_decodes(store: SqlStore) -> None:
+    """Every event the store holds fits its kind's payload class (`domain.events`): what
+    a test's writes logged is what the metrics can read."""
+    for e in store.events():
+        events.payload(e)

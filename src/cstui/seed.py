@@ -58,7 +58,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from sqlalchemy import Engine, insert, text
 
 from cstui import locations
-from cstui.domain import complaints, escalation, sla
+from cstui.domain import complaints, escalation, events, sla
 from cstui.domain.model import (
     TIER_RANK,
     Category,
@@ -236,17 +236,15 @@ _TIER_INDEX = {t.value: n for n, t in enumerate(_TIERS)}
 
 # Ticket statuses by index; the plan stores indexes, the story turns them into words.
 _NEW, _OPEN, _PENDING, _ON_HOLD, _RESOLVED, _CLOSED = range(6)
-_STATUS_S = tuple(
-    s.value
-    for s in (
-        Status.NEW,
-        Status.OPEN,
-        Status.PENDING,
-        Status.ON_HOLD,
-        Status.RESOLVED,
-        Status.CLOSED,
-    )
+_STATUSES = (
+    Status.NEW,
+    Status.OPEN,
+    Status.PENDING,
+    Status.ON_HOLD,
+    Status.RESOLVED,
+    Status.CLOSED,
 )
+_STATUS_S = tuple(s.value for s in _STATUSES)
 # Status shares by age in days: the recent surge is mostly open work, the old tail closed.
 _STATUS_BY_AGE = (
     (1, (76, 11, 4, 4, 5, 0)),
@@ -268,7 +266,11 @@ _STATUS_BY_AGE_LIVE = (
 # Arrivals as (from age, to age in days, share of tickets): a steady autumn, then Double 11.
 _ARRIVALS = ((120, 10, 0.45), (10, 9, 0.08), (9, 7, 0.15), (7, 0, 0.32))
 
-_EV = {k.name: k.value for k in EventKind}  # plain strings: cheaper to bind and to pickle
+# The words the story keeps as plain strings (cheaper to bind and to pickle), as the event
+# payloads name them.
+_CHANNELS = {c.value: c for c in Channel}
+_CODES = {c.value: c for c in ResolutionCode}
+_KIND_OF = {cls: cls.KIND.value for cls in events.PAYLOADS.values()}  # by class: cheap
 _CUSTOMER, _REPLY, _NOTE = (
     MessageKind.CUSTOMER.value,
     MessageKind.REPLY.value,
@@ -352,13 +354,6 @@ def _iso_text(d: datetime) -> str:
     if d.tzinfo is UTC and not d.microsecond:
         return _fmt_text(int(d.timestamp()))
     return d.astimezone(UTC).isoformat(timespec="microseconds")[:26]
-
-
-def _iso(d: datetime) -> str:
-    """`d.isoformat()` of an aware UTC datetime, as the store writes it into payloads."""
-    if d.tzinfo is UTC and not d.microsecond:
-        return _fmt_text(int(d.timestamp()))[:19] + "+00:00"
-    return d.isoformat()
 
 
 def _same(d: datetime) -> datetime:
@@ -1344,28 +1339,24 @@ class _Story:
         opening = self._say(_CUSTOMER_TURN, _CHASES)  # every scenario opens with the customer
         self._message(_CUSTOMER, self.channel, self.cust_name, opening)
         self._event(
-            _EV["CREATED"],
             None,
-            None,
-            (
-                f'{{"category": "{_CAT_S[self.cat]}", "channel": "{self.channel}", '
-                f'"complaint": {"true" if complaint else "false"}, "customer_id": {self.cust}, '
-                f'"priority": "{self.priority_s}", "tier": "{self.tier_s}"}}'
+            events.Created(
+                channel=_CHANNELS[self.channel],
+                category=_CATEGORIES[self.cat],
+                priority=self.priority,
+                tier=self.tier,
+                customer_id=self.cust,
+                complaint=complaint,
             ),
         )
         if complaint:
-            second = "true" if self.flags & _F_SECOND else "false"
-            self._event(
-                _EV["COMPLAINT"], None, None, f'{{"cause": "{self.cause}", "second": {second}}}'
-            )
+            cause = ComplaintCause(self.cause) if self.cause else None
+            second = bool(self.flags & _F_SECOND)
+            self._event(None, events.Complaint(cause=cause, second=second))
         if self.flags & _F_ROUTED:
             self.owner, self.status, self.dispatch = routed_owner, _OPEN, 1
-            self._event(
-                _EV["ROUTED"],
-                None,
-                '{"owner": null}',
-                f'{{"owner": "{self.names[routed_owner]}", "reason": "returning customer"}}',
-            )
+            name = self.names[routed_owner]
+            self._event(None, events.Routed(owner=name, reason="returning customer"))
 
     def _change(self, activity: bool = True) -> None:
         """Every UPDATE of the ticket bumps its version; most writes count as activity."""
@@ -1378,12 +1369,7 @@ class _Story:
         """take: the first owner; one hand-off counted."""
         self.owner, self.status, self.dispatch = agent, _OPEN, self.dispatch + 1
         self._change()
-        self._event(
-            _EV["TAKEN"],
-            self.names[agent],
-            '{"owner": null}',
-            f'{{"owner": "{self.names[agent]}"}}',
-        )
+        self._event(self.names[agent], events.Taken(owner=self.names[agent]))
 
     def _do_reply(self) -> None:
         """add_message (reply): meets the first and next response deadlines."""
@@ -1394,14 +1380,14 @@ class _Story:
         actor = self.names[self.owner]
         self.values["agent_name"] = self.signs[self.en][self.owner]
         mid = self._message(_REPLY, self.channel, actor, self._say(_AGENT_TURN, _REPLIES))
-        self._event(_EV["REPLY"], actor, None, ('{"message_id": ', _MSG, mid, "}"))
+        self._event_naming(actor, events.Reply(message_id=mid), "message_id", _MSG)
 
     def _do_note(self) -> None:
         self._change()
         actor = self.names[self.owner]
         self.values["agent_name"] = self.signs[self.en][self.owner]
         mid = self._message(_NOTE, self.channel, actor, self._say(_NOTE_TURN, _NOTES))
-        self._event(_EV["NOTE"], actor, None, ('{"message_id": ', _MSG, mid, "}"))
+        self._event_naming(actor, events.Note(message_id=mid), "message_id", _MSG)
 
     def _do_customer_message(self, options: tuple[Text, ...]) -> None:
         """customer_message: resumes a paused clock, and a next response is owed."""
@@ -1418,12 +1404,8 @@ class _Story:
         # Before any answer, a customer can only chase.
         body = self._say(_CUSTOMER_TURN, options if self.responded else _CHASES)
         mid = self._message(_CUSTOMER, channel, self.cust_name, body)
-        self._event(
-            _EV["CUSTOMER_MESSAGE"],
-            None,
-            None,
-            (f'{{"channel": "{channel}", "message_id": ', _MSG, mid, "}"),
-        )
+        said = events.CustomerMessage(message_id=mid, channel=_CHANNELS[channel])
+        self._event_naming(None, said, "message_id", _MSG)
 
     def _do_status(self, new: int) -> None:
         """set_status: pending pauses the clock, leaving pending resumes it."""
@@ -1435,12 +1417,8 @@ class _Story:
                 self.clock = sla.resume(self.clock, self._d(), self.cal)
         self.status = new
         self._change()
-        self._event(
-            _EV["STATUS"],
-            self.names[self.owner],
-            f'{{"status": "{_STATUS_S[old]}"}}',
-            f'{{"status": "{_STATUS_S[new]}"}}',
-        )
+        changed = events.StatusChanged(status=_STATUSES[new], old_status=_STATUSES[old])
+        self._event(self.names[self.owner], changed)
 
     def _do_escalate(self, department: Department, green: bool, actor: int) -> None:
         """escalate: due by the department's allowance, 3 working days when complex, or
@@ -1474,17 +1452,10 @@ class _Story:
                 [],
             ]
         )
-        self._event(
-            _EV["ESCALATED"],
-            name,
-            None,
-            (
-                f'{{"department": "{department.value}", "due_at": "{_iso(due)}", "escalation_id": ',
-                _ESC,
-                local,
-                f', "green": {"true" if green else "false"}, "reason": {_q(reason)}}}',
-            ),
+        escalated = events.Escalated(
+            escalation_id=local, department=department, green=green, due_at=due, reason=reason
         )
+        self._event_naming(name, escalated, "escalation_id", _ESC)
 
     def _do_escalation_state(self, n: int, state: str, note: str) -> None:
         """update_escalation by the owner, relaying the department's answer."""
@@ -1496,51 +1467,39 @@ class _Story:
             self.open_esc = max(0, self.open_esc - 1)
         self._change()
         local = len(self.out.escalations) + n
-        self._event(
-            _EV["ESCALATION_STATE"],
-            name,
-            f'{{"state": "{old}"}}',
-            ('{"escalation_id": ', _ESC, local, f', "note": {_q(note)}, "state": "{state}"}}'),
+        changed = events.EscalationStateChanged(
+            escalation_id=local,
+            state=EscalationState(state),
+            note=note,
+            old_state=EscalationState(old),
         )
+        self._event_naming(name, changed, "escalation_id", _ESC)
 
     def _do_green_channel(self, actor: int) -> None:
         """set_green_channel: a supervisor's call; a version bump, not activity."""
         self.green = 0
         self._change(activity=False)
-        self._event(
-            _EV["GREEN_CHANNEL"],
-            self.names[actor],
-            None,
-            f'{{"reason": {_q(self._choice(_GREEN_REASONS))}}}',
-        )
+        reason = self._choice(_GREEN_REASONS)
+        self._event(self.names[actor], events.GreenChannel(reason=reason))
 
-    def _do_move_owner(self, kind: str, actor: int, to: int, reason: str) -> None:
+    def _do_move_owner(
+        self, kind: type[events.OwnerMoved], actor: int, to: int, reason: str
+    ) -> None:
         """_move_owner: a new owner, one more hand-off (never back to an earlier owner)."""
         old = self.owner
         self.owner, self.dispatch = to, self.dispatch + 1
         self._change()
-        self._event(
-            kind,
-            self.names[actor],
-            f'{{"owner": "{self.names[old]}"}}',
-            f'{{"owner": "{self.names[to]}", "reason": {_q(reason)}}}',
-        )
+        moved = kind(owner=self.names[to], reason=reason, old_owner=self.names[old])
+        self._event(self.names[actor], moved)
 
     def _do_request_transfer(self, to: int, reason: str, state: str, sup: int) -> None:
         """transfer (approval needed) and, unless still pending, decide_transfer."""
         owner = self.names[self.owner]
         local, requested = len(self.out.transfers), self.t
-        self._event(
-            _EV["TRANSFER_REQUESTED"],
-            owner,
-            f'{{"owner": "{owner}"}}',
-            (
-                f'{{"reason": {_q(reason)}, "request_id": ',
-                _TRF,
-                local,
-                f', "to": "{self.names[to]}"}}',
-            ),
+        asked = events.TransferRequested(
+            to=self.names[to], reason=reason, request_id=local, old_owner=owner
         )
+        self._event_naming(owner, asked, "request_id", _TRF)
         decided = state != "pending"
         if decided:
             self._after(1800)
@@ -1558,14 +1517,10 @@ class _Story:
             )
         )
         if state == "approved":
-            self._do_move_owner(_EV["TRANSFER_APPROVED"], sup, to, reason)
+            self._do_move_owner(events.TransferApproved, sup, to, reason)
         elif state == "denied":
-            self._event(
-                _EV["TRANSFER_DENIED"],
-                self.names[sup],
-                None,
-                (f'{{"note": {_q(_DENY_NOTE)}, "request_id": ', _TRF, local, "}"),
-            )
+            denied = events.TransferDenied(request_id=local, note=_DENY_NOTE)
+            self._event_naming(self.names[sup], denied, "request_id", _TRF)
 
     def _do_resolve(self, code: str) -> None:
         """resolve: the clock stops; complaints and key customers get a follow-up call."""
@@ -1582,48 +1537,35 @@ class _Story:
         )
         self._change()
         owner = self.names[self.owner]
-        self._event(
-            _EV["RESOLVED"],
-            owner,
-            f'{{"status": "{_STATUS_S[old]}"}}',
-            f'{{"code": "{code}", "owner": "{owner}"}}',
-        )
+        resolved = events.Resolved(code=_CODES[code], owner=owner, old_status=_STATUSES[old])
+        self._event(owner, resolved)
         if self.follow_up is not None:
-            self._event(
-                _EV["FOLLOW_UP_SCHEDULED"], owner, None, f'{{"due": "{_iso(self.follow_up)}"}}'
-            )
+            self._event(owner, events.FollowUpScheduled(due=self.follow_up))
 
     def _do_reopen(self) -> None:
         """customer_message on a resolved ticket: a new clock whose first response was
         given long ago; follow_up_due stays, as the store leaves it."""
         clock = sla.start_clock(self._d(), self.priority, self.tier, self.policy, self.cal)
         self.clock = sla.on_agent_reply(clock, self._d())
-        self._event(
-            _EV["REOPENED"], None, f'{{"status": "{_STATUS_S[self.status]}"}}', '{"status": "open"}'
-        )
+        was = _STATUSES[self.status]
+        self._event(None, events.Reopened(status=Status.OPEN, old_status=was))
         self.status, self.resolved, self.code = _OPEN, 0, None
         self._do_customer_message(_FOLLOWS)
 
     def _do_csat(self, score: int) -> None:
-        self._event(
-            _EV["CSAT"], None, None, f'{{"owner": "{self.names[self.owner]}", "score": {score}}}'
-        )
+        self._event(None, events.Csat(score=score, owner=self.names[self.owner]))
 
     def _do_follow_up_done(self) -> None:
         self.follow_up = None
         self._change(activity=False)
-        self._event(
-            _EV["FOLLOW_UP_DONE"],
-            self.names[self.owner],
-            None,
-            f'{{"note": {_q(self._choice(_FOLLOW_UP_NOTES))}}}',
-        )
+        note = self._choice(_FOLLOW_UP_NOTES)
+        self._event(self.names[self.owner], events.FollowUpDone(note=note))
 
     def _do_link(self, other: int) -> None:
         """A related earlier ticket of the same customer; links are kept both ways."""
         self.out.links.append((self.tid, other))
         self.out.links.append((other, self.tid))
-        self._event(_EV["LINKED"], None, None, f'{{"other": {other}}}')
+        self._event(None, events.Linked(other=other))
 
     # -- the shape of the story --------------------------------------------------------
 
@@ -1700,9 +1642,9 @@ class _Story:
         if roll < 0.55:
             self._do_request_transfer(to, reason, "approved", sup)
         elif roll < 0.75:
-            self._do_move_owner(_EV["TRANSFERRED"], sup, to, reason)
+            self._do_move_owner(events.Transferred, sup, to, reason)
         elif roll < 0.85:
-            self._do_move_owner(_EV["STOLEN"], sup, sup, _STEAL_REASON)
+            self._do_move_owner(events.Stolen, sup, sup, _STEAL_REASON)
         elif roll < 0.95 or self.target >= _RESOLVED:
             self._do_request_transfer(to, reason, "denied", sup)
         else:
@@ -1828,8 +1770,16 @@ class _Story:
         self.out.messages.append((self.tid, kind, channel, author, body, self._at(self.t)))
         return len(self.out.messages) - 1
 
-    def _event(self, kind: str, actor: str | None, old: str | None, new: str | Ref | None) -> None:
-        self.out.events.append((self.tid, actor, self._at(self.t), kind, old, new))
+    def _event(self, actor: str | None, p: events.Payload) -> None:
+        old, new = events.encode(p)
+        self.out.events.append((self.tid, actor, self._at(self.t), _KIND_OF[type(p)], old, new))
+
+    def _event_naming(self, actor: str | None, p: events.Payload, name: str, table: int) -> None:
+        """An event whose int field `name` is a row of this chunk's `table`, by its index
+        here: the writer puts the row's id in."""
+        old, (before, after) = events.encode_around(p, name)
+        ref: Ref = (before, table, getattr(p, name), after)
+        self.out.events.append((self.tid, actor, self._at(self.t), _KIND_OF[type(p)], old, ref))
 
     def _emit(self) -> None:
         """The ticket row as its last write left it, then its escalations."""
@@ -2296,23 +2246,15 @@ def _agent_rows(
     specs: list[_AgentSpec], now_ts: int, fmt: Callable[[int], Any]
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """add_agent: the row and AGENT_ADDED, a little over a year before `now`."""
-    rows, events = [], []
+    rows, added = [], []
     for i, a in enumerate(specs):
         at = fmt(now_ts - 400 * _DAY + 60 * i)
         rows.append(
             (i + 1, a.name, a.display, a.role.value, a.shift.value if a.shift else None, 0, at)
         )
-        events.append(
-            (
-                None,
-                None,
-                at,
-                _EV["AGENT_ADDED"],
-                None,
-                f'{{"agent": "{a.name}", "role": "{a.role.value}"}}',
-            )
-        )
-    return rows, events
+        old, new = events.encode(events.AgentAdded(agent=a.name, role=a.role))
+        added.append((None, None, at, EventKind.AGENT_ADDED.value, old, new))
+    return rows, added
 
 
 def _address(h: int) -> str:

@@ -33,7 +33,7 @@ from cstui.server.app import create_app
 from cstui.server.deps import ServerOptions
 from cstui.store import SqlStore, View, init_store
 from cstui.store.base import NewCustomer, NewOrder, NewTicket
-from tests.conftest import FakeClock, _reset_pg
+from tests.conftest import FakeClock, _reset_pg, assert_the_log_decodes
 from tests.serving import TEAM, TeamHttpStore, ThreadServer, add_team
 
 
@@ -72,6 +72,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> I
     for name, role, shift in TEAM:
         s.add_agent(name, role, shift)
     yield s
+    assert_the_log_decodes(s)
     s.close()
 
 
@@ -82,6 +83,7 @@ def _http_store(server: ThreadServer, target: str, clock: FakeClock) -> Iterator
     team = TeamHttpStore(server.url, tokens)
     yield team
     team.close()
+    assert_the_log_decodes(backing)
     backing.close()
 
 
@@ -409,6 +411,31 @@ class TestLogAndTransfer:
         with pytest.raises(BadInput, match=f"line {bad_line}"):
             other.import_records(records)
         assert list(other.export_records()) == []
+        other.close()
+
+    def test_an_event_that_does_not_fit_its_kind_imports_nothing(
+        self, store: SqlStore, tmp_path
+    ) -> None:
+        from cstui.store import init_store
+
+        store.take(new_ticket(store), actor="alice")
+        records = list(enumerate(store.export_records(), start=1))
+        number, taken = next((n, r) for n, r in records if r.get("kind") == "taken")
+        other = init_store(str(tmp_path / "copy.db"))
+        for new, problem in (
+            ('{"owner": 7}', "new.owner: expected a string, got 7"),
+            ('{"owner": "alice", "by": "x"}', "new: unknown field 'by'"),
+            ("{}", "new.owner: missing"),
+            ("[]", "new: expected an object"),
+            ("{", "old, new: expected JSON objects"),
+        ):
+            taken["new"] = new
+            with pytest.raises(BadInput, match=f"^line {number}: (event taken: )?{problem}$"):
+                other.import_records(records)
+            assert list(other.export_records()) == []
+        taken["kind"] = "bogus"
+        with pytest.raises(BadInput, match=f"^line {number}: kind: 'bogus' is not one of"):
+            other.import_records(records)
         other.close()
 
 

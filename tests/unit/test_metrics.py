@@ -12,13 +12,31 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cstui.domain.events import (
+    PAYLOADS,
+    AgentAdded,
+    Complaint,
+    Created,
+    Csat,
+    Escalated,
+    MalformedEvent,
+    Merged,
+    Note,
+    OwnerMoved,
+    Payload,
+    Reopened,
+    Reply,
+    Resolved,
+    Taken,
+    encode,
+)
 from cstui.domain.metrics import (
     FIGURES,
     PERIODS,
@@ -39,8 +57,16 @@ from cstui.domain.model import (
     BASIC_CATEGORIES,
     OWNERSHIP_EVENTS,
     Category,
+    Channel,
+    ComplaintCause,
+    Department,
     Event,
     EventKind,
+    Priority,
+    ResolutionCode,
+    Role,
+    Status,
+    Tier,
 )
 from cstui.errors import BadInput
 
@@ -62,6 +88,41 @@ def m(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
+def logged(event_id: int, ticket: int | None, at: datetime, p: Payload) -> Event:
+    """An event as the store reads it back: its payload's two objects, parsed."""
+    old, new = (None if text is None else json.loads(text) for text in encode(p))
+    return Event(event_id, ticket, getattr(p, "owner", None), at, p.KIND, old, new)
+
+
+def created(category: Category = Category.RETURN, complaint: bool = False) -> Created:
+    return Created(
+        channel=Channel.CHAT,
+        category=category,
+        priority=Priority.NORMAL,
+        tier=Tier.STANDARD,
+        customer_id=1,
+        complaint=complaint,
+    )
+
+
+def new_owner(kind: EventKind, owner: str, before: str | None) -> Payload:
+    """An ownership event of `kind`: TAKEN, or a move with a reason."""
+    if kind is EventKind.TAKEN:
+        return Taken(owner=owner, old_owner=before)
+    return cast(type[OwnerMoved], PAYLOADS[kind])(owner=owner, reason="r", old_owner=before)
+
+
+def escalated(at: datetime) -> Escalated:
+    return Escalated(escalation_id=1, department=Department.QC, green=False, due_at=at, reason="r")
+
+
+def resolved(owner: str | None) -> Resolved:
+    return Resolved(code=ResolutionCode.SOLVED, owner=owner, old_status=Status.OPEN)
+
+
+REOPENED = Reopened(status=Status.OPEN, old_status=Status.RESOLVED)
+
+
 class Log:
     """Writes a log the way the store would, one event per call, ids in call order."""
 
@@ -69,28 +130,29 @@ class Log:
         self.events: list[Event] = []
         self.owner: dict[int | None, str | None] = {}
 
-    def add(self, ticket: int | None, kind: EventKind, at: datetime, **new: Any) -> Log:
-        old = {"owner": self.owner.get(ticket)} if kind in OWNERSHIP_EVENTS else None
-        event = Event(len(self.events) + 1, ticket, new.get("owner"), at, kind, old, new or None)
-        self.events.append(event)
+    def add(self, ticket: int | None, at: datetime, p: Payload) -> Log:
+        self.events.append(logged(len(self.events) + 1, ticket, at, p))
         return self
 
     def created(
-        self, ticket: int, at: datetime, category: Category = Category.RETURN, **extra: Any
+        self,
+        ticket: int,
+        at: datetime,
+        category: Category = Category.RETURN,
+        complaint: bool = False,
     ) -> Log:
-        new = {"channel": "chat", "category": category, "priority": "normal", "tier": "standard"}
-        return self.add(ticket, EventKind.CREATED, at, **new, customer_id=1, **extra)
+        return self.add(ticket, at, created(category, complaint))
 
     def take(self, ticket: int, at: datetime, owner: str, kind: EventKind = EventKind.TAKEN) -> Log:
-        self.add(ticket, kind, at, owner=owner)
+        self.add(ticket, at, new_owner(kind, owner, self.owner.get(ticket)))
         self.owner[ticket] = owner
         return self
 
     def resolve(self, ticket: int, at: datetime) -> Log:
-        return self.add(ticket, EventKind.RESOLVED, at, code="solved", owner=self.owner[ticket])
+        return self.add(ticket, at, resolved(self.owner[ticket]))
 
-    def csat(self, ticket: int, at: datetime, score: object, owner: str | None = None) -> Log:
-        return self.add(ticket, EventKind.CSAT, at, score=score, owner=owner)
+    def csat(self, ticket: int, at: datetime, score: int, owner: str | None = None) -> Log:
+        return self.add(ticket, at, Csat(score=score, owner=owner))
 
 
 def taken_tickets(log: Log, count: int, first: int = 1, owner: str = "ann") -> Log:
@@ -118,21 +180,49 @@ def test_passing_a_ticket_back_to_its_first_owner_still_counts_as_redispatched()
     assert compute(log.events).repeat_dispatch_rate == 1.0
 
 
-def test_csat_shares_count_4_and_5_as_satisfied_and_ignore_malformed_scores() -> None:
+def test_csat_shares_count_4_and_5_as_satisfied_and_ignore_scores_out_of_range() -> None:
     log = taken_tickets(Log(), 1)
-    for i, score in enumerate((5, 5, 4, 3, 1, 0, 6, True, "5")):
+    for i, score in enumerate((5, 5, 4, 3, 1, 0, 6)):
         log.csat(1, m(100 + i), score, "ann")
     got = compute(log.events)
     assert (got.csat_responses, got.csat, got.very_satisfied) == (5, 0.6, 0.4)
+
+
+@pytest.mark.parametrize(
+    ("kind", "old", "new", "problem"),
+    [
+        (EventKind.CSAT, None, {"score": True, "owner": "ann"}, "new.score: expected an integer"),
+        (EventKind.CSAT, None, {"score": "5", "owner": "ann"}, "new.score: expected an integer"),
+        (EventKind.CSAT, None, {"score": 5}, "new.owner: missing"),
+        (EventKind.CREATED, None, {"category": "return"}, "new.channel: missing"),
+        (EventKind.STOLEN, {"owner": "ann"}, {"owner": 7, "reason": "r"}, "new.owner: expected"),
+        (EventKind.RESOLVED, None, {"code": "solved", "owner": "ann"}, "old.status: missing"),
+        (EventKind.COMPLAINT, None, {"cause": "x", "second": True, "y": 1}, "new.cause: expected"),
+        (
+            EventKind.COMPLAINT,
+            None,
+            {"cause": None, "second": True, "y": 1},
+            "new: unknown field 'y'",
+        ),
+    ],
+)
+def test_a_malformed_payload_the_figures_read_fails_loudly(
+    kind: EventKind, old: dict[str, Any] | None, new: dict[str, Any], problem: str
+) -> None:
+    """A payload that does not fit its kind stops the figures: it is not guessed at."""
+    log = taken_tickets(Log(), 1)
+    log.events.append(Event(99, 1, "ann", m(50), kind, old, new))
+    with pytest.raises(MalformedEvent, match=f"^event {kind}: {problem}"):
+        compute(log.events)
 
 
 def test_complaint_and_second_complaint_rates() -> None:
     log = taken_tickets(Log(), 50)
     log.created(51, m(5), complaint=True)
     log.created(52, m(5), Category.COMPLAINT)
-    log.add(1, EventKind.COMPLAINT, m(90), cause="attitude", second=False)
-    log.add(2, EventKind.COMPLAINT, m(90), cause="process", second=False)
-    log.add(2, EventKind.COMPLAINT, m(95), cause="process", second=True)
+    log.add(1, m(90), Complaint(cause=ComplaintCause.ATTITUDE, second=False))
+    log.add(2, m(90), Complaint(cause=ComplaintCause.PROCESS, second=False))
+    log.add(2, m(95), Complaint(cause=ComplaintCause.PROCESS, second=True))
     got = compute(log.events)
     assert got.tickets_created == 52
     assert got.complaint_rate == 4 / 52
@@ -143,14 +233,14 @@ def test_first_contact_resolution_needs_one_owner_no_escalation_and_no_comeback(
     log = taken_tickets(Log(), 4)
     log.resolve(1, m(30))  # first contact
     log.take(2, m(10), "bo", EventKind.TRANSFER_APPROVED).resolve(2, m(30))  # two owners
-    log.add(3, EventKind.ESCALATED, m(10), department="qc", green=False, due_at="x")
+    log.add(3, m(10), escalated(m(10)))
     log.resolve(3, m(30))
-    log.resolve(4, m(20)).add(4, EventKind.REOPENED, m(25)).resolve(4, m(30))  # came back
+    log.resolve(4, m(20)).add(4, m(25), REOPENED).resolve(4, m(30))  # came back
     log.created(5, m(5), Category.LOGISTICS).take(5, m(6), "ann").resolve(5, m(30))
     log.created(6, m(5), Category.ADDRESS).take(6, m(6), "ann")
     log.take(6, m(7), "cy", EventKind.TRANSFERRED).resolve(6, m(30))
     log.created(7, m(5), Category.LOGISTICS).take(7, m(6), "ann").resolve(7, m(20))
-    log.add(7, EventKind.REOPENED, m(40))  # reopened and open again: not resolved
+    log.add(7, m(40), REOPENED)  # reopened and open again: not resolved
     got = compute(log.events)
     assert got.tickets_resolved == 6
     assert got.first_contact_resolution == 2 / 6
@@ -160,9 +250,9 @@ def test_first_contact_resolution_needs_one_owner_no_escalation_and_no_comeback(
 def test_average_first_response_and_resolution_time() -> None:
     log = Log()
     log.created(1, m(0)).take(1, m(1), "ann")
-    log.add(1, EventKind.REPLY, m(10), owner="ann").add(1, EventKind.REPLY, m(15), owner="ann")
+    log.add(1, m(10), Reply(message_id=1)).add(1, m(15), Reply(message_id=2))
     log.resolve(1, m(60))
-    log.created(2, m(0)).take(2, m(1), "bo").add(2, EventKind.REPLY, m(30)).resolve(2, m(180))
+    log.created(2, m(0)).take(2, m(1), "bo").add(2, m(30), Reply(message_id=3)).resolve(2, m(180))
     log.created(3, m(0))  # never answered: left out of the average, not counted as zero
     got = compute(log.events)
     assert got.avg_first_response == timedelta(minutes=20)
@@ -171,14 +261,15 @@ def test_average_first_response_and_resolution_time() -> None:
 
 def test_a_merged_duplicate_is_not_counted_but_its_csat_answer_is() -> None:
     log = taken_tickets(Log(), 3)
-    log.resolve(3, m(20)).add(3, EventKind.MERGED, m(21), into=1)
+    log.resolve(3, m(20)).add(3, m(21), Merged(into=1))
     log.csat(3, m(30), 5, "ann")
     got = compute(log.events)
     assert (got.tickets_created, got.tickets_resolved, got.csat_responses) == (2, 0, 1)
 
 
 def test_tickets_whose_creation_is_not_in_the_log_are_ignored() -> None:
-    log = Log().take(1, m(1), "ann").resolve(1, m(2)).add(None, EventKind.AGENT_ADDED, m(0))
+    log = Log().take(1, m(1), "ann").resolve(1, m(2))
+    log.add(None, m(0), AgentAdded(agent="ann", role=Role.AGENT))
     got = compute(log.events)
     assert (got.tickets_created, got.tickets_resolved) == (0, 0)
 
@@ -193,8 +284,8 @@ def test_the_window_counts_creations_resolutions_and_answers_separately() -> Non
 
 def test_events_are_replayed_in_time_order_then_id_order() -> None:
     log = taken_tickets(Log(), 2)
-    log.resolve(1, m(50)).add(1, EventKind.REOPENED, m(50))  # same instant: the id decides
-    log.take(2, m(50), "bo", EventKind.STOLEN).add(2, EventKind.RESOLVED, m(50), code="solved")
+    log.resolve(1, m(50)).add(1, m(50), REOPENED)  # same instant: the id decides
+    log.take(2, m(50), "bo", EventKind.STOLEN).add(2, m(50), resolved(None))
     for events in (log.events, list(reversed(log.events))):
         assert compute(events).tickets_resolved == 1
         assert set(by_agent(events)) == {"bo", "ann"}
@@ -327,9 +418,8 @@ class _Writer:
     def __init__(self, ids: itertools.count[int], events: list[Event], ticket: int) -> None:
         self.ids, self.events, self.ticket = ids, events, ticket
 
-    def __call__(self, kind: EventKind, at: datetime, old: Any = None, **new: Any) -> None:
-        event = Event(next(self.ids), self.ticket, new.get("owner"), at, kind, old, new or None)
-        self.events.append(event)
+    def __call__(self, at: datetime, p: Payload) -> None:
+        self.events.append(logged(next(self.ids), self.ticket, at, p))
 
 
 def _step(draw: Callable[..., Any], emit: _Writer, at: datetime, state: dict[str, Any]) -> None:
@@ -338,23 +428,23 @@ def _step(draw: Callable[..., Any], emit: _Writer, at: datetime, state: dict[str
     if action == "own":
         kind = draw(st.sampled_from(sorted(OWNERSHIP_EVENTS)))
         state["owner"] = draw(st.sampled_from(AGENTS))
-        emit(kind, at, old={"owner": owner}, owner=state["owner"])
+        emit(at, new_owner(kind, state["owner"], owner))
     elif action == "reply":
-        emit(EventKind.REPLY, at, body="hi")
+        emit(at, Reply(message_id=1))
     elif action == "escalate":
-        emit(EventKind.ESCALATED, at, department="qc", green=False, due_at=at.isoformat())
+        emit(at, escalated(at))
     elif action == "complain":
-        emit(EventKind.COMPLAINT, at, cause="attitude", second=draw(st.booleans()))
+        emit(at, Complaint(cause=ComplaintCause.ATTITUDE, second=draw(st.booleans())))
     elif action == "resolve":
         state["resolved"] = True
-        emit(EventKind.RESOLVED, at, code="solved", owner=owner)
+        emit(at, resolved(owner))
     elif action == "reopen":
         state["resolved"] = False
-        emit(EventKind.REOPENED, at)
+        emit(at, REOPENED)
     elif action == "csat":
-        emit(EventKind.CSAT, at, score=draw(st.integers(0, 6)), owner=owner)
+        emit(at, Csat(score=draw(st.integers(0, 6)), owner=owner))
     else:
-        emit(EventKind.NOTE if action == "note" else EventKind.MERGED, at, ticket=0)
+        emit(at, Note(message_id=1) if action == "note" else Merged(into=0))
 
 
 @st.composite
@@ -367,12 +457,12 @@ def histories(draw: Callable[..., Any]) -> list[Event]:
         at = m(draw(st.integers(0, 40)) * 360)
         category = draw(st.sampled_from(sorted(Category)))
         if draw(st.integers(0, 9)):  # now and then the creation is missing from the log
-            emit(EventKind.CREATED, at, category=category, complaint=draw(st.booleans()))
+            emit(at, created(category, draw(st.booleans())))
         state: dict[str, Any] = {"owner": None, "resolved": False}
         for _ in range(draw(st.integers(0, 8))):
             at += timedelta(minutes=draw(st.sampled_from(GAPS)))
             _step(draw, emit, at, state)
-    events.append(Event(next(ids), None, "root", T0, EventKind.AGENT_ADDED))
+    events.append(logged(next(ids), None, T0, AgentAdded(agent="root", role=Role.ADMIN)))
     return events
 
 

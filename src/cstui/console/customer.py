@@ -17,6 +17,7 @@ from textual.widgets import Static
 from cstui.console.render import fit, local, money
 from cstui.console.safe import assemble
 from cstui.domain.complaints import RiskSignal, complaint_risk
+from cstui.domain.events import Csat, payload_as
 from cstui.domain.model import Customer, EventKind, Order, Ticket, Tier
 from cstui.domain.privacy import mask_address, mask_email, mask_phone
 from cstui.domain.sla import Risk, risk
@@ -45,7 +46,7 @@ def gather_card(
     orders = tuple(store.customer_orders(customer_id)[:8])
     tickets = tuple(store.customer_tickets(customer_id, limit=TICKETS_SHOWN))
     csat = tuple(
-        (tk.id, int((e.new or {}).get("score", 0)))
+        (tk.id, payload_as(Csat, e).score)
         for tk in tickets
         for e in store.events(ticket_id=tk.id)
         if e.kind is EventKind.CSAT

@@ -37,6 +37,9 @@ Per agent, a ticket belongs to its owner at the final resolution (RESOLVED.new.o
 its latest owner when it is not resolved; a ticket that never had an owner belongs to no
 agent, so per-agent sums can fall short of the totals by exactly those tickets. An answer
 belongs to CSAT.new.owner (or the ticket's owner at that time).
+
+Payloads are read as `cstui.domain.events` classes: a payload that does not fit its kind
+raises `MalformedEvent` instead of being guessed at (the store writes only what fits).
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, tzinfo
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
 
+from cstui.domain.events import Complaint, Created, Csat, OwnerChange, Resolved, payload_as
 from cstui.domain.model import BASIC_CATEGORIES, OWNERSHIP_EVENTS, Category, Event, EventKind
 from cstui.errors import BadInput
 
@@ -144,26 +148,19 @@ class _Answer:
     owner: str | None
 
 
-def _payload(event: Event) -> dict[str, Any]:
-    return event.new or {}
-
-
 def _on_created(t: _Ticket, e: Event) -> None:
     """The first CREATED wins: a replayed or duplicated one must not move the start."""
+    created = payload_as(Created, e)
     if t.created_at is not None:
         return
-    new = _payload(e)
-    category = new.get("category")
     t.created_at = e.at
-    t.basic = category in BASIC_CATEGORIES
-    t.complaint = t.complaint or bool(new.get("complaint")) or category == Category.COMPLAINT
+    t.basic = created.category in BASIC_CATEGORIES
+    t.complaint = t.complaint or created.complaint or created.category is Category.COMPLAINT
 
 
 def _on_owner(t: _Ticket, e: Event) -> None:
-    owner = _payload(e).get("owner")
-    t.owner = owner
-    if owner is not None:
-        t.owners.add(owner)
+    t.owner = payload_as(OwnerChange, e).owner
+    t.owners.add(t.owner)
 
 
 def _on_reply(t: _Ticket, e: Event) -> None:
@@ -177,12 +174,12 @@ def _on_escalated(t: _Ticket, e: Event) -> None:
 
 def _on_complaint(t: _Ticket, e: Event) -> None:
     t.complaint = True
-    t.second_complaint = t.second_complaint or bool(_payload(e).get("second"))
+    t.second_complaint = t.second_complaint or payload_as(Complaint, e).second
 
 
 def _on_resolved(t: _Ticket, e: Event) -> None:
     t.resolved_at = e.at
-    t.resolver = _payload(e).get("owner") or t.owner
+    t.resolver = payload_as(Resolved, e).owner or t.owner
 
 
 def _on_reopened(t: _Ticket, e: Event) -> None:
@@ -210,12 +207,11 @@ _HANDLERS: Mapping[EventKind, _Handler] = {
 
 
 def _answer(t: _Ticket, e: Event) -> _Answer | None:
-    """A valid 1..5 score, or None: a malformed answer must not skew the shares."""
-    new = _payload(e)
-    score = new.get("score")
-    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+    """A 1..5 score, or None: a score out of range must not skew the shares."""
+    answer = payload_as(Csat, e)
+    if not 1 <= answer.score <= 5:
         return None
-    return _Answer(at=e.at, score=score, owner=new.get("owner") or t.owner)
+    return _Answer(at=e.at, score=answer.score, owner=answer.owner or t.owner)
 
 
 def _order(e: Event) -> tuple[datetime, int]:

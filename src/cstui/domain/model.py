@@ -197,7 +197,7 @@ class EventKind(StrEnum):
     ARTICLES_LOADED = "articles_loaded"  # a bulk load (seed, demo): new["count"], id range
 
 
-# Events that give a ticket a new owner; `new["owner"]` names them.
+# Events that give a ticket a new owner (their payloads are `events.OwnerChange`).
 OWNERSHIP_EVENTS = frozenset(
     {
         EventKind.TAKEN,
@@ -213,14 +213,8 @@ OWNERSHIP_EVENTS = frozenset(
 class Event:
     """One entry of the append-only log: who did what to which ticket, and when.
 
-    Payload conventions (what metrics rely on):
-    - CREATED.new: channel, category, priority, tier, customer_id, complaint (bool)
-    - ownership events (OWNERSHIP_EVENTS).new: owner; .old: owner (or None)
-    - REPLY: a response from the actor to the customer
-    - ESCALATED.new: department, green, due_at
-    - COMPLAINT.new: cause, second (bool)
-    - RESOLVED.new: code, owner
-    - CSAT.new: score (1..5), owner
+    `old` and `new` are the payload's two JSON objects, as stored; `cstui.domain.events`
+    defines each kind's fields (`events.payload(event)` reads them as its class).
     """
 
     id: int

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from cstui.domain import merge, rights, sla
+from cstui.domain import events, merge, rights, sla
 from cstui.domain.model import EventKind, ResolutionCode, Role, Status, Ticket
 from cstui.store import rows as R
 from cstui.store import ticket_index
@@ -41,12 +41,8 @@ def merge_tickets(store: SqlStore, ticket_id: int, *, into: int, actor: str) -> 
         _close_as_duplicate(store, conn, dup, into, now)
         _keep_survivor(store, conn, survivor, dup, dup_owner, survivor_owner, actor, now)
         _link(conn, ticket_id, into)
-        store._event(
-            conn, EventKind.MERGED, ticket_id=ticket_id, actor=actor, at=now, new={"into": into}
-        )
-        store._event(
-            conn, EventKind.MERGED, ticket_id=into, actor=actor, at=now, new={"from": ticket_id}
-        )
+        store._event(conn, events.Merged(into=into), ticket_id=ticket_id, actor=actor, at=now)
+        store._event(conn, events.Merged(from_=ticket_id), ticket_id=into, actor=actor, at=now)
         for old in before:
             ticket_index.replace(conn, old, TicketDoc.read(conn, old.id))
     return store.get_ticket(into)
@@ -133,9 +129,7 @@ def link_tickets(store: SqlStore, ticket_id: int, other_id: int, *, actor: str) 
         rights.check(rights.LINK, actor=actor, role=role, owner=owner)
         if _link(conn, ticket_id, other_id):
             for a, b in ((ticket_id, other_id), (other_id, ticket_id)):
-                store._event(
-                    conn, EventKind.LINKED, ticket_id=a, actor=actor, at=now, new={"other": b}
-                )
+                store._event(conn, events.Linked(other=b), ticket_id=a, actor=actor, at=now)
     return store.get_ticket(ticket_id, with_messages=False)
 
 

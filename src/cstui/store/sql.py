@@ -22,7 +22,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cstui.domain import complaints, escalation, ownership, rights, sla
+from cstui.domain import complaints, escalation, events, ownership, rights, sla
 from cstui.domain.model import (
     ACTIVE_STATUSES,
     TIER_RANK,
@@ -218,7 +218,7 @@ class SqlStore:
     def _event(
         self,
         conn: Connection,
-        kind: EventKind,
+        kind: EventKind | events.Payload,
         *,
         ticket_id: int | None,
         actor: str | None,
@@ -226,15 +226,18 @@ class SqlStore:
         old: Mapping[str, Any] | None = None,
         new: Mapping[str, Any] | None = None,
     ) -> None:
+        """Log an event given as its payload, or as a kind and two objects that must fit
+        the kind's payload class (`domain.events`): the log holds only what decodes."""
+        logged, old_text, new_text = events.columns(kind, old, new)
         conn.execute(
             insert(EVENTS),
             {
                 "ticket_id": ticket_id,
                 "actor": actor,
                 "at": at,
-                "kind": kind.value,
-                "old": _json(old),
-                "new": _json(new),
+                "kind": logged.value,
+                "old": old_text,
+                "new": new_text,
             },
         )
 
@@ -1688,10 +1691,6 @@ def _agent_from(m: Mapping[str, Any]) -> Agent:
         display_name=m["display_name"],
         routing_paused=bool(m["routing_paused"]),
     )
-
-
-def _json(value: Mapping[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 _TICKET_JOINS = R.TICKET_FROM.removeprefix("FROM tickets t ")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError, create_model
 from sqlalchemy import Engine, Integer, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from cstui.domain import events
 from cstui.domain.inputs import int_problem, require_text
 from cstui.domain.model import (
     ArticleKind,
@@ -174,6 +175,8 @@ def validate(number: int, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     _check_vocabulary(number, kind, values)
     _check_flags(number, kind, values)
     _check_datetimes(number, values)
+    if kind == "event":
+        _check_payload(number, values)
     return kind, values
 
 
@@ -202,6 +205,19 @@ def _check_flags(number: int, kind: str, values: dict[str, Any]) -> None:
     for column in FLAG_COLUMNS.get(kind, ()):
         if values[column] not in (0, 1):
             raise BadInput(f"line {number}: {column}: expected 0 or 1, got {values[column]!r}")
+
+
+def _check_payload(number: int, values: dict[str, Any]) -> None:
+    """An event's old and new must fit its kind (`domain.events`): the quality figures are
+    computed from them, and would stop at one that does not."""
+    try:
+        old, new = (None if v is None else json.loads(v) for v in (values["old"], values["new"]))
+    except json.JSONDecodeError:
+        raise BadInput(f"line {number}: old, new: expected JSON objects") from None
+    try:
+        events.decode(values["kind"], old, new)
+    except events.MalformedEvent as exc:
+        raise BadInput(f"line {number}: {exc}") from None
 
 
 def _check_datetimes(number: int, values: dict[str, Any]) -> None:
