@@ -17,6 +17,7 @@ from cstui.config import rules_from_settings
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
+    from cstui.demo.live import Feeder
     from cstui.store.base import HelpdeskStore
 
 DEMO_TICKETS = 5_000
@@ -55,7 +56,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
             feeder.stop()
 
 
-def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> object:
+def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> Feeder:
     from cstui.demo.live import Feeder
 
     feeder = Feeder(open_store, seed=seed)

@@ -872,19 +872,18 @@ class CstuiApp(SafeApp):
         dialog = FormDialog(
             f"{t('action.green')} #{ticket.id}", text_label=t("dialog.reason"), text_required=True
         )
-        self.push_screen(
-            dialog,
-            lambda a: (
-                a
-                and self._act(
+
+        def answered(a: Answer | None) -> None:
+            if a is not None:
+                self._act(
                     ticket,
                     lambda s: s.set_green_channel(
                         ticket.id, actor=self.config.actor, reason=a.text
                     ),
                     t("done.green", id=ticket.id),
                 )
-            ),
-        )
+
+        self.push_screen(dialog, answered)
 
     def action_transfer(self) -> None:
         ticket, store = self._current(), self.store
@@ -892,9 +891,12 @@ class CstuiApp(SafeApp):
             return
         if ticket.dispatch_count >= 2:
             question = t("warn.second_handoff", id=ticket.id, n=ticket.dispatch_count)
-            self.push_screen(
-                ConfirmDialog(question), lambda yes: yes and self._pick_transfer(ticket)
-            )
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._pick_transfer(ticket)
+
+            self.push_screen(ConfirmDialog(question), confirmed)
         else:
             self._pick_transfer(ticket)
 
