@@ -45,8 +45,10 @@ class FakeClock:
 def _own_data_dir(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Nothing a test does lands in the real user's data (drafts, remembered tokens)."""
+    """Nothing a test does lands in the real user's data (drafts, remembered tokens), and
+    the user's own config file (a language, a theme) never reaches a test."""
     monkeypatch.setenv("CSTUI_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from textual.pilot import Pilot
+from textual.widgets import Input
 
 from cstui.console.app import ConsoleConfig, CstuiApp, build_app
+from cstui.console.knowledge import KnowledgePane
 from cstui.demo.knowledge import load_knowledge
 from cstui.domain.rules import Rules
 from cstui.remote.http_store import HttpStore
@@ -109,13 +110,8 @@ def make_app(world: Path, tmp_path: Path, open_for: StoreOpener) -> AppFactory:
     return make
 
 
-async def settle(pilot: Pilot[None], rounds: int = 30) -> None:
-    """Until no worker runs and their results have reached the UI (callbacks start more)."""
-    app = pilot.app
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            await pilot.pause()
-            if not any(w.is_running for w in app.workers):
-                return
+def searched(app: CstuiApp) -> Callable[[], bool]:
+    """Whether the knowledge pane shows the results of what was typed into it (the search
+    waits for typing to pause, then runs in a worker): a condition for `until`."""
+    pane = app.query_one(KnowledgePane)
+    return lambda: pane.results_for == pane.query_one(Input).value

@@ -17,10 +17,10 @@ import pytest
 from textual.widgets._toast import Toast
 
 from cstui.console.app import ConsoleConfig, StatusBar, build_app
-from cstui.console.knowledge import DEBOUNCE_SECONDS
 from cstui.store import open_store
-from tests.console.conftest import settle
+from tests.console.conftest import searched
 from tests.hostile import AGENT, MARKUP, NOW, PAYLOADS, Pty, build_world, cstui_env, leaks
+from tests.pilots import settle, until
 
 COLS, ROWS = 200, 70
 # The footer (the last row) redrawn with another first key than the queue's "⏎ Open": the
@@ -83,14 +83,14 @@ async def test_markup_in_data_is_drawn_as_text(tmp_path: Path) -> None:
     async with app.run_test(size=(COLS, ROWS), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("left_square_bracket", "4", *"kbtitle")
-        await pilot.pause(DEBOUNCE_SECONDS * 2)
-        await settle(pilot)
+        await until(pilot, searched(app))
         assert f"{MARKUP}AGENTNAME-end (agent01)" in str(app.query_one(StatusBar).render())
         await pilot.press("enter", "enter")
         toasts: list[str] = []
-        for _ in range(200):  # until the article is in and its toast shown (for 3 s)
-            toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
-            if any("Inserted" in text for text in toasts):
-                break
-            await pilot.pause(0.02)
+
+        def inserted() -> bool:  # the article is in and its toast shown (for 3 s)
+            toasts[:] = [str(toast.render()) for toast in app.screen.query(Toast)]
+            return any("Inserted" in text for text in toasts)
+
+        await until(pilot, inserted)
         assert any(f"{MARKUP}KBTITLE-end”" in text for text in toasts), toasts

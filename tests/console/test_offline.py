@@ -4,11 +4,9 @@ the server is back (its Idempotency-Key makes a repeated attempt harmless)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from cstui.console import app as console_app
 from cstui.console.ticket import TicketPane
@@ -18,7 +16,8 @@ from cstui.remote.http_store import HttpStore
 from cstui.server.app import create_app
 from cstui.server.deps import ServerOptions
 from cstui.store import SqlStore, open_store
-from tests.console.conftest import AppFactory, fixed_clock, settle
+from tests.console.conftest import AppFactory, fixed_clock
+from tests.pilots import settle, until
 from tests.serving import ThreadServer, loopback_socket
 
 
@@ -31,15 +30,6 @@ def replies(store: SqlStore, ticket_id: int, text: str) -> int:
     return sum(
         1 for m in store.messages(ticket_id) if m.kind is MessageKind.REPLY and m.body == text
     )
-
-
-async def until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Let the app work (its timers retry the server) until `done()` or `seconds` pass."""
-    for _ in range(int(seconds / 0.1)):
-        await pilot.pause(0.1)
-        await settle(pilot)
-        if done():
-            return
 
 
 async def test_a_reply_sent_while_the_server_is_down_goes_out_once_it_is_back(

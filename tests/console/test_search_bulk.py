@@ -7,8 +7,9 @@ from cstui.console.queue import QueueList, QueuePane
 from cstui.domain.model import MatchField, MessageKind
 from cstui.store import SqlStore
 from cstui.store.base import View
-from tests.console.conftest import AppFactory, settle
+from tests.console.conftest import AppFactory
 from tests.console.test_workflows import errors, infos
+from tests.pilots import settle
 
 
 def rows(app: object) -> list[int]:

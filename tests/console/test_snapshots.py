@@ -13,22 +13,27 @@ import pytest
 from textual.pilot import Pilot
 
 from cstui import i18n
-from tests.console.conftest import AppFactory, settle
+from cstui.console.app import CstuiApp
+from tests.console.conftest import AppFactory, searched
+from tests.pilots import settle, until
 
 WIDE = (120, 40)
 NARROW = (80, 24)
 Compare = Callable[..., bool]
 
 
-def then(*keys: str, pause: float = 0.0) -> Callable[[Pilot[None]], Awaitable[None]]:
-    """Wait for the store, press keys, wait again, and stop every cursor blinking."""
+def then(
+    *keys: str, ready: Callable[[CstuiApp], Callable[[], bool]] | None = None
+) -> Callable[[Pilot[None]], Awaitable[None]]:
+    """Wait for the store, press keys, wait again (until `ready(app)()`, if given), and stop
+    every cursor blinking."""
 
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         if keys:
             await pilot.press(*keys)
-            if pause:
-                await pilot.pause(pause)
+            if ready is not None:
+                await until(pilot, ready(pilot.app))
             await settle(pilot)
         for widget in pilot.app.screen.query("Input, TextArea"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
@@ -106,7 +111,7 @@ class TestCustomerPane:
 class TestKnowledgePane:
     def test_search_results(self, snap_compare: Compare, make_app: AppFactory) -> None:
         """`4` and 发票: articles about invoices, 发票 highlighted in titles and snippets."""
-        run = then("4", *"发票", pause=0.3)
+        run = then("4", *"发票", ready=searched)
         assert snap_compare(make_app(), terminal_size=WIDE, run_before=run)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Static
 
 from cstui.console.app import CstuiApp
@@ -27,7 +28,8 @@ from cstui.domain.templates import fill, ticket_values
 from cstui.remote.http_store import HttpStore
 from cstui.store import SqlStore
 from cstui.store.base import View
-from tests.console.conftest import SHANGHAI, AppFactory, settle
+from tests.console.conftest import SHANGHAI, AppFactory, searched
+from tests.pilots import settle, until
 
 
 def shown(app: CstuiApp) -> Ticket:
@@ -99,8 +101,7 @@ async def test_reply_with_a_knowledge_answer(make_app: AppFactory, store: SqlSto
         ticket_id = shown(app).id
         await pilot.press("t", "4")
         await pilot.press(*"退款")
-        await pilot.pause(0.3)  # the search is debounced
-        await settle(pilot)
+        await until(pilot, searched(app))
         await pilot.press("enter", "enter")  # to the results, then insert the first one
         await settle(pilot)
         composer = app.query_one(TicketPane).composer
@@ -124,8 +125,7 @@ async def test_down_from_the_search_box_reaches_the_results(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("t", "4", *"退款")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await until(pilot, searched(app))
         await pilot.press("down", "down", "enter")  # into the results, the second one
         await settle(pilot)
         second = app.query_one(KnowledgePane).hits[1]
@@ -151,8 +151,7 @@ async def test_template_is_filled_from_the_ticket(make_app: AppFactory, store: S
         await settle(pilot)
         ticket = shown(app)
         await pilot.press("t", "m", *"您好")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await until(pilot, searched(app))
         hits = app.query_one(KnowledgePane).hits
         assert hits and all(h.kind is ArticleKind.TEMPLATE for h in hits)
         await pilot.press("enter", "enter")
@@ -240,6 +239,10 @@ async def test_second_hand_off_warns(make_app: AppFactory, store: SqlStore) -> N
         await pilot.press("n")
         await settle(pilot)
         assert not isinstance(app.screen, (ConfirmDialog, FormDialog))
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("y")  # a third hand-off all the same: on to whom and why
+        await until(pilot, lambda: isinstance(app.screen, FormDialog))
 
 
 async def test_status_and_follow_up(make_app: AppFactory, store: SqlStore) -> None:
@@ -368,10 +371,18 @@ async def test_command_palette_runs_a_workflow(make_app: AppFactory) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"Escalate")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: "Escalate" in palette_choice(app))
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, FormDialog)
+
+
+def palette_choice(app: CstuiApp) -> str:
+    """The command the open command palette would run on Enter ("" while it has none)."""
+    if not isinstance(app.screen, CommandPalette):
+        return ""
+    option = app.screen.query_one(CommandList).highlighted_option
+    return "" if option is None else str(option.prompt)
 
 
 def card_text(app: Any) -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from textual.pilot import Pilot
 
 from cstui.domain.rules import Rules
 from cstui.monitor.app import MonitorApp, MonitorConfig, build_monitor
@@ -71,15 +70,3 @@ def make_monitor(world: Path, tmp_path: Path) -> MonitorFactory:
         )
 
     return make
-
-
-async def settle(pilot: Pilot[None], rounds: int = 30) -> None:
-    """Until no worker runs and their results have reached the UI."""
-    app = pilot.app
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            await pilot.pause()
-            if not any(w.is_running for w in app.workers):
-                return

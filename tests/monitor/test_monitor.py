@@ -25,7 +25,8 @@ from cstui.reporting import value_text
 from cstui.store import SqlStore
 from cstui.store.base import NewTicket
 from tests.cli.test_report import replay
-from tests.monitor.conftest import NOW, SHANGHAI, MonitorFactory, settle
+from tests.monitor.conftest import NOW, SHANGHAI, MonitorFactory
+from tests.pilots import settle
 
 
 def table(app: MonitorApp, table_id: str) -> FloorTable:

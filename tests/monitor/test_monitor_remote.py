@@ -14,7 +14,8 @@ from cstui.remote.http_store import HttpStore
 from cstui.server.app import create_app
 from cstui.server.deps import ServerOptions
 from cstui.store import SqlStore, open_store
-from tests.monitor.conftest import NOW, SHANGHAI, fixed_clock, settle
+from tests.monitor.conftest import NOW, SHANGHAI, fixed_clock
+from tests.pilots import settle
 from tests.serving import ThreadServer
 
 

@@ -62,7 +62,8 @@ class TestAuth:
 
 def test_a_flood_is_told_to_wait(tmp_path: Path) -> None:
     """Past the burst, a token gets 429 with Retry-After; another token is unaffected."""
-    limited = ServerOptions(rate_per_second=0.5, rate_burst=3)
+    # One request per 100 s past the burst: however slow the machine, none comes back.
+    limited = ServerOptions(rate_per_second=0.01, rate_burst=3)
     server: Iterator[Served] = serve_store(tmp_path / "limited.db", limited)
     served = next(server)
     try:

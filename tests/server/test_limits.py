@@ -31,7 +31,9 @@ def test_a_new_token_revokes_the_old_one(tmp_path: Path) -> None:
 
 def test_the_http_store_waits_out_a_short_flood(tmp_path: Path) -> None:
     """429 with Retry-After: the store sleeps and retries instead of failing the command."""
-    served = serve_store(tmp_path / "limit.db", ServerOptions(rate_per_second=2, rate_burst=2))
+    # At one request a second, the third call waits out a 1 s Retry-After, or arrived a
+    # second or more after the first on a slow machine: either way 0.9 s have passed.
+    served = serve_store(tmp_path / "limit.db", ServerOptions(rate_per_second=1, rate_burst=2))
     server = next(served)
     try:
         store = HttpStore(server.url, server.tokens["bob"])

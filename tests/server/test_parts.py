@@ -109,18 +109,31 @@ def test_errors_come_back_as_the_stores_own(
         assert error.owner == "bob" and error.exit_code == 3
 
 
-async def test_open_streams_share_one_poll_and_wake_on_a_write() -> None:
+async def test_open_streams_share_one_poll_and_wake_on_a_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import asyncio
+    import threading
+    import time
 
-    from cstui.server.watch import LogWatcher
+    from cstui.server import watch
 
-    calls, log_end = [], [10]
+    # Only a poll can wake a stream here, however slow the machine: no fallback wake-up.
+    monkeypatch.setattr(watch, "FALLBACK_SECONDS", 600.0)
+    calls, log_end, in_flight, most = [], [10], [0], [0]
+    lock = threading.Lock()
 
     def latest() -> int:
-        calls.append(1)
+        with lock:
+            calls.append(1)
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.01)  # long enough for polls of separate pollers to overlap
+        with lock:
+            in_flight[0] -= 1
         return log_end[0]
 
-    watcher = LogWatcher(latest, poll_seconds=0.02)
+    watcher = watch.LogWatcher(latest, poll_seconds=0.02)
 
     async def stream() -> str:
         async with watcher.watching():
@@ -128,12 +141,13 @@ async def test_open_streams_share_one_poll_and_wake_on_a_write() -> None:
             return "woke"
 
     streams = [asyncio.create_task(stream()) for _ in range(5)]
-    await asyncio.sleep(0.2)
-    polls_while_idle = len(calls)
-    assert 3 <= polls_while_idle <= 15  # one poller for five streams, not five
+    deadline = time.monotonic() + 30
+    while len(calls) < 10:  # the streams are idle: only the poller runs
+        assert time.monotonic() < deadline, f"{len(calls)} polls in 30 s"
+        await asyncio.sleep(0.02)
+    assert most[0] == 1  # one poller for five streams, not five
     log_end[0] = 11  # a write, made anywhere
-    assert await asyncio.wait_for(asyncio.gather(*streams), 2) == ["woke"] * 5
-    await asyncio.sleep(0.1)
-    stopped_at = len(calls)
-    await asyncio.sleep(0.1)
+    assert await asyncio.wait_for(asyncio.gather(*streams), 30) == ["woke"] * 5
+    stopped_at = len(calls)  # every poll counts itself as it starts
+    await asyncio.sleep(0.2)
     assert len(calls) == stopped_at  # no stream open: no polling

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 from cstui.ssh.bridge import PtyApp
@@ -20,7 +21,7 @@ sys.stdout.write("got:" + line); sys.stdout.flush()
 """
 
 
-async def wait_for(buffer: bytearray, text: bytes, timeout: float = 10) -> None:
+async def wait_for(buffer: bytearray, text: bytes, timeout: float = 30) -> None:
     async def poll() -> None:
         while text not in buffer:
             await asyncio.sleep(0.02)
@@ -36,7 +37,7 @@ async def test_size_resize_input_and_exit_code() -> None:
     app.resize(120, 40)
     await wait_for(out, b"size=120x40")
     app.write(b"hello\r")
-    code = await asyncio.wait_for(app.wait(), 10)
+    code = await asyncio.wait_for(app.wait(), 30)
     app.drain(out.extend)
     await wait_for(out, b"got:hello")
     app.close()
@@ -44,7 +45,12 @@ async def test_size_resize_input_and_exit_code() -> None:
 
 
 async def test_hanging_up_ends_the_child() -> None:
+    """Even from a server that ignores SIGHUP itself (started under nohup)."""
     app = PtyApp([sys.executable, "-c", "import time; time.sleep(60)"], {}, columns=80, rows=24)
-    await app.start(lambda data: None)
+    ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        await app.start(lambda data: None)
+    finally:
+        signal.signal(signal.SIGHUP, ignored)
     app.stop()
-    assert await asyncio.wait_for(app.wait(), 10) != 0
+    assert await asyncio.wait_for(app.wait(), 30) == -signal.SIGHUP

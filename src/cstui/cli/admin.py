@@ -226,13 +226,12 @@ def agents_list(ctx: click.Context) -> None:
     """Every agent with role and shift."""
     env = env_of(ctx)
     found = env.store().list_agents()
-    env.emit(
-        {"items": [agent_dict(a) for a in found]},
-        lambda: [
+
+    def human() -> None:
+        for a in found:
             say(f"{a.name:<16} {a.role.value:<10} {a.shift.value if a.shift else '—'}")
-            for a in found
-        ],
-    )
+
+    env.emit({"items": [agent_dict(a) for a in found]}, human)
 
 
 @agents.command("token")

@@ -17,6 +17,7 @@ from cstui.config import rules_from_settings
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
+    from cstui.demo.live import Feeder
     from cstui.store.base import HelpdeskStore
 
 DEMO_TICKETS = 5_000
@@ -71,7 +72,7 @@ def store_for_screen(env: Env, name: str) -> Callable[[], HelpdeskStore]:
     return env.store
 
 
-def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> object:
+def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> Feeder:
     from cstui.demo.live import Feeder
 
     feeder = Feeder(open_store, seed=seed)

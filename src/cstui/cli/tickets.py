@@ -419,13 +419,12 @@ def transfers(ctx: click.Context) -> None:
     """Transfers waiting for a supervisor's approval."""
     env = env_of(ctx)
     pending = env.store().pending_transfers()
-    env.emit(
-        {"items": [transfer_dict(r) for r in pending]},
-        lambda: [
+
+    def human() -> None:
+        for r in pending:
             say(f"#{r.id} ticket {r.ticket_id}: {r.from_owner} → {r.to_agent}: {r.reason}")
-            for r in pending
-        ],
-    )
+
+    env.emit({"items": [transfer_dict(r) for r in pending]}, human)
 
 
 @tickets.command("approve")

@@ -63,6 +63,7 @@ class KnowledgePane(Vertical):
         super().__init__(id=id)
         self._timer: Timer | None = None
         self.hits: tuple[SearchHit, ...] = ()
+        self.results_for: str | None = None  # the query the shown results answer
         self.templates_only = False  # `m` searches quick-response templates only
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -98,7 +99,7 @@ class KnowledgePane(Vertical):
     def show(self, query: str, hits: tuple[SearchHit, ...]) -> None:
         if query != self.query_one(Input).value:
             return  # an older search finished after a newer one was typed
-        self.hits = hits
+        self.hits, self.results_for = hits, query
         results = self.query_one(OptionList)
         results.clear_options()
         results.add_options(Option(hit_content(h), id=str(h.article_id)) for h in hits)

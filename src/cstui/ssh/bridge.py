@@ -26,6 +26,9 @@ def set_size(fd: int, columns: int, rows: int) -> None:
 
 def _become_terminal_owner() -> None:  # runs in the child, after setsid
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # A hang-up must end the app even when the server was started with SIGHUP ignored
+    # (nohup, some supervisors): an ignored signal would be inherited through exec.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 class PtyApp:
