@@ -374,8 +374,7 @@ class SqlStore:
         return self._reading(queue.customer_tickets, customer_id=customer_id, limit=limit)
 
     def messages(self, ticket_id: int) -> list[Message]:
-        with self._read() as conn:
-            return self._tx(conn).messages(ticket_id)
+        return self._reading(Tx.messages, ticket_id)
 
     def pending_transfers(self) -> list[TransferRequest]:
         return self._reading(handover.pending_transfers)
