@@ -1,7 +1,7 @@
 """Knowledge-base search at scale: index build, size, ranked and unranked query latency.
 
 Generates N bilingual e-commerce service articles deterministically (fixed seed), loads
-them with `bulk_add_articles`, and measures what issue 3 sets as targets:
+them with `SqlStore.bulk_add_articles`, and measures what issue 3 sets as targets:
 
 | measure | target |
 | --- | --- |
@@ -35,7 +35,6 @@ from cstui.domain.model import ArticleKind, ArticleLang, Category
 from cstui.domain.model import Role as AgentRole
 from cstui.store import SqlStore, init_store
 from cstui.store.base import NewArticle
-from cstui.store.kb import bulk_add_articles, count_matches
 
 HERE = Path(__file__).parent
 SEED = 20261111
@@ -272,7 +271,7 @@ def run(n: int, target: str, repeat: int, workers: int | None) -> dict[str, Any]
     store = init_store(target)
     store.add_agent("kb-bot", AgentRole.SUPERVISOR)
     t0, cpu0, workers0 = time.perf_counter(), time.process_time(), _children_cpu()
-    bulk_add_articles(store, articles, workers=workers)
+    store.bulk_add_articles(articles, workers=workers)
     build_s = time.perf_counter() - t0
     build_cpu = {
         "main_s": round(time.process_time() - cpu0, 2),
@@ -287,7 +286,7 @@ def run(n: int, target: str, repeat: int, workers: int | None) -> dict[str, Any]
             unranked = timed(lambda q=q: store.search_articles_unranked(q, limit=20), repeat)
             per_query[q] = {
                 "class": cls,
-                "matches": count_matches(store, q),
+                "matches": store.count_matches(q),
                 "ranked_ms": ranked,
                 "unranked_ms": unranked,
             }

@@ -163,7 +163,15 @@ def _store_statement(sql: str, order: tuple[str, ...]) -> Any:
     """The page statement as the store builds it (its cached builder when it has one)."""
     from cstui.store import sql as store_sql
 
-    build = getattr(store_sql, "_page_statement", None) or getattr(store_sql, "_typed", None)
+    try:
+        from cstui.store import queue as store_queue
+    except ImportError:  # a store from before the queue module
+        store_queue = store_sql
+    build = (
+        getattr(store_queue, "_page_statement", None)
+        or getattr(store_sql, "_page_statement", None)
+        or getattr(store_sql, "_typed", None)
+    )
     if build is None:
         return text(sql)
     if build.__name__ == "_typed":

@@ -46,6 +46,17 @@ def install_crash_hook(rate: float, seed: int) -> None:
         if rng.random() < rate:
             os.kill(os.getpid(), signal.SIGKILL)
 
+    if hasattr(SqlStore, "run_once"):  # the store's entry point: it returns once committed
+        run_once = SqlStore.run_once
+
+        def crashing_run(self: SqlStore, *args: Any, **kwargs: Any) -> Any:
+            outcome = run_once(self, *args, **kwargs)
+            if not outcome[1]:
+                crash_now()
+            return outcome
+
+        SqlStore.run_once = crashing_run  # type: ignore[method-assign]
+        return
     if not hasattr(idempotency, "run_once"):
         # An earlier version (bench baselines): the effect committed, its answer not yet kept.
         record = idempotency.record

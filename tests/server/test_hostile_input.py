@@ -21,7 +21,6 @@ import pytest
 from cstui.domain.model import Category, Channel, MessageKind
 from cstui.store import init_store, open_store
 from cstui.store.base import NewCustomer, NewTicket
-from cstui.store.feed import last_event_id
 from tests.server.conftest import Served
 from tests.serving import ServeProcess, add_team
 
@@ -50,19 +49,19 @@ class TestBodies:
         self, served: Served
     ) -> None:
         tid = served.new_ticket()
-        before = last_event_id(served.store)
+        before = served.store.last_event_id()
         note = post_raw(
             served, "ops", f"/tickets/{tid}/messages", b'{"kind": "note", "text": "x\\ud800y"}'
         )
         assert assert_one_line_error(note, 422)["error"].startswith("body.text: ")
-        assert last_event_id(served.store) == before
+        assert served.store.last_event_id() == before
 
     def test_a_lone_surrogate_in_a_list_of_text_is_refused(self, served: Served) -> None:
-        before = last_event_id(served.store)
+        before = served.store.last_event_id()
         article = b'{"title": "t", "body": "b", "tags": ["x\\udfffy"]}'
         response = post_raw(served, "ops", "/kb/articles", article)
         assert "lone surrogate" in assert_one_line_error(response, 422)["error"]
-        assert last_event_id(served.store) == before
+        assert served.store.last_event_id() == before
 
     def test_an_error_quoting_a_hostile_key_is_one_printable_line(self, served: Served) -> None:
         tid = served.new_ticket()
@@ -82,10 +81,10 @@ class TestBodies:
         self, served: Served, text: bytes, status: int
     ) -> None:
         tid = served.new_ticket()
-        before = last_event_id(served.store)
+        before = served.store.last_event_id()
         body = b'{"kind": "note", "text": "' + text + b'"}'
         assert_one_line_error(post_raw(served, "ops", f"/tickets/{tid}/messages", body), status)
-        assert last_event_id(served.store) == before
+        assert served.store.last_event_id() == before
 
     def test_numbers_beyond_64_bits_are_bad_input(self, served: Served) -> None:
         for path, body in (

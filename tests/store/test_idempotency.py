@@ -8,7 +8,6 @@ import pytest
 
 from cstui.domain.model import Category, Channel, MessageKind
 from cstui.errors import BadInput, Conflict, CstuiError, Unavailable
-from cstui.store import idempotency
 from cstui.store.base import NewCustomer, NewTicket
 from cstui.store.sql import SqlStore
 
@@ -26,8 +25,8 @@ def _refused(exc: CstuiError) -> tuple[int, Any]:
 
 
 def _once(store: SqlStore, key: str, action: Any, fingerprint: str = "f") -> Any:
-    return idempotency.run_once(
-        store, actor="alice", key=key, fingerprint=fingerprint, action=action, refusal=_refused
+    return store.run_once(
+        actor="alice", key=key, fingerprint=fingerprint, action=action, refusal=_refused
     )
 
 

@@ -32,9 +32,9 @@ from cstui.domain.model import (
 )
 from cstui.errors import BadInput, Conflict, NotFound, PermissionDenied, StaleVersion
 from cstui.store import SqlStore, init_store
-from cstui.store import kb as kb_module
 from cstui.store.base import NewArticle, NewCustomer, NewOrder, NewTicket
-from cstui.store.kb import bulk_add_articles, count_matches, guess_lang
+from cstui.store.kb import bulk as kb_bulk
+from cstui.store.kb.capture import guess_lang
 from cstui.store.migrations import alembic_config, upgrade
 
 FAQ, TEMPLATE, CASE = ArticleKind.FAQ, ArticleKind.TEMPLATE, ArticleKind.CASE
@@ -259,7 +259,7 @@ class TestRecall:
         assert found <= allowed, f"wrongly found: {sorted(found - allowed)}"
         unranked = ids(store.search_articles_unranked(query, limit=100))
         assert expected <= set(unranked) <= allowed
-        assert count_matches(store, query) == len(found)
+        assert store.count_matches(query) == len(found)
 
     def test_recall_table(self, store: SqlStore, kb: dict[str, int]) -> None:
         """One line per query: expected, found, recall (printed with -s)."""
@@ -414,8 +414,8 @@ class TestWriting:
             NewArticle(f"常见问题 {i}", f"第{i}条：退款与物流说明 refund #{i}", author="sue")
             for i in range(1, 251)
         ]
-        assert bulk_add_articles(store, rows, batch=100, workers=0) == 250
-        assert count_matches(store, "退款") == 250
+        assert store.bulk_add_articles(rows, batch=100, workers=0) == 250
+        assert store.count_matches("退款") == 250
         assert ids(store.search_articles("常见问题 137", limit=1)) != []
         (loaded,) = [e for e in store.events() if e.kind is EventKind.ARTICLES_LOADED]
         assert loaded.new == {"count": 250, "first_id": 1, "last_id": 250}
@@ -430,10 +430,10 @@ def test_bulk_add_in_worker_processes_is_the_same(
     """From the second batch on, batches are cut in other processes (forked or spawned),
     or here when no process can be started."""
     context = multiprocessing.get_context(start) if start else None
-    monkeypatch.setattr(kb_module, "_process_context", lambda: context)
+    monkeypatch.setattr(kb_bulk, "_process_context", lambda: context)
     rows = [NewArticle(f"物流问题 {i}", f"第{i}条 iPhone{i} 维修", lang=ZH) for i in range(300)]
-    assert bulk_add_articles(store, rows, batch=40, workers=2) == 300
-    assert count_matches(store, "维修") == 300
+    assert store.bulk_add_articles(rows, batch=40, workers=2) == 300
+    assert store.count_matches("维修") == 300
     assert ids(store.search_articles("iPhone 299", limit=1)) == [300]
     assert [h.title for h in store.search_articles("物流问题 7", limit=1)] == ["物流问题 7"]
 
@@ -573,8 +573,8 @@ class TestDrafts:
             assert draft.id not in ids(store.search_articles_unranked(query, limit=100))
             assert draft.id in ids(store.search_articles(query, include_drafts=True))
             assert draft.id in ids(store.search_articles_unranked(query, include_drafts=True))
-        assert count_matches(store, "原路退回") == 1
-        assert count_matches(store, "原路退回", include_drafts=True) == 2
+        assert store.count_matches("原路退回") == 1
+        assert store.count_matches("原路退回", include_drafts=True) == 2
         published = store.publish_article(draft.id, actor="sue")
         assert not published.draft and published.version == 2
         assert store.get_article(draft.id) == published

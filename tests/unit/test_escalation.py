@@ -15,6 +15,8 @@ from cstui.domain.escalation import (
     ESCALATION_TRANSITIONS,
     GREEN_CHANNEL_WINDOW,
     EscalationPolicy,
+    check_green,
+    check_green_channel,
     escalation_due,
     green_eligible,
     is_complex,
@@ -30,7 +32,7 @@ from cstui.domain.model import (
     GoodsType,
     Role,
 )
-from cstui.errors import BadInput, Conflict
+from cstui.errors import BadInput, Conflict, PermissionDenied
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = BusinessCalendar()
@@ -131,6 +133,22 @@ def test_every_path_ends_within_two_steps(path: list[EscalationState]) -> None:
 @given(goods=st.none() | st.sampled_from(GoodsType), role=st.sampled_from(Role))
 def test_green_channel_eligibility(goods: GoodsType | None, role: Role) -> None:
     assert green_eligible(goods, role) == (goods in GREEN_GOODS or role in SUPERVISING_ROLES)
+
+
+@given(goods=st.none() | st.sampled_from(GoodsType), role=st.sampled_from(Role), on=st.booleans())
+def test_the_green_channel_checks(goods: GoodsType | None, role: Role, on: bool) -> None:
+    if not green_eligible(goods, role):
+        with pytest.raises(PermissionDenied, match="fresh food and medical devices"):
+            check_green(goods, role)
+        with pytest.raises(PermissionDenied):
+            check_green_channel(goods, role, ticket_id=7, green_already=on)
+        return
+    check_green(goods, role)
+    if on:
+        with pytest.raises(Conflict, match="ticket 7 is on the green channel already"):
+            check_green_channel(goods, role, ticket_id=7, green_already=on)
+    else:
+        check_green_channel(goods, role, ticket_id=7, green_already=on)
 
 
 @given(at=instants, department=departments, complex_case=st.booleans())

@@ -137,3 +137,26 @@ def test_only_the_owner_or_a_supervisor_works_a_ticket(
     else:
         with pytest.raises(Conflict):
             ownership.check_may_work(owner=owner, actor=actor, actor_role=role)
+
+
+@given(owner=maybe_names, status=statuses, actor=names, count=st.integers(0, 5))
+def test_taking_hands_the_ticket_over(
+    owner: str | None, status: Status, actor: str, count: int
+) -> None:
+    if owner is not None or status not in ACTIVE_STATUSES:
+        with pytest.raises(Conflict):
+            ownership.take(owner=owner, status=status, actor=actor, dispatch_count=count)
+        return
+    change = ownership.take(owner=owner, status=status, actor=actor, dispatch_count=count)
+    assert change.owner == actor and change.dispatch_count == count + 1
+    assert change.status is (Status.OPEN if status is Status.NEW else status)
+
+
+@given(owner=maybe_names, to=names, status=statuses, count=st.integers(0, 5))
+def test_a_hand_over_opens_a_new_ticket_and_counts_new_owners(
+    owner: str | None, to: str, status: Status, count: int
+) -> None:
+    change = ownership.hand_over(to=to, owner=owner, dispatch_count=count, status=status)
+    assert change.owner == to
+    assert change.dispatch_count == (count if owner == to else count + 1)
+    assert change.status is (Status.OPEN if status is Status.NEW else status)

@@ -38,7 +38,7 @@ from cstui.serialize import (
     transfer_dict,
 )
 from cstui.store.base import View
-from cstui.store.kb import guess_lang
+from cstui.store.kb.capture import guess_lang
 
 E = TypeVar("E", bound=StrEnum)
 BOLD, UNBOLD = "\x1b[1m", "\x1b[22m"

@@ -175,8 +175,6 @@ def load_knowledge(
     The store's clock is held at `now` meanwhile, so the load's event is dated like the
     rest of the seeded world (and two loads export the same).
     """
-    from cstui.store.kb import bulk_add_articles
-
     if now is None:
         from cstui.seed import DEFAULT_NOW
 
@@ -187,6 +185,6 @@ def load_knowledge(
     clock = store.clock
     store.clock = lambda: at
     try:
-        return bulk_add_articles(store, knowledge_rows(total, seed=seed, now=now), workers=workers)
+        return store.bulk_add_articles(knowledge_rows(total, seed=seed, now=now), workers=workers)
     finally:
         store.clock = clock

@@ -24,7 +24,7 @@ from cstui.domain.model import (
     GoodsType,
     Role,
 )
-from cstui.errors import BadInput, Conflict
+from cstui.errors import BadInput, Conflict, PermissionDenied
 
 _S = EscalationState
 
@@ -86,6 +86,23 @@ class EscalationPolicy:
 def green_eligible(goods_type: GoodsType | None, actor_role: Role) -> bool:
     """Fresh food and medical devices qualify by themselves; otherwise a supervisor decides."""
     return goods_type in GREEN_GOODS or actor_role in SUPERVISING_ROLES
+
+
+def check_green(goods_type: GoodsType | None, actor_role: Role) -> None:
+    """Refuse the green channel to goods that do not qualify, unless a supervisor asks."""
+    if not green_eligible(goods_type, actor_role):
+        raise PermissionDenied(
+            "green channel: fresh food and medical devices only, or a supervisor's call"
+        )
+
+
+def check_green_channel(
+    goods_type: GoodsType | None, actor_role: Role, *, ticket_id: int, green_already: bool
+) -> None:
+    """Putting a ticket on the green channel: it must qualify, and not be there already."""
+    check_green(goods_type, actor_role)
+    if green_already:
+        raise Conflict(f"ticket {ticket_id} is on the green channel already")
 
 
 def escalation_due(

@@ -21,12 +21,36 @@ def is_supervising(role: Role) -> bool:
     return role in SUPERVISING_ROLES
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerChange:
+    """A ticket in new hands: what the store writes."""
+
+    owner: str
+    dispatch_count: int
+    status: Status
+
+
+def hand_over(*, to: str, owner: str | None, dispatch_count: int, status: Status) -> OwnerChange:
+    """The ticket passes to `to`: a new owner is one more dispatch, a new ticket opens."""
+    return OwnerChange(
+        owner=to,
+        dispatch_count=next_dispatch_count(dispatch_count, owner, to),
+        status=Status.OPEN if status is Status.NEW else status,
+    )
+
+
 def check_take(*, owner: str | None, status: Status, actor: str) -> None:
-    """Taking is only from unowned, active tickets; the store repeats this in its UPDATE."""
+    """Taking is only from unowned, active tickets."""
     if owner is not None:
         raise AlreadyOwned(f"already owned by {owner}", owner=owner)
     if status not in ACTIVE_STATUSES:
         raise Conflict(f"ticket is {status}; reopen it before taking it")
+
+
+def take(*, owner: str | None, status: Status, actor: str, dispatch_count: int) -> OwnerChange:
+    """`actor` takes the ticket (the store holds its row locked, so two never both win)."""
+    check_take(owner=owner, status=status, actor=actor)
+    return hand_over(to=actor, owner=owner, dispatch_count=dispatch_count, status=status)
 
 
 def require_reason(reason: str | None, action: str) -> str:

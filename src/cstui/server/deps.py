@@ -27,7 +27,6 @@ from cstui.errors import (
 )
 from cstui.server.ratelimit import RateLimiter
 from cstui.server.watch import LogWatcher
-from cstui.store import feed
 from cstui.store.sql import SqlStore
 
 
@@ -56,7 +55,7 @@ class ServerState:
         self.tokens = TokenCache(self.options.token_cache_seconds)
         # The store is looked up at every poll: tests point a running server at a new one.
         self.watcher = LogWatcher(
-            lambda: feed.last_event_id(self.store), self.options.events_poll_seconds
+            lambda: self.store.last_event_id(), self.options.events_poll_seconds
         )
 
 

@@ -1,7 +1,7 @@
 """Running a POST under its Idempotency-Key: once, and the same answer on every retry.
 
 The response is recorded with the request's effect, in the same transaction
-(`cstui.store.idempotency.run_once`), refusals included: a retried reply that was refused
+(`SqlStore.run_once`), refusals included: a retried reply that was refused
 is refused again, the same way, without acting. A server-side failure (5xx) records
 nothing, so the retry really runs.
 """
@@ -15,7 +15,6 @@ from cstui.domain.model import Agent
 from cstui.errors import CstuiError
 from cstui.server.errors import error_body, error_headers
 from cstui.server.responses import JSONResponse
-from cstui.store import idempotency
 from cstui.store.sql import SqlStore
 
 Outcome = tuple[int, Any]
@@ -38,8 +37,7 @@ def run_once(
         refused.append(exc)
         return exc.http_status, error_body(exc)
 
-    (status, body), replayed = idempotency.run_once(
-        store,
+    (status, body), replayed = store.run_once(
         actor=agent.name,
         key=key,
         fingerprint=request_fingerprint,

@@ -31,7 +31,6 @@ from cstui.server.deps import (
     state_of,
 )
 from cstui.server.responses import JSONResponse
-from cstui.store import feed
 
 router = APIRouter(tags=["events"])
 
@@ -54,7 +53,7 @@ def resume_point(
         if resume is None:
             raise BadInput(f"Last-Event-ID: not an event id: {last_event_id!r}")
         return resume
-    return feed.last_event_id(store) if after is None else after
+    return store.last_event_id() if after is None else after
 
 
 EVENT_STREAM: dict[int | str, dict[str, Any]] = {
@@ -95,7 +94,7 @@ async def _live(state: ServerState, cursor: int) -> AsyncIterator[bytes]:
 
 
 def _batch(store: Any, after: int) -> list[Event]:
-    return feed.events_after(store, after, limit=FEED_BATCH)
+    return store.events_after(after, limit=FEED_BATCH)
 
 
 # ISO text, parsed here: FastAPI's own datetime also takes numbers as Unix times.
@@ -123,8 +122,7 @@ def event_log(
     ticket_id: Annotated[int | None, Query(ge=1, le=S.MAX_ID)] = None,
 ) -> JSONResponse:
     """A page of the log after event `after`; `last_id` is where the next page starts."""
-    events = feed.events_after(
-        store,
+    events = store.events_after(
         after,
         limit=limit,
         since=_aware(since),

@@ -98,7 +98,7 @@ class NewTicket:
 
 @dataclass(frozen=True, slots=True)
 class NewArticle:
-    """A knowledge-base article to add (`add_article`, or in bulk `store.kb.bulk_add_articles`)."""
+    """A knowledge-base article to add (`add_article`, or in bulk `SqlStore.bulk_add_articles`)."""
 
     title: str
     body: str

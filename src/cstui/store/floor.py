@@ -1,4 +1,4 @@
-"""Reads for the supervisor's monitor (the "floor"), and pausing an agent's routing.
+"""Reads for the supervisor's monitor (the "floor").
 
 Every read is an aggregate or a short, limited list: the monitor refreshes every few seconds
 and must cost the same on a million tickets as on a hundred. Counts per view reuse the
@@ -7,26 +7,17 @@ views' own partial indexes (`count_tickets`); per channel and tier is one GROUP 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import bindparam, text
 
-from cstui.domain import rights, supervision
-from cstui.domain.model import (
-    Agent,
-    Department,
-    EscalationState,
-    EventKind,
-    Role,
-    Shift,
-)
+from cstui.domain import supervision
+from cstui.domain.model import Department, EscalationState, Role, Shift
 from cstui.store import rows as R
 from cstui.store.base import AgentLoad, GreenTicket, QueueDepth, View, WaitingEscalation
-from cstui.store.schema import AGENTS, EVENTS
-
-if TYPE_CHECKING:
-    from cstui.store.sql import SqlStore
-
+from cstui.store.queue import count_tickets
+from cstui.store.schema import EVENTS
+from cstui.store.tx import Tx
 
 DEPTH_VIEWS = (
     View.UNASSIGNED,
@@ -39,17 +30,16 @@ DEPTH_VIEWS = (
 _OPEN = "('requested', 'acknowledged')"
 
 
-def queue_depth(store: SqlStore) -> QueueDepth:
-    views = {v.value: store.count_tickets(v, actor=None) for v in DEPTH_VIEWS}
-    with store._read() as conn:
-        channels = _grouped(conn, "channel")
-        tiers = _grouped(conn, "tier")
-        breached = conn.execute(
-            text("SELECT COUNT(*) FROM tickets WHERE active = 1 AND due_key < :now").bindparams(
-                bindparam("now", type_=_at_type())
-            ),
-            {"now": store.clock()},
-        ).scalar_one()
+def queue_depth(tx: Tx) -> QueueDepth:
+    views = {v.value: count_tickets(tx, view=v, actor=None) for v in DEPTH_VIEWS}
+    channels = _grouped(tx, "channel")
+    tiers = _grouped(tx, "tier")
+    breached = tx.conn.execute(
+        text("SELECT COUNT(*) FROM tickets WHERE active = 1 AND due_key < :now").bindparams(
+            bindparam("now", type_=_at_type())
+        ),
+        {"now": tx.clock()},
+    ).scalar_one()
     return QueueDepth(views=views, channels=channels, tiers=tiers, breached=int(breached))
 
 
@@ -57,9 +47,9 @@ def _at_type() -> Any:
     return EVENTS.c.at.type
 
 
-def _grouped(conn: Any, column: str) -> dict[str, int]:
+def _grouped(tx: Tx, column: str) -> dict[str, int]:
     sql = f"SELECT {column}, COUNT(*) FROM tickets WHERE active = 1 GROUP BY {column}"
-    return {str(key): int(n) for key, n in conn.execute(text(sql))}
+    return {str(key): int(n) for key, n in tx.conn.execute(text(sql))}
 
 
 _GREEN = text(
@@ -73,11 +63,10 @@ _GREEN = text(
 )
 
 
-def green_board(store: SqlStore, *, limit: int) -> list[GreenTicket]:
+def green_board(tx: Tx, *, limit: int) -> list[GreenTicket]:
     """Open green tickets with their 2-hour countdown, the soonest due first."""
-    window = store.rules.escalation.green_window
-    with store._read() as conn:
-        rows = conn.execute(_GREEN, {"n": limit}).all()
+    window = tx.rules.escalation.green_window
+    rows = tx.conn.execute(_GREEN, {"n": limit}).all()
     board = [_green(r, window) for r in rows]
     return sorted(board, key=lambda g: (g.due_at, g.ticket_id))
 
@@ -104,10 +93,9 @@ _WAITING = text(
 )
 
 
-def waiting_escalations(store: SqlStore, *, limit: int) -> list[WaitingEscalation]:
+def waiting_escalations(tx: Tx, *, limit: int) -> list[WaitingEscalation]:
     """Escalations still with a department, oldest first (the sync meeting's list)."""
-    with store._read() as conn:
-        rows = conn.execute(_WAITING, {"n": limit}).all()
+    rows = tx.conn.execute(_WAITING, {"n": limit}).all()
     return [
         WaitingEscalation(
             id=r[0],
@@ -118,8 +106,8 @@ def waiting_escalations(store: SqlStore, *, limit: int) -> list[WaitingEscalatio
             reason=r[5],
             state=EscalationState(r[6]),
             green=bool(r[7]),
-            created_at=R.dt(r[8]),  # type: ignore[arg-type]
-            due_at=R.dt(r[9]),  # type: ignore[arg-type]
+            created_at=R.dt_set(r[8]),
+            due_at=R.dt_set(r[9]),
         )
         for r in rows
     ]
@@ -135,11 +123,10 @@ _AGENTS = text(
 )
 
 
-def agent_loads(store: SqlStore) -> list[AgentLoad]:
+def agent_loads(tx: Tx) -> list[AgentLoad]:
     """Every agent with their open tickets (one GROUP BY) and their console's heartbeat."""
-    with store._read() as conn:
-        load = {int(owner): int(n) for owner, n in conn.execute(_LOADS)}
-        agents = conn.execute(_AGENTS).all()
+    load = {int(owner): int(n) for owner, n in tx.conn.execute(_LOADS)}
+    agents = tx.conn.execute(_AGENTS).all()
     return [
         AgentLoad(
             name=r[1],
@@ -152,25 +139,3 @@ def agent_loads(store: SqlStore) -> list[AgentLoad]:
         )
         for r in agents
     ]
-
-
-def set_routing_paused(store: SqlStore, name: str, *, actor: str, paused: bool) -> Agent:
-    """A supervisor pauses (or resumes) an agent: returning customers stop being routed to
-    them and wait in the unassigned queue instead. Audited as an event."""
-    with store._write() as conn:
-        role = Role(store._agent_row(conn, actor)["role"])
-        rights.check(rights.PAUSE_ROUTING, actor=actor, role=role)
-        agent = store._agent_row(conn, name)
-        conn.execute(
-            update(AGENTS).where(AGENTS.c.id == agent["id"]).values(routing_paused=int(paused))
-        )
-        store._event(
-            conn,
-            EventKind.ROUTING_PAUSED,
-            ticket_id=None,
-            actor=actor,
-            at=store.clock(),
-            old={"paused": bool(agent["routing_paused"])},
-            new={"agent": name, "paused": paused},
-        )
-    return store.get_agent(name)

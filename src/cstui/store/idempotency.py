@@ -1,7 +1,8 @@
 """Idempotency keys: a retried POST replays its first response instead of acting twice.
 
 A request with a key claims it, acts and records its status and body in ONE transaction
-(`SqlStore.transaction`): the key, the effect and the response commit together or not at
+(`SqlStore.run_once` opens it with `SqlStore.transaction`, which every store call made by
+the action joins): the key, the effect and the response commit together or not at
 all. A server killed at any instant therefore leaves either nothing (the retry runs) or the
 whole (the retry gets the recorded response); there is no half-done claim to time out.
 
@@ -16,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,9 +26,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from cstui.errors import BadInput, CstuiError
 from cstui.store.schema import IDEMPOTENCY_KEYS
-
-if TYPE_CHECKING:
-    from cstui.store.sql import SqlStore
+from cstui.store.tx import Tx
 
 Outcome = tuple[int, Any]  # an HTTP status and a JSON body
 
@@ -103,7 +102,7 @@ def _where(statement: Any, agent_id: int, key: str) -> Any:
 
 
 def run_once(
-    store: SqlStore,
+    tx: Tx,
     *,
     actor: str,
     key: str,
@@ -113,18 +112,19 @@ def run_once(
 ) -> tuple[Outcome, bool]:
     """`action`'s outcome, run once per key: (status, body), and whether it is a replay.
 
-    The claim, the action's writes and the recorded outcome are one transaction. A refusal
-    (a 4xx `CstuiError`) undoes the action's writes and is recorded as `refusal(exc)`, so a
-    retry is refused the same way without acting; anything else rolls the claim back too.
+    `tx` is the transaction the action's store calls join: the claim, the action's writes
+    and the recorded outcome commit together. A refusal (a 4xx `CstuiError`) undoes the
+    action's writes and is recorded as `refusal(exc)`, so a retry is refused the same way
+    without acting; anything else rolls the claim back too.
     """
     check_key(key)
-    with store.transaction() as conn:
-        agent_id = store.get_agent(actor).id
-        replay = claim(conn, agent_id=agent_id, key=key, fingerprint=fingerprint, now=store.clock())
-        if replay is not None:
-            return (replay.status, replay.body), True
-        outcome = _act(conn, action, refusal)
-        record(conn, agent_id=agent_id, key=key, status=outcome[0], body=outcome[1])
+    conn = tx.conn
+    agent_id = tx.agent(actor)["id"]
+    replay = claim(conn, agent_id=agent_id, key=key, fingerprint=fingerprint, now=tx.clock())
+    if replay is not None:
+        return (replay.status, replay.body), True
+    outcome = _act(conn, action, refusal)
+    record(conn, agent_id=agent_id, key=key, status=outcome[0], body=outcome[1])
     return outcome, False
 
 

@@ -3,58 +3,51 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.engine import Connection, RowMapping
 
-from cstui.domain import events, merge, rights, sla
-from cstui.domain.model import EventKind, ResolutionCode, Role, Status, Ticket
+from cstui.domain import merge, rights, sla
+from cstui.domain.model import EventKind, ResolutionCode, Status
 from cstui.store import rows as R
 from cstui.store import ticket_index
 from cstui.store.schema import LINKS
 from cstui.store.ticket_index import TicketDoc
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from sqlalchemy.engine import Connection, RowMapping
-
-    from cstui.store.sql import SqlStore
+from cstui.store.tx import Tx
 
 
-def merge_tickets(store: SqlStore, ticket_id: int, *, into: int, actor: str) -> Ticket:
+def merge_tickets(tx: Tx, *, ticket_id: int, into: int, actor: str) -> None:
     """Move `ticket_id`'s thread into `into`, close it with a pointer, link the two."""
-    now = store.clock()
-    with store._write() as conn:
-        role = Role(store._agent_row(conn, actor)["role"])
-        dup, survivor = _locked_in_order(store, conn, ticket_id, into)
-        dup_owner = store._owner_name(conn, dup["owner_id"])
-        survivor_owner = store._owner_name(conn, survivor["owner_id"])
-        merge.check_merge(
-            _side(dup, dup_owner), _side(survivor, survivor_owner), actor=actor, role=role
-        )
-        before = (TicketDoc.read(conn, ticket_id), TicketDoc.read(conn, into))
-        conn.execute(
-            text("UPDATE messages SET ticket_id = :into WHERE ticket_id = :dup"),
-            {"into": into, "dup": ticket_id},
-        )
-        _close_as_duplicate(store, conn, dup, into, now)
-        _keep_survivor(store, conn, survivor, dup, dup_owner, survivor_owner, actor, now)
-        _link(conn, ticket_id, into)
-        store._event(conn, events.Merged(into=into), ticket_id=ticket_id, actor=actor, at=now)
-        store._event(conn, events.Merged(from_=ticket_id), ticket_id=into, actor=actor, at=now)
-        for old in before:
-            ticket_index.replace(conn, old, TicketDoc.read(conn, old.id))
-    return store.get_ticket(into)
+    now = tx.clock()
+    conn = tx.conn
+    role = tx.role(actor)
+    dup, survivor = _locked_in_order(tx, ticket_id, into)
+    dup_owner = tx.owner_name(dup["owner_id"])
+    survivor_owner = tx.owner_name(survivor["owner_id"])
+    merge.check_merge(
+        _side(dup, dup_owner), _side(survivor, survivor_owner), actor=actor, role=role
+    )
+    before = (TicketDoc.read(conn, ticket_id), TicketDoc.read(conn, into))
+    conn.execute(
+        text("UPDATE messages SET ticket_id = :into WHERE ticket_id = :dup"),
+        {"into": into, "dup": ticket_id},
+    )
+    _close_as_duplicate(tx, dup, into, now)
+    _keep_survivor(tx, survivor, dup, dup_owner, survivor_owner, actor, now)
+    _link(conn, ticket_id, into)
+    tx.event(EventKind.MERGED, ticket_id=ticket_id, actor=actor, at=now, new={"into": into})
+    tx.event(EventKind.MERGED, ticket_id=into, actor=actor, at=now, new={"from": ticket_id})
+    for old in before:
+        ticket_index.replace(conn, old, TicketDoc.read(conn, old.id))
 
 
-def _locked_in_order(
-    store: SqlStore, conn: Connection, a: int, b: int
-) -> tuple[RowMapping, RowMapping]:
+def _locked_in_order(tx: Tx, a: int, b: int) -> tuple[RowMapping, RowMapping]:
     """Both rows locked, the lower id first: two opposite merges cannot deadlock."""
     first, second = sorted((a, b))
-    rows = {first: store._locked_ticket(conn, first)}
-    rows[second] = store._locked_ticket(conn, second)
+    rows = {first: tx.locked_ticket(first)}
+    rows[second] = tx.locked_ticket(second)
     return rows[a], rows[b]
 
 
@@ -69,9 +62,7 @@ def _side(row: RowMapping, owner: str | None) -> merge.MergeSide:
     )
 
 
-def _close_as_duplicate(
-    store: SqlStore, conn: Connection, dup: RowMapping, into: int, now: datetime
-) -> None:
+def _close_as_duplicate(tx: Tx, dup: RowMapping, into: int, now: datetime) -> None:
     """Closed, resolved as a duplicate, its clock stopped, pointing at the survivor."""
     values: dict[str, Any] = {
         "status": Status.CLOSED.value,
@@ -81,14 +72,13 @@ def _close_as_duplicate(
         "resolution_code": ResolutionCode.DUPLICATE.value,
         "follow_up_due": None,
         "last_activity_at": now,
-        **R.clock_columns(sla.stop(R.clock_from_row(dict(dup)))),
+        **R.clock_columns(sla.stop(R.clock_from_row(dup))),
     }
-    store._change(conn, dup, values, at=now)
+    tx.change(dup, values, at=now)
 
 
 def _keep_survivor(
-    store: SqlStore,
-    conn: Connection,
+    tx: Tx,
     survivor: RowMapping,
     dup: RowMapping,
     dup_owner: str | None,
@@ -104,10 +94,9 @@ def _keep_survivor(
         values["dispatch_count"] = max(survivor["dispatch_count"], 1)
         if survivor["status"] == Status.NEW.value:
             values["status"] = Status.OPEN.value
-    store._change(conn, survivor, values, at=now)
+    tx.change(survivor, values, at=now)
     if owner != survivor_owner:
-        store._event(
-            conn,
+        tx.event(
             EventKind.ROUTED,
             ticket_id=survivor["id"],
             actor=actor,
@@ -117,20 +106,18 @@ def _keep_survivor(
         )
 
 
-def link_tickets(store: SqlStore, ticket_id: int, other_id: int, *, actor: str) -> Ticket:
+def link_tickets(tx: Tx, *, ticket_id: int, other_id: int, actor: str) -> None:
     """Link two related tickets both ways (once: linking again changes nothing); the first
     ticket's owner (or a supervisor) links it to any other."""
     merge.check_link(ticket_id, other_id)
-    now = store.clock()
-    with store._write() as conn:
-        role = Role(store._agent_row(conn, actor)["role"])
-        mine, _ = _locked_in_order(store, conn, ticket_id, other_id)
-        owner = store._owner_name(conn, mine["owner_id"])
-        rights.check(rights.LINK, actor=actor, role=role, owner=owner)
-        if _link(conn, ticket_id, other_id):
-            for a, b in ((ticket_id, other_id), (other_id, ticket_id)):
-                store._event(conn, events.Linked(other=b), ticket_id=a, actor=actor, at=now)
-    return store.get_ticket(ticket_id, with_messages=False)
+    now = tx.clock()
+    role = tx.role(actor)
+    mine, _ = _locked_in_order(tx, ticket_id, other_id)
+    owner = tx.owner_name(mine["owner_id"])
+    rights.check(rights.LINK, actor=actor, role=role, owner=owner)
+    if _link(tx.conn, ticket_id, other_id):
+        for a, b in ((ticket_id, other_id), (other_id, ticket_id)):
+            tx.event(EventKind.LINKED, ticket_id=a, actor=actor, at=now, new={"other": b})
 
 
 def _link(conn: Connection, a: int, b: int) -> bool:

@@ -12,7 +12,10 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import RowMapping
+
 from cstui.domain.model import (
+    Agent,
     Category,
     Channel,
     ComplaintCause,
@@ -28,6 +31,8 @@ from cstui.domain.model import (
     Order,
     Priority,
     ResolutionCode,
+    Role,
+    Shift,
     SlaDue,
     Status,
     Ticket,
@@ -38,6 +43,7 @@ from cstui.domain.sla import SlaClock
 from cstui.store.schema import NO_DUE
 
 E = TypeVar("E", bound=Enum)
+AnyRow = Mapping[str, Any] | RowMapping  # a row as read, or the dict it was written from
 
 TICKET_COLUMNS = (
     "t.id, t.subject, t.status, t.priority, t.channel, t.category, a.name, t.dispatch_count, "
@@ -118,6 +124,14 @@ def dt(value: Any) -> datetime | None:
         # parsing the offset is 5x cheaper than .replace(tzinfo=UTC) on the hot path
         return datetime.fromisoformat(value + "+00:00")
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def dt_set(value: Any) -> datetime:
+    """A datetime from a NOT NULL column."""
+    found = dt(value)
+    if found is None:
+        raise ValueError("a required time is missing")
+    return found
 
 
 def _enum_reader(enum: type[E]) -> Callable[[str], E]:
@@ -201,8 +215,8 @@ def escalation_from_row(r: Sequence[Any]) -> Escalation:
         state=EscalationState(r[4]),
         green=bool(r[5]),
         requested_by=r[6],
-        created_at=dt(r[7]),
-        due_at=dt(r[8]),
+        created_at=dt_set(r[7]),
+        due_at=dt_set(r[8]),
         updated_at=dt(r[9]),  # type: ignore[arg-type]
         notes=tuple(json.loads(r[10] or "[]")),
     )
@@ -234,7 +248,7 @@ def transfer_from_row(r: Sequence[Any]) -> TransferRequest:
         to_agent=r[3],
         reason=r[4],
         requested_by=r[5],
-        created_at=dt(r[6]),
+        created_at=dt_set(r[6]),
         state=r[7],  # type: ignore[arg-type]
     )
 
@@ -254,7 +268,18 @@ def event_from_row(r: Sequence[Any]) -> Event:
     )
 
 
-def customer_from_mapping(m: Mapping[str, Any]) -> Customer:
+def agent_from_mapping(m: AnyRow) -> Agent:
+    return Agent(
+        id=m["id"],
+        name=m["name"],
+        role=Role(m["role"]),
+        shift=Shift(m["shift"]) if m["shift"] else None,
+        display_name=m["display_name"],
+        routing_paused=bool(m["routing_paused"]),
+    )
+
+
+def customer_from_mapping(m: AnyRow) -> Customer:
     return Customer(
         id=m["id"],
         name=m["name"],
@@ -269,7 +294,7 @@ def customer_from_mapping(m: Mapping[str, Any]) -> Customer:
     )
 
 
-def order_from_mapping(m: Mapping[str, Any]) -> Order:
+def order_from_mapping(m: AnyRow) -> Order:
     return Order(
         number=m["number"],
         customer_id=m["customer_id"],
@@ -308,7 +333,7 @@ def clock_columns(clock: SlaClock) -> dict[str, Any]:
     }
 
 
-def clock_from_row(m: Mapping[str, Any]) -> SlaClock:
+def clock_from_row(m: AnyRow) -> SlaClock:
     state = json.loads(m["sla_remaining"] or "{}")
     remaining = state.get("remaining")
     return SlaClock(

@@ -304,7 +304,7 @@ QUEUE_INDEXES = [
 ]
 
 # A knowledge-base article. Its search index is no table here: it depends on the database
-# (an FTS5 table on SQLite, a tsvector table on PostgreSQL) and `store/kb.py` keeps it.
+# (an FTS5 table on SQLite, a tsvector table on PostgreSQL) and `store/kb/index.py` keeps it.
 ARTICLES = Table(
     "articles",
     metadata,
@@ -320,7 +320,7 @@ ARTICLES = Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     # 1 while a captured article waits for a supervisor: searches leave it out (0/1 like the
-    # tickets' flags); the search index carries the same flag, see `store/kb.py`.
+    # tickets' flags); the search index carries the same flag, see `store/kb/index.py`.
     _int("draft", 0, server_default="0"),
     _ref("source_ticket_id", "tickets.id", nullable=True),
 )

@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from cstui.search.segment import SEPARATOR, tags_text
-from cstui.store.kb import tsvector_literal
+from cstui.store.tsvector import tsvector_literal
 
 FTS5_TABLE = (
     "CREATE VIRTUAL TABLE ticket_fts USING fts5("

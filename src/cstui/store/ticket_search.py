@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
 
 from cstui.domain.model import MatchField, Page, Ticket, TicketHit, TicketMatch
 from cstui.errors import BadInput, NotFound
@@ -33,11 +34,7 @@ from cstui.search.segment import normalize
 from cstui.search.ticket_query import Filter, TicketQuery, parse_ticket_query
 from cstui.store import rows as R
 from cstui.store.schema import UtcDateTime
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
-    from cstui.store.sql import SqlStore
+from cstui.store.tx import Tx
 
 MAX_LIMIT = 500
 IDS, HEAD, BODY, ROWS = 0, 1, 2, 3  # the tiers; ROWS: a query of filters only
@@ -82,19 +79,19 @@ class _Where:
 
 
 def search_tickets(
-    store: SqlStore, query: str, *, actor: str | None, limit: int = 50, cursor: str | None = None
+    tx: Tx, *, query: str, actor: str | None, limit: int, cursor: str | None
 ) -> Page[TicketHit]:
     """One page of the tickets matching `query`, best tier first, newest first within it."""
     if not 1 <= limit <= MAX_LIMIT:
         raise BadInput(f"limit: between 1 and {MAX_LIMIT}")
     parsed = parse_ticket_query(query)
     start = _decode(cursor, parsed)
-    with store._read() as conn:
-        where = _filters(conn, store, parsed.filters, actor)
-        found = _collect(conn, parsed, where, start, limit + 1)
-        page = found[:limit]
-        tickets = _tickets(conn, [tid for _, tid in page])
-        hits = _hits(conn, parsed, page, tickets)
+    conn = tx.conn
+    where = _filters(tx, parsed.filters, actor)
+    found = _collect(conn, parsed, where, start, limit + 1)
+    page = found[:limit]
+    tickets = _tickets(conn, [tid for _, tid in page])
+    hits = _hits(conn, parsed, page, tickets)
     more = len(found) > limit
     next_cursor = f"{page[-1][0]}.{page[-1][1]}" if more else None
     return Page(items=tuple(hits), next_cursor=next_cursor)
@@ -117,9 +114,7 @@ def _decode(cursor: str | None, parsed: TicketQuery) -> tuple[int, int | None]:
 # -- filters --------------------------------------------------------------------------------
 
 
-def _filters(
-    conn: Connection, store: SqlStore, filters: tuple[Filter, ...], actor: str | None
-) -> _Where:
+def _filters(tx: Tx, filters: tuple[Filter, ...], actor: str | None) -> _Where:
     where = _Where()
     for f in filters:
         if f.field in _COLUMNS:
@@ -127,14 +122,14 @@ def _filters(
         elif f.field in ("customer", "id"):
             where.add(f"t.{'customer_id' if f.field == 'customer' else 'id'} = {{p}}", f.value)
         elif f.field == "owner":
-            _owner(conn, store, where, str(f.value), actor)
+            _owner(tx, where, str(f.value), actor)
         else:
             assert isinstance(f.value, date)
-            _created(where, f.op, f.value, store)
+            _created(where, f.op, f.value, tx)
     return where
 
 
-def _owner(conn: Connection, store: SqlStore, where: _Where, name: str, actor: str | None) -> None:
+def _owner(tx: Tx, where: _Where, name: str, actor: str | None) -> None:
     if name == "none":
         where.conditions.append("t.owner_id IS NULL")
         return
@@ -143,14 +138,14 @@ def _owner(conn: Connection, store: SqlStore, where: _Where, name: str, actor: s
             raise BadInput("q: owner:me needs the acting agent (--as)")
         name = actor
     try:
-        where.add("t.owner_id = {p}", store._agent_row(conn, name)["id"])
+        where.add("t.owner_id = {p}", tx.agent(name)["id"])
     except NotFound:
         raise NotFound(f"q: owner:{name}: no such agent") from None
 
 
-def _created(where: _Where, op: str, day: date, store: SqlStore) -> None:
+def _created(where: _Where, op: str, day: date, tx: Tx) -> None:
     """A day in the team's time zone: `>D` is from the next day, `<=D` up to its end."""
-    tz = store.rules.calendar.tz
+    tz = tx.rules.calendar.tz
 
     def start(d: date) -> datetime:
         return datetime.combine(d, time(), tzinfo=tz)

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
-from sqlalchemy import Engine, Integer, Table, insert, select, text
+from sqlalchemy import Engine, Integer, Table, insert, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from cstui.domain import events
@@ -39,7 +39,7 @@ from cstui.domain.model import (
 )
 from cstui.errors import BadInput, Conflict
 from cstui.store import ticket_index
-from cstui.store.kb import index_imported
+from cstui.store.kb.index import index_imported
 from cstui.store.schema import (
     AGENTS,
     ARTICLES,
@@ -138,8 +138,6 @@ def export_records(engine: Engine) -> Iterator[dict[str, Any]]:
 
 
 def _after(keys: list[Any], last: tuple[Any, ...]) -> Any:
-    from sqlalchemy import tuple_
-
     return tuple_(*keys) > tuple_(*last)
 
 

@@ -11,6 +11,8 @@ Create Date: 2026-11-22 09:50:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 
-def _where(predicate: str) -> dict[str, object]:
+def _where(predicate: str) -> dict[str, Any]:
     clause = sa.text(predicate)
     return {"sqlite_where": clause, "postgresql_where": clause}
 

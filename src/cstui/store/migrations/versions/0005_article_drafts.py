@@ -8,7 +8,7 @@ Create Date: 2026-11-24 09:00:00
   Every article before this revision was written or loaded by hand: published (0).
 - PostgreSQL's `kb_search` gets the same flag beside `kind` and `lang`, so a search filters
   on it without a join. SQLite's FTS5 index needs no change: a draft carries one more facet
-  token (`store/kb.py`), and every existing entry, having none, reads as published.
+  token (`store/kb/index.py`), and every existing entry, having none, reads as published.
 """
 
 from __future__ import annotations

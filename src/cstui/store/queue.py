@@ -1,0 +1,130 @@
+"""Reading tickets: one ticket, a queue view's page and count, a customer's tickets.
+
+A queue page is the console's hot path: one literal statement per view and cursor shape,
+built once (`_page_statement`), read as plain rows (`rows.ticket_from_row`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, select, text
+
+from cstui.domain.model import Page, Ticket
+from cstui.errors import BadInput, NotFound
+from cstui.store import rows as R
+from cstui.store.base import View
+from cstui.store.schema import AGENTS, TICKETS
+from cstui.store.tx import Tx
+from cstui.store.views import VIEW_SPECS, decode_cursor, encode_cursor, keyset_sql
+
+MAX_PAGE = 500
+
+
+def get_ticket(tx: Tx, *, ticket_id: int, with_messages: bool = True) -> Ticket:
+    statement = text(f"{R.ticket_select(tx.dialect)} WHERE t.id = :id")
+    row = tx.conn.execute(statement, {"id": ticket_id}).first()
+    if row is None:
+        raise NotFound(f"ticket {ticket_id}: no such ticket")
+    messages = tuple(tx.messages(ticket_id)) if with_messages else ()
+    return R.ticket_from_row(row, messages)
+
+
+def ticket_owner(tx: Tx, *, ticket_id: int) -> str | None:
+    """Who owns the ticket (None: nobody yet): one small read, for deciding rights."""
+    owner = AGENTS.c.name.label("owner")
+    joined = TICKETS.outerjoin(AGENTS, AGENTS.c.id == TICKETS.c.owner_id)
+    row = tx.conn.execute(select(owner).select_from(joined).where(TICKETS.c.id == ticket_id))
+    found = row.first()
+    if found is None:
+        raise NotFound(f"ticket {ticket_id}: no such ticket")
+    return found.owner
+
+
+def list_tickets(
+    tx: Tx, *, view: View, actor: str | None, limit: int, cursor: str | None
+) -> Page[Ticket]:
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadInput(f"limit: between 1 and {MAX_PAGE}")
+    spec = VIEW_SPECS[view]
+    params: dict[str, Any] = {"n": limit + 1}
+    params.update(_view_params(tx, view, actor))
+    if cursor:
+        keys = decode_cursor(cursor, spec.order)
+        params.update({f"k{i}": v for i, v in enumerate(keys)})
+    where, order = keyset_sql(spec, after=bool(cursor))
+    sql = _page_sql(where, order, tx.dialect)
+    rows = tx.conn.execute(_page_statement(sql, spec.order, bool(cursor)), params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [R.ticket_from_row(r) for r in rows]
+    next_cursor = None
+    if more:
+        next_cursor = encode_cursor(R.order_keys(rows[-1], spec.order))
+    return Page(items=tuple(items), next_cursor=next_cursor)
+
+
+def count_tickets(tx: Tx, *, view: View, actor: str | None) -> int:
+    spec = VIEW_SPECS[view]
+    params = _view_params(tx, view, actor)
+    where, _ = keyset_sql(spec, after=False)
+    sql = f"SELECT count(*) FROM tickets t WHERE {where}"
+    # bound like the page query: an untyped deadline compared as the wrong text on SQLite
+    statement = _page_statement(sql, spec.order, with_cursor=False)
+    return int(tx.conn.execute(statement, params).scalar_one())
+
+
+def _view_params(tx: Tx, view: View, actor: str | None) -> dict[str, Any]:
+    if view is View.MINE:
+        if not actor:
+            raise BadInput("--as: the mine view needs the acting agent")
+        return {"actor_id": tx.agent(actor)["id"]}
+    if view is View.SLA_RISK:
+        return {"risk_until": tx.clock() + tx.rules.sla.risk_window}
+    return {}
+
+
+def customer_tickets(tx: Tx, *, customer_id: int, limit: int) -> list[Ticket]:
+    sql = (
+        f"{R.ticket_select(tx.dialect)} WHERE t.customer_id = :c "
+        "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT :n"
+    )
+    rows = tx.conn.execute(text(sql), {"c": customer_id, "n": limit}).all()
+    return [R.ticket_from_row(r) for r in rows]
+
+
+_TICKET_JOINS = R.TICKET_FROM.removeprefix("FROM tickets t ")
+
+
+def _page_sql(where: str, order: str, dialect: str) -> str:
+    """A queue page's query. On PostgreSQL the tickets are limited before they are joined.
+
+    There the planner guesses one row for a deep page's keyset row comparison, then joined
+    the whole rest of the queue to customers, orders and agents and sorted it (3.5 ms p50 for
+    a page at 90% of a 5,000-ticket queue, growing with what is left) instead of walking the
+    view's index and stopping (1.0 ms). SQLite plans the flat query well (bench/queue_page.py).
+    """
+    if dialect != "postgresql":
+        return f"{R.ticket_select(dialect)} WHERE {where} ORDER BY {order} LIMIT :n"
+    page = f"SELECT * FROM tickets t WHERE {where} ORDER BY {order} LIMIT :n"
+    columns = R.ticket_columns(dialect)
+    return f"SELECT {columns} FROM ({page}) t {_TICKET_JOINS} ORDER BY {order}"
+
+
+@lru_cache(maxsize=64)
+def _page_statement(sql: str, order: tuple[str, ...], with_cursor: bool) -> Any:
+    """The page query, built once per view and cursor shape (it is the console's hot path).
+
+    Datetime cursor keys and deadlines are bound with the column type (ISO text on SQLite).
+    """
+    dt_type = TICKETS.c.due_key.type
+    params = [bindparam("risk_until", type_=dt_type)] if ":risk_until" in sql else []
+    if with_cursor:
+        params += [
+            bindparam(f"k{i}", type_=dt_type)
+            for i, name in enumerate(order)
+            if name in ("due_key", "follow_up_due", "resolved_at")
+        ]
+    clause = text(sql)
+    return clause.bindparams(*params) if params else clause
