@@ -142,7 +142,9 @@ class Server:
         self.round = 0
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, *, crash: bool = True) -> None:
+    def start(self, *, crash: bool = True) -> bool:
+        """Start it; False when the fault hook killed it before it was seen healthy (the
+        clients' retries can reach it first)."""
         self.round += 1
         now = self.base_now + self.round * ROUND_CLOCK_STEP
         env = {
@@ -157,17 +159,19 @@ class Server:
         command = [sys.executable, "-m", "tests.crash", "serve", "--db", self.db]
         command += ["--port", str(self.port), "--log-level", "critical"]
         self.proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
-        self._wait_ready()
+        return self._wait_ready()
 
-    def _wait_ready(self) -> None:
+    def _wait_ready(self) -> bool:
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             assert self.proc is not None
+            if self.proc.poll() == -signal.SIGKILL:
+                return False
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.proc.returncode} at start")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
+                    return True
             except httpx.TransportError:
                 pass
             time.sleep(0.02)
@@ -210,9 +214,11 @@ def hammer(
         else:
             server.kill()
             tally.kills_from_outside += 1
-        server.start()
+        while not server.start():
+            tally.kills_after_commit += 1
     server.kill()
-    server.start(crash=False)  # the last one stays up until every request is answered
+    if not server.start(crash=False):  # the last one stays up until every request is answered
+        raise RuntimeError("a server without the fault hook was killed")
     for client in clients:
         client.join(timeout=600)
     server.kill()

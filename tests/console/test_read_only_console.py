@@ -14,9 +14,10 @@ from cstui.console.app import ConsoleConfig, build_app
 from cstui.domain.rules import Rules
 from cstui.store import open_store
 from cstui.store.base import View
-from tests.console.conftest import SHANGHAI, fixed_clock, settle
+from tests.console.conftest import SHANGHAI, fixed_clock
 from tests.console.test_workflows import errors, shown
 from tests.mounts import read_only_view
+from tests.pilots import settle
 
 
 async def test_the_console_browses_a_read_only_store(world: Path, tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from cstui.console.workflows import WORKFLOWS, Workflow
 from cstui.domain.model import Priority
 from cstui.i18n import label
 from cstui.store import SqlStore
-from tests.console.conftest import AppFactory, settle
+from tests.console.conftest import AppFactory
 from tests.console.test_workflows import infos, shown
+from tests.pilots import settle
 
 README = Path(__file__).parents[2] / "README.md"
 
