@@ -225,6 +225,7 @@ class TicketFields(Wire):
     updated_at: Stamp
 
     def ticket(self, messages: tuple[Message, ...] = ()) -> Ticket:
+        """The ticket again, with `messages` as its thread."""
         customer = self.customer.to_domain()
         return Ticket(
             id=self.id,
