@@ -132,14 +132,21 @@ def test_bad_input_is_refused(call: object) -> None:
 
 
 def test_add_business_time_is_a_few_microseconds() -> None:
-    """The demo generator calls it millions of times; a loose bound catches a per-minute loop."""
+    """The demo generator calls it millions of times; a loose bound catches a per-minute loop.
+
+    A loop per minute of a 1,440-minute step costs a millisecond or more a call; the bound
+    is well below that and far above the few microseconds it takes, and the best of three
+    rounds is taken, so a busy machine (the suite runs beside other work) cannot fail it.
+    """
     start = sh(2026, 1, 5, 9)
-    steps = [timedelta(minutes=m) for m in (10, 20, 30, 240, 480, 1440)] * 2000
-    began = clock.perf_counter()
-    for n, step in enumerate(steps):
-        CAL.add_business_time(start + timedelta(minutes=37 * n), step)
-    per_call = (clock.perf_counter() - began) / len(steps)
-    assert per_call < 50e-6
+    steps = [timedelta(minutes=m) for m in (10, 20, 30, 240, 480, 1440)] * 500
+    rounds = []
+    for _ in range(3):
+        began = clock.perf_counter()
+        for n, step in enumerate(steps):
+            CAL.add_business_time(start + timedelta(minutes=37 * n), step)
+        rounds.append((clock.perf_counter() - began) / len(steps))
+    assert min(rounds) < 400e-6
 
 
 # --- properties -----------------------------------------------------------------------------
