@@ -70,12 +70,13 @@ def _web(
     notice = server.stderr.readline()
     assert "localhost only" in notice and "no authentication" in notice
     assert f"http://127.0.0.1:{port}" in notice
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on {port}"
             time.sleep(0.1)
     yield port, server
     server.terminate()
