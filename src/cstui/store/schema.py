@@ -16,22 +16,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 8  # bumped with every alembic revision; the store refuses newer databases
+SCHEMA_VERSION = 9  # bumped with every alembic revision; the store refuses newer databases
 
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
 
@@ -108,7 +112,7 @@ CUSTOMERS = Table(
     _id(),
     _str("name"),
     _str("phone", nullable=True, index=True),
-    _str("email", nullable=True),
+    _str("email", nullable=True, index=True),  # lower-case: mail finds its sender by it
     _str("address", nullable=True),
     _str("tier", 24),
     _str("tier_reasons", default=""),
@@ -182,6 +186,74 @@ MESSAGES = Table(
     Column("body", Text(), nullable=False),
     _ts("created_at", nullable=False),
     _str("idempotency_key", 128, nullable=True, unique=True),
+    # A customer's message as its channel names it (an e-mail's Message-ID, a chat
+    # platform's message id): the same message delivered twice is stored once.
+    _str("external_id", 255, nullable=True),
+    _str("address", nullable=True),  # the customer's address it came from
+    Column("full_body", Text(), nullable=True),  # the original, when `body` was trimmed
+    UniqueConstraint("channel", "external_id", name="uq_messages_external"),
+)
+
+# A chat/app/social conversation (the platform's id) and the ticket it threads into.
+CONVERSATIONS = Table(
+    "conversations",
+    metadata,
+    _str("channel", 8),
+    _str("external_id", 255),
+    _ref("ticket_id", "tickets.id", index=True),
+    PrimaryKeyConstraint("channel", "external_id"),
+)
+
+# The outbox: every reply, acknowledgement and survey to deliver, queued in the transaction
+# that made it, so a crash never loses one and never sends one that was not stored.
+# `dedupe_key` makes "once" a constraint ("survey:<ticket>", "reply:<message>"); a worker
+# claims a row by moving `lease_until`, and `external_id` (our Message-ID) stays the same on
+# every attempt.
+DELIVERIES = Table(
+    "deliveries",
+    metadata,
+    _id(),
+    _ref("ticket_id", "tickets.id", index=True),
+    _ref("message_id", "messages.id", nullable=True, index=True),
+    _str("kind", 12),
+    _str("channel", 8),
+    _str("recipient"),
+    _str("state", 12),
+    _int("attempts", 0),
+    _ts("next_attempt_at", nullable=False),
+    _ts("lease_until"),
+    _str("error", nullable=True),
+    _str("external_id", 255, unique=True),
+    _str("dedupe_key", 128, unique=True),
+    _ts("created_at", nullable=False),
+    _ts("sent_at"),
+    Index("ix_deliveries_due", "state", "next_attempt_at"),
+)
+
+# Files that came with a message or went with a reply, kept in the database on both
+# backends: every server sharing the store serves them, and a backup holds them.
+ATTACHMENTS = Table(
+    "attachments",
+    metadata,
+    _id(),
+    _ref("ticket_id", "tickets.id", index=True),
+    _ref("message_id", "messages.id", nullable=True, index=True),
+    _str("filename"),
+    _str("content_type", 128),
+    Column("size", Integer(), nullable=False),
+    _str("sha256", 64),
+    Column("data", LargeBinary(), nullable=False),
+    _ts("created_at", nullable=False),
+)
+
+# Where each polled mailbox is: the IMAP UIDVALIDITY and the last UID ingested.
+MAILBOX_CURSORS = Table(
+    "mailbox_cursors",
+    metadata,
+    _str("name", 128, primary_key=True),
+    Column("uidvalidity", BigInteger(), nullable=False),
+    Column("last_uid", BigInteger(), nullable=False),
+    _ts("updated_at", nullable=False),
 )
 
 ESCALATIONS = Table(
