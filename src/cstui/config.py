@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from cstui import locations
+from cstui.channel_config import ChannelSettings
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class Settings(BaseSettings):
     targets: TargetSettings = TargetSettings()
     keymap: dict[str, str] = {}
     server: ServerSettings = ServerSettings()
+    channels: ChannelSettings = ChannelSettings()
 
     @classmethod
     def settings_customise_sources(
