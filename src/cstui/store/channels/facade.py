@@ -58,6 +58,10 @@ class ChannelMethods:
     ) -> list[Delivery]:
         return self._reading(outbox.deliveries, ticket_id=ticket_id, state=state, limit=limit)
 
+    def delivery_counts(self) -> dict[DeliveryState, int]:
+        """Deliveries per state (`cstui channels status`, the monitor)."""
+        return self._reading(outbox.delivery_counts)
+
     # -- the channel workers' -------------------------------------------------------------
 
     def ingest(self, message: Inbound) -> IngestOutcome:

@@ -380,6 +380,15 @@ def deliveries(
     return [delivery_from_row(r) for r in tx.conn.execute(q).mappings()]
 
 
+def delivery_counts(tx: Tx) -> dict[DeliveryState, int]:
+    """How many deliveries are in each state (every state named, 0 when none)."""
+    q = select(DELIVERIES.c.state, func.count()).group_by(DELIVERIES.c.state)
+    counts = dict.fromkeys(DeliveryState, 0)
+    for state, n in tx.conn.execute(q):
+        counts[DeliveryState(state)] = int(n)
+    return counts
+
+
 def delivery_from_row(r: RowMapping) -> Delivery:
     return Delivery(
         id=r["id"],
