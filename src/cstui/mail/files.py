@@ -42,12 +42,12 @@ def _visible(name: str) -> str:
 
 def _shorten(name: str) -> str:
     stem, ext = os.path.splitext(name)
-    if len(ext) > _MAX_EXT:
+    if len(ext) > _MAX_EXT or not ext.isprintable():
         stem, ext = name, ""
-    while stem and (
-        len(stem) + len(ext) > MAX_NAME_CHARS or len((stem + ext).encode()) > MAX_NAME_BYTES
-    ):
-        stem = stem[: max(len(stem) - 8, 0)] if len(stem) > 8 else stem[:-1]
+    stem = stem[: MAX_NAME_CHARS - len(ext)]
+    budget = MAX_NAME_BYTES - len(ext.encode())
+    while len(stem.encode()) > budget:  # at most 150 rounds: the stem is short already
+        stem = stem[:-1]
     stem = stem.rstrip(". ")
     return stem + ext if stem else ext.lstrip(".")
 

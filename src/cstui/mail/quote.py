@@ -37,6 +37,11 @@ _WROTE = re.compile(
     r"^\s*(?:on\b.{0,300}\bwrote\s*:|在.{0,300}写道\s*[:：]|於.{0,300}寫道\s*[:：])\s*$",
     re.IGNORECASE,
 )
+_FORWARD = re.compile(
+    r"^\s*(?:-{2,}\s*(?:forwarded message|转发的邮件|轉寄的郵件|转发邮件)\s*-{2,}"
+    r"|begin forwarded message:)\s*$",
+    re.IGNORECASE,
+)
 _SIGNATURE = re.compile(r"^-- ?$")
 _TAGLINE = re.compile(
     r"^\s*(?:(?:发自|来自|从)我的.{0,30}"
@@ -99,8 +104,11 @@ def trim(text: str) -> str:
     """The new part of a reply: `text` up to its quoted history and signature. When nothing
     would be left (a bare forward, a reply of quotes only), `text` itself."""
     lines = text.splitlines()
-    cut = next((i for i in range(len(lines)) if _history_starts(lines, i)), len(lines))
-    kept = lines[:cut]
+    forward = next((i for i, line in enumerate(lines) if _FORWARD.match(line)), len(lines))
+    cut = next((i for i in range(forward) if _history_starts(lines, i)), None)
+    if cut is None and forward < len(lines):
+        return text.strip()  # the forwarded message and its headers are the point
+    kept = lines[: len(lines) if cut is None else cut]
     kept = kept[: _trailing_quote(kept)]
     kept = _drop_taglines(kept[: _signature(kept)])
     result = "\n".join(kept).strip()
