@@ -172,3 +172,24 @@ def test_another_customers_ticket_is_never_written_to() -> None:
 def test_nothing_found_is_a_new_ticket() -> None:
     d = decide(Lookups(subject="你好"), policy=POLICY, now=NOW)
     assert (d.action, d.ticket_id, d.via) == (Action.NEW, None, Via.NONE)
+
+
+AGREED = [
+    "Re: [#1234] 订单没到",
+    "回复：订单没到",
+    "答复: RE: Fwd: 订单没到",
+    "RE[2]: [#12] 退款 [#34]",
+    "自动回复: 发票",
+    "Ｒｅ：［＃５６］ Order LATE",
+    "Re:",
+    "",
+    "[#x] 没有编号",
+]
+
+
+@pytest.mark.parametrize("subject", AGREED)
+def test_the_parser_and_the_store_read_subjects_alike(subject: str) -> None:
+    from cstui.mail import subject as mail_subject
+
+    assert ticket_tag(subject) == mail_subject.ticket_tag(subject)
+    assert normalise_subject(subject) == mail_subject.normalise(subject)
