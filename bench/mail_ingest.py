@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -280,6 +281,11 @@ def cstui(*args: str, db: Path, profile: Path | None = None) -> subprocess.Compl
     return subprocess.run([*prefix, *args], capture_output=True, env=env, check=False)
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def check(corpus: Corpus, lines: list[dict[str, Any]]) -> list[str]:
     """Every line against the expected decision; the first few differences, described."""
     wrong = []
@@ -314,10 +320,13 @@ def main() -> int:
     if init.returncode != 0:
         sys.exit(init.stderr.decode())
     profile = work / "ingest.prof" if args.profile else None
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     run = cstui("mail", "ingest", str(mbox), "--json", "--batch", str(args.batch), db=db,
                 profile=profile)
     wall = time.perf_counter() - t0
+    cpu = _children_cpu() - cpu0
+    load = os.getloadavg()[0]
     if run.returncode != 0:
         print(run.stderr.decode()[-2000:], file=sys.stderr)
     lines = [json.loads(line) for line in run.stdout.decode().splitlines()]
@@ -337,6 +346,9 @@ def main() -> int:
         "generate_seconds": round(generated, 2),
         "ingest_seconds": round(wall, 2),
         "messages_per_second": round(rate, 1),
+        "cpu_seconds": round(cpu, 2),
+        "messages_per_cpu_second": round(len(lines) / cpu, 1) if cpu else None,
+        "load_average_after": round(load, 2),
         "target_per_second": TARGET_PER_SECOND,
         "exit_code": run.returncode,
         "wrong_decisions": len(wrong),
@@ -345,10 +357,13 @@ def main() -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    print("| messages | batch | ingest | msgs/s | target | wrong decisions | exit |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {result['messages']:,} | {args.batch} | {wall:.1f} s | **{rate:.0f}** | "
-          f"≥ {TARGET_PER_SECOND:.0f} | {len(wrong)} | {run.returncode} |")
+    print("| messages | batch | ingest (wall) | msgs/s | CPU | msgs/CPU-s | target | wrong | exit "
+          "| load |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    per_cpu = len(lines) / cpu if cpu else 0.0
+    print(f"| {result['messages']:,} | {args.batch} | {wall:.1f} s | **{rate:.0f}** | {cpu:.1f} s "
+          f"| {per_cpu:.0f} | ≥ {TARGET_PER_SECOND:.0f} | {len(wrong)} | {run.returncode} "
+          f"| {load:.1f} |")
     print(f"\ndecisions: {kinds}; mbox {result['mbox_bytes'] / 1e6:.1f} MB, "
           f"store {result['db_bytes'] / 1e6:.1f} MB")
     for w in wrong[:10]:
