@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
 from cstui.cli.context import Env, clock_from_env, env_of, global_options, say
 from cstui.config import rules_from_settings
-from cstui.errors import BadInput
+from cstui.errors import BadInput, Conflict
 
 if TYPE_CHECKING:
     from cstui.domain.channels import Inbound
@@ -86,9 +86,9 @@ class _opened:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.stream: IO[bytes] | None = None
+        self.stream: BinaryIO | None = None
 
-    def __enter__(self) -> IO[bytes]:
+    def __enter__(self) -> BinaryIO:
         if self.name == "-":
             return sys.stdin.buffer
         try:
@@ -103,7 +103,7 @@ class _opened:
 
 
 def _ingest_stream(
-    env: Env, store: SqlStore, name: str, stream: IO[bytes], batch: int, tally: Tally
+    env: Env, store: SqlStore, name: str, stream: BinaryIO, batch: int, tally: Tally
 ) -> None:
     from cstui.mail.mbox import iter_messages
 
@@ -147,15 +147,16 @@ def _commit(
     if len(pending) > 1:
         try:
             done = store.ingest_batch(m for _, m in pending)
-        except BadInput:
-            done = None  # one of them is refused: each on its own, so the rest go in
+        except (BadInput, Conflict):
+            done = None  # one of them is refused (or raced): each on its own, the rest go in
         if done is not None:
-            for (number, message), result in zip(pending, done, strict=True):
-                _report(env, name, number, message, result, tally)
+            for (number, message), ingested in zip(pending, done, strict=True):
+                _report(env, name, number, message, ingested, tally)
             return
     for number, message in pending:
+        result: Ingested | str
         try:
-            result: Ingested | str = store.ingest_traced(message)
+            result = store.ingest_traced(message)
         except BadInput as exc:
             result = str(exc)
         _report(env, name, number, message, result, tally)

@@ -24,10 +24,9 @@ from cstui.domain.model import Channel, EventKind, MessageKind, Status
 from cstui.domain.subject import strip_subject, survey_answer, ticket_tag
 from cstui.domain.threading import Action, Candidate, Decision, Lookups
 from cstui.errors import BadInput
-from cstui.store import ticket_index
+from cstui.store import attachments as files
+from cstui.store import outbox, ticket_index
 from cstui.store.base import NewCustomer, NewTicket
-from cstui.store.channels import attachments as files
-from cstui.store.channels import outbox
 from cstui.store.complaints import has_csat, record_csat
 from cstui.store.customers import add_customer
 from cstui.store.merge import link_both_ways
