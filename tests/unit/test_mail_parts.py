@@ -115,12 +115,29 @@ def test_decode_text(data: bytes, declared: str | None, expected: str) -> None:
     assert decode_text(data, declared) == expected
 
 
+def test_nul_never_reaches_the_text() -> None:
+    assert decode_text("订单\x00号".encode("utf-16-le"), "utf-16-le") == "订单\ufffd号"
+    assert decode_text(b"a\x00b") == "a\ufffdb"
+
+
+def test_an_empty_plain_version_gives_way_to_the_html() -> None:
+    raw = (
+        b"Content-Type: multipart/alternative; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\n\r\n"
+        b"--b\r\nContent-Type: text/html\r\n\r\n<p>only here</p>\r\n--b--\r\n"
+    )
+    assert parse_message(raw).text == "only here"
+
+
 def test_a_few_broken_bytes_keep_the_declared_charset() -> None:
     text = decode_text("订单已发货，请注意查收。".encode() * 5 + b"\xe4\xb8", "utf-8")
     assert text.startswith("订单已发货") and text.endswith("\ufffd")
 
 
-@pytest.mark.parametrize("declared", [None, "utf-8", "gbk", "big5", "us-ascii", "x-unknown"])
+@pytest.mark.parametrize(
+    "declared",
+    [None, "utf-8", "gbk", "big5", "us-ascii", "x-unknown", "idna", "punycode", "base64", "zlib"],
+)
 def test_decode_text_never_raises_on_bad_bytes(declared: str | None) -> None:
     assert isinstance(decode_text(bytes(range(256)) * 3, declared), str)
 

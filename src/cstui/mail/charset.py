@@ -41,6 +41,9 @@ _SUPERSETS = {
     "big5hkscs": "big5hkscs",
     "ascii": "ascii",
 }
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode_escape", "raw_unicode_escape", "charmap"}
+)
 _LATIN = frozenset({"latin_1", "iso8859_1", "cp1252", "iso8859_15", "ascii"})
 # Names clients use that Python's codec registry does not know.
 _ALIASES = {
@@ -65,10 +68,13 @@ def codec_for(declared: str | None) -> str | None:
     if not label:
         return None
     try:
-        name = codecs.lookup(label).name
+        info = codecs.lookup(label)
     except (LookupError, ValueError):
         return None
-    name = name.replace("-", "_")
+    name = info.name.replace("-", "_")
+    # "base64", "zlib", "rot13" … are codecs too; "idna" refuses errors="replace".
+    if not getattr(info, "_is_text_encoding", True) or name in _NOT_CHARSETS:
+        return None
     return _SUPERSETS.get(name, name)
 
 
@@ -99,7 +105,12 @@ def _mostly(data: bytes, codec: str) -> str | None:
 
 
 def decode_text(data: bytes, declared: str | None = None) -> str:
-    """`data` as text, by its declared charset when that fits, never raising."""
+    """`data` as text, by its declared charset when that fits, never raising. NUL comes
+    back as U+FFFD: no text column (PostgreSQL's least of all) can hold it."""
+    return _decode(data, declared).replace("\x00", "\ufffd")
+
+
+def _decode(data: bytes, declared: str | None) -> str:
     if data.isascii():
         return data.decode("ascii")
     codec = codec_for(declared)

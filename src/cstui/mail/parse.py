@@ -126,10 +126,15 @@ def _children(part: Message) -> list[Message]:
     )
 
 
+def _has_text(parts: _Parts) -> bool:
+    return any(text.strip() for text in parts.texts)
+
+
 def _alternative(children: list[Message], depth: int) -> _Parts:
     found = [_collect(child, depth + 1) for child in children]
-    chosen = next((p for p in found if p.plain and p.texts), None)
-    chosen = chosen or next((p for p in reversed(found) if p.texts), _Parts())
+    # The plain version, unless it is empty (some clients send an empty one beside the HTML).
+    chosen = next((p for p in found if p.plain and _has_text(p)), None)
+    chosen = chosen or next((p for p in reversed(found) if _has_text(p)), _Parts())
     result = _Parts(texts=chosen.texts, plain=chosen.plain, extra=chosen.extra)
     for parts in found:  # inline images sit beside the HTML version: keep them all
         result.files += parts.files
