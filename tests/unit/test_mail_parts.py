@@ -279,3 +279,36 @@ def test_mbox_splits_a_thousand_simple_messages_a_second() -> None:
         best = min(best, time.perf_counter() - started)
     assert count == 10_000
     assert best < 10.0, f"{10_000 / best:.0f} messages/s"
+
+
+@pytest.mark.parametrize(
+    "container",
+    [b"multipart/mixed;\r\n boundary=b{n}\r\n\r\n--b{n}\r\n", b"message/rfc822\r\n\r\n"],
+)
+def test_a_mail_nested_thousands_deep_is_read_flat(container: bytes) -> None:
+    # The stdlib parser recurses once a level and slows quadratically with the depth.
+    levels = b"".join(
+        b"Content-Type: " + container.replace(b"{n}", str(n).encode()) for n in range(20_000)
+    )
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\r\nSubject: deep\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=top\r\n\r\n"
+        b"--top\r\nContent-Type: text/plain\r\n\r\nMessage-ID: <ours@shop.example>\r\n"
+        + levels
+        + b"Content-Type: text/plain\r\n\r\nbottom\r\n"
+    )
+    started = time.perf_counter()
+    parsed = parse_message(raw, now=datetime(2026, 1, 6, tzinfo=UTC))
+    assert time.perf_counter() - started < 10.0
+    assert parsed.subject == "deep" and parsed.attachments == ()
+    assert parsed.bounced_id == "<ours@shop.example>"
+    assert "nested too deep" in parsed.text
+
+
+def test_a_few_containers_still_parse_whole() -> None:
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n"
+        b"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nhello\r\n--b--\r\n--a--\r\n"
+    )
+    assert parse_message(raw).text == "hello"

@@ -12,12 +12,13 @@ and file names), which `charset.decode_header` then reads with the GB18030-first
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.generator import BytesGenerator
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from io import BytesIO
 
@@ -43,6 +44,11 @@ _SKIPPED = frozenset(
     }
 )
 _PARSER = BytesParser(policy=policy.compat32)
+_HEADERS_ONLY = BytesHeaderParser(policy=policy.compat32)
+MAX_CONTAINERS = 200  # multipart and message parts in one mail; real ones have a handful
+# A Content-Type naming a container, folded or not (\s spans the fold).
+_CONTAINER = re.compile(rb"^content-type:\s*(?:multipart|message)/", re.I | re.M)
+_FLAT_TEXT_CHARS = 1_000_000
 
 
 @dataclass
@@ -283,6 +289,64 @@ def _received(message: Message, now: datetime | None) -> datetime:
     return fallback if now is not None and when > now + _FUTURE_SLACK else when
 
 
+@dataclass(frozen=True)
+class _Content:
+    text: str
+    full_text: str
+    attachments: tuple[NewAttachment, ...]
+    bounced_id: str | None
+
+
+def _content(message: Message, kind: AutoKind, max_bytes: int) -> _Content:
+    parts = _collect(message)
+    body = "\n\n".join(text.strip("\n") for text in parts.texts if text.strip())
+    attachments, notes = _attachments(parts.files, max_bytes)
+    full_text = "\n\n".join([body, *parts.extra, *notes]).strip()
+    text = "\n\n".join([trim(body), *notes]).strip()
+    bounced = auto.bounced_id(message, full_text) if kind is AutoKind.BOUNCE else None
+    return _Content(text, full_text, attachments, bounced)
+
+
+def _flat_content(raw: bytes, kind: AutoKind) -> _Content:
+    """A mail nested thousands of parts deep (the stdlib parser and generator recurse): its
+    headers as usual, its body as one text, no attachments."""
+    message = _HEADERS_ONLY.parsebytes(raw)
+    payload = message.get_payload()
+    body = decode_text(unescape_header(payload if isinstance(payload, str) else ""))
+    body = body[:_FLAT_TEXT_CHARS]
+    note = "[the message's parts are nested too deep to read: shown as it came]"
+    full_text = f"{body.replace(chr(13) + chr(10), chr(10)).strip()}\n\n{note}".strip()
+    bounced = auto.bounced_id(message, full_text) if kind is AutoKind.BOUNCE else None
+    return _Content(full_text, full_text, (), bounced)
+
+
+def _too_nested(raw: bytes) -> bool:
+    """Whether `raw` declares more multipart or message parts than any real mail: the stdlib
+    parser takes time quadratic in their nesting (a 1 MB mail nested 30,000 deep takes
+    20 s) and recurses once a level."""
+    for count, _found in enumerate(_CONTAINER.finditer(raw), start=1):
+        if count > MAX_CONTAINERS:
+            return True
+    return False
+
+
+def _structure(raw: bytes) -> Message | None:
+    """The parsed mail, or None when its structure is too deep to read."""
+    if _too_nested(raw):
+        return None
+    try:
+        return _PARSER.parsebytes(raw)
+    except RecursionError:
+        return None
+
+
+def _safe_content(message: Message, raw: bytes, kind: AutoKind, max_bytes: int) -> _Content:
+    try:
+        return _content(message, kind, max_bytes)
+    except RecursionError:  # flattening a forwarded message recurses once a level too
+        return _flat_content(raw, kind)
+
+
 def parse_message(
     raw: bytes,
     *,
@@ -292,27 +356,27 @@ def parse_message(
 ) -> Inbound:
     """One raw mail as an `Inbound`. `now` is when it arrived: the fallback for a missing or
     unreadable Date, and the bound for a Date in the future."""
-    message = _PARSER.parsebytes(raw)
+    parsed = _structure(raw)
+    message = parsed if parsed is not None else _HEADERS_ONLY.parsebytes(raw)
     address, name = _sender(message)
     title = _header(message, "subject").strip()
-    parts = _collect(message)
-    body = "\n\n".join(text.strip("\n") for text in parts.texts if text.strip())
-    attachments, notes = _attachments(parts.files, max_attachment_bytes)
-    full_text = "\n\n".join([body, *parts.extra, *notes]).strip()
-    text = "\n\n".join([trim(body), *notes]).strip()
     kind = auto.auto_kind(message, address)
+    if parsed is None:
+        content = _flat_content(raw, kind)
+    else:
+        content = _safe_content(parsed, raw, kind, max_attachment_bytes)
     return Inbound(
         channel=Channel.EMAIL,
         external_id=_message_id(message, raw),
         sender_address=address,
         sender_name=name,
         subject=title,
-        text=text,
-        full_text=full_text,
+        text=content.text,
+        full_text=content.full_text,
         received_at=_received(message, now),
         references=_references(message),
         ticket_tag=subject.ticket_tag(title, tag_prefix),
         auto=kind,
-        bounced_id=auto.bounced_id(message, full_text) if kind is AutoKind.BOUNCE else None,
-        attachments=attachments,
+        bounced_id=content.bounced_id,
+        attachments=content.attachments,
     )
