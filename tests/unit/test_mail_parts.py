@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cstui.domain.channels import DeliveryKind, Outbound
+from cstui.domain.model import Channel
 from cstui.mail import survey_answer
 from cstui.mail.charset import decode_header, decode_text
 from cstui.mail.compose import (
+    build_reply,
     delivery_from_message_id,
     domain_of,
     make_message_id,
@@ -231,6 +234,58 @@ def test_our_message_ids_carry_the_ticket_and_delivery() -> None:
     assert domain_of("support@Shop.Example.CN") == "shop.example.cn"
 
 
+@pytest.mark.parametrize(
+    "recipient",
+    ["", "plain", "a b@example.cn", "a@example.cn>", "x@y.cn\r\nBcc: z@z", "用户@例子.中国"],
+)
+def test_an_address_no_mail_can_reach_is_a_value_error(recipient: str) -> None:
+    outbound = Outbound(
+        id=1,
+        ticket_id=1,
+        kind=DeliveryKind.ACK,
+        channel=Channel.EMAIL,
+        recipient=recipient,
+        recipient_name="顾客",
+        subject="已收到",
+        body="您的工单已收到。",
+        external_id=make_message_id(1, "shop.example.cn"),
+        in_reply_to=None,
+        references=(),
+        conversation_id=None,
+        attempts=0,
+    )
+    with pytest.raises(ValueError, match="no mail can be sent"):
+        build_reply(outbound, from_addr="support@shop.example.cn", from_name="客服")
+
+
+def test_an_acknowledgement_is_marked_automatic_and_threads() -> None:
+    outbound = Outbound(
+        id=3,
+        ticket_id=88,
+        kind=DeliveryKind.ACK,
+        channel=Channel.EMAIL,
+        recipient="Customer@Example.cn",
+        recipient_name="顾客",
+        subject="订单没到",
+        body="您的工单 #88 已收到。",
+        external_id=make_message_id(88, "shop.example.cn", delivery_id=3),
+        in_reply_to="<theirs@example.cn>",
+        references=(),
+        conversation_id=None,
+        attempts=0,
+    )
+    sent = build_reply(outbound, from_addr="support@shop.example.cn", from_name="客服")
+    assert sent["Auto-Submitted"] == "auto-replied"
+    assert sent["X-Auto-Response-Suppress"] == "All"
+    assert sent["In-Reply-To"] == "<theirs@example.cn>"
+    assert sent["References"] == "<theirs@example.cn>"
+    assert str(sent["Subject"]) == "Re: 订单没到 [#88]"
+    assert sent["Message-ID"] == outbound.external_id
+    raw = sent.as_bytes()
+    assert raw.isascii()  # 7-bit clean: encoded-words and base64 / quoted-printable
+    assert "您的工单 #88 已收到。" in parse_message(raw).text
+
+
 def _mbox(count: int) -> bytes:
     one = (
         "From customer{n}@example.cn Mon Jan  5 09:00:00 2026\n"
@@ -312,3 +367,27 @@ def test_a_few_containers_still_parse_whole() -> None:
         b"Content-Type: text/plain\r\n\r\nhello\r\n--b--\r\n--a--\r\n"
     )
     assert parse_message(raw).text == "hello"
+
+
+@pytest.mark.parametrize(
+    ("disposition", "expected"),
+    [
+        # RFC 2231 continuations in GBK, as Outlook writes long Chinese names
+        (
+            "attachment;\r\n filename*0*=gbk''%B6%A9%B5%A5;\r\n filename*1*=%C3%F7%CF%B8.xlsx",
+            "订单明细.xlsx",
+        ),
+        # raw GBK bytes in a quoted name (Foxmail), read by the GB18030 rules
+        ('attachment; filename="\xb7\xa2\xc6\xb1.pdf"', "发票.pdf"),
+        # an encoded-word in the quoted name (most Chinese webmail)
+        ('attachment; filename="=?GB2312?B?t6LGsS5wZGY=?="', "发票.pdf"),
+    ],
+)
+def test_file_names_in_every_encoding(disposition: str, expected: str) -> None:
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: application/octet-stream\r\nContent-Disposition: "
+        + disposition.encode("latin-1")
+        + b"\r\n\r\ndata\r\n--b--\r\n"
+    )
+    assert [a.filename for a in parse_message(raw).attachments] == [expected]
