@@ -391,3 +391,13 @@ def test_file_names_in_every_encoding(disposition: str, expected: str) -> None:
         + b"\r\n\r\ndata\r\n--b--\r\n"
     )
     assert [a.filename for a in parse_message(raw).attachments] == [expected]
+
+
+def test_subject_and_name_are_one_line() -> None:
+    raw = (
+        b"From: =?utf-8?Q?Eve=0D=0ABcc=3A_x?= <eve@example.cn>\r\n"
+        b"Subject: =?utf-8?Q?line_one=0D=0Aline=09two?=\r\n\r\nbody\r\n"
+    )
+    parsed = parse_message(raw)
+    assert parsed.subject == "line one line two"
+    assert parsed.sender_name == "Eve Bcc: x"

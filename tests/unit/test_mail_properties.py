@@ -94,6 +94,8 @@ def _storable(text: str) -> None:
 def _check(parsed: Inbound) -> None:
     for text in (parsed.subject, parsed.text, parsed.full_text, parsed.sender_name):
         _storable(text)
+    for line in (parsed.subject, parsed.sender_name):
+        assert len(line.splitlines()) <= 1 and "\t" not in line
     for text in (parsed.sender_address, parsed.external_id, *parsed.references):
         _storable(text)
     assert parsed.external_id.startswith("<") and parsed.external_id.endswith(">")

@@ -49,6 +49,7 @@ MAX_CONTAINERS = 200  # multipart and message parts in one mail; real ones have 
 # A Content-Type naming a container, folded or not (\s spans the fold).
 _CONTAINER = re.compile(rb"^content-type:\s*(?:multipart|message)/", re.I | re.M)
 _FLAT_TEXT_CHARS = 1_000_000
+_BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 @dataclass
@@ -258,6 +259,11 @@ def _clean_address(address: str) -> str:
     )
 
 
+def _one_line(text: str) -> str:
+    # A subject or a name is one line: an encoded-word can still carry CR, LF or a tab.
+    return _BREAKS.sub(" ", text).strip()
+
+
 def _sender(message: Message) -> tuple[str, str]:
     for name in ("from", "sender", "reply-to", "return-path"):
         raw = _raw(message, name)
@@ -266,7 +272,7 @@ def _sender(message: Message) -> tuple[str, str]:
         for display, address in getaddresses([raw.replace("\r", " ").replace("\n", " ")]):
             cleaned = _clean_address(decode_header(address))
             if "@" in cleaned:
-                return cleaned, decode_header(display).strip()
+                return cleaned, _one_line(decode_header(display))
     return "", ""
 
 
@@ -359,7 +365,7 @@ def parse_message(
     parsed = _structure(raw)
     message = parsed if parsed is not None else _HEADERS_ONLY.parsebytes(raw)
     address, name = _sender(message)
-    title = _header(message, "subject").strip()
+    title = _one_line(_header(message, "subject"))
     kind = auto.auto_kind(message, address)
     if parsed is None:
         content = _flat_content(raw, kind)
