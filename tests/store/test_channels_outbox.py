@@ -5,6 +5,7 @@ rate-limited and never to auto mail, the survey once, CSAT once."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -260,3 +261,22 @@ def test_mailbox_cursors(store: SqlStore) -> None:
     store.save_mailbox_cursor("sales", uidvalidity=7, last_uid=1)
     assert store.mailbox_cursor("support") == (1700000000, 42)
     assert store.mailbox_cursor("sales") == (7, 1)
+
+
+def test_two_answers_at_once_count_once(store: SqlStore) -> None:
+    tid = owned_mail_ticket(store)
+    store.resolve(tid, actor="alice", code=ResolutionCode.SOLVED)
+    start = threading.Barrier(4)
+
+    def answer(score: int) -> str:
+        start.wait(timeout=20)
+        try:
+            store.record_csat(tid, score=score)
+        except Conflict:
+            return "refused"
+        return "counted"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(answer, (1, 2, 4, 5)))
+    assert outcomes == ["counted", "refused", "refused", "refused"]
+    assert len([e for e in store.events(ticket_id=tid) if e.kind is EventKind.CSAT]) == 1
