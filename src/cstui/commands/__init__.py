@@ -256,6 +256,11 @@ def when(value: str, field: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def values(cmd: Command[Any]) -> dict[str, Any]:
+    """A command's fields by name."""
+    return {f.name: getattr(cmd, f.name) for f in fields(cmd)}  # type: ignore[call-overload]
+
+
 def path_of(op: Op, cmd: Command[Any]) -> str:
     return op.path.format(**{name: int(getattr(cmd, name)) for name in op.path_params})
 
