@@ -22,7 +22,6 @@ import typing
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
-from functools import cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, Strict, StrictBool, create_model
@@ -221,9 +220,14 @@ def _chosen(ops: tuple[Op, ...], body: BaseModel | None) -> Op:
     return chosen[0]
 
 
-@cache
+_HINTS: dict[type[Command[Any]], dict[str, Any]] = {}
+
+
 def _hints(kind: type[Command[Any]]) -> dict[str, Any]:
-    return typing.get_type_hints(kind)
+    """The command's field types, resolved once."""
+    if kind not in _HINTS:
+        _HINTS[kind] = typing.get_type_hints(kind)
+    return _HINTS[kind]
 
 
 def _plain(hint: Any) -> Any:
@@ -258,7 +262,7 @@ def when(value: str, field: str) -> datetime:
 
 def values(cmd: Command[Any]) -> dict[str, Any]:
     """A command's fields by name."""
-    return {f.name: getattr(cmd, f.name) for f in fields(cmd)}  # type: ignore[call-overload]
+    return {f.name: getattr(cmd, f.name) for f in fields(cmd)}  # type: ignore[arg-type]
 
 
 def path_of(op: Op, cmd: Command[Any]) -> str:
@@ -284,10 +288,14 @@ def _wire_value(value: Any) -> Any:
 # -- a body for a command that names none --------------------------------------------------------
 
 
-@cache
+_DERIVED: dict[tuple[type[Command[Any]], tuple[str, ...]], type[BaseModel] | None] = {}
+
+
 def derived_body(kind: type[Command[Any]], path_params: tuple[str, ...]) -> type[BaseModel] | None:
     """A request body of the command's own fields (None if it has none): strict numbers and
     flags, bounded text, ISO date-times, the enums by value."""
+    if (kind, path_params) in _DERIVED:
+        return _DERIVED[kind, path_params]
     hints = _hints(kind)
     own: dict[str, Any] = {}
     for f in fields(kind):  # type: ignore[arg-type]
@@ -295,9 +303,9 @@ def derived_body(kind: type[Command[Any]], path_params: tuple[str, ...]) -> type
             continue
         default = ... if f.default is MISSING else f.default
         own[f.name] = (_body_type(hints[f.name]), default)
-    if not own:
-        return None
-    return create_model(f"{kind.__name__}In", __base__=Q.Body, **own)
+    model = create_model(f"{kind.__name__}In", __base__=Q.Body, **own) if own else None
+    _DERIVED[kind, path_params] = model
+    return model
 
 
 def _body_type(hint: Any) -> Any:
