@@ -166,16 +166,16 @@ def routes() -> dict[tuple[str, str], tuple[Op, ...]]:
     return found
 
 
-def _learn_rights() -> None:
+def learn_rights(ops: tuple[Op, ...]) -> None:
     """Each route's right, for the rights table (`cstui.domain.rights.ROUTES`), which
     decides every request: a route it already names must be named with the same right."""
-    for op in WRITES:
+    for op in ops:
         known = rights.ROUTES.setdefault(op.route, op.right)
         if known is not op.right:
             raise CstuiError(f"{op.method} {op.path}: the rights table says {known.doing!r}")
 
 
-_learn_rights()
+learn_rights(WRITES)
 
 
 # -- from a request to a command, and back ---------------------------------------------------

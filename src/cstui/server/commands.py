@@ -132,11 +132,10 @@ def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -
     return inspect.Parameter(name, kind, annotation=annotation, default=default)
 
 
-def add_write_routes(router: APIRouter, ops: tuple[Op, ...] = K.WRITES) -> None:
-    """One route per method and path of the table, in its order."""
+def write_router() -> APIRouter:
+    """A router of one route per method and path of the table, in its order."""
+    router = APIRouter(tags=["tickets"])
     for (method, path), group in K.routes().items():
-        if group[0] not in ops:
-            continue
         first = group[0]
         router.add_api_route(
             path,
@@ -147,7 +146,4 @@ def add_write_routes(router: APIRouter, ops: tuple[Op, ...] = K.WRITES) -> None:
             name=first.endpoint,
             description=first.doc,
         )
-
-
-router = APIRouter(tags=["tickets"])
-add_write_routes(router)
+    return router

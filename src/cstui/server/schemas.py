@@ -19,32 +19,11 @@ from cstui.domain.model import (
 )
 from cstui.wire import Wire
 
-# The bodies of the writes on tickets live with the wire (the HTTP store writes them too),
-# named here as before.
-from cstui.wire.requests import (
-    ID as ID,
-    MAX_ID as MAX_ID,
-    REASON as REASON,
-    SURROGATE as SURROGATE,
-    TEXT as TEXT,
-    Body as Body,
-    ComplaintIn as ComplaintIn,
-    CsatIn as CsatIn,
-    CustomerMessageIn as CustomerMessageIn,
-    DecisionIn as DecisionIn,
-    EscalationIn as EscalationIn,
-    EscalationStateIn as EscalationStateIn,
-    FollowUpDoneIn as FollowUpDoneIn,
-    FollowUpIn as FollowUpIn,
-    LinkIn as LinkIn,
-    MergeIn as MergeIn,
-    MessageIn as MessageIn,
-    ReasonIn as ReasonIn,
-    ResolveIn as ResolveIn,
-    TicketIn as TicketIn,
-    TicketPatch as TicketPatch,
-    TransferIn as TransferIn,
-)
+# The bodies of the writes on tickets live with the wire (the table of commands names them,
+# and the HTTP store writes them); what other bodies share comes from there too.
+from cstui.wire.requests import ID, MAX_ID, Body
+from cstui.wire.requests import REASON as REASON
+from cstui.wire.requests import TEXT as TEXT
 
 # -- responses: the bodies of `cstui.wire`, and the one error shape ------------------------
 
