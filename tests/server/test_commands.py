@@ -32,6 +32,8 @@ from tests.serving import ThreadServer, add_team
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Where the work on tickets lives: a write route here is a command.
 TICKET_WORK = ("/tickets", "/escalations/", "/transfers/")
+# A write route there written by hand instead, each with why (none today).
+BY_HAND: set[tuple[str, str]] = set()
 
 
 def write_routes(routes: list[Any]) -> dict[tuple[str, str], Any]:
@@ -49,7 +51,7 @@ def test_every_write_route_on_tickets_is_a_line_of_the_table() -> None:
     served = {
         key: route
         for key, route in write_routes(app.routes).items()
-        if key[1].startswith(TICKET_WORK)
+        if key[1].startswith(TICKET_WORK) and key not in BY_HAND
     }
     table = set(K.routes())
     assert sorted(set(served) - table) == [], "write routes on tickets without a line"
