@@ -11,8 +11,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+# TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
+from cstui.domain.commands import Command
+from cstui.domain.commands import TransferOutcome as TransferOutcome
 from cstui.domain.model import (
     Agent,
     Article,
@@ -42,6 +45,8 @@ from cstui.domain.model import (
     TransferRequest,
 )
 from cstui.errors import BadInput
+
+R = TypeVar("R")
 
 
 class View(StrEnum):
@@ -110,14 +115,6 @@ class NewArticle:
     created_at: datetime | None = None
     draft: bool = False
     source_ticket_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TransferOutcome:
-    """A transfer either moved the ticket now or waits for a supervisor."""
-
-    ticket: Ticket
-    request: TransferRequest | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +204,9 @@ class HelpdeskStore(Protocol):
     def pending_transfers(self) -> list[TransferRequest]: ...
 
     # -- tickets: writing (each one transaction, one or more events) ---------------------
+    # Every write is a command (`cstui.domain.commands`) applied by `execute`; the methods
+    # below build one and execute it, for the callers that name arguments.
+    def execute(self, cmd: Command[R]) -> R: ...
     def create_ticket(self, ticket: NewTicket, *, actor: str | None = None) -> Ticket: ...
     def take(self, ticket_id: int, *, actor: str) -> Ticket: ...
     def add_message(

@@ -18,7 +18,7 @@ from cstui.domain.model import (
     Status,
     Tier,
 )
-from cstui.errors import BadInput, Conflict
+from cstui.errors import Conflict
 from cstui.store import rows as R
 from cstui.store import ticket_index
 from cstui.store.schema import MESSAGES
@@ -37,11 +37,7 @@ def add_message(
 ) -> Message:
     """A reply (the owner's, or a supervisor's: it answers the customer and restarts the
     next-response clock) or an internal note (any colleague's)."""
-    if kind is MessageKind.CUSTOMER:
-        raise BadInput("kind: agents write replies or notes")
-    body = text.strip()
-    if not body:
-        raise BadInput("text: the message is empty")
+    body = text.strip()  # checked by `AddMessage.check`: not empty, not the customer's
     now = tx.clock()
     if idempotency_key and (done := _by_idempotency_key(tx, idempotency_key)):
         return done

@@ -34,8 +34,6 @@ from cstui.store.tx import Tx
 
 def create_ticket(tx: Tx, *, ticket: NewTicket, actor: str | None) -> int:
     """A new ticket with the customer's first message; its id."""
-    if not ticket.subject.strip():
-        raise BadInput("subject: a ticket needs a subject")
     now = tx.clock()
     customer = tx.customer(ticket.customer_id)
     order = _order_for(tx, ticket.order_number, ticket.customer_id)
