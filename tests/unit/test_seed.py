@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from cstui import locations, seed
-from cstui.demo import vocabulary
+from cstui.demo import jobs, population, vocabulary
 from cstui.domain import events, metrics
 from cstui.domain.model import (
     OPEN_ESCALATION_STATES,
@@ -65,9 +65,9 @@ def _dt(value: str | None) -> datetime | None:
 def test_same_seed_twice_gives_a_byte_identical_export_whatever_the_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(seed, "CHUNK", 100)  # several ticket chunks, taking turns
-    monkeypatch.setattr(seed, "CUSTOMER_JOB", 60)
-    monkeypatch.setattr(seed, "CUSTOMER_BLOCK", 50)  # customers planned in parallel blocks
+    monkeypatch.setattr(jobs, "CHUNK", 100)  # several ticket chunks, taking turns
+    monkeypatch.setattr(jobs, "CUSTOMER_JOB", 60)
+    monkeypatch.setattr(population, "CUSTOMER_BLOCK", 50)  # customers planned in parallel
     alone = _seeded(tmp_path / "alone.db", tickets=450, workers=0)
     together = _seeded(tmp_path / "together.db", tickets=450, workers=2)
     try:

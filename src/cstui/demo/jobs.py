@@ -7,7 +7,6 @@ depend on scheduling.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import multiprocessing.util
 import os
@@ -22,7 +21,7 @@ from cstui.demo.formats import _fmt_datetime, _fmt_text
 from cstui.demo.identity import _contact
 from cstui.demo.replay import ChunkRows, _World
 from cstui.demo.rows import _customer_rows, _Orders
-from cstui.demo.story import CHUNK, build_chunk
+from cstui.demo.story import build_chunk
 from cstui.store import ticket_index
 from cstui.store.bulk import TABLES, Batch, BulkWriter, DroppedIndexes, write_counted
 from cstui.store.ticket_index import TicketDoc
@@ -33,8 +32,9 @@ _N_MSG, _N_ESC, _N_TRF = (TABLES.index(t) for t in ("messages", "escalations", "
 _WORLD: _World | None = None  # while `write_world` runs
 
 
+CHUNK = 5000  # tickets per job: one transaction, one unit of parallel work
 CUSTOMER_JOB = 50_000  # customers per job
-# ("customers", first id, end id), ("indexes", 0, 0) or ("tickets", chunk, 0)
+# ("customers", first id, end id), ("indexes", 0, 0) or ("tickets", first id, end id)
 Job = tuple[str, int, int]
 _EARLY_INDEXED = ("customers", "orders")  # complete before the tickets: indexed at once
 
@@ -47,7 +47,8 @@ def _jobs(w: _World) -> list[Job]:
         ("customers", lo, min(n, lo + CUSTOMER_JOB)) for lo in range(1, n, CUSTOMER_JOB)
     ]
     jobs.append(("indexes", 0, 0))
-    return jobs + [("tickets", k, 0) for k in range(math.ceil(w.tickets / CHUNK))]
+    n = w.tickets + 1
+    return jobs + [("tickets", lo, min(n, lo + CHUNK)) for lo in range(1, n, CHUNK)]
 
 
 def _resolve_refs(
@@ -79,7 +80,7 @@ def _build(job: Job) -> Built:
         return {"customers": _customer_rows(w, a, b, _fmt_text if w.sqlite else _fmt_datetime)}
     if kind == "indexes":
         return list(_EARLY_DDL)
-    return build_chunk(w, a)
+    return build_chunk(w, a, b)
 
 
 def _write_built(sink: BulkWriter, built: Built, counts: Any) -> int:

@@ -368,16 +368,13 @@ class _Story(_Replay):
             self._do_follow_up_done()
 
 
-CHUNK = 5000  # tickets per chunk: one transaction, one unit of parallel work
-
-
-def build_chunk(w: _World, k: int) -> ChunkRows:
-    """Chunk k's tickets (ids k*CHUNK+1 …); each ticket draws from its own random stream,
-    so the rows depend neither on the process nor on the chunk size."""
+def build_chunk(w: _World, lo: int, hi: int) -> ChunkRows:
+    """Tickets lo..hi-1; each ticket draws from its own random stream, so the rows depend
+    neither on the process nor on the chunk size."""
     out = ChunkRows()
     rng = Random()
     story = _Story(w, rng, out)
-    for tid in range(k * CHUNK + 1, min(w.tickets, (k + 1) * CHUNK) + 1):
+    for tid in range(lo, hi):
         rng.seed(w.seed * 10_000_019 + tid)  # each ticket its own stream: chunking is free
         story.tell(tid)
     _cut_for_search(w, out)
