@@ -13,9 +13,7 @@ from typing import Any, NamedTuple
 
 from cstui import locations
 from cstui.demo.vocabulary import _CAT_S, _CATEGORIES, _FRESH, _GOODS, _GOODS_S, Text
-from cstui.domain.model import (
-    Shift,
-)
+from cstui.domain.model import Shift
 from cstui.domain.templates import KNOWN_PLACEHOLDERS, PLACEHOLDER
 
 _CUSTOMER_TURN, _AGENT_TURN, _NOTE_TURN = range(3)

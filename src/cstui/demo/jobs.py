@@ -28,15 +28,13 @@ from cstui.store.ticket_index import TicketDoc
 
 Progress = Callable[[int, int], None]
 PARALLEL_FROM = 20_000  # below this, forking costs more than it saves
-_N_MSG, _N_ESC, _N_TRF = (TABLES.index(t) for t in ("messages", "escalations", "transfers"))
-_WORLD: _World | None = None  # while `write_world` runs
-
-
 CHUNK = 5000  # tickets per job: one transaction, one unit of parallel work
 CUSTOMER_JOB = 50_000  # customers per job
 # ("customers", first id, end id), ("indexes", 0, 0) or ("tickets", first id, end id)
 Job = tuple[str, int, int]
 _EARLY_INDEXED = ("customers", "orders")  # complete before the tickets: indexed at once
+_N_MSG, _N_ESC, _N_TRF = (TABLES.index(t) for t in ("messages", "escalations", "transfers"))
+_WORLD: _World | None = None  # while `write_world` runs
 
 
 def _jobs(w: _World) -> list[Job]:
@@ -47,8 +45,8 @@ def _jobs(w: _World) -> list[Job]:
         ("customers", lo, min(n, lo + CUSTOMER_JOB)) for lo in range(1, n, CUSTOMER_JOB)
     ]
     jobs.append(("indexes", 0, 0))
-    n = w.tickets + 1
-    return jobs + [("tickets", lo, min(n, lo + CHUNK)) for lo in range(1, n, CHUNK)]
+    end = w.tickets + 1
+    return jobs + [("tickets", lo, min(end, lo + CHUNK)) for lo in range(1, end, CHUNK)]
 
 
 def _resolve_refs(

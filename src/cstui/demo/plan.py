@@ -25,11 +25,7 @@ from cstui.demo.vocabulary import (
     _PICK_STATUS_LIVE,
     _StatusTable,
 )
-from cstui.domain.model import (
-    Category,
-    Role,
-    Shift,
-)
+from cstui.domain.model import Category, Role, Shift
 from cstui.domain.rules import Rules
 
 _F_COMPLAINT, _F_SECOND, _F_ROUTED = 1, 2, 4

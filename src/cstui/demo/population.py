@@ -16,10 +16,7 @@ from typing import Any
 from cstui.demo.fixtures import _people
 from cstui.demo.formats import _dt
 from cstui.demo.vocabulary import _DAY, _GOODS_PRICE, _PICK_GOODS, _TIER_INDEX
-from cstui.domain.model import (
-    Role,
-    Shift,
-)
+from cstui.domain.model import Role, Shift
 from cstui.domain.rules import Rules
 from cstui.domain.tiers import CustomerStats, classify, spend_cutoff
 

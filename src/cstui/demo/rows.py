@@ -23,9 +23,7 @@ from cstui.demo.population import _AgentSpec, _Customers, _spend
 from cstui.demo.replay import _World
 from cstui.demo.vocabulary import _DAY, _GOODS_S
 from cstui.domain import events
-from cstui.domain.model import (
-    EventKind,
-)
+from cstui.domain.model import EventKind
 from cstui.store.bulk import TABLES, BulkWriter, write_counted
 
 

@@ -8,7 +8,7 @@ same story, so that metrics computed from the log agree with the rows.
 Why it is built the way it is:
 
 - Deterministic. Every random choice comes from a `random.Random` seeded from `seed` (one
-  stream for customers, one for the ticket plan, one per chunk of tickets) and the clock is
+  stream per block of customers, one for the ticket plan, one per ticket) and the clock is
   `now`, never the wall clock: the same seed and `now` give byte-identical exports, whatever
   the number of worker processes.
 - Rows, not store calls. Creating a million tickets through the store's write methods would
@@ -20,9 +20,9 @@ Why it is built the way it is:
   links); the costly per-ticket stories are then independent, so chunks of them are built
   on every core while one writer inserts them in order. Story time is integer epoch seconds
   (formatted from a table) because datetime arithmetic and `isoformat` dominated the cost.
-  On SQLite the writer uses the raw DB-API cursor and drops the secondary indexes during the
-  load, recreating them from the catalogue's own DDL (the schema stays exactly alembic's);
-  PostgreSQL gets SQLAlchemy Core executemany.
+  The writer (`cstui.store.bulk`) uses the raw DB-API cursor on SQLite and COPY on
+  PostgreSQL, and drops the secondary indexes during the load, recreating them from the
+  catalogue's own DDL (the schema stays exactly alembic's).
 - Bounded memory. Cross-ticket facts live in compact `array`s (about 40 bytes per ticket);
   rows are built and written one chunk at a time.
 - Written by people. Names, addresses, phones, carriers and products come from

@@ -54,12 +54,7 @@ from cstui.demo.vocabulary import (
     _TRANSFER_REASONS,
 )
 from cstui.domain import events
-from cstui.domain.model import (
-    Department,
-    Priority,
-    ResolutionCode,
-    Tier,
-)
+from cstui.domain.model import Department, Priority, ResolutionCode, Tier
 from cstui.search.segment import SEPARATOR, index_text
 
 

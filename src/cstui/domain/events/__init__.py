@@ -25,35 +25,16 @@ reading and writing), `spec` (each class's fields and generated functions) and `
 
 from __future__ import annotations
 
-from cstui.domain.events.agents import (
-    AgentAdded,
-    RoutingPaused,
-)
+from cstui.domain.events.agents import AgentAdded, RoutingPaused
 from cstui.domain.events.articles import (
     ArticleAdded,
     ArticleEdited,
     ArticlePublished,
     ArticlesLoaded,
 )
-from cstui.domain.events.base import (
-    PAYLOADS,
-    MalformedEvent,
-    P,
-    Payload,
-    omitted,
-)
-from cstui.domain.events.customers import (
-    PiiRevealed,
-    RevealRefused,
-)
-from cstui.domain.events.encoding import (
-    columns,
-    decode,
-    encode,
-    encode_around,
-    payload,
-    payload_as,
-)
+from cstui.domain.events.base import PAYLOADS, MalformedEvent, P, Payload, omitted
+from cstui.domain.events.customers import PiiRevealed, RevealRefused
+from cstui.domain.events.encoding import columns, decode, encode, encode_around, payload, payload_as
 from cstui.domain.events.tickets import (
     Closed,
     Complaint,
