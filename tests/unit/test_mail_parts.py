@@ -94,6 +94,7 @@ def test_trim(text: str, kept: str, dropped: str) -> None:
     [
         "From: here to there, the parcel moved nowhere.\nPlease check.",  # no header block
         "我来自上海\n发件人很着急",  # words, not markers
+        "发货信息：\nFrom: 北京仓\nTo: 上海\n重量: 2kg",  # a route, not a quoted header
         "> only quotes\n> nothing new",  # nothing would be left: keep all
         "看看这个\n---------- Forwarded message ---------\nFrom: a\nSent: b\n内容",
     ],
