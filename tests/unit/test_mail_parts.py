@@ -112,6 +112,7 @@ def test_trim_keeps_what_is_not_history(text: str) -> None:
         ("中文".encode(), "iso-8859-1", "中文"),  # UTF-8 under a Latin label
         ("café".encode("latin-1"), "iso-8859-1", "café"),
         ("中文".encode(), "no-such-charset", "中文"),
+        ("订单已发货，请查收".encode("gbk"), "utf-8", "订单已发货，请查收"),  # GBK labelled UTF-8
         (b"plain", "utf-16", "plain"),
     ],
 )
