@@ -94,6 +94,7 @@ def test_trim(text: str, kept: str, dropped: str) -> None:
     [
         "From: here to there, the parcel moved nowhere.\nPlease check.",  # no header block
         "我来自上海\n发件人很着急",  # words, not markers
+        "发货信息：\nFrom: 北京仓\nTo: 上海\n重量: 2kg",  # a route, not a quoted header
         "> only quotes\n> nothing new",  # nothing would be left: keep all
         "看看这个\n---------- Forwarded message ---------\nFrom: a\nSent: b\n内容",
     ],
@@ -111,6 +112,7 @@ def test_trim_keeps_what_is_not_history(text: str) -> None:
         ("中文".encode(), "iso-8859-1", "中文"),  # UTF-8 under a Latin label
         ("café".encode("latin-1"), "iso-8859-1", "café"),
         ("中文".encode(), "no-such-charset", "中文"),
+        ("订单已发货，请查收".encode("gbk"), "utf-8", "订单已发货，请查收"),  # GBK labelled UTF-8
         (b"plain", "utf-16", "plain"),
     ],
 )

@@ -15,6 +15,7 @@ from cstui import wire as W
 from cstui.server import errors
 from cstui.server import schemas as S
 from cstui.server.admission import Admission
+from cstui.server.commands import write_router
 from cstui.server.deps import ServerOptions, ServerState
 from cstui.server.responses import JSONResponse
 from cstui.server.rights import check_rights
@@ -63,6 +64,9 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
         app.include_router(
             router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=rights
         )
+    # The writes on tickets, derived from the table of commands: their one dependency (the
+    # gate) checks the same rights, before it reads the Idempotency-Key and If-Match.
+    app.include_router(write_router(), prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], tags=["health"], response_model=W.HealthPublic
     )

@@ -42,9 +42,7 @@ def open_ticket(
     tx: Tx, *, ticket: NewTicket, actor: str | None, origin: Origin = NO_ORIGIN
 ) -> tuple[int, int]:
     """A new ticket with the customer's first message (from `origin` when it came by a
-    channel); the ticket's id and the message's."""
-    if not ticket.subject.strip():
-        raise BadInput("subject: a ticket needs a subject")
+    channel); the ticket's id and the message's (the subject is checked by `CreateTicket`)."""
     now = tx.clock()
     customer = tx.customer(ticket.customer_id)
     order = _order_for(tx, ticket.order_number, ticket.customer_id)
