@@ -4,8 +4,12 @@ any ticket."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
+
+from sqlalchemy import text
 
 from cstui.domain.channels import DeliveryKind, DeliveryState
 from cstui.domain.model import (
@@ -223,3 +227,26 @@ def test_an_auto_reply_is_stored_and_threaded_but_a_bounce_is_not_a_message(
     assert d.state is DeliveryState.FAILED and d.error and "bounced" in d.error
     stray = store.ingest(mail("mailer-daemon@x.cn", "Undelivered", auto=AutoKind.BOUNCE))
     assert stray.ticket_id is None and stray.message_id is None
+
+
+def test_a_new_senders_mails_at_once_make_one_customer_and_one_thread(store: SqlStore) -> None:
+    mails = [
+        mail("new.person@example.cn", "订单没到" if i == 0 else "Re: 订单没到") for i in range(6)
+    ]
+    twice = mails[0]
+    start = threading.Barrier(7)
+
+    def deliver(m: object) -> int | None:
+        start.wait(timeout=20)
+        return store.ingest(m).ticket_id  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(7) as pool:
+        tickets = set(pool.map(deliver, [*mails, twice]))
+    assert len(tickets) == 1  # one ticket: the first opened it, the rest threaded by subject
+    [tid] = tickets
+    assert len(store.messages(tid or 0)) == 6  # the mail delivered twice is stored once
+    with store.engine.connect() as conn:
+        n = conn.execute(
+            text("SELECT count(*) FROM customers WHERE email = 'new.person@example.cn'")
+        )
+        assert n.scalar_one() == 1

@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 
 from cstui.domain import threading
@@ -88,6 +88,7 @@ def ingest(tx: Tx, *, message: Inbound) -> Ingested:
     if message.auto is AutoKind.BOUNCE:
         return _bounce(tx, message)
     address = _address(message)
+    _one_sender_at_a_time(tx, message.channel, address)
     customer_id = _find_customer(tx, message.channel, address, message.conversation_id)
     lookups = _lookups(tx, message, customer_id)
     survey = _survey_reply(tx, message, customer_id)
@@ -145,6 +146,16 @@ def _bounce(tx: Tx, message: Inbound) -> Ingested:
         ticket_id = outbox.mark_bounced(tx, external_id=message.bounced_id.strip(), reason=reason)
     decision = Decision(Action.BOUNCE, ticket_id, threading.Via.REFERENCE)
     return Ingested(IngestOutcome(ticket_id, None, False, False, False), decision)
+
+
+def _one_sender_at_a_time(tx: Tx, channel: Channel, address: str) -> None:
+    """On PostgreSQL, one sender's messages are ingested one after another (a lock held to
+    the commit): two servers taking the first two mails of a new sender at once would
+    otherwise make two customers, or two tickets of one thread. SQLite's write lock already
+    serialises every ingest."""
+    if tx.dialect == "postgresql":
+        key = f"cstui-ingest:{channel.value}:{address}"
+        tx.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
 
 
 # -- who wrote it ---------------------------------------------------------------------------
