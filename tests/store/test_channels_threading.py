@@ -250,3 +250,10 @@ def test_a_new_senders_mails_at_once_make_one_customer_and_one_thread(store: Sql
             text("SELECT count(*) FROM customers WHERE email = 'new.person@example.cn'")
         )
         assert n.scalar_one() == 1
+
+
+def test_a_hostile_conversation_id_still_threads(store: SqlStore) -> None:
+    huge = "会话" * 400  # far over the column's 255 characters
+    first = store.ingest(chat("wx-9", huge, "第一条"))
+    second = store.ingest_traced(chat("wx-9", huge, "第二条"))
+    assert (second.decision.via, second.outcome.ticket_id) == (Via.CONVERSATION, first.ticket_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import RowMapping
@@ -80,15 +80,16 @@ class Ingested:
 
 def ingest(tx: Tx, *, message: Inbound) -> Ingested:
     """Store the message once and thread it (see the module docstring)."""
+    if message.auto is AutoKind.BOUNCE:
+        return _bounce(tx, message)  # it writes no message: there is nothing to store twice
     external_id = _external_id(message)
+    message = replace(message, conversation_id=_bounded(message.conversation_id))
+    address = _address(message)
+    _one_sender_at_a_time(tx, message.channel, address)
     duplicate = _stored(tx, message.channel, external_id)
     if duplicate is not None:
         decision = Decision(Action.DUPLICATE, duplicate, threading.Via.DUPLICATE)
         return Ingested(IngestOutcome(duplicate, None, False, False, True), decision)
-    if message.auto is AutoKind.BOUNCE:
-        return _bounce(tx, message)
-    address = _address(message)
-    _one_sender_at_a_time(tx, message.channel, address)
     customer_id = _find_customer(tx, message.channel, address, message.conversation_id)
     lookups = _lookups(tx, message, customer_id)
     survey = _survey_reply(tx, message, customer_id)
@@ -123,6 +124,14 @@ def _external_id(message: Inbound) -> str:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(message.received_at.isoformat().encode())
     return f"<sha256.{digest.hexdigest()}@cstui.invalid>"
+
+
+def _bounded(conversation_id: str | None) -> str | None:
+    """A platform's conversation id as stored: one too long for its column is replaced by
+    its hash, so that every message of the conversation still finds the same row."""
+    if not conversation_id or len(conversation_id) <= MAX_ID:
+        return conversation_id
+    return "sha256:" + hashlib.sha256(conversation_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _address(message: Inbound) -> str:
@@ -344,7 +353,7 @@ def _keep_conversation(tx: Tx, message: Inbound, outcome: IngestOutcome) -> None
         tx.conn.execute(
             insert(CONVERSATIONS).values(
                 channel=message.channel.value,
-                external_id=message.conversation_id[:255],
+                external_id=message.conversation_id,
                 ticket_id=outcome.ticket_id,
             )
         )
