@@ -6,7 +6,6 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -16,9 +15,7 @@ from rich.text import Text
 
 from cstui.cli.context import ID, Env, env_of, err, global_options, say
 from cstui.config import rules_from_settings
-from cstui.domain.channels import NewAttachment
 from cstui.domain.display import inert, inert_spans
-from cstui.domain.files import human_size, new_attachment
 from cstui.domain.model import (
     Article,
     Department,
@@ -33,6 +30,7 @@ from cstui.domain.model import (
 )
 from cstui.domain.templates import Filled, fill, ticket_values
 from cstui.errors import BadInput, Conflict, CstuiError
+from cstui.localfiles import read_attachments
 from cstui.serialize import (
     escalation_dict,
     message_dict,
@@ -314,33 +312,10 @@ def reply(
         err(f"warning: template {template}: not filled from the ticket: {names}")
     data = {**message_dict(message), "template": used, "missing": list(missing)}
     data["attachments"] = [
-        {"filename": f.filename, "content_type": f.content_type, "size": len(f.data)}
-        for f in files
+        {"filename": f.filename, "content_type": f.content_type, "size": len(f.data)} for f in files
     ]
     with_files = f" with {len(files)} file{'s' if len(files) > 1 else ''}" if files else ""
     env.emit(data, lambda: say(f"#{ticket_id}: reply added{with_files}"))
-
-
-def read_attachments(paths: Sequence[str], *, max_bytes: int) -> tuple[NewAttachment, ...]:
-    """The files named by `--attach`, each a regular file within `max_bytes` (BadInput,
-    one line, naming the first that is missing, unreadable, empty or too big)."""
-    files = []
-    for name in paths:
-        path = Path(name)
-        try:
-            size = path.stat().st_size
-            if not path.is_file():
-                raise BadInput(f"--attach: {name}: not a regular file")
-            if size > max_bytes:
-                raise BadInput(
-                    f"--attach: {name}: {human_size(size)} is over the limit of "
-                    f"{human_size(max_bytes)}"
-                )
-            data = path.read_bytes()
-        except OSError as exc:
-            raise BadInput(f"--attach: {name}: {exc.strerror or exc}") from None
-        files.append(new_attachment(path.name, data, max_bytes=max_bytes))
-    return tuple(files)
 
 
 def _from_template(env: Env, ticket_id: int, name: str) -> tuple[Article, Filled]:
