@@ -303,7 +303,7 @@ def reply(
         kind=MessageKind.REPLY,
         text=body,
         expected_version=expected_version,
-        **({"attachments": files} if files else {}),
+        attachments=files,
     )
     if missing:
         # `fill` leaves what the ticket cannot answer as written, never an empty gap; the

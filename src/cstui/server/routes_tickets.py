@@ -177,7 +177,7 @@ def add_message(
             kind=MessageKind(message.kind),
             text=message.text,
             expected_version=version,
-            **({"attachments": files} if files else {}),
+            attachments=files,
         )
         return 201, W.MessagePublic.encode(sent)
 
