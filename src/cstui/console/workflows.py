@@ -525,6 +525,12 @@ WORKFLOWS: dict[str, Workflow] = {
             then=Workflows._open_taken,
         ),
         Workflow(
+            "save-attachment",
+            "a",
+            "action.save_attachment",
+            opens=lambda c: c.save_attachment(),
+        ),
+        Workflow(
             "reveal",
             "v",
             "action.reveal",
