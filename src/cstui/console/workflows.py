@@ -528,6 +528,7 @@ WORKFLOWS: dict[str, Workflow] = {
             "save-attachment",
             "a",
             "action.save_attachment",
+            show=False,  # the footer is full; help and the pane's files line name the key
             opens=lambda c: c.save_attachment(),
         ),
         Workflow(
