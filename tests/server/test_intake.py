@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 import unicodedata
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
 from cstui.domain.model import Channel, MessageKind
-from tests.hostile import MARKUP, PAYLOADS
 from tests.conftest import pg_database
+from tests.hostile import MARKUP, PAYLOADS
 from tests.server.conftest import INTAKE_SECRET, Served, channel_options, serve_store, signed
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -189,12 +190,12 @@ def test_the_same_message_sent_at_once_by_many_is_stored_once_on_postgresql() ->
     """A platform retrying while the first request is still running: one message."""
     with pg_database(f"cstui_test_intake_{os.getpid()}") as url:
         for served in serve_store(url, channel_options()):
-            sent = message()
+            body, headers = signed(message())
             with ThreadPoolExecutor(8) as pool:
-                answers = list(pool.map(lambda _: post(served, *signed(sent)), range(8)))
+                answers = list(pool.map(post, [served] * 8, [body] * 8, [headers] * 8))
             assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
             tickets = {a.json()["ticket_id"] for a in answers}
             assert len(tickets) == 1
             assert sum(a.json()["duplicate"] is False for a in answers) == 1
             thread = served.store.messages(tickets.pop())
-            assert [m.body for m in thread].count(sent["text"]) == 1
+            assert [m.body for m in thread].count(json.loads(body)["text"]) == 1

@@ -15,11 +15,14 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from cstui import locations, seed
+from cstui.demo import jobs, population, vocabulary
 from cstui.domain import events, metrics
 from cstui.domain.model import (
     OPEN_ESCALATION_STATES,
     OWNERSHIP_EVENTS,
     TIER_RANK,
+    Category,
+    Department,
     EventKind,
     Tier,
 )
@@ -62,9 +65,9 @@ def _dt(value: str | None) -> datetime | None:
 def test_same_seed_twice_gives_a_byte_identical_export_whatever_the_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(seed, "CHUNK", 100)  # several ticket chunks, taking turns
-    monkeypatch.setattr(seed, "CUSTOMER_JOB", 60)
-    monkeypatch.setattr(seed, "CUSTOMER_BLOCK", 50)  # customers planned in parallel blocks
+    monkeypatch.setattr(jobs, "CHUNK", 100)  # several ticket chunks, taking turns
+    monkeypatch.setattr(jobs, "CUSTOMER_JOB", 60)
+    monkeypatch.setattr(population, "CUSTOMER_BLOCK", 50)  # customers planned in parallel
     alone = _seeded(tmp_path / "alone.db", tickets=450, workers=0)
     together = _seeded(tmp_path / "together.db", tickets=450, workers=2)
     try:
@@ -170,7 +173,7 @@ def test_escalations_reach_every_department_in_every_state(store: SqlStore) -> N
         (e["department"], e["state"])
         for e in _rows(store, "SELECT department, state FROM escalations")
     }
-    assert {d for d, _ in seen} == {d.value for d in seed.Department}
+    assert {d for d, _ in seen} == {d.value for d in Department}
     assert {s for _, s in seen} == {"requested", "acknowledged", "done", "rejected"}
 
 
@@ -380,7 +383,7 @@ def test_a_subject_comes_from_a_scenario_of_its_category(
         keys = [key for key, p in subjects[t["category"]] if p.fullmatch(t["subject"])]
         assert keys, t
         played[t["category"]].add(keys[0])
-    assert len(played) == len(seed.Category)
+    assert len(played) == len(Category)
     assert all(len(keys) >= 2 for keys in played.values()), played  # not one per category
 
 
@@ -405,7 +408,12 @@ def test_a_thread_plays_its_scenario_in_order(
     fallbacks once the scenario has none left to say."""
     fallbacks = {
         text
-        for texts in (seed._CHASES, seed._FOLLOWS, seed._REPLIES, seed._NOTES)
+        for texts in (
+            vocabulary._CHASES,
+            vocabulary._FOLLOWS,
+            vocabulary._REPLIES,
+            vocabulary._NOTES,
+        )
         for pair in texts
         for text in pair
     }

@@ -70,7 +70,7 @@ def seed(
 ) -> None:
     """Build a deterministic world of that size into an empty store."""
     from cstui.demo.knowledge import load_knowledge
-    from cstui.seed import seed_store
+    from cstui.demo.seed import seed_store
     from cstui.store.fresh import fresh_store
 
     env = env_of(ctx)

@@ -130,7 +130,7 @@ def _remote_has_tickets(env: Env) -> bool:
 def _build_world(env: Env, seed: int) -> None:
     """The demo world, built once: agents, customers, tickets in every state, the KB."""
     from cstui.demo.knowledge import load_knowledge
-    from cstui.seed import seed_store
+    from cstui.demo.seed import seed_store
     from cstui.store.fresh import fresh_store
 
     click.echo("building the demo world (once)…", err=True)

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from cstui.cli.context import ID, Env, env_of, err, global_options, say
 from cstui.config import rules_from_settings
+from cstui.domain import commands as C
 from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import (
     Article,
@@ -212,10 +213,14 @@ def take(ctx: click.Context, ticket_ids: tuple[int, ...]) -> None:
     env = env_of(ctx)
     actor = env.actor()
     if len(ticket_ids) == 1:
-        ticket = env.store().take(ticket_ids[0], actor=actor)
+        ticket = env.store().execute(C.Take(ticket_id=ticket_ids[0], actor=actor))
         env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id} is yours"))
         return
-    _each(env, ticket_ids, "taken", lambda tid: env.store().take(tid, actor=actor).owner)
+
+    def one(tid: int) -> str | None:
+        return env.store().execute(C.Take(ticket_id=tid, actor=actor)).owner
+
+    _each(env, ticket_ids, "taken", one)
 
 
 def _each(env: Env, ticket_ids: Sequence[int], done: str, act: Callable[[int], str | None]) -> None:
@@ -296,14 +301,15 @@ def reply(
         article, filled = _from_template(env, ticket_id, template)
         used = {"id": article.id, "title": article.title}
         body, missing = "\n\n".join(p for p in (filled.text, text) if p), filled.missing
-    store = env.store()
-    message = store.add_message(
-        ticket_id,
-        actor=actor,
-        kind=MessageKind.REPLY,
-        text=body,
-        expected_version=expected_version,
-        attachments=files,
+    message = env.store().execute(
+        C.AddMessage(
+            ticket_id=ticket_id,
+            actor=actor,
+            kind=MessageKind.REPLY,
+            text=body,
+            expected_version=expected_version,
+            attachments=files,
+        )
     )
     if missing:
         # `fill` leaves what the ticket cannot answer as written, never an empty gap; the
@@ -344,7 +350,9 @@ def note(ctx: click.Context, ticket_ids: tuple[int, ...], text: str) -> None:
     actor = env.actor()
 
     def add(tid: int) -> str | None:
-        env.store().add_message(tid, actor=actor, kind=MessageKind.NOTE, text=text)
+        env.store().execute(
+            C.AddMessage(ticket_id=tid, actor=actor, kind=MessageKind.NOTE, text=text)
+        )
         return None
 
     _each(env, ticket_ids, "note added", add)
@@ -354,8 +362,14 @@ def _message(
     ctx: click.Context, ticket_id: int, text: str, kind: MessageKind, expected_version: int | None
 ) -> None:
     env = env_of(ctx)
-    message = env.store().add_message(
-        ticket_id, actor=env.actor(), kind=kind, text=text, expected_version=expected_version
+    message = env.store().execute(
+        C.AddMessage(
+            ticket_id=ticket_id,
+            actor=env.actor(),
+            kind=kind,
+            text=text,
+            expected_version=expected_version,
+        )
     )
     env.emit(message_dict(message), lambda: say(f"#{ticket_id}: {kind.value} added"))
 
@@ -379,16 +393,20 @@ def escalate(
     env = env_of(ctx)
     dept = choice(Department, department, "--to")
     actor = env.actor()
+
+    def escalation(tid: int) -> C.Escalate:
+        return C.Escalate(ticket_id=tid, actor=actor, department=dept, reason=reason, green=green)
+
     if len(ticket_ids) > 1:
 
         def one(tid: int) -> str | None:
-            env.store().escalate(tid, actor=actor, department=dept, reason=reason, green=green)
+            env.store().execute(escalation(tid))
             return None
 
         _each(env, ticket_ids, f"escalated to {dept.value}", one)
         return
     ticket_id = ticket_ids[0]
-    esc = env.store().escalate(ticket_id, actor=actor, department=dept, reason=reason, green=green)
+    esc = env.store().execute(escalation(ticket_id))
     env.emit(
         escalation_dict(esc),
         lambda: say(
@@ -407,7 +425,9 @@ def escalation_state(ctx: click.Context, escalation_id: int, state: str, note: s
     """Move an escalation along: requested → acknowledged → done | rejected."""
     env = env_of(ctx)
     new = choice(EscalationState, state, "--state")
-    esc = env.store().update_escalation(escalation_id, actor=env.actor(), state=new, note=note)
+    esc = env.store().execute(
+        C.UpdateEscalation(escalation_id=escalation_id, actor=env.actor(), state=new, note=note)
+    )
     env.emit(escalation_dict(esc), lambda: say(f"escalation #{esc.id}: {esc.state}"))
 
 
@@ -420,7 +440,9 @@ def escalation_state(ctx: click.Context, escalation_id: int, state: str, note: s
 def transfer(ctx: click.Context, ticket_id: int, to: str, reason: str) -> None:
     """Hand a ticket over; by default a supervisor approves it first."""
     env = env_of(ctx)
-    outcome = env.store().transfer(ticket_id, actor=env.actor(), to=to, reason=reason)
+    outcome = env.store().execute(
+        C.Transfer(ticket_id=ticket_id, actor=env.actor(), to=to, reason=reason)
+    )
     data = {
         "ticket": ticket_dict(outcome.ticket),
         "request": transfer_dict(outcome.request) if outcome.request else None,
@@ -457,8 +479,8 @@ def transfers(ctx: click.Context) -> None:
 def approve(ctx: click.Context, request_id: int, deny: bool, note: str | None) -> None:
     """Approve (or --deny) a transfer request (supervisors)."""
     env = env_of(ctx)
-    decided = env.store().decide_transfer(
-        request_id, actor=env.actor(), approve=not deny, note=note
+    decided = env.store().execute(
+        C.DecideTransfer(request_id=request_id, actor=env.actor(), approve=not deny, note=note)
     )
     env.emit(transfer_dict(decided), lambda: say(f"transfer #{decided.id}: {decided.state}"))
 
@@ -471,7 +493,7 @@ def approve(ctx: click.Context, request_id: int, deny: bool, note: str | None) -
 def steal(ctx: click.Context, ticket_id: int, reason: str) -> None:
     """Take a ticket from its owner (supervisors; audited)."""
     env = env_of(ctx)
-    ticket = env.store().steal(ticket_id, actor=env.actor(), reason=reason)
+    ticket = env.store().execute(C.Steal(ticket_id=ticket_id, actor=env.actor(), reason=reason))
     env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: now {ticket.owner}'s"))
 
 
@@ -484,7 +506,7 @@ def merge(ctx: click.Context, ticket_id: int, into: int) -> None:
     """Merge a duplicate into another ticket of the same customer: its thread moves there,
     it is closed and points to it; the survivor keeps its owner. Exit 3 across customers."""
     env = env_of(ctx)
-    survivor = env.store().merge_tickets(ticket_id, into=into, actor=env.actor())
+    survivor = env.store().execute(C.Merge(ticket_id=ticket_id, actor=env.actor(), into=into))
     env.emit(
         ticket_dict(survivor, messages=True),
         lambda: say(
@@ -502,7 +524,7 @@ def merge(ctx: click.Context, ticket_id: int, into: int) -> None:
 def link(ctx: click.Context, ticket_id: int, other_id: int) -> None:
     """Link two related tickets (both ways)."""
     env = env_of(ctx)
-    ticket = env.store().link_tickets(ticket_id, other_id, actor=env.actor())
+    ticket = env.store().execute(C.Link(ticket_id=ticket_id, actor=env.actor(), other=other_id))
     links = ", ".join(f"#{i}" for i in ticket.links)
     env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id} linked: {links}"))
 
@@ -518,10 +540,13 @@ def status(ctx: click.Context, ticket_ids: tuple[int, ...], status: str) -> None
     env = env_of(ctx)
     actor, value = env.actor(), choice(Status, status, "status")
     if len(ticket_ids) > 1:
-        act = lambda tid: env.store().set_status(tid, actor=actor, status=value).owner  # noqa: E731
+
+        def act(tid: int) -> str | None:
+            return env.store().execute(C.SetStatus(ticket_id=tid, actor=actor, status=value)).owner
+
         _each(env, ticket_ids, value.value, act)
         return
-    ticket = env.store().set_status(ticket_ids[0], actor=actor, status=value)
+    ticket = env.store().execute(C.SetStatus(ticket_id=ticket_ids[0], actor=actor, status=value))
     env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: {ticket.status}"))
 
 
@@ -535,10 +560,17 @@ def priority(ctx: click.Context, ticket_ids: tuple[int, ...], priority: str) -> 
     env = env_of(ctx)
     actor, value = env.actor(), choice(Priority, priority, "priority")
     if len(ticket_ids) > 1:
-        act = lambda tid: env.store().set_priority(tid, actor=actor, priority=value).owner  # noqa: E731
+
+        def act(tid: int) -> str | None:
+            return (
+                env.store().execute(C.SetPriority(ticket_id=tid, actor=actor, priority=value)).owner
+            )
+
         _each(env, ticket_ids, value.value, act)
         return
-    ticket = env.store().set_priority(ticket_ids[0], actor=actor, priority=value)
+    ticket = env.store().execute(
+        C.SetPriority(ticket_id=ticket_ids[0], actor=actor, priority=value)
+    )
     env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: {ticket.priority}"))
 
 
@@ -553,7 +585,8 @@ def priority(ctx: click.Context, ticket_ids: tuple[int, ...], priority: str) -> 
 def resolve(ctx: click.Context, ticket_id: int, code: str, override: bool) -> None:
     """Resolve a ticket; refused while an escalation is open."""
     env = env_of(ctx)
-    ticket = env.store().resolve(
-        ticket_id, actor=env.actor(), code=choice(ResolutionCode, code, "--code"), override=override
+    code_ = choice(ResolutionCode, code, "--code")
+    ticket = env.store().execute(
+        C.Resolve(ticket_id=ticket_id, actor=env.actor(), code=code_, override=override)
     )
     env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: resolved"))

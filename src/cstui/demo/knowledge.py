@@ -140,7 +140,7 @@ def knowledge_rows(
 ) -> Iterator[NewArticle]:
     """The demo articles: the fixtures (`total` None), or exactly `total` of them."""
     if now is None:
-        from cstui.seed import DEFAULT_NOW
+        from cstui.demo.vocabulary import DEFAULT_NOW
 
         now = DEFAULT_NOW
     base = fixture_articles()
@@ -176,7 +176,7 @@ def load_knowledge(
     rest of the seeded world (and two loads export the same).
     """
     if now is None:
-        from cstui.seed import DEFAULT_NOW
+        from cstui.demo.vocabulary import DEFAULT_NOW
 
         now = DEFAULT_NOW
     if total == 0:

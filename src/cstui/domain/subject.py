@@ -17,7 +17,8 @@ MAX_SUBJECT = 998  # RFC 5322's line limit: longer is cut before any pattern run
 # European clients (Outlook localises them), with an optional counter ("Re[2]:", "RE (2):")
 # and a half- or full-width colon.
 _PREFIX = re.compile(
-    r"^\s*(?:re|fw|fwd|aw|wg|sv|vs|antw|回复|回覆|答复|答覆|转发|轉發|转寄|轉寄)"
+    r"^\s*(?:re|fw|fwd|aw|wg|sv|vs|antw|回复|回覆|答复|答覆|转发|轉發|转寄|轉寄"
+    r"|自动回复|自動回覆|automatic reply)"
     r"\s*(?:[\[(]\s*\d{1,3}\s*[\])])?\s*[:：]\s*",
     re.IGNORECASE,
 )
@@ -40,9 +41,10 @@ def _tags(prefix: str) -> re.Pattern[str]:
 
 
 def ticket_tag(subject: str, prefix: str = "#") -> int | None:
-    """The ticket number tagged in the subject ("[#1234]"), or None."""
-    found = _tags(prefix).search(unicodedata.normalize("NFKC", subject[:MAX_SUBJECT]))
-    return int(found.group(1)) if found else None
+    """The ticket number tagged in the subject ("[#1234]"), or None. The last tag wins: ours
+    goes at the end, and a customer's own "[#2]" may come before it."""
+    found = _tags(prefix).findall(unicodedata.normalize("NFKC", subject[:MAX_SUBJECT]))
+    return int(found[-1]) if found else None
 
 
 def strip_subject(subject: str, prefix: str = "#") -> str:

@@ -9,21 +9,24 @@ A 429 is waited out (Retry-After) a few times before it is reported.
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 from pydantic import ValidationError
 
+from cstui import commands as K
 from cstui import errors as E
 from cstui import wire as W
+from cstui.domain import commands as C
 from cstui.domain.channels import Attachment, Delivery, DeliveryState, NewAttachment
+from cstui.domain.commands import Command
 from cstui.domain.model import (
     Agent,
     Article,
@@ -74,6 +77,7 @@ DOWNLOAD_SECONDS = 120.0
 ATTACHMENT_HEADER = "X-Cstui-Attachment"  # the server's `routes_files.ATTACHMENT_HEADER`
 
 M = TypeVar("M", bound=W.Wire)
+R = TypeVar("R")
 
 ERRORS_BY_KIND: dict[str, type[E.CstuiError]] = {
     "bad_input": E.BadInput,
@@ -318,23 +322,42 @@ class HttpStore:
 
     # -- tickets: writing -------------------------------------------------------------------
 
+    def execute(self, cmd: Command[R]) -> R:
+        """Send one command to its route (`cstui.commands.WRITES`): its path and body from
+        the command's fields, If-Match from `expected_version`, and the answer read back."""
+        op = K.OPS[type(cmd)]
+        given = K.values(cmd)
+        self._as(given.get("actor"))
+        headers: dict[str, str] = {}
+        version = given.get("expected_version")
+        if op.if_match is K.IfMatch.REQUIRED:
+            headers["If-Match"] = "*" if version is None else f'"{version}"'
+        elif op.if_match is K.IfMatch.OPTIONAL:
+            headers.update(_if_match(version))
+        if "idempotency_key" in given:
+            # Such a write always carries a key, so a send retried by anyone never posts twice.
+            headers["Idempotency-Key"] = given["idempotency_key"] or str(uuid.uuid4())
+        body = K.body_of(op, cmd)
+        # Files take longer than the usual answer: the timeout grows with their size.
+        files = given.get("attachments") or ()
+        timeout = (self.client.timeout.read or 10.0) + sum(
+            len(f.data) for f in files
+        ) / UPLOAD_BYTES_PER_SECOND
+        response = self._send(
+            op.method, K.path_of(op, cmd), json=body, headers=headers, timeout=timeout
+        )
+        if op.response is None:
+            return cast(R, None)
+        return cast(R, self._body(op.response, response.content).to_domain())
+
+    # The protocol's named-argument writes: each builds its command.
+
     def create_ticket(self, ticket: NewTicket, *, actor: str | None = None) -> Ticket:
-        self._as(actor)
-        body = {
-            "customer_id": ticket.customer_id,
-            "subject": ticket.subject,
-            "body": ticket.body,
-            "channel": ticket.channel.value,
-            "category": ticket.category.value,
-            "priority": ticket.priority.value,
-            "order_number": ticket.order_number,
-            "complaint_cause": ticket.complaint_cause.value if ticket.complaint_cause else None,
-        }
-        return self._ticket(self._post("/tickets", body))
+        new = {f.name: getattr(ticket, f.name) for f in fields(ticket)}
+        return self.execute(C.CreateTicket(**new, actor=actor))
 
     def take(self, ticket_id: int, *, actor: str) -> Ticket:
-        self._as(actor)
-        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/take"))
+        return self.execute(C.Take(ticket_id=ticket_id, actor=actor))
 
     def add_message(
         self,
@@ -350,21 +373,17 @@ class HttpStore:
         self._as(actor)
         if kind is MessageKind.CUSTOMER:
             raise E.BadInput("kind: agents write replies or notes")
-        # Every send carries a key, so a send retried by anyone never posts twice.
-        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
-        headers.update(_if_match(expected_version))
-        body: dict[str, Any] = {"kind": kind.value, "text": text}
-        if attachments:  # without files, the body a server of any version takes
-            body["attachments"] = [
-                {"name": a.filename, "content_base64": base64.b64encode(a.data).decode()}
-                for a in attachments
-            ]
-        path = f"/tickets/{int(ticket_id)}/messages"
-        # Files take longer than the usual answer: the timeout grows with their size.
-        timeout = self.client.timeout.read or 10.0
-        timeout += sum(len(a.data) for a in attachments) / UPLOAD_BYTES_PER_SECOND
-        sent = self._post(path, body, headers=headers, timeout=timeout)
-        return self._body(W.MessagePublic, sent).to_domain()
+        return self.execute(
+            C.AddMessage(
+                ticket_id=ticket_id,
+                actor=actor,
+                kind=kind,
+                text=text,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+                attachments=tuple(attachments),
+            )
+        )
 
     # -- files and deliveries ----------------------------------------------------------------
 
@@ -402,9 +421,7 @@ class HttpStore:
     def customer_message(
         self, ticket_id: int, *, text: str, channel: Channel | None = None
     ) -> Message:
-        body = {"text": text, "channel": channel.value if channel else None}
-        sent = self._post(f"/tickets/{int(ticket_id)}/customer-messages", body)
-        return self._body(W.MessagePublic, sent).to_domain()
+        return self.execute(C.CustomerMessage(ticket_id=ticket_id, text=text, channel=channel))
 
     def escalate(
         self,
@@ -416,19 +433,23 @@ class HttpStore:
         green: bool = False,
         expected_version: int | None = None,
     ) -> Escalation:
-        self._as(actor)
-        body = {"department": department.value, "reason": reason, "green": green}
-        path = f"/tickets/{int(ticket_id)}/escalations"
-        made = self._post(path, body, headers=_if_match(expected_version))
-        return self._body(W.EscalationPublic, made).to_domain()
+        return self.execute(
+            C.Escalate(
+                ticket_id=ticket_id,
+                actor=actor,
+                department=department,
+                reason=reason,
+                green=green,
+                expected_version=expected_version,
+            )
+        )
 
     def update_escalation(
         self, escalation_id: int, *, actor: str, state: EscalationState, note: str | None = None
     ) -> Escalation:
-        self._as(actor)
-        body = {"state": state.value, "note": note}
-        moved = self._post(f"/escalations/{int(escalation_id)}/state", body)
-        return self._body(W.EscalationPublic, moved).to_domain()
+        return self.execute(
+            C.UpdateEscalation(escalation_id=escalation_id, actor=actor, state=state, note=note)
+        )
 
     def transfer(
         self,
@@ -439,41 +460,40 @@ class HttpStore:
         reason: str,
         expected_version: int | None = None,
     ) -> TransferOutcome:
-        self._as(actor)
-        path = f"/tickets/{int(ticket_id)}/transfer"
-        data = self._post(path, {"to": to, "reason": reason}, headers=_if_match(expected_version))
-        return self._body(W.TransferOutcomePublic, data).to_domain()
+        return self.execute(
+            C.Transfer(
+                ticket_id=ticket_id,
+                actor=actor,
+                to=to,
+                reason=reason,
+                expected_version=expected_version,
+            )
+        )
 
     def decide_transfer(
         self, request_id: int, *, actor: str, approve: bool, note: str | None = None
     ) -> TransferRequest:
-        self._as(actor)
-        body = {"approve": approve, "note": note}
-        decided = self._post(f"/transfers/{int(request_id)}/decision", body)
-        return self._body(W.TransferPublic, decided).to_domain()
+        return self.execute(
+            C.DecideTransfer(request_id=request_id, actor=actor, approve=approve, note=note)
+        )
 
     def steal(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
-        self._as(actor)
-        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/steal", {"reason": reason}))
+        return self.execute(C.Steal(ticket_id=ticket_id, actor=actor, reason=reason))
 
     def merge_tickets(self, ticket_id: int, *, into: int, actor: str) -> Ticket:
-        self._as(actor)
-        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/merge", {"into": into}))
+        return self.execute(C.Merge(ticket_id=ticket_id, actor=actor, into=into))
 
     def link_tickets(self, ticket_id: int, other_id: int, *, actor: str) -> Ticket:
-        self._as(actor)
-        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/links", {"other": other_id}))
-
-    def _patch(self, ticket_id: int, body: dict[str, Any], version: int | None) -> Ticket:
-        headers = {"If-Match": "*" if version is None else f'"{version}"'}
-        response = self._send("PATCH", f"/tickets/{int(ticket_id)}", json=body, headers=headers)
-        return self._ticket(response.content)
+        return self.execute(C.Link(ticket_id=ticket_id, actor=actor, other=other_id))
 
     def set_status(
         self, ticket_id: int, *, actor: str, status: Status, expected_version: int | None = None
     ) -> Ticket:
-        self._as(actor)
-        return self._patch(ticket_id, {"status": status.value}, expected_version)
+        return self.execute(
+            C.SetStatus(
+                ticket_id=ticket_id, actor=actor, status=status, expected_version=expected_version
+            )
+        )
 
     def set_priority(
         self,
@@ -483,17 +503,20 @@ class HttpStore:
         priority: Priority,
         expected_version: int | None = None,
     ) -> Ticket:
-        self._as(actor)
-        return self._patch(ticket_id, {"priority": priority.value}, expected_version)
+        return self.execute(
+            C.SetPriority(
+                ticket_id=ticket_id,
+                actor=actor,
+                priority=priority,
+                expected_version=expected_version,
+            )
+        )
 
     def set_green_channel(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
-        self._as(actor)
-        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/green", {"reason": reason}))
+        return self.execute(C.GreenChannel(ticket_id=ticket_id, actor=actor, reason=reason))
 
     def register_complaint(self, ticket_id: int, *, actor: str, cause: ComplaintCause) -> Ticket:
-        self._as(actor)
-        path = f"/tickets/{int(ticket_id)}/complaint"
-        return self._ticket(self._post(path, {"cause": cause.value}))
+        return self.execute(C.RegisterComplaint(ticket_id=ticket_id, actor=actor, cause=cause))
 
     def resolve(
         self,
@@ -504,24 +527,26 @@ class HttpStore:
         override: bool = False,
         expected_version: int | None = None,
     ) -> Ticket:
-        self._as(actor)
-        body = {"code": code.value, "override": override}
-        path = f"/tickets/{int(ticket_id)}/resolve"
-        return self._ticket(self._post(path, body, headers=_if_match(expected_version)))
+        return self.execute(
+            C.Resolve(
+                ticket_id=ticket_id,
+                actor=actor,
+                code=code,
+                override=override,
+                expected_version=expected_version,
+            )
+        )
 
     def record_csat(self, ticket_id: int, *, score: int) -> None:
         if not 1 <= score <= 5:
             raise E.BadInput("score: CSAT is 1 to 5")
-        self._post(f"/tickets/{int(ticket_id)}/csat", {"score": score})
+        self.execute(C.RecordCsat(ticket_id=ticket_id, score=score))
 
     def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket:
-        self._as(actor)
-        path = f"/tickets/{int(ticket_id)}/follow-up"
-        return self._ticket(self._post(path, {"due": due.isoformat()}))
+        return self.execute(C.ScheduleFollowUp(ticket_id=ticket_id, actor=actor, due=due))
 
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket:
-        self._as(actor)
-        return self._ticket(self._post(f"/tickets/{int(ticket_id)}/follow-up/done", {"note": note}))
+        return self.execute(C.CompleteFollowUp(ticket_id=ticket_id, actor=actor, note=note))
 
     # -- the knowledge base -----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from cstui import wire as W
 from cstui.server import errors
 from cstui.server import schemas as S
 from cstui.server.admission import Admission
+from cstui.server.commands import write_router
 from cstui.server.deps import ServerOptions, ServerState
 from cstui.server.responses import JSONResponse
 from cstui.server.rights import check_rights, check_tokenless
@@ -73,6 +74,9 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
         app.include_router(
             router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=rights
         )
+    # The writes on tickets, derived from the table of commands: their one dependency (the
+    # gate) checks the same rights, before it reads the Idempotency-Key and If-Match.
+    app.include_router(write_router(), prefix=API_PREFIX, responses=ERROR_RESPONSES)
     # No token on these: a platform's signature, a customer's survey link (still in the table).
     tokenless = [Depends(check_tokenless)]
     intake_errors: dict[int | str, dict[str, Any]] = {

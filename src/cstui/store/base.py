@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cstui.domain.channels import (
     Attachment,
@@ -22,6 +22,10 @@ from cstui.domain.channels import (
     NewAttachment,
     Outbound,
 )
+
+# TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
+from cstui.domain.commands import Command
+from cstui.domain.commands import TransferOutcome as TransferOutcome
 from cstui.domain.model import (
     Agent,
     Article,
@@ -51,6 +55,8 @@ from cstui.domain.model import (
     TransferRequest,
 )
 from cstui.errors import BadInput
+
+R = TypeVar("R")
 
 
 class View(StrEnum):
@@ -119,14 +125,6 @@ class NewArticle:
     created_at: datetime | None = None
     draft: bool = False
     source_ticket_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TransferOutcome:
-    """A transfer either moved the ticket now or waits for a supervisor."""
-
-    ticket: Ticket
-    request: TransferRequest | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +214,9 @@ class HelpdeskStore(Protocol):
     def pending_transfers(self) -> list[TransferRequest]: ...
 
     # -- tickets: writing (each one transaction, one or more events) ---------------------
+    # Every write is a command (`cstui.domain.commands`) applied by `execute`; the methods
+    # below build one and execute it, for the callers that name arguments.
+    def execute(self, cmd: Command[R]) -> R: ...
     def create_ticket(self, ticket: NewTicket, *, actor: str | None = None) -> Ticket: ...
     def take(self, ticket_id: int, *, actor: str) -> Ticket: ...
     def add_message(

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from cstui.domain import complaints, rights
 from cstui.domain.model import Category, ComplaintCause, EventKind
-from cstui.errors import BadInput, Conflict
+from cstui.errors import Conflict
 from cstui.store.schema import CUSTOMERS, EVENTS, ORDERS, TICKETS
 from cstui.store.tx import Tx
 
@@ -105,10 +105,8 @@ def complete_follow_up(tx: Tx, *, ticket_id: int, actor: str, note: str) -> None
 
 
 def record_csat(tx: Tx, *, ticket_id: int, score: int) -> None:
-    """The customer's satisfaction score, logged with the owner it rates: once a ticket
-    (a second answer, by link or by mail, is a Conflict)."""
-    if not 1 <= score <= 5:
-        raise BadInput("score: CSAT is 1 to 5")
+    """The customer's satisfaction score (1–5, checked by `RecordCsat`), logged with the
+    owner it rates: once a ticket (a second answer, by link or by mail, is a Conflict)."""
     now = tx.clock()
     row = tx.locked_ticket(ticket_id)  # locked first: of two answers at once, one counts
     if has_csat(tx, ticket_id):

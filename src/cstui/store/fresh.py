@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from cstui.errors import Conflict
+from cstui.store.bulk import require_empty
 from cstui.store.engine import (
     BUSY_TIMEOUT_MS,
     SINGLE_STATEMENTS,
@@ -46,16 +47,7 @@ if TYPE_CHECKING:
     from cstui.domain.rules import Rules
     from cstui.store.sql import Clock, SqlStore
 
-# A store with any of these rows is not empty: a seeded world would collide with its ids.
-FILLED_BY = ("agents", "customers", "tickets", "events")
 _LOCK_KEY = 0x63737475  # "cstu": the PostgreSQL advisory lock of a store being built
-
-
-def require_empty(conn: Connection) -> None:
-    """Conflict unless the store holds no agents, customers, tickets or events."""
-    for table in FILLED_BY:
-        if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first():
-            raise Conflict(f"seed: the store has {table} already; seed an empty store")
 
 
 @contextmanager

@@ -21,11 +21,10 @@ from cstui.domain.model import (
     Status,
     Tier,
 )
-from cstui.errors import BadInput, Conflict
+from cstui.errors import Conflict
+from cstui.store import attachments as files
+from cstui.store import outbox, ticket_index
 from cstui.store import rows as R
-from cstui.store import ticket_index
-from cstui.store.channels import attachments as files
-from cstui.store.channels import outbox
 from cstui.store.schema import MESSAGES
 from cstui.store.tx import Tx
 
@@ -65,11 +64,7 @@ def add_message(
     """A reply (the owner's, or a supervisor's: it answers the customer and restarts the
     next-response clock) or an internal note (any colleague's), with its files. A reply to a
     customer reachable on the ticket's channel is queued for delivery in this transaction."""
-    if kind is MessageKind.CUSTOMER:
-        raise BadInput("kind: agents write replies or notes")
-    body = text.strip()
-    if not body:
-        raise BadInput("text: the message is empty")
+    body = text.strip()  # checked by `AddMessage.check`: not empty, not the customer's
     files.check_sizes(tx, attachments)
     now = tx.clock()
     if idempotency_key and (done := _by_idempotency_key(tx, idempotency_key)):

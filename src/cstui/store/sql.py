@@ -3,7 +3,8 @@
 `SqlStore` is a facade: each call opens one transaction (or joins the caller's, see
 `transaction`), hands a `Tx` to the aggregate module that does the work (`tickets`,
 `messages`, `escalations`, `handover`, `merge`, `complaints`, `customers`, `agents`,
-`queue`, `floor`, `presence`, `feed`, `kb`) and commits.
+`queue`, `floor`, `presence`, `feed`, `kb`) and commits. A write on a ticket is a command
+(`cstui.domain.commands`) applied by `execute` through its handler (`store/commands.py`).
 
 Every write re-reads the ticket with its row locked, applies the domain's rules, updates
 the row only if its version is still the one read (optimistic concurrency) and appends its
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -22,7 +24,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from cstui.domain import commands as C
 from cstui.domain.channels import NewAttachment
+from cstui.domain.commands import Command
 from cstui.domain.model import (
     Agent,
     Article,
@@ -54,19 +58,14 @@ from cstui.domain.rules import Rules
 from cstui.errors import Conflict, CstuiError, Unavailable
 from cstui.store import (
     agents,
-    complaints,
     customers,
-    escalations,
     feed,
     floor,
     handover,
     idempotency,
-    merge,
-    messages,
     presence,
     queue,
     ticket_search,
-    tickets,
     transfer,
 )
 from cstui.store.base import (
@@ -82,6 +81,7 @@ from cstui.store.base import (
     WaitingEscalation,
 )
 from cstui.store.channels.facade import ChannelMethods
+from cstui.store.commands import handler_for
 from cstui.store.engine import (
     SINGLE_STATEMENTS,
     check_schema,
@@ -95,6 +95,7 @@ from cstui.store.tx import Clock, Tx
 
 P = ParamSpec("P")
 T = TypeVar("T")
+R = TypeVar("R")
 Outcome = idempotency.Outcome
 
 MAX_PAGE = queue.MAX_PAGE
@@ -112,6 +113,11 @@ def _translated_errors() -> Iterator[None]:
         raise Conflict(f"refused by the store: {driver_message(exc)}") from None
     except OperationalError as exc:
         raise Unavailable(f"store: {driver_message(exc)}") from None
+
+
+def _fields(ticket: NewTicket) -> dict[str, Any]:
+    """A new ticket's fields, by name (those of `CreateTicket` too)."""
+    return {f.name: getattr(ticket, f.name) for f in fields(ticket)}
 
 
 def utcnow() -> datetime:
@@ -387,13 +393,21 @@ class SqlStore(ChannelMethods):
 
     # -- tickets: writing -----------------------------------------------------------------
 
+    def execute(self, cmd: Command[R]) -> R:
+        """Apply one command (`cstui.domain.commands`): its checks, then its handler
+        (`store/commands.py`) in one write transaction, which returns the result."""
+        cmd.check()
+        handler = handler_for(type(cmd))
+        result: R = self._writing(handler, cmd)
+        return result
+
+    # The protocol's named-argument writes: each builds its command.
+
     def create_ticket(self, ticket: NewTicket, *, actor: str | None = None) -> Ticket:
-        ticket_id = self._writing(tickets.create_ticket, ticket=ticket, actor=actor)
-        return self.get_ticket(ticket_id)
+        return self.execute(C.CreateTicket(**_fields(ticket), actor=actor))
 
     def take(self, ticket_id: int, *, actor: str) -> Ticket:
-        self._writing(tickets.take, ticket_id=ticket_id, actor=actor)
-        return self.get_ticket(ticket_id, with_messages=False)
+        return self.execute(C.Take(ticket_id=ticket_id, actor=actor))
 
     def add_message(
         self,
@@ -406,24 +420,23 @@ class SqlStore(ChannelMethods):
         idempotency_key: str | None = None,
         attachments: Sequence[NewAttachment] = (),
     ) -> Message:
-        return self._writing(
-            messages.add_message,
-            ticket_id=ticket_id,
-            actor=actor,
-            kind=kind,
-            text=text,
-            expected_version=expected_version,
-            idempotency_key=idempotency_key,
-            attachments=attachments,
+        return self.execute(
+            C.AddMessage(
+                ticket_id=ticket_id,
+                actor=actor,
+                kind=kind,
+                text=text,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+                attachments=tuple(attachments),
+            )
         )
 
     def customer_message(
         self, ticket_id: int, *, text: str, channel: Channel | None = None
     ) -> Message:
         """The customer wrote again: resumes a paused clock, reopens a resolved ticket."""
-        return self._writing(
-            messages.customer_message, ticket_id=ticket_id, text=text, channel=channel
-        )
+        return self.execute(C.CustomerMessage(ticket_id=ticket_id, text=text, channel=channel))
 
     def escalate(
         self,
@@ -436,25 +449,22 @@ class SqlStore(ChannelMethods):
         expected_version: int | None = None,
     ) -> Escalation:
         """Ask a department to act. The owner stays the owner (首问负责制)."""
-        return self._writing(
-            escalations.escalate,
-            ticket_id=ticket_id,
-            actor=actor,
-            department=department,
-            reason=reason,
-            green=green,
-            expected_version=expected_version,
+        return self.execute(
+            C.Escalate(
+                ticket_id=ticket_id,
+                actor=actor,
+                department=department,
+                reason=reason,
+                green=green,
+                expected_version=expected_version,
+            )
         )
 
     def update_escalation(
         self, escalation_id: int, *, actor: str, state: EscalationState, note: str | None = None
     ) -> Escalation:
-        return self._writing(
-            escalations.update_escalation,
-            escalation_id=escalation_id,
-            actor=actor,
-            state=state,
-            note=note,
+        return self.execute(
+            C.UpdateEscalation(escalation_id=escalation_id, actor=actor, state=state, note=note)
         )
 
     def transfer(
@@ -466,49 +476,42 @@ class SqlStore(ChannelMethods):
         reason: str,
         expected_version: int | None = None,
     ) -> TransferOutcome:
-        request = self._writing(
-            handover.transfer,
-            ticket_id=ticket_id,
-            actor=actor,
-            to=to,
-            reason=reason,
-            expected_version=expected_version,
+        return self.execute(
+            C.Transfer(
+                ticket_id=ticket_id,
+                actor=actor,
+                to=to,
+                reason=reason,
+                expected_version=expected_version,
+            )
         )
-        ticket = self.get_ticket(ticket_id, with_messages=False)
-        return TransferOutcome(ticket=ticket, request=request)
 
     def decide_transfer(
         self, request_id: int, *, actor: str, approve: bool, note: str | None = None
     ) -> TransferRequest:
-        return self._writing(
-            handover.decide_transfer, request_id=request_id, actor=actor, approve=approve, note=note
+        return self.execute(
+            C.DecideTransfer(request_id=request_id, actor=actor, approve=approve, note=note)
         )
 
     def steal(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
         """A supervisor takes a ticket from its owner; audited with the reason."""
-        self._writing(handover.steal, ticket_id=ticket_id, actor=actor, reason=reason)
-        return self.get_ticket(ticket_id, with_messages=False)
+        return self.execute(C.Steal(ticket_id=ticket_id, actor=actor, reason=reason))
 
     def merge_tickets(self, ticket_id: int, *, into: int, actor: str) -> Ticket:
         """Merge a duplicate into another ticket of the same customer (`store/merge.py`)."""
-        self._writing(merge.merge_tickets, ticket_id=ticket_id, into=into, actor=actor)
-        return self.get_ticket(into)
+        return self.execute(C.Merge(ticket_id=ticket_id, actor=actor, into=into))
 
     def link_tickets(self, ticket_id: int, other_id: int, *, actor: str) -> Ticket:
-        self._writing(merge.link_tickets, ticket_id=ticket_id, other_id=other_id, actor=actor)
-        return self.get_ticket(ticket_id, with_messages=False)
+        return self.execute(C.Link(ticket_id=ticket_id, actor=actor, other=other_id))
 
     def set_status(
         self, ticket_id: int, *, actor: str, status: Status, expected_version: int | None = None
     ) -> Ticket:
-        self._writing(
-            tickets.set_status,
-            ticket_id=ticket_id,
-            actor=actor,
-            status=status,
-            expected_version=expected_version,
+        return self.execute(
+            C.SetStatus(
+                ticket_id=ticket_id, actor=actor, status=status, expected_version=expected_version
+            )
         )
-        return self.get_ticket(ticket_id, with_messages=False)
 
     def set_priority(
         self,
@@ -518,24 +521,20 @@ class SqlStore(ChannelMethods):
         priority: Priority,
         expected_version: int | None = None,
     ) -> Ticket:
-        self._writing(
-            tickets.set_priority,
-            ticket_id=ticket_id,
-            actor=actor,
-            priority=priority,
-            expected_version=expected_version,
+        return self.execute(
+            C.SetPriority(
+                ticket_id=ticket_id,
+                actor=actor,
+                priority=priority,
+                expected_version=expected_version,
+            )
         )
-        return self.get_ticket(ticket_id, with_messages=False)
 
     def set_green_channel(self, ticket_id: int, *, actor: str, reason: str) -> Ticket:
-        self._writing(
-            escalations.set_green_channel, ticket_id=ticket_id, actor=actor, reason=reason
-        )
-        return self.get_ticket(ticket_id, with_messages=False)
+        return self.execute(C.GreenChannel(ticket_id=ticket_id, actor=actor, reason=reason))
 
     def register_complaint(self, ticket_id: int, *, actor: str, cause: ComplaintCause) -> Ticket:
-        self._writing(complaints.register_complaint, ticket_id=ticket_id, actor=actor, cause=cause)
-        return self.get_ticket(ticket_id, with_messages=False)
+        return self.execute(C.RegisterComplaint(ticket_id=ticket_id, actor=actor, cause=cause))
 
     def resolve(
         self,
@@ -546,26 +545,24 @@ class SqlStore(ChannelMethods):
         override: bool = False,
         expected_version: int | None = None,
     ) -> Ticket:
-        self._writing(
-            tickets.resolve,
-            ticket_id=ticket_id,
-            actor=actor,
-            code=code,
-            override=override,
-            expected_version=expected_version,
+        return self.execute(
+            C.Resolve(
+                ticket_id=ticket_id,
+                actor=actor,
+                code=code,
+                override=override,
+                expected_version=expected_version,
+            )
         )
-        return self.get_ticket(ticket_id, with_messages=False)
 
     def record_csat(self, ticket_id: int, *, score: int) -> None:
-        self._writing(complaints.record_csat, ticket_id=ticket_id, score=score)
+        self.execute(C.RecordCsat(ticket_id=ticket_id, score=score))
 
     def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket:
-        self._writing(complaints.schedule_follow_up, ticket_id=ticket_id, actor=actor, due=due)
-        return self.get_ticket(ticket_id, with_messages=False)
+        return self.execute(C.ScheduleFollowUp(ticket_id=ticket_id, actor=actor, due=due))
 
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket:
-        self._writing(complaints.complete_follow_up, ticket_id=ticket_id, actor=actor, note=note)
-        return self.get_ticket(ticket_id, with_messages=False)
+        return self.execute(C.CompleteFollowUp(ticket_id=ticket_id, actor=actor, note=note))
 
     # -- the log --------------------------------------------------------------------------
 

@@ -24,10 +24,9 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import BadInput, Conflict, NotFound
+from cstui.store import outbox, ticket_index
 from cstui.store import rows as R
-from cstui.store import ticket_index
 from cstui.store.base import NewTicket
-from cstui.store.channels import outbox
 from cstui.store.complaints import is_second_complaint, note_complaint
 from cstui.store.messages import NO_ORIGIN, Origin
 from cstui.store.schema import AGENTS, MESSAGES, ORDERS, TICKETS
@@ -43,9 +42,7 @@ def open_ticket(
     tx: Tx, *, ticket: NewTicket, actor: str | None, origin: Origin = NO_ORIGIN
 ) -> tuple[int, int]:
     """A new ticket with the customer's first message (from `origin` when it came by a
-    channel); the ticket's id and the message's."""
-    if not ticket.subject.strip():
-        raise BadInput("subject: a ticket needs a subject")
+    channel); the ticket's id and the message's (the subject is checked by `CreateTicket`)."""
     now = tx.clock()
     customer = tx.customer(ticket.customer_id)
     order = _order_for(tx, ticket.order_number, ticket.customer_id)
