@@ -51,3 +51,30 @@ def test_reading_refuses_what_is_not_a_small_regular_file(tmp_path: Path) -> Non
 def test_a_desktop_is_x11_or_wayland() -> None:
     assert not has_desktop({})
     assert has_desktop({"DISPLAY": ":0"}) and has_desktop({"WAYLAND_DISPLAY": "wayland-0"})
+
+
+def test_a_saved_file_is_opened_only_where_there_is_a_desktop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in `xdg-open` on PATH records what it was asked to open."""
+    import time
+
+    from cstui.localfiles import open_on_desktop
+
+    bin_dir, opened = tmp_path / "bin", tmp_path / "opened.txt"
+    bin_dir.mkdir()
+    opener = bin_dir / "xdg-open"
+    opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{opened}"\n')
+    opener.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '')}")
+    saved = save_download(tmp_path / "dl", "照片.png", b"x")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert open_on_desktop(saved) is False  # over SSH: saved only
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert open_on_desktop(saved) is True
+    deadline = time.monotonic() + 10
+    while not opened.exists() or not opened.read_text():
+        assert time.monotonic() < deadline, "xdg-open was not run"
+        time.sleep(0.02)
+    assert opened.read_text() == str(saved)
