@@ -7,7 +7,7 @@ import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
 import httpx
@@ -123,7 +123,25 @@ def test_no_token_unknown_ids_and_unknown_tickets(served: Served, alice: HttpSto
     with pytest.raises(NotFound):
         alice.deliveries(ticket_id=2_000_000_000)
     with pytest.raises(BadInput):
-        alice.deliveries()  # the API lists one ticket's
+        alice.deliveries(limit=0)
+
+
+def test_every_ticket_s_deliveries_newest_first_and_by_state(
+    served: Served, alice: HttpStore
+) -> None:
+    tid = chat_ticket(served)
+    for text in ("一", "二"):
+        alice.add_message(tid, actor="alice", kind=MessageKind.REPLY, text=text)
+    sql = served.store
+    (claimed, *_) = sql.claim_deliveries(
+        channels={Channel.CHAT}, limit=100, lease=timedelta(minutes=1)
+    )
+    sql.delivery_failed(claimed.id, error="webhook: 410 Gone", retry_at=None)
+    masked = [replace(d, recipient=mask_recipient(d.recipient)) for d in sql.deliveries()]
+    assert alice.deliveries() == masked
+    failed = alice.deliveries(state=DeliveryState.FAILED, limit=500)
+    assert claimed.id in [d.id for d in failed]
+    assert all(d.state is DeliveryState.FAILED for d in failed)
 
 
 def test_files_of_a_retried_reply_are_stored_once(served: Served) -> None:

@@ -170,6 +170,7 @@ SAMPLES: dict[Route, Callable[[World], Call]] = {
     ("POST", "/intake/{channel}"): lambda w: w.intake(),
     ("GET", "/tickets/{ticket_id}/attachments"): on_ticket(),
     ("GET", "/tickets/{ticket_id}/deliveries"): on_ticket(),
+    ("GET", "/deliveries"): lambda w: Call(query={"state": "failed", "limit": 5}),
     ("GET", "/attachments/{attachment_id}"): lambda w: Call({"attachment_id": w.attachment()}),
     ("GET", "/tickets"): lambda w: Call(query={"view": "all-open", "limit": 5}),
     ("GET", "/tickets/count"): lambda w: Call(),

@@ -130,6 +130,7 @@ ROUTES: dict[Route, Right] = {
     ("GET", "/tickets/{ticket_id}/messages"): READ,
     ("GET", "/tickets/{ticket_id}/attachments"): READ,
     ("GET", "/tickets/{ticket_id}/deliveries"): READ,
+    ("GET", "/deliveries"): READ,  # recipients masked
     ("GET", "/attachments/{attachment_id}"): DOWNLOAD_ATTACHMENT,
     ("POST", "/tickets"): CREATE_TICKET,
     ("PATCH", "/tickets/{ticket_id}"): CHANGE_TICKET,

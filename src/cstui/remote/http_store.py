@@ -407,15 +407,9 @@ class HttpStore:
         state: DeliveryState | None = None,
         limit: int = 100,
     ) -> list[Delivery]:
-        """A ticket's deliveries (the API lists them per ticket: the queue as a whole is
-        `cstui channels status` on the server)."""
-        if ticket_id is None:
-            raise E.BadInput("ticket_id: the API lists the deliveries of one ticket")
-        data = self._get(
-            f"/tickets/{int(ticket_id)}/deliveries",
-            state=state.value if state else None,
-            limit=limit,
-        )
+        """A ticket's deliveries, or every ticket's (newest first); recipients masked."""
+        path = "/deliveries" if ticket_id is None else f"/tickets/{int(ticket_id)}/deliveries"
+        data = self._get(path, state=state.value if state else None, limit=limit)
         return [d.to_domain() for d in self._body(W.Items[W.DeliveryPublic], data).items]
 
     def customer_message(

@@ -50,6 +50,17 @@ def list_deliveries(
     return JSONResponse(W.items(W.DeliveryPublic, found))
 
 
+@router.get("/deliveries", response_model=W.Items[W.DeliveryPublic])
+def all_deliveries(
+    store: StoreDep,
+    agent: AgentDep,
+    state: DeliveryState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> JSONResponse:
+    """Every ticket's deliveries, newest first: the failed ones are what the monitor shows."""
+    return JSONResponse(W.items(W.DeliveryPublic, store.deliveries(state=state, limit=limit)))
+
+
 @router.get(
     "/attachments/{attachment_id}",
     response_class=Response,
