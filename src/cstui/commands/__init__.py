@@ -29,7 +29,9 @@ from pydantic import BaseModel, Field, Strict, StrictBool, create_model
 from cstui import wire as W
 from cstui.domain import commands as C
 from cstui.domain import rights
+from cstui.domain.channels import NewAttachment
 from cstui.domain.commands import Command
+from cstui.domain.files import decode_attachment, encode_attachment
 from cstui.domain.rights import Right
 from cstui.errors import BadInput, CstuiError
 from cstui.wire import requests as Q
@@ -240,8 +242,10 @@ def _plain(hint: Any) -> Any:
 
 
 def _coerced(hint: Any, value: Any, name: str) -> Any:
-    """A body's value as the command's field holds it: an enum, a date-time."""
+    """A body's value as the command's field holds it: an enum, a date-time, files."""
     kind = _plain(hint)
+    if _is_files(kind) and isinstance(value, list):
+        return tuple(decode_attachment(f["name"], f["content_base64"]) for f in value)
     if value is None or not isinstance(kind, type) or isinstance(value, kind):
         return value
     if issubclass(kind, Enum):
@@ -274,10 +278,18 @@ def body_of(op: Op, cmd: Command[Any]) -> dict[str, Any] | None:
     names = op.body_fields()
     if not names:
         return None
-    return {name: _wire_value(getattr(cmd, name)) for name in names}
+    given = {name: getattr(cmd, name) for name in names}
+    # No files: no `attachments` at all, the body a server from before files takes too.
+    return {name: _wire_value(value) for name, value in given.items() if value != ()}
+
+
+def _is_files(kind: Any) -> bool:
+    return typing.get_origin(kind) is tuple and typing.get_args(kind)[:1] == (NewAttachment,)
 
 
 def _wire_value(value: Any) -> Any:
+    if isinstance(value, tuple) and value and isinstance(value[0], NewAttachment):
+        return [encode_attachment(f) for f in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 from functools import cached_property
@@ -25,6 +25,7 @@ from cstui import commands as K
 from cstui import errors as E
 from cstui import wire as W
 from cstui.domain import commands as C
+from cstui.domain.channels import Attachment, Delivery, DeliveryState, NewAttachment
 from cstui.domain.commands import Command
 from cstui.domain.model import (
     Agent,
@@ -70,6 +71,10 @@ API = "/api/v1"
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT = 5.0
 EVENT_PAGE = 2000
+# Time allowed for files: a slow office line still sends 256 KB a second.
+UPLOAD_BYTES_PER_SECOND = 256 * 1024
+DOWNLOAD_SECONDS = 120.0
+ATTACHMENT_HEADER = "X-Cstui-Attachment"  # the server's `routes_files.ATTACHMENT_HEADER`
 
 M = TypeVar("M", bound=W.Wire)
 R = TypeVar("R")
@@ -333,7 +338,14 @@ class HttpStore:
             # Such a write always carries a key, so a send retried by anyone never posts twice.
             headers["Idempotency-Key"] = given["idempotency_key"] or str(uuid.uuid4())
         body = K.body_of(op, cmd)
-        response = self._send(op.method, K.path_of(op, cmd), json=body, headers=headers)
+        # Files take longer than the usual answer: the timeout grows with their size.
+        files = given.get("attachments") or ()
+        timeout = (self.client.timeout.read or 10.0) + sum(
+            len(f.data) for f in files
+        ) / UPLOAD_BYTES_PER_SECOND
+        response = self._send(
+            op.method, K.path_of(op, cmd), json=body, headers=headers, timeout=timeout
+        )
         if op.response is None:
             return cast(R, None)
         return cast(R, self._body(op.response, response.content).to_domain())
@@ -356,6 +368,7 @@ class HttpStore:
         text: str,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> Message:
         self._as(actor)
         if kind is MessageKind.CUSTOMER:
@@ -368,8 +381,36 @@ class HttpStore:
                 text=text,
                 expected_version=expected_version,
                 idempotency_key=idempotency_key,
+                attachments=tuple(attachments),
             )
         )
+
+    # -- files and deliveries ----------------------------------------------------------------
+
+    def attachments(self, ticket_id: int) -> list[Attachment]:
+        data = self._get(f"/tickets/{int(ticket_id)}/attachments")
+        return [a.to_domain() for a in self._body(W.Items[W.AttachmentPublic], data).items]
+
+    def attachment(self, attachment_id: int) -> tuple[Attachment, bytes]:
+        """The file's facts (from its `X-Cstui-Attachment` header) and its bytes."""
+        timeout = max(self.client.timeout.read or 10.0, DOWNLOAD_SECONDS)
+        response = self._send("GET", f"/attachments/{int(attachment_id)}", timeout=timeout)
+        facts = response.headers.get(ATTACHMENT_HEADER)
+        if facts is None:
+            raise E.Unavailable(f"server {self.url}: an attachment without its facts")
+        return self._body(W.AttachmentPublic, facts).to_domain(), response.content
+
+    def deliveries(
+        self,
+        *,
+        ticket_id: int | None = None,
+        state: DeliveryState | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        """A ticket's deliveries, or every ticket's (newest first); recipients masked."""
+        path = "/deliveries" if ticket_id is None else f"/tickets/{int(ticket_id)}/deliveries"
+        data = self._get(path, state=state.value if state else None, limit=limit)
+        return [d.to_domain() for d in self._body(W.Items[W.DeliveryPublic], data).items]
 
     def customer_message(
         self, ticket_id: int, *, text: str, channel: Channel | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, StrictBool, StrictInt
+from pydantic import Field, Strict, StrictBool, StrictInt, model_validator
 
 from cstui.domain.model import (
     Category,
@@ -21,7 +21,7 @@ from cstui.wire import Wire
 
 # The bodies of the writes on tickets live with the wire (the table of commands names them,
 # and the HTTP store writes them); what other bodies share comes from there too.
-from cstui.wire.requests import ID, MAX_ID, Body
+from cstui.wire.requests import ATTACHMENTS, ID, MAX_ID, AttachmentIn, Body
 from cstui.wire.requests import REASON as REASON
 from cstui.wire.requests import TEXT as TEXT
 
@@ -95,3 +95,25 @@ STATUSES = tuple(s.value for s in Status)
 
 class RoutingIn(Body):
     paused: StrictBool
+
+
+class IntakeIn(Body):
+    """A customer's message from a chat, app or social platform (`POST /intake/{channel}`).
+
+    `message_id` is the platform's id of the message: sent again, it is stored once.
+    `conversation_id` is the platform's conversation, which threads the messages of one
+    customer into one ticket."""
+
+    message_id: str = Field(min_length=1, max_length=200)
+    conversation_id: str = Field(min_length=1, max_length=200)
+    sender_id: str = Field(min_length=1, max_length=200, description="the platform's user id")
+    sender_name: str = Field("", max_length=200)
+    text: str = Field("", max_length=20_000)
+    subject: str | None = Field(None, max_length=500)
+    attachments: list[AttachmentIn] = ATTACHMENTS
+
+    @model_validator(mode="after")
+    def _says_something(self) -> IntakeIn:
+        if not self.text.strip() and not self.attachments:
+            raise ValueError("text: empty, and no attachments")
+        return self

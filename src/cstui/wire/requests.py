@@ -26,6 +26,7 @@ REASON = Field(min_length=1, max_length=2_000)
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one is bad input, not a crash
 ID = Field(ge=1, le=MAX_ID)
 SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_FILES = 10  # attachments a message may carry
 
 
 class Body(BaseModel):
@@ -61,9 +62,21 @@ class TicketPatch(Body):
     priority: Priority | None = None
 
 
+class AttachmentIn(Body):
+    """A file sent in a JSON body: its name (made safe when stored) and its bytes in
+    standard base64. Its type is read from the bytes."""
+
+    name: str = Field(min_length=1, max_length=255)
+    content_base64: str = Field(min_length=1, description="the file's bytes, standard base64")
+
+
+ATTACHMENTS: Any = Field(default_factory=list, max_length=MAX_FILES)
+
+
 class MessageIn(Body):
     kind: Literal["reply", "note"]
     text: str = TEXT
+    attachments: list[AttachmentIn] = ATTACHMENTS
 
 
 class EscalationIn(Body):
