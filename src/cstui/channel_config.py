@@ -101,6 +101,8 @@ class ChannelSettings(BaseModel):
     acknowledge_per_hour: int = Field(3, ge=0)  # at most this many to one sender an hour
     attachment_max_bytes: int = Field(DEFAULT_ATTACHMENT_LIMIT, ge=1)
     max_attempts: int = Field(8, ge=1)  # then a delivery is failed
+    retry_seconds: float = Field(30.0, gt=0)  # the first retry's wait; doubling from there
+    retry_max_seconds: float = Field(3600.0, gt=0)  # the longest wait between two attempts
     mailboxes: list[MailboxSettings] = []
     smtp: SmtpSettings | None = None
     intake: dict[str, IntakeSettings] = {}  # by channel: chat, app, social
