@@ -333,7 +333,7 @@ class SmtpServer:
     ca_file: Path | None = None
 
     def settings(self, **extra: Any) -> SmtpSettings:
-        return SmtpSettings(host="127.0.0.1", port=self.port, security="none", **extra)
+        return SmtpSettings(**{"host": "127.0.0.1", "port": self.port, "security": "none", **extra})
 
 
 @pytest.fixture
@@ -366,7 +366,7 @@ def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
             and data.login == b"relay"
             and data.password == PASSWORD.encode()
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     collector = Collector()
     port = free_port()

@@ -10,6 +10,7 @@ password sends the queue instead of failing it.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import socket
 import ssl
@@ -127,11 +128,25 @@ class Relay:
                 conn.starttls(context=self._context)
                 conn.ehlo()
             if s.username:
-                conn.login(s.username, self._password or "")
+                _login(conn, s.username, self._password or "")
         except BaseException:
             conn.close()
             raise
         return conn
+
+
+def _login(conn: smtplib.SMTP, username: str, password: str) -> None:
+    """smtplib encodes credentials as ASCII: beyond it, AUTH PLAIN is sent here in UTF-8
+    (RFC 4616), as mail clients do."""
+    if (username + password).isascii():
+        conn.login(username, password)
+        return
+    if "plain" not in conn.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPException("the relay offers no AUTH PLAIN for a non-ASCII login")
+    token = base64.b64encode(b"\0" + username.encode() + b"\0" + password.encode()).decode()
+    code, answer = conn.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def _by_code(code: int, answer: bytes | str, stage: str) -> DeliveryError:
