@@ -12,7 +12,7 @@ events. Two agents taking one ticket are serialised by that lock: the second fin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from cstui.domain.channels import NewAttachment
 from cstui.domain.model import (
     Agent,
     Article,
@@ -80,6 +81,7 @@ from cstui.store.base import (
     View,
     WaitingEscalation,
 )
+from cstui.store.channels.facade import ChannelMethods
 from cstui.store.engine import (
     SINGLE_STATEMENTS,
     check_schema,
@@ -116,8 +118,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SqlStore:
-    """`HelpdeskStore` over SQLAlchemy Core (tables in `schema.py`)."""
+class SqlStore(ChannelMethods):
+    """`HelpdeskStore` and `ChannelStore` over SQLAlchemy Core (tables in `schema.py`)."""
 
     def __init__(
         self,
@@ -402,6 +404,7 @@ class SqlStore:
         text: str,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> Message:
         return self._writing(
             messages.add_message,
@@ -411,6 +414,7 @@ class SqlStore:
             text=text,
             expected_version=expected_version,
             idempotency_key=idempotency_key,
+            attachments=attachments,
         )
 
     def customer_message(
