@@ -53,7 +53,7 @@ def build_runner(
             worker = DeliveryWorker(store, channels, senders, clock=clock, policy=policy_of(channels))
             loops.append(worker.run)
             names.append("deliveries")
-    parse = parser(channels)
+    parse = parser(channels, clock=clock)
     for mailbox in channels.mailboxes:
         if only is not None and mailbox.name != only:
             continue
@@ -98,7 +98,7 @@ def relay_factory(smtp: SmtpSettings) -> Callable[[], Relay]:
     return lambda: Relay(smtp, password)
 
 
-def parser(channels: ChannelSettings) -> Parse:
+def parser(channels: ChannelSettings, *, clock: Callable[[], datetime]) -> Parse:
     def parse(raw: bytes) -> Inbound:
         from cstui.mail.parse import parse_message
 
@@ -106,6 +106,7 @@ def parser(channels: ChannelSettings) -> Parse:
             raw,
             tag_prefix=channels.ticket_tag_prefix,
             max_attachment_bytes=channels.attachment_max_bytes,
+            now=clock(),
         )
 
     return parse

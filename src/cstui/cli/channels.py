@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from cstui.store.sql import SqlStore
 
 FAILED_SHOWN = 20
-COUNT_LIMIT = 1000  # `deliveries` lists at most this many of a state
 
 
 @click.group("channels")
@@ -100,7 +99,7 @@ def status(ctx: click.Context) -> None:
     env = env_of(ctx)
     store = _sql_store(env)
     try:
-        counts = {s.value: _count(store, s) for s in DeliveryState}
+        counts = {s.value: n for s, n in store.delivery_counts().items()}
         failed = store.deliveries(state=DeliveryState.FAILED, limit=FAILED_SHOWN)
         cursors = {m.name: store.mailbox_cursor(m.name) for m in env.settings.channels.mailboxes}
     finally:
@@ -127,7 +126,7 @@ def status(ctx: click.Context) -> None:
     }
 
     def human() -> None:
-        say("  ".join(f"{k}: {_shown(v)}" for k, v in counts.items()))
+        say("  ".join(f"{k}: {v}" for k, v in counts.items()))
         for d in failed:
             say(f"failed #{d.id} ticket {d.ticket_id} {d.kind.value} to {d.recipient}: {d.error}")
         for n, c in cursors.items():
@@ -261,14 +260,6 @@ def _sql_store(env: Env) -> SqlStore:
     from cstui.store import open_store
 
     return open_store(env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env())
-
-
-def _count(store: SqlStore, state: Any) -> int:
-    return len(store.deliveries(state=state, limit=COUNT_LIMIT))
-
-
-def _shown(count: int) -> str:
-    return f"{count}+" if count >= COUNT_LIMIT else str(count)
 
 
 class InertFormatter(logging.Formatter):

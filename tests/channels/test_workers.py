@@ -1,0 +1,158 @@
+"""The workers on the real store (SQLite and PostgreSQL) with real servers: mail polled from
+Dovecot becomes tickets once; a reply goes out through aiosmtpd threaded under the customer's
+mail; 5xx fails it for good, 4xx retries it with backoff until it goes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from cstui.channel_config import ChannelSettings
+from cstui.channels.locks import NoLock
+from cstui.channels.retry import RetryPolicy
+from cstui.channels.service import parser, senders_for
+from cstui.channels.worker import DeliveryWorker, MailboxWorker
+from cstui.domain.channels import DeliveryState
+from cstui.domain.model import MessageKind
+from cstui.store import SqlStore, View
+
+from ..conftest import FakeClock
+from .conftest import Dovecot, SmtpServer
+from .mails import customer_mail, message_id
+
+
+def channel_settings(smtp: SmtpServer | None = None, **extra: object) -> ChannelSettings:
+    return ChannelSettings(
+        address="support@shop.example",
+        display_name="客服",
+        smtp=smtp.settings() if smtp else None,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def poller(store: SqlStore, dovecot: Dovecot, user: str, clock: FakeClock) -> MailboxWorker:
+    settings = channel_settings()
+    return MailboxWorker(store, dovecot.settings(user), NoLock(), parser(settings, clock=clock))
+
+
+def deliverer(store: SqlStore, smtp: SmtpServer, clock: FakeClock, **extra: object) -> DeliveryWorker:
+    settings = channel_settings(smtp, **extra)
+    senders = senders_for(settings, clock=clock, lang="zh")
+    policy = RetryPolicy(max_attempts=settings.max_attempts, first=60, cap=600, jitter=0)
+    return DeliveryWorker(store, settings, senders, clock=clock, policy=policy)
+
+
+def test_polled_mail_becomes_tickets_once_across_restarts(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, clock: FakeClock
+) -> None:
+    dovecot.deliver(mailbox_user, [customer_mail(n, sender=f"b{n}@example.cn") for n in range(3)])
+    first = poller(store, dovecot, mailbox_user, clock).poll_once()
+    assert first is not None and first.ingested == 3
+    tickets = store.list_tickets(View.ALL_OPEN, actor="alice", limit=50).items
+    assert len(tickets) == 3
+    # A new worker (a restart) from the stored cursor: nothing fetched again.
+    again = poller(store, dovecot, mailbox_user, clock).poll_once()
+    assert again is not None and again.ingested == 0
+    # The folder renumbered: all fetched again, and the store keeps each mail once.
+    dovecot.set_uidvalidity(mailbox_user, first.uidvalidity + 5)
+    dovecot.deliver(mailbox_user, [customer_mail(3, sender="b3@example.cn")])
+    renumbered = poller(store, dovecot, mailbox_user, clock).poll_once()
+    assert renumbered is not None and renumbered.restarted and renumbered.ingested == 4
+    assert len(store.list_tickets(View.ALL_OPEN, actor="alice", limit=50).items) == 4
+    assert store.mailbox_cursor(mailbox_user) == (first.uidvalidity + 5, 4)
+
+
+def _ticket_with_reply(store: SqlStore, dovecot: Dovecot, user: str, clock: FakeClock, n: int = 0) -> int:
+    dovecot.deliver(user, [customer_mail(n, sender=f"b{n}@example.cn")])
+    poller(store, dovecot, user, clock).poll_once()
+    [ticket] = [t for t in store.list_tickets(View.ALL_OPEN, actor="alice", limit=50).items if t.subject.endswith(f"{1000 + n} 还没到")]
+    store.take(ticket.id, actor="alice")
+    store.add_message(ticket.id, actor="alice", kind=MessageKind.REPLY, text="您好，已为您催促物流。")
+    return ticket.id
+
+
+def test_a_reply_arrives_threaded_under_the_customers_mail(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, smtp_server: SmtpServer, clock: FakeClock
+) -> None:
+    ticket_id = _ticket_with_reply(store, dovecot, mailbox_user, clock)
+    worker = deliverer(store, smtp_server, clock)
+    assert worker.run_once() == 1
+    [got] = smtp_server.collector.received
+    assert got.recipients == ["b0@example.cn"]
+    assert got.message["In-Reply-To"] == message_id(0)
+    assert message_id(0) in str(got.message["References"])
+    assert f"[#{ticket_id}]" in str(got.message["Subject"])
+    [delivery] = store.deliveries(ticket_id=ticket_id)
+    assert delivery.state is DeliveryState.SENT
+    assert worker.run_once() == 0  # nothing left: sent once
+    assert smtp_server.collector.count() == 1
+
+
+def test_5xx_fails_for_good_and_4xx_is_retried_with_backoff_until_sent(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, smtp_server: SmtpServer, clock: FakeClock
+) -> None:
+    gone = _ticket_with_reply(store, dovecot, mailbox_user, clock, 0)
+    busy = _ticket_with_reply(store, dovecot, mailbox_user, clock, 1)
+    answers = {"b0@example.cn": "550 5.1.1 no such user"}
+    tries = {"b1@example.cn": 0}
+
+    def refuse(rcpt: str) -> str | None:
+        if rcpt in tries:
+            tries[rcpt] += 1
+            return "451 4.3.0 try later" if tries[rcpt] <= 2 else None
+        return answers.get(rcpt)
+
+    smtp_server.collector.refuse = refuse
+    worker = deliverer(store, smtp_server, clock)
+    assert worker.run_once() == 2
+    [failed] = store.deliveries(ticket_id=gone)
+    assert failed.state is DeliveryState.FAILED and "550 5.1.1 no such user" in (failed.error or "")
+    [waiting] = store.deliveries(ticket_id=busy)
+    assert waiting.state is DeliveryState.QUEUED and "451" in (waiting.error or "")
+    # Not before its backoff: 60 s, then 120 s.
+    assert worker.run_once() == 0
+    clock.advance(seconds=61)
+    assert worker.run_once() == 1
+    clock.advance(seconds=61)
+    assert worker.run_once() == 0
+    clock.advance(seconds=60)
+    assert worker.run_once() == 1
+    [sent] = store.deliveries(ticket_id=busy)
+    assert (sent.state, sent.attempts) == (DeliveryState.SENT, 3)
+    assert smtp_server.collector.by_message_id() == {f"{smtp_server.collector.received[0].message['Message-ID']}": 1}
+    assert store.delivery_counts() == {
+        DeliveryState.QUEUED: 0,
+        DeliveryState.SENT: 1,
+        DeliveryState.FAILED: 1,
+    }
+
+
+def test_attempts_run_out(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, smtp_server: SmtpServer, clock: FakeClock
+) -> None:
+    ticket_id = _ticket_with_reply(store, dovecot, mailbox_user, clock)
+    smtp_server.collector.refuse = lambda rcpt: "421 4.7.0 go away"
+    worker = deliverer(store, smtp_server, clock, max_attempts=3)
+    for _ in range(3):
+        worker.run_once()
+        clock.advance(hours=1)
+    [delivery] = store.deliveries(ticket_id=ticket_id)
+    assert delivery.state is DeliveryState.FAILED
+    assert "gave up after 3 attempts" in (delivery.error or "")
+
+
+def test_the_loops_stop_when_asked(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, smtp_server: SmtpServer, clock: FakeClock
+) -> None:
+    stop = threading.Event()
+    mailbox = poller(store, dovecot, mailbox_user, clock)
+    thread = threading.Thread(target=mailbox.run, args=(stop,))
+    thread.start()
+    dovecot.deliver(mailbox_user, [customer_mail(9)])
+    from .conftest import wait_for
+
+    wait_for(lambda: store.list_tickets(View.ALL_OPEN, actor="alice", limit=5).items, timeout=15, what="the mail")
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert timedelta(seconds=mailbox.mailbox.poll_seconds) < timedelta(seconds=1)
