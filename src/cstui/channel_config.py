@@ -103,6 +103,9 @@ class ChannelSettings(BaseModel):
     max_attempts: int = Field(8, ge=1)  # then a delivery is failed
     retry_seconds: float = Field(30.0, gt=0)  # the first retry's wait; doubling from there
     retry_max_seconds: float = Field(3600.0, gt=0)  # the longest wait between two attempts
+    # How long a worker holds the deliveries it claimed: after a crash, its claimed but
+    # unsent deliveries wait this long before another worker takes them.
+    delivery_lease_seconds: float = Field(300.0, ge=1)
     mailboxes: list[MailboxSettings] = []
     smtp: SmtpSettings | None = None
     intake: dict[str, IntakeSettings] = {}  # by channel: chat, app, social

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import grp
@@ -300,6 +301,7 @@ class Collector:
         self.received: list[Received] = []
         self.refuse: Callable[[str], str | None] = lambda rcpt: None
         self.rcpt_attempts: Counter[str] = Counter()
+        self.delay = 0.0
         self._lock = threading.Lock()
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
@@ -312,6 +314,8 @@ class Collector:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:  # a relay that takes its time: a sender killed mid-queue is mid-send
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]

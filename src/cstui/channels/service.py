@@ -50,7 +50,14 @@ def build_runner(
     if only is None:
         senders = senders_for(channels, clock=clock, lang=lang)
         if senders.channels:
-            worker = DeliveryWorker(store, channels, senders, clock=clock, policy=policy_of(channels))
+            worker = DeliveryWorker(
+                store,
+                channels,
+                senders,
+                clock=clock,
+                policy=policy_of(channels),
+                lease=timedelta(seconds=channels.delivery_lease_seconds),
+            )
             loops.append(worker.run)
             names.append("deliveries")
     parse = parser(channels, clock=clock)

@@ -48,9 +48,10 @@ from cstui.errors import CstuiError, Unavailable
 log = logging.getLogger("cstui.channels")
 
 CLAIM_BATCH = 10
-LEASE = timedelta(minutes=10)
-# Start no send with less than this left on its lease: a send's own timeouts fit in it.
-LEASE_MARGIN = timedelta(minutes=3)
+LEASE = timedelta(minutes=5)
+# Start no send with less than this left on its lease (a send's own timeouts fit in it),
+# or with less than half the lease when the lease is shorter than twice this.
+LEASE_MARGIN = timedelta(minutes=2)
 IDLE_SECONDS = 2.0  # how often an empty queue is looked at again
 STANDBY_SECONDS = 5.0  # how often a standby tries a mailbox's lock
 MARK_SECONDS = 30.0  # how long a "sent" mark is retried while the store is unreachable
@@ -246,6 +247,8 @@ class MailboxWorker:
         self.parse = parse
         self.standby_seconds = standby_seconds
         self.polls = 0
+        self.stored = 0  # new messages this worker stored
+        self.duplicates = 0  # messages the store had already
 
     def run(self, stop: threading.Event) -> None:
         name = self.mailbox.name
@@ -272,6 +275,7 @@ class MailboxWorker:
         def keep_going() -> bool:
             return (stop is None or not stop.is_set()) and self.lock.held()
 
+        duplicates_before = self.duplicates
         try:
             password = self.mailbox.password.value(f"channels.mailboxes.{name}.password")
             with imap.connect(self.mailbox, password) as client:
@@ -280,11 +284,15 @@ class MailboxWorker:
             log.warning("mailbox %s: %s", name, exc)
             return None
         self.polls += 1
+        repeated = self.duplicates - duplicates_before
         if result.ingested or result.skipped:
             log.info(
-                "mailbox %s: %d messages stored, %d skipped (UIDVALIDITY %d, last UID %d)",
+                "mailbox %s: %d messages fetched: %d new, %d already stored, %d skipped "
+                "(UIDVALIDITY %d, last UID %d)",
                 name,
                 result.ingested,
+                result.ingested - repeated,
+                repeated,
                 result.skipped,
                 result.uidvalidity,
                 result.last_uid,
@@ -292,7 +300,12 @@ class MailboxWorker:
         return result
 
     def _ingest(self, raw: bytes) -> IngestOutcome:
-        return self.store.ingest(self.parse(raw))
+        outcome = self.store.ingest(self.parse(raw))
+        if outcome.duplicate:
+            self.duplicates += 1
+        else:
+            self.stored += 1
+        return outcome
 
 
 class Runner:
