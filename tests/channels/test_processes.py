@@ -200,3 +200,22 @@ def _customer_mails(store: SqlStore) -> int:
                 select(func.count()).select_from(MESSAGES).where(MESSAGES.c.external_id.is_not(None))
             ).scalar_one()
         )
+
+
+def test_serve_runs_the_channel_workers(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    from tests.serving import ServeProcess
+
+    db = str(tmp_path / "cstui.db")
+    store = init_store(db)
+    queue_replies(store, 2)
+    config = write_config(
+        tmp_path / "config.toml",
+        smtp={"host": "127.0.0.1", "port": smtp_server.port, "security": "none"},
+    )
+    with ServeProcess(db, env={"CSTUI_CONFIG_FILE": str(config)}) as server:
+        wait_for(lambda: smtp_server.collector.count() == 2, timeout=30, what="2 replies sent")
+        wait_for(
+            lambda: store.delivery_counts()[DeliveryState.SENT] == 2, timeout=30, what="marked"
+        )
+    assert "cstui.channels: delivery" in "".join(server.output)
+    store.close()
