@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,13 +187,10 @@ def _dovecot_users() -> tuple[str, str, int, int]:
     return login, "root", nobody.pw_uid, nobody.pw_gid
 
 
-@pytest.fixture(scope="session")
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
-    if not DOVECOT.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Dovecot is not installed (.ci/run installs dovecot-imapd)")
-        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd)")
-    root = tmp_path_factory.mktemp("dovecot")
+@contextmanager
+def running_dovecot(root: Path) -> Iterator[Dovecot]:
+    """Dovecot with its own config under `root`, stopped on leaving (also used by
+    bench/imap_poll.py)."""
     login_user, internal_user, uid, gid = _dovecot_users()
     # The mail processes run as `uid`: their directory must be one they can reach, which a
     # root-only pytest temp directory is not.
@@ -203,11 +201,59 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
     passwd.write_text("".join(f"user{n}:{{PLAIN}}{PASSWORD}::::::\n" for n in range(USERS)))
     imap_port, imaps_port = free_port(), free_port()
     config = root / "dovecot.conf"
+    internal_group = grp.getgrgid(pwd.getpwnam(internal_user).pw_gid).gr_name
     config.write_text(
-        f"""
+        DOVECOT_CONF.format(
+            root=root,
+            pid=os.getpid(),
+            cert=cert,
+            key=key,
+            internal_user=internal_user,
+            internal_group=internal_group,
+            login_user=login_user,
+            first_uid=min(uid, 500),
+            passwd=passwd,
+            uid=uid,
+            gid=gid,
+            mail_root=mail_root,
+            imap_port=imap_port,
+            imaps_port=imaps_port,
+        )
+    )
+    process = subprocess.Popen(
+        [str(DOVECOT), "-F", "-c", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Dovecot(root, config, passwd, imap_port, imaps_port, cert, process)
+
+    def listening() -> bool:
+        if process.poll() is not None:
+            log = root / "dovecot.log"
+            raise RuntimeError(f"dovecot exited: {log.read_text() if log.exists() else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", imaps_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        wait_for(listening, timeout=20, what="dovecot to listen")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(mail_root, ignore_errors=True)
+
+
+DOVECOT_CONF = """
 base_dir = {root}/run
 state_dir = {root}/state
-instance_name = cstui-test-{os.getpid()}
+instance_name = cstui-test-{pid}
 protocols = imap
 listen = 127.0.0.1
 log_path = {root}/dovecot.log
@@ -217,9 +263,9 @@ ssl_key = <{key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal_user}
-default_internal_group = {grp.getgrgid(pwd.getpwnam(internal_user).pw_gid).gr_name}
+default_internal_group = {internal_group}
 default_login_user = {login_user}
-first_valid_uid = {min(uid, 500)}
+first_valid_uid = {first_uid}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {passwd}
@@ -241,34 +287,16 @@ service imap-login {{
   }}
 }}
 """
-    )
-    process = subprocess.Popen(
-        [str(DOVECOT), "-F", "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = Dovecot(root, config, passwd, imap_port, imaps_port, cert, process)
 
-    def listening() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"dovecot exited: {server.log() if (root / 'dovecot.log').exists() else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", imaps_port), timeout=1).close()
-            return True
-        except OSError:
-            return False
 
-    try:
-        wait_for(listening, timeout=20, what="dovecot to listen")
+@pytest.fixture(scope="session")
+def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+    if not DOVECOT.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Dovecot is not installed (.ci/run installs dovecot-imapd)")
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd)")
+    with running_dovecot(tmp_path_factory.mktemp("dovecot")) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(mail_root, ignore_errors=True)
 
 
 @pytest.fixture

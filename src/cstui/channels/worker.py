@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -77,6 +78,10 @@ class ChannelStore(Protocol):
     def mailbox_cursor(self, name: str) -> tuple[int, int] | None: ...
 
     def save_mailbox_cursor(self, name: str, *, uidvalidity: int, last_uid: int) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """One transaction the calls inside it join (SqlStore.transaction)."""
+        ...
 
 
 Compose = Callable[[Outbound, Sequence[tuple[Attachment, bytes]]], EmailMessage]
@@ -279,7 +284,14 @@ class MailboxWorker:
         try:
             password = self.mailbox.password.value(f"channels.mailboxes.{name}.password")
             with imap.connect(self.mailbox, password) as client:
-                result = imap.poll(client, self.mailbox, self.store, self._ingest, keep_going=keep_going)
+                result = imap.poll(
+                    client,
+                    self.mailbox,
+                    self.store,
+                    self._ingest,
+                    keep_going=keep_going,
+                    atomic=self.store.transaction,
+                )
         except CstuiError as exc:
             log.warning("mailbox %s: %s", name, exc)
             return None
