@@ -25,13 +25,15 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from tests.channels.conftest import PASSWORD, PASSWORD_ENV, running_dovecot  # noqa: E402
 
 from cstui.channel_config import ChannelSettings  # noqa: E402
 from cstui.channels import imap  # noqa: E402
@@ -39,7 +41,6 @@ from cstui.channels.locks import NoLock  # noqa: E402
 from cstui.channels.service import parser  # noqa: E402
 from cstui.channels.worker import MailboxWorker  # noqa: E402
 from cstui.store import init_store  # noqa: E402
-from tests.channels.conftest import PASSWORD, PASSWORD_ENV, running_dovecot  # noqa: E402
 
 TARGET_SECONDS = 15.0
 PG_URL = os.environ.get("CSTUI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -86,7 +87,9 @@ def run(backend: str, count: int, dovecot: object, user: str, workdir: Path) -> 
         from tests.conftest import _autocommit
 
         name = f"cstui_bench_imap_{os.getpid()}"
-        _autocommit(f"{PG_URL}/postgres", f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        _autocommit(
+            f"{PG_URL}/postgres", f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'
+        )
         target = f"{PG_URL}/{name}"
     store = init_store(target)
     settings = dovecot.settings(user)  # type: ignore[attr-defined]
@@ -102,7 +105,7 @@ def run(backend: str, count: int, dovecot: object, user: str, workdir: Path) -> 
 
     started = time.perf_counter()
     with imap.connect(settings, PASSWORD) as client:
-        fetched = imap.poll(client, settings, Cursorless(), lambda raw: None)
+        fetched = imap.poll(client, settings, Cursorless(), lambda raw: True)
     fetch_only = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -136,16 +139,21 @@ def main() -> int:
     os.environ[PASSWORD_ENV] = PASSWORD
     raws = mails(args.messages)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="cstui-bench-imap-") as tmp:
-        with running_dovecot(Path(tmp)) as dovecot:
-            for number, backend in enumerate(args.backend.split(",")):
-                user = f"user{number}"
-                started = time.perf_counter()
-                fill(dovecot, user, raws)
-                print(f"{backend}: delivered {len(raws)} mails in {time.perf_counter() - started:.1f} s (not timed)")
-                rows.append(run(backend, args.messages, dovecot, user, Path(tmp)))
+    with (
+        tempfile.TemporaryDirectory(prefix="cstui-bench-imap-") as tmp,
+        running_dovecot(Path(tmp)) as dovecot,
+    ):
+        for number, backend in enumerate(args.backend.split(",")):
+            user = f"user{number}"
+            started = time.perf_counter()
+            fill(dovecot, user, raws)
+            took = time.perf_counter() - started
+            print(f"{backend}: delivered {len(raws)} mails in {took:.1f} s (not timed)")
+            rows.append(run(backend, args.messages, dovecot, user, Path(tmp)))
     print()
-    print("| backend | messages | fetch only (s) | poll + parse + store (s) | messages/s | target |")
+    print(
+        "| backend | messages | fetch only (s) | poll + parse + store (s) | messages/s | target |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
         verdict = "ok" if r["ok"] else "MISSED"

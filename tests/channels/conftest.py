@@ -164,8 +164,18 @@ class Dovecot:
     def set_uidvalidity(self, user: str, value: int, folder: str = "INBOX") -> None:
         """What a server does when it rebuilds a folder: the old UIDs mean nothing now."""
         subprocess.run(
-            [str(DOVEADM), "-c", str(self.config), "mailbox", "update", "-u", user,
-             "--uid-validity", str(value), folder],
+            [
+                str(DOVEADM),
+                "-c",
+                str(self.config),
+                "mailbox",
+                "update",
+                "-u",
+                user,
+                "--uid-validity",
+                str(value),
+                folder,
+            ],
             check=True,
             capture_output=True,
         )
@@ -332,7 +342,9 @@ class Collector:
         self.delay = 0.0
         self._lock = threading.Lock()
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         with self._lock:
             self.rcpt_attempts[address] += 1
         answer = self.refuse(address)
@@ -392,7 +404,9 @@ def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
 
-    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         ok = (
             isinstance(data, LoginPassword)
             and data.login == b"relay"

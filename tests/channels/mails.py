@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 
 
 def customer_mail(n: int, *, sender: str = "buyer@example.cn", subject: str | None = None) -> bytes:

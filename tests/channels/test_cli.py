@@ -87,19 +87,24 @@ def test_status_counts_the_queue_and_shows_failures(
     smtp_server: SmtpServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from cstui.channels.service import senders_for
-    from cstui.channels.retry import RetryPolicy
-    from cstui.channels.worker import DeliveryWorker
     from cstui.channel_config import ChannelSettings
+    from cstui.channels.retry import RetryPolicy
+    from cstui.channels.service import senders_for
+    from cstui.channels.worker import DeliveryWorker
 
     db = configure(tmp_path, monkeypatch, dovecot, mailbox_user, smtp_server.port)
     store = init_store(db)
     queue_replies(store, 3)
-    smtp_server.collector.refuse = lambda r: "550 5.1.1 no such user" if r == "b1@example.cn" else None
+    smtp_server.collector.refuse = lambda r: (
+        "550 5.1.1 no such user" if r == "b1@example.cn" else None
+    )
     settings = ChannelSettings(address="support@shop.example", smtp=smtp_server.settings())
     worker = DeliveryWorker(
-        store, settings, senders_for(settings, clock=store.clock, lang="zh"),
-        clock=store.clock, policy=RetryPolicy(),
+        store,
+        settings,
+        senders_for(settings, clock=store.clock, lang="zh"),
+        clock=store.clock,
+        policy=RetryPolicy(),
     )
     worker.batch = 2
     worker.run_once()

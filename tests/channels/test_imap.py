@@ -14,7 +14,7 @@ import pytest
 from cstui.channels import imap
 from cstui.errors import PermissionDenied, Unavailable
 
-from .conftest import Dovecot
+from .conftest import PASSWORD, Dovecot
 from .mails import customer_mail, message_id
 
 
@@ -31,14 +31,15 @@ class Recorder:
     def save_mailbox_cursor(self, name: str, *, uidvalidity: int, last_uid: int) -> None:
         self.cursors[name] = (uidvalidity, last_uid)
 
-    def ingest(self, raw: bytes) -> None:
+    def ingest(self, raw: bytes) -> bool:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         self.handed.append(str(parsed["Message-ID"]))
+        return True
 
 
 def poll(dovecot: Dovecot, user: str, store: Recorder, **options: object) -> imap.PollResult:
     settings = dovecot.settings(user, **options)  # type: ignore[arg-type]
-    with imap.connect(settings, "s3cret-Pässwort") as client:
+    with imap.connect(settings, PASSWORD) as client:
         return imap.poll(client, settings, store, store.ingest)
 
 
@@ -67,12 +68,12 @@ def test_batches_move_the_cursor_and_a_crash_mid_poll_resumes_after_the_last_bat
     dovecot.deliver(mailbox_user, [customer_mail(n) for n in range(7)])
     settings = dovecot.settings(mailbox_user)
 
-    def crash_on_fifth(raw: bytes) -> None:
+    def crash_on_fifth(raw: bytes) -> bool:
         if len(store.handed) == 4:
             raise Unavailable("store: gone")  # the store dies in the middle of batch 3
-        store.ingest(raw)
+        return store.ingest(raw)
 
-    with imap.connect(settings, "s3cret-Pässwort") as client, pytest.raises(Unavailable):
+    with imap.connect(settings, PASSWORD) as client, pytest.raises(Unavailable):
         imap.poll(client, settings, store, crash_on_fifth, batch_messages=2)
     assert store.cursors[mailbox_user][1] == 4  # two whole batches
     poll(dovecot, mailbox_user, store)
@@ -98,7 +99,7 @@ def test_a_new_uidvalidity_reads_the_folder_again_from_its_start(
 def test_status_counts_what_waits_after_the_cursor(dovecot: Dovecot, mailbox_user: str) -> None:
     dovecot.deliver(mailbox_user, [customer_mail(n) for n in range(4)])
     settings = dovecot.settings(mailbox_user, security="starttls")
-    with imap.connect(settings, "s3cret-Pässwort") as client:
+    with imap.connect(settings, PASSWORD) as client:
         fresh = imap.status(client, settings, None)
         assert (fresh.messages, fresh.waiting) == (4, 4)
         later = imap.status(client, settings, (fresh.uidvalidity, 3))
@@ -111,17 +112,15 @@ def test_a_wrong_password_is_refused_by_name_and_an_untrusted_certificate_unreac
     dovecot: Dovecot, mailbox_user: str
 ) -> None:
     settings = dovecot.settings(mailbox_user)
-    with pytest.raises(PermissionDenied, match=f"login refused for {mailbox_user}"):
-        with imap.connect(settings, "wrong"):
-            pass
+    refused = pytest.raises(PermissionDenied, match=f"login refused for {mailbox_user}")
+    with refused, imap.connect(settings, "wrong"):
+        pass
     untrusted = settings.model_copy(update={"ca_file": None})
-    with pytest.raises(Unavailable, match="not trusted"):
-        with imap.connect(untrusted, "s3cret-Pässwort"):
-            pass
+    with pytest.raises(Unavailable, match="not trusted"), imap.connect(untrusted, PASSWORD):
+        pass
     closed = settings.model_copy(update={"port": 1})
-    with pytest.raises(Unavailable, match="refused"):
-        with imap.connect(closed, "s3cret-Pässwort"):
-            pass
+    with pytest.raises(Unavailable, match="refused"), imap.connect(closed, PASSWORD):
+        pass
 
 
 def test_batches_are_bounded_in_count_and_bytes() -> None:

@@ -74,7 +74,7 @@ class Runner:
 
 
 def write_config(path: Path, **sections: dict[str, Any]) -> Path:
-    lines = ['[channels]', 'address = "support@shop.example"', "retry_seconds = 1"]
+    lines = ["[channels]", 'address = "support@shop.example"', "retry_seconds = 1"]
     lines += [f"{k} = {_toml(v)}" for k, v in sections.pop("channels", {}).items()]
     for name, values in sections.items():
         header = f"[[channels.{name}]]" if name == "mailboxes" else f"[channels.{name}]"
@@ -98,7 +98,9 @@ def queue_replies(store: SqlStore, count: int) -> None:
         outcome = store.ingest(parse_message(customer_mail(n, sender=f"b{n}@example.cn")))
         assert outcome.ticket_id is not None
         store.take(outcome.ticket_id, actor="alice")
-        store.add_message(outcome.ticket_id, actor="alice", kind=MessageKind.REPLY, text=f"回复 {n}")
+        store.add_message(
+            outcome.ticket_id, actor="alice", kind=MessageKind.REPLY, text=f"回复 {n}"
+        )
 
 
 def test_a_sender_killed_mid_queue_sends_every_reply_once(
@@ -175,7 +177,9 @@ def test_two_runners_on_postgresql_poll_a_mailbox_once_and_take_over(
         [standby] = [r for r in runners if r is not holder]
         holder.kill()
         killed_at = time.monotonic()
-        dovecot.deliver(mailbox_user, [customer_mail(n, sender=f"b{n}@example.cn") for n in range(20, 30)])
+        dovecot.deliver(
+            mailbox_user, [customer_mail(n, sender=f"b{n}@example.cn") for n in range(20, 30)]
+        )
         wait_for(lambda: standby.said(polling), timeout=30, what="the standby to take over")
         took_over = time.monotonic() - killed_at
         wait_for(lambda: _customer_mails(store) == 30, timeout=30, what="30 mails stored")
@@ -197,7 +201,9 @@ def _customer_mails(store: SqlStore) -> int:
     with store.engine.connect() as conn:
         return int(
             conn.execute(
-                select(func.count()).select_from(MESSAGES).where(MESSAGES.c.external_id.is_not(None))
+                select(func.count())
+                .select_from(MESSAGES)
+                .where(MESSAGES.c.external_id.is_not(None))
             ).scalar_one()
         )
 

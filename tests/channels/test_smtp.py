@@ -31,7 +31,10 @@ def test_a_reply_arrives_with_its_threading_headers(smtp_server: SmtpServer) -> 
         relay.send(reply(1), sender="support@shop.example", recipient="buyer@example.cn")
         relay.send(reply(2), sender="support@shop.example", recipient="buyer@example.cn")
     got = smtp_server.collector.received
-    assert [r.message["Message-ID"] for r in got] == ["<t42.r1@shop.example>", "<t42.r2@shop.example>"]
+    assert [r.message["Message-ID"] for r in got] == [
+        "<t42.r1@shop.example>",
+        "<t42.r2@shop.example>",
+    ]
     first = got[0]
     assert (first.sender, first.recipients) == ("support@shop.example", ["buyer@example.cn"])
     assert first.message["In-Reply-To"] == "<7.customer@example.cn>"
@@ -63,10 +66,13 @@ def test_starttls_and_auth(smtp_tls_server: SmtpServer) -> None:
 
 
 def test_5xx_is_permanent_and_4xx_transient(smtp_server: SmtpServer) -> None:
-    answers = {"gone@example.cn": "550 5.1.1 no such user", "busy@example.cn": "451 4.3.0 try later"}
+    answers = {
+        "gone@example.cn": "550 5.1.1 no such user",
+        "busy@example.cn": "451 4.3.0 try later",
+    }
     smtp_server.collector.refuse = answers.get
     with Relay(smtp_server.settings(), None) as relay:
-        with pytest.raises(DeliveryError, match="550 5.1.1 no such user") as gone:
+        with pytest.raises(DeliveryError, match=r"550 5\.1\.1 no such user") as gone:
             relay.send(reply(1), sender="support@shop.example", recipient="gone@example.cn")
         assert gone.value.permanent
         with pytest.raises(DeliveryError, match="451") as busy:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -23,7 +24,7 @@ NOW = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
 
 class Endpoint(BaseHTTPRequestHandler):
     status = 200
-    seen: list[tuple[dict[str, str], bytes]] = []
+    seen: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -88,7 +89,9 @@ def test_a_reply_is_posted_signed_as_intake_verifies(endpoint: tuple[str, type[E
     )
 
 
-@pytest.mark.parametrize(("status", "permanent"), [(500, False), (429, False), (400, True), (404, True)])
+@pytest.mark.parametrize(
+    ("status", "permanent"), [(500, False), (429, False), (400, True), (404, True)]
+)
 def test_refusals_are_classified(
     endpoint: tuple[str, type[Endpoint]], status: int, permanent: bool
 ) -> None:

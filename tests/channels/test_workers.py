@@ -12,7 +12,7 @@ from cstui.channels.locks import NoLock
 from cstui.channels.retry import RetryPolicy
 from cstui.channels.service import parser, senders_for
 from cstui.channels.worker import DeliveryWorker, MailboxWorker
-from cstui.domain.channels import DeliveryState
+from cstui.domain.channels import DeliveryState, Inbound
 from cstui.domain.model import MessageKind
 from cstui.store import SqlStore, View
 
@@ -35,7 +35,9 @@ def poller(store: SqlStore, dovecot: Dovecot, user: str, clock: FakeClock) -> Ma
     return MailboxWorker(store, dovecot.settings(user), NoLock(), parser(settings, clock=clock))
 
 
-def deliverer(store: SqlStore, smtp: SmtpServer, clock: FakeClock, **extra: object) -> DeliveryWorker:
+def deliverer(
+    store: SqlStore, smtp: SmtpServer, clock: FakeClock, **extra: object
+) -> DeliveryWorker:
     settings = channel_settings(smtp, **extra)
     senders = senders_for(settings, clock=clock, lang="zh")
     policy = RetryPolicy(max_attempts=settings.max_attempts, first=60, cap=600, jitter=0)
@@ -62,12 +64,20 @@ def test_polled_mail_becomes_tickets_once_across_restarts(
     assert store.mailbox_cursor(mailbox_user) == (first.uidvalidity + 5, 4)
 
 
-def _ticket_with_reply(store: SqlStore, dovecot: Dovecot, user: str, clock: FakeClock, n: int = 0) -> int:
+def _ticket_with_reply(
+    store: SqlStore, dovecot: Dovecot, user: str, clock: FakeClock, n: int = 0
+) -> int:
     dovecot.deliver(user, [customer_mail(n, sender=f"b{n}@example.cn")])
     poller(store, dovecot, user, clock).poll_once()
-    [ticket] = [t for t in store.list_tickets(View.ALL_OPEN, actor="alice", limit=50).items if t.subject.endswith(f"{1000 + n} 还没到")]
+    [ticket] = [
+        t
+        for t in store.list_tickets(View.ALL_OPEN, actor="alice", limit=50).items
+        if t.subject.endswith(f"{1000 + n} 还没到")
+    ]
     store.take(ticket.id, actor="alice")
-    store.add_message(ticket.id, actor="alice", kind=MessageKind.REPLY, text="您好，已为您催促物流。")
+    store.add_message(
+        ticket.id, actor="alice", kind=MessageKind.REPLY, text="您好，已为您催促物流。"
+    )
     return ticket.id
 
 
@@ -119,7 +129,9 @@ def test_5xx_fails_for_good_and_4xx_is_retried_with_backoff_until_sent(
     assert worker.run_once() == 1
     [sent] = store.deliveries(ticket_id=busy)
     assert (sent.state, sent.attempts) == (DeliveryState.SENT, 3)
-    assert smtp_server.collector.by_message_id() == {f"{smtp_server.collector.received[0].message['Message-ID']}": 1}
+    assert smtp_server.collector.by_message_id() == {
+        f"{smtp_server.collector.received[0].message['Message-ID']}": 1
+    }
     assert store.delivery_counts() == {
         DeliveryState.QUEUED: 0,
         DeliveryState.SENT: 1,
@@ -151,8 +163,32 @@ def test_the_loops_stop_when_asked(
     dovecot.deliver(mailbox_user, [customer_mail(9)])
     from .conftest import wait_for
 
-    wait_for(lambda: store.list_tickets(View.ALL_OPEN, actor="alice", limit=5).items, timeout=15, what="the mail")
+    wait_for(
+        lambda: store.list_tickets(View.ALL_OPEN, actor="alice", limit=5).items,
+        timeout=15,
+        what="the mail",
+    )
     stop.set()
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert timedelta(seconds=mailbox.mailbox.poll_seconds) < timedelta(seconds=1)
+
+
+def test_a_message_the_store_refuses_is_skipped_and_the_rest_of_its_batch_kept(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, clock: FakeClock
+) -> None:
+    dovecot.deliver(mailbox_user, [customer_mail(n, sender=f"b{n}@example.cn") for n in range(4)])
+    parse = parser(channel_settings(), clock=clock)
+
+    def refusing(raw: bytes) -> Inbound:
+        inbound = parse(raw)
+        if inbound.external_id == message_id(1).strip("<>") or inbound.external_id == message_id(1):
+            raise ValueError("hostile")
+        return inbound
+
+    worker = MailboxWorker(store, dovecot.settings(mailbox_user), NoLock(), refusing)
+    result = worker.poll_once()
+    assert result is not None and (result.ingested, result.new, result.skipped) == (3, 3, 1)
+    assert worker.stored == 3
+    assert len(store.list_tickets(View.ALL_OPEN, actor="alice", limit=50).items) == 3
+    assert store.mailbox_cursor(mailbox_user) == (result.uidvalidity, 4)

@@ -18,7 +18,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,8 +46,9 @@ class CursorStore(Protocol):
     def save_mailbox_cursor(self, name: str, *, uidvalidity: int, last_uid: int) -> None: ...
 
 
-# Store one raw message (parse it, ingest it). It may raise: see `poll`.
-Ingest = Callable[[bytes], object]
+# Store one raw message (parse it, ingest it): True when it was new, False when the store had
+# it already. It may raise: see `poll`.
+Ingest = Callable[[bytes], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class PollResult:
     uidvalidity: int
     last_uid: int
     ingested: int  # messages handed to the store (duplicates included)
+    new: int  # of which the store had not seen before
     skipped: int  # messages that could not be stored (logged; left in the mailbox)
     restarted: bool  # the UIDVALIDITY changed: the folder was read again from its start
 
@@ -154,22 +156,24 @@ def poll(
             log.warning("mailbox %s: UIDVALIDITY changed: reading %s again", name, settings.folder)
             store.save_mailbox_cursor(name, uidvalidity=uidvalidity, last_uid=0)
         sizes = _new_sizes(client, start) if _may_have_new(selected, start) else {}
-        last_uid, ingested, skipped = start - 1, 0, 0
+        last_uid, ingested, new, skipped = start - 1, 0, 0, 0
         for batch in batches(sizes, batch_messages, batch_bytes):
             if not keep_going():
                 break
             fetched = client.fetch(batch, [b"BODY.PEEK[]"])
             # Expunged since the search: nothing to store.
-            raws = [(uid, fetched[uid][b"BODY[]"]) for uid in batch if b"BODY[]" in fetched.get(uid, {})]
-            cursor = (name, uidvalidity, batch[-1])
-            done = _store_batch(store, ingest, raws, cursor, atomic) if atomic else None
-            if done is None:
-                done = _store_batch(store, ingest, raws, cursor, None)
-            ingested, skipped = ingested + done[0], skipped + done[1]
+            raws = [
+                (uid, fetched[uid][b"BODY[]"]) for uid in batch if b"BODY[]" in fetched.get(uid, {})
+            ]
+            moved = (name, uidvalidity, batch[-1])
+            done = _store_batch(store, ingest, raws, moved, atomic) if atomic else None
+            handed, fresh = done or _store_each(store, ingest, raws, moved)
+            ingested, new = ingested + handed, new + fresh
+            skipped += len(raws) - handed
             last_uid = batch[-1]
     except (OSError, IMAPClientError) as exc:
         raise Unavailable(f"mailbox {name}: {_reason(exc)}") from None
-    return PollResult(uidvalidity, max(last_uid, 0), ingested, skipped, restarted)
+    return PollResult(uidvalidity, max(last_uid, 0), ingested, new, skipped, restarted)
 
 
 def batches(sizes: dict[int, int], most: int, budget: int) -> Iterator[list[int]]:
@@ -188,47 +192,53 @@ def batches(sizes: dict[int, int], most: int, budget: int) -> Iterator[list[int]
         yield batch
 
 
+def _store_each(
+    store: CursorStore, ingest: Ingest, raws: list[tuple[int, bytes]], cursor: tuple[str, int, int]
+) -> tuple[int, int]:
+    """Ingest a batch message by message, skipping those refused, then move the cursor past
+    it: (stored, of which new)."""
+    name, uidvalidity, last_uid = cursor
+    outcomes = [_ingest_one(ingest, name, uid, raw) for uid, raw in raws]
+    store.save_mailbox_cursor(name, uidvalidity=uidvalidity, last_uid=last_uid)
+    return sum(o is not None for o in outcomes), sum(o is True for o in outcomes)
+
+
 def _store_batch(
     store: CursorStore,
     ingest: Ingest,
     raws: list[tuple[int, bytes]],
     cursor: tuple[str, int, int],
-    atomic: Callable[[], AbstractContextManager[object]] | None,
+    atomic: Callable[[], AbstractContextManager[object]],
 ) -> tuple[int, int] | None:
-    """Ingest a batch and move the cursor past it: (stored, skipped). With `atomic`, all in
-    one transaction, or None when any message failed (nothing of it was kept)."""
+    """Ingest a batch and move the cursor past it, all in one transaction: (stored, of which
+    new), or None when the store refused a message (nothing of the batch was kept)."""
     name, uidvalidity, last_uid = cursor
-    if atomic is None:
-        stored = sum(_ingest_one(ingest, name, uid, raw) for uid, raw in raws)
-        store.save_mailbox_cursor(name, uidvalidity=uidvalidity, last_uid=last_uid)
-        return stored, len(raws) - stored
     try:
         with atomic():
-            for _uid, raw in raws:
-                ingest(raw)
+            fresh = sum(bool(ingest(raw)) for _uid, raw in raws)
             store.save_mailbox_cursor(name, uidvalidity=uidvalidity, last_uid=last_uid)
     except Unavailable:
         raise
     except _REFUSALS:
         return None
-    return len(raws), 0
+    return len(raws), fresh
 
 
 # What a message may make the parser or the store raise (hostile mail is data).
 _REFUSALS = (CstuiError, ValueError, LookupError, UnicodeError, TypeError)
 
 
-def _ingest_one(ingest: Ingest, mailbox: str, uid: int, raw: bytes) -> bool:
+def _ingest_one(ingest: Ingest, mailbox: str, uid: int, raw: bytes) -> bool | None:
+    """Whether the message was new; None when it was refused (logged)."""
     try:
-        ingest(raw)
+        return bool(ingest(raw))
     except Unavailable:
         raise
     except _REFUSALS as exc:
         # Hostile or broken mail is data: log it (inert: the reason may quote the mail)
         # and go on; the message stays in the mailbox.
         log.error("mailbox %s: UID %d not stored: %s", mailbox, uid, one_line(repr(exc)))
-        return False
-    return True
+        return None
 
 
 def _start(cursor: tuple[int, int] | None, uidvalidity: int) -> int:
@@ -287,7 +297,5 @@ def _close(client: imapclient.IMAPClient) -> None:
     try:
         client.logout()
     except (OSError, IMAPClientError):
-        try:
+        with suppress(OSError):
             client.shutdown()
-        except OSError:
-            pass

@@ -86,7 +86,9 @@ class AdvisoryLock:
         try:
             for setting, value in KEEPALIVE.items():
                 conn.exec_driver_sql(f"SET {setting} = {int(value)}")
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
+            got = bool(
+                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+            )
             conn.commit()  # no transaction left open: the lock is the session's, not a tx's
         except SQLAlchemyError as exc:
             log.warning("mailbox %s: lock: %s", self.name, _short(exc))

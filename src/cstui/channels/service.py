@@ -122,7 +122,9 @@ def parser(channels: ChannelSettings, *, clock: Callable[[], datetime]) -> Parse
 def composer(
     channels: ChannelSettings,
 ) -> Callable[[Outbound, Sequence[tuple[Attachment, bytes]]], EmailMessage]:
-    def compose(outbound: Outbound, attachments: Sequence[tuple[Attachment, bytes]]) -> EmailMessage:
+    def compose(
+        outbound: Outbound, attachments: Sequence[tuple[Attachment, bytes]]
+    ) -> EmailMessage:
         from cstui.mail.compose import build_reply
 
         return build_reply(

@@ -82,7 +82,9 @@ class WebhookSender:
         status = answer.status_code
         permanent = status < 500 and status not in TRANSIENT_STATUSES
         text = one_line(answer.text, 200)
-        raise DeliveryError(f"webhook {_host(url)}: HTTP {status} {text}".rstrip(), permanent=permanent)
+        raise DeliveryError(
+            f"webhook {_host(url)}: HTTP {status} {text}".rstrip(), permanent=permanent
+        )
 
 
 def _attachment(attachment: Attachment, data: bytes) -> dict[str, object]:

@@ -151,7 +151,9 @@ class DeliveryWorker:
             return 0
         # Sends start only while the lease has LEASE_MARGIN left: the rest are claimed again
         # when it ends, and never by two workers at once.
-        last_start = time.monotonic() + (self.lease - min(LEASE_MARGIN, self.lease / 2)).total_seconds()
+        last_start = (
+            time.monotonic() + (self.lease - min(LEASE_MARGIN, self.lease / 2)).total_seconds()
+        )
         relay = self.senders.relay() if self.senders.relay is not None else None
         try:
             for outbound in claimed:
@@ -188,7 +190,9 @@ class DeliveryWorker:
             try:
                 message = self.senders.compose(outbound, attachments)
             except (ValueError, TypeError, LookupError) as exc:
-                raise DeliveryError(f"cannot compose: {one_line(str(exc))}", permanent=True) from None
+                raise DeliveryError(
+                    f"cannot compose: {one_line(str(exc))}", permanent=True
+                ) from None
             relay.send(message, sender=self.settings.address, recipient=outbound.recipient)
             return
         target = self.senders.webhooks.get(outbound.channel)
@@ -253,7 +257,6 @@ class MailboxWorker:
         self.standby_seconds = standby_seconds
         self.polls = 0
         self.stored = 0  # new messages this worker stored
-        self.duplicates = 0  # messages the store had already
 
     def run(self, stop: threading.Event) -> None:
         name = self.mailbox.name
@@ -280,7 +283,6 @@ class MailboxWorker:
         def keep_going() -> bool:
             return (stop is None or not stop.is_set()) and self.lock.held()
 
-        duplicates_before = self.duplicates
         try:
             password = self.mailbox.password.value(f"channels.mailboxes.{name}.password")
             with imap.connect(self.mailbox, password) as client:
@@ -296,28 +298,23 @@ class MailboxWorker:
             log.warning("mailbox %s: %s", name, exc)
             return None
         self.polls += 1
-        repeated = self.duplicates - duplicates_before
+        self.stored += result.new
         if result.ingested or result.skipped:
             log.info(
                 "mailbox %s: %d messages fetched: %d new, %d already stored, %d skipped "
                 "(UIDVALIDITY %d, last UID %d)",
                 name,
                 result.ingested,
-                result.ingested - repeated,
-                repeated,
+                result.new,
+                result.ingested - result.new,
                 result.skipped,
                 result.uidvalidity,
                 result.last_uid,
             )
         return result
 
-    def _ingest(self, raw: bytes) -> IngestOutcome:
-        outcome = self.store.ingest(self.parse(raw))
-        if outcome.duplicate:
-            self.duplicates += 1
-        else:
-            self.stored += 1
-        return outcome
+    def _ingest(self, raw: bytes) -> bool:
+        return not self.store.ingest(self.parse(raw)).duplicate
 
 
 class Runner:
@@ -359,7 +356,9 @@ class Runner:
                 try:
                     loop(self._stop)
                 except Exception:
-                    log.exception("%s: unexpected error; restarting in %.0f s", name, STANDBY_SECONDS)
+                    log.exception(
+                        "%s: unexpected error; restarting in %.0f s", name, STANDBY_SECONDS
+                    )
                     self._stop.wait(STANDBY_SECONDS)
 
         return run

@@ -130,7 +130,10 @@ def status(ctx: click.Context) -> None:
         for d in failed:
             say(f"failed #{d.id} ticket {d.ticket_id} {d.kind.value} to {d.recipient}: {d.error}")
         for n, c in cursors.items():
-            say(f"mailbox {n}: " + (f"UIDVALIDITY {c[0]}, last UID {c[1]}" if c else "not polled yet"))
+            say(
+                f"mailbox {n}: "
+                + (f"UIDVALIDITY {c[0]}, last UID {c[1]}" if c else "not polled yet")
+            )
 
     env.emit(data, human)
 
@@ -259,7 +262,9 @@ def _say_checks(results: list[CheckResult]) -> None:
 def _sql_store(env: Env) -> SqlStore:
     from cstui.store import open_store
 
-    return open_store(env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env())
+    return open_store(
+        env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
+    )
 
 
 class InertFormatter(logging.Formatter):
