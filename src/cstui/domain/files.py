@@ -79,7 +79,7 @@ def safe_filename(name: str) -> str:
     if RESERVED.match(kept):
         kept = "_" + kept
     if len(kept) > MAX_NAME_CHARS:
-        stem, dot, ext = kept.rpartition(".")
+        _stem, dot, ext = kept.rpartition(".")
         keep_ext = dot and 0 < len(ext) <= 10
         kept = kept[: MAX_NAME_CHARS - len(ext) - 1] + "." + ext if keep_ext else kept
         kept = kept[:MAX_NAME_CHARS]

@@ -104,7 +104,9 @@ def survey_text(ticket_id: int, subject: str, links: Sequence[str], lang: str) -
         raise ValueError("links: one for each score 1 to 5")
     text = _TEXT[_lang(lang)]
     lines = [text["intro"].format(ticket_id=ticket_id, subject=subject), "", text["ask"]]
-    lines += [f"  {s} {score_label(s, lang)}: {link}" for s, link in zip(SCORES, links, strict=True)]
+    lines += [
+        f"  {s} {score_label(s, lang)}: {link}" for s, link in zip(SCORES, links, strict=True)
+    ]
     lines += ["", text["reply"], text["thanks"]]
     return "\n".join(lines) + "\n"
 
