@@ -5,8 +5,9 @@ text with 镕 or 喆 in it), sometimes with a wrong one (UTF-8 bytes declared IS
 sometimes with none at all. So:
 
 - GB2312 / GBK / CP936 / EUC-CN decode as GB18030 (a superset of each), Big5 as Big5-HKSCS;
-- a declared charset that fails on the bytes, or none, falls back to UTF-8, then GB18030,
-  then charset-normalizer's guess when it is installed;
+- a declared charset that fails on the bytes, or none, falls back to UTF-8, then (unless
+  only a few bytes were broken under a right label) GB18030, then charset-normalizer's
+  guess when it is installed;
 - a Latin label that UTF-8 also reads is taken as UTF-8 (UTF-8 validates itself: Latin text
   almost never passes as UTF-8 by chance);
 - nothing raises: what still does not decode becomes U+FFFD.
@@ -40,6 +41,9 @@ _SUPERSETS = {
     "big5hkscs": "big5hkscs",
     "ascii": "ascii",
 }
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode_escape", "raw_unicode_escape", "charmap"}
+)
 _LATIN = frozenset({"latin_1", "iso8859_1", "cp1252", "iso8859_15", "ascii"})
 # Names clients use that Python's codec registry does not know.
 _ALIASES = {
@@ -64,10 +68,13 @@ def codec_for(declared: str | None) -> str | None:
     if not label:
         return None
     try:
-        name = codecs.lookup(label).name
+        info = codecs.lookup(label)
     except (LookupError, ValueError):
         return None
-    name = name.replace("-", "_")
+    name = info.name.replace("-", "_")
+    # "base64", "zlib", "rot13" … are codecs too; "idna" refuses errors="replace".
+    if not getattr(info, "_is_text_encoding", True) or name in _NOT_CHARSETS:
+        return None
     return _SUPERSETS.get(name, name)
 
 
@@ -87,11 +94,28 @@ def _guess(data: bytes) -> str | None:
     return codec_for(best.encoding)
 
 
+def _mostly(data: bytes, codec: str) -> str | None:
+    """`data` in `codec` when only a few bytes are broken (a truncated character, a bad
+    relay): the label is right, and a guess would garble the rest."""
+    try:
+        text = data.decode(codec, errors="replace")
+    except LookupError:
+        return None
+    return text if text.count("\ufffd") * 50 <= len(text) else None
+
+
 def decode_text(data: bytes, declared: str | None = None) -> str:
-    """`data` as text, by its declared charset when that fits, never raising."""
+    """`data` as text, by its declared charset when that fits, never raising. NUL comes
+    back as U+FFFD: no text column (PostgreSQL's least of all) can hold it."""
+    return _decode(data, declared).replace("\x00", "\ufffd")
+
+
+def _decode(data: bytes, declared: str | None) -> str:
     if data.isascii():
         return data.decode("ascii")
     codec = codec_for(declared)
+    if codec == "ascii":  # 8-bit bytes under an ASCII label: the label says nothing
+        codec = None
     if codec is not None and codec not in _LATIN:
         text = _try(data, codec)
         if text is not None:
@@ -99,23 +123,24 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     text = _try(data, "utf-8")
     if text is not None:
         return text
-    if codec in _LATIN and codec != "ascii":
+    if codec in _LATIN:
         return data.decode(codec, errors="replace")
-    if codec is None or codec == "ascii":
+    text = _mostly(data, codec) if codec is not None else None
+    if text is None and codec != "gb18030":
         text = _try(data, "gb18030")
-        if text is not None:
-            return text
-    guessed = _guess(data)
-    if guessed is not None:
-        text = _try(data, guessed)
-        if text is not None:
-            return text
-    return data.decode(codec if codec not in (None, "ascii") else "gb18030", errors="replace")
+    if text is None:
+        guessed = _guess(data)
+        text = _try(data, guessed) if guessed is not None else None
+    return text if text is not None else data.decode(codec or "gb18030", errors="replace")
 
 
 def unescape_header(value: str) -> bytes:
-    """A header value as the bytes it came in (the parser keeps 8-bit bytes as surrogates)."""
-    return value.encode("ascii", errors="surrogateescape")
+    """A header value as the bytes it came in (the parser keeps 8-bit bytes as surrogates;
+    text already decoded goes back as UTF-8, which `decode_text` then reads first)."""
+    try:
+        return value.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no byte stands behind
+        return value.encode("utf-8", errors="replace")
 
 
 # RFC 2047 words; lenient: some clients put them inside quoted strings or glue text to them.

@@ -62,6 +62,13 @@ def _one_line(text: str) -> str:
     return _CONTROLS.sub(" ", text).strip()
 
 
+def _address(name: str, address: str) -> Address:
+    try:
+        return Address(display_name=_one_line(name), addr_spec=address.strip())
+    except (ValueError, IndexError) as exc:  # the parser's defects are ValueErrors
+        raise ValueError(f"no mail can be sent to {address!r}: {exc}") from None
+
+
 def _subject(outbound: Outbound, tag_prefix: str) -> str:
     base = _one_line(outbound.subject)
     if outbound.in_reply_to and strip_prefixes(base, tag_prefix) == base:
@@ -97,10 +104,8 @@ def build_reply(
     """The message to send for `outbound`. Raises ValueError when an address cannot be
     written in a header (a permanent failure: sending it again will not help)."""
     message = EmailMessage(policy=POLICY)
-    message["From"] = Address(display_name=_one_line(from_name), addr_spec=from_addr.strip())
-    message["To"] = Address(
-        display_name=_one_line(outbound.recipient_name), addr_spec=outbound.recipient.strip()
-    )
+    message["From"] = _address(from_name, from_addr)
+    message["To"] = _address(outbound.recipient_name, outbound.recipient)
     message["Subject"] = _subject(outbound, tag_prefix)
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = outbound.external_id

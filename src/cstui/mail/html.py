@@ -2,7 +2,9 @@
 
 Beautiful Soup (MIT) with Python's own `html.parser` builds the tree: no network, no
 scripts, no styles, no images are ever fetched or run. Scripts, styles and the head are
-dropped; block elements and <br> become line breaks so paragraphs stay paragraphs. Entities
+dropped; block elements and <br> become line breaks so paragraphs stay paragraphs, and a
+<blockquote> (how Apple Mail, Gmail and Thunderbird quote in HTML) becomes ">" lines that
+`quote.trim` recognises like any quoted text. Entities
 are decoded, so `&#27;` becomes a real ESC in the text: the text is data, and the console
 shows it through `cstui.domain.display.inert` like any customer text.
 """
@@ -50,5 +52,12 @@ def html_to_text(html: str) -> str:
         block.insert_after("\n")
     for cell in soup.find_all(("td", "th")):
         cell.insert_after("\t")
-    lines = (_SPACES.sub(" ", line).strip() for line in soup.get_text().splitlines())
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+    # Innermost first (they come later in document order), so nested quotes get "> > ".
+    for quote in reversed(soup.find_all("blockquote")):
+        quoted = "\n".join(f"> {line}".rstrip() for line in _lines(quote.get_text()) if line)
+        quote.replace_with(f"\n{quoted}\n")
+    return _BLANKS.sub("\n\n", "\n".join(_lines(soup.get_text()))).strip()
+
+
+def _lines(text: str) -> list[str]:
+    return [_SPACES.sub(" ", line).strip() for line in text.splitlines()]

@@ -12,12 +12,13 @@ and file names), which `charset.decode_header` then reads with the GB18030-first
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.generator import BytesGenerator
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from io import BytesIO
 
@@ -43,6 +44,12 @@ _SKIPPED = frozenset(
     }
 )
 _PARSER = BytesParser(policy=policy.compat32)
+_HEADERS_ONLY = BytesHeaderParser(policy=policy.compat32)
+MAX_CONTAINERS = 200  # multipart and message parts in one mail; real ones have a handful
+# A Content-Type naming a container, folded or not (\s spans the fold).
+_CONTAINER = re.compile(rb"^content-type:\s*(?:multipart|message)/", re.I | re.M)
+_FLAT_TEXT_CHARS = 1_000_000
+_BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 @dataclass
@@ -126,10 +133,15 @@ def _children(part: Message) -> list[Message]:
     )
 
 
+def _has_text(parts: _Parts) -> bool:
+    return any(text.strip() for text in parts.texts)
+
+
 def _alternative(children: list[Message], depth: int) -> _Parts:
     found = [_collect(child, depth + 1) for child in children]
-    chosen = next((p for p in found if p.plain and p.texts), None)
-    chosen = chosen or next((p for p in reversed(found) if p.texts), _Parts())
+    # The plain version, unless it is empty (some clients send an empty one beside the HTML).
+    chosen = next((p for p in found if p.plain and _has_text(p)), None)
+    chosen = chosen or next((p for p in reversed(found) if _has_text(p)), _Parts())
     result = _Parts(texts=chosen.texts, plain=chosen.plain, extra=chosen.extra)
     for parts in found:  # inline images sit beside the HTML version: keep them all
         result.files += parts.files
@@ -247,6 +259,11 @@ def _clean_address(address: str) -> str:
     )
 
 
+def _one_line(text: str) -> str:
+    # A subject or a name is one line: an encoded-word can still carry CR, LF or a tab.
+    return _BREAKS.sub(" ", text).strip()
+
+
 def _sender(message: Message) -> tuple[str, str]:
     for name in ("from", "sender", "reply-to", "return-path"):
         raw = _raw(message, name)
@@ -255,7 +272,7 @@ def _sender(message: Message) -> tuple[str, str]:
         for display, address in getaddresses([raw.replace("\r", " ").replace("\n", " ")]):
             cleaned = _clean_address(decode_header(address))
             if "@" in cleaned:
-                return cleaned, decode_header(display).strip()
+                return cleaned, _one_line(decode_header(display))
     return "", ""
 
 
@@ -278,6 +295,64 @@ def _received(message: Message, now: datetime | None) -> datetime:
     return fallback if now is not None and when > now + _FUTURE_SLACK else when
 
 
+@dataclass(frozen=True)
+class _Content:
+    text: str
+    full_text: str
+    attachments: tuple[NewAttachment, ...]
+    bounced_id: str | None
+
+
+def _content(message: Message, kind: AutoKind, max_bytes: int) -> _Content:
+    parts = _collect(message)
+    body = "\n\n".join(text.strip("\n") for text in parts.texts if text.strip())
+    attachments, notes = _attachments(parts.files, max_bytes)
+    full_text = "\n\n".join([body, *parts.extra, *notes]).strip()
+    text = "\n\n".join([trim(body), *notes]).strip()
+    bounced = auto.bounced_id(message, full_text) if kind is AutoKind.BOUNCE else None
+    return _Content(text, full_text, attachments, bounced)
+
+
+def _flat_content(raw: bytes, kind: AutoKind) -> _Content:
+    """A mail nested thousands of parts deep (the stdlib parser and generator recurse): its
+    headers as usual, its body as one text, no attachments."""
+    message = _HEADERS_ONLY.parsebytes(raw)
+    payload = message.get_payload()
+    body = decode_text(unescape_header(payload if isinstance(payload, str) else ""))
+    body = body[:_FLAT_TEXT_CHARS]
+    note = "[the message's parts are nested too deep to read: shown as it came]"
+    full_text = f"{body.replace(chr(13) + chr(10), chr(10)).strip()}\n\n{note}".strip()
+    bounced = auto.bounced_id(message, full_text) if kind is AutoKind.BOUNCE else None
+    return _Content(full_text, full_text, (), bounced)
+
+
+def _too_nested(raw: bytes) -> bool:
+    """Whether `raw` declares more multipart or message parts than any real mail: the stdlib
+    parser takes time quadratic in their nesting (a 1 MB mail nested 30,000 deep takes
+    20 s) and recurses once a level."""
+    for count, _found in enumerate(_CONTAINER.finditer(raw), start=1):
+        if count > MAX_CONTAINERS:
+            return True
+    return False
+
+
+def _structure(raw: bytes) -> Message | None:
+    """The parsed mail, or None when its structure is too deep to read."""
+    if _too_nested(raw):
+        return None
+    try:
+        return _PARSER.parsebytes(raw)
+    except RecursionError:
+        return None
+
+
+def _safe_content(message: Message, raw: bytes, kind: AutoKind, max_bytes: int) -> _Content:
+    try:
+        return _content(message, kind, max_bytes)
+    except RecursionError:  # flattening a forwarded message recurses once a level too
+        return _flat_content(raw, kind)
+
+
 def parse_message(
     raw: bytes,
     *,
@@ -287,27 +362,27 @@ def parse_message(
 ) -> Inbound:
     """One raw mail as an `Inbound`. `now` is when it arrived: the fallback for a missing or
     unreadable Date, and the bound for a Date in the future."""
-    message = _PARSER.parsebytes(raw)
+    parsed = _structure(raw)
+    message = parsed if parsed is not None else _HEADERS_ONLY.parsebytes(raw)
     address, name = _sender(message)
-    title = _header(message, "subject").strip()
-    parts = _collect(message)
-    body = "\n\n".join(text.strip("\n") for text in parts.texts if text.strip())
-    attachments, notes = _attachments(parts.files, max_attachment_bytes)
-    full_text = "\n\n".join([body, *parts.extra, *notes]).strip()
-    text = "\n\n".join([trim(body), *notes]).strip()
+    title = _one_line(_header(message, "subject"))
     kind = auto.auto_kind(message, address)
+    if parsed is None:
+        content = _flat_content(raw, kind)
+    else:
+        content = _safe_content(parsed, raw, kind, max_attachment_bytes)
     return Inbound(
         channel=Channel.EMAIL,
         external_id=_message_id(message, raw),
         sender_address=address,
         sender_name=name,
         subject=title,
-        text=text,
-        full_text=full_text,
+        text=content.text,
+        full_text=content.full_text,
         received_at=_received(message, now),
         references=_references(message),
         ticket_tag=subject.ticket_tag(title, tag_prefix),
         auto=kind,
-        bounced_id=auto.bounced_id(message, full_text) if kind is AutoKind.BOUNCE else None,
-        attachments=attachments,
+        bounced_id=content.bounced_id,
+        attachments=content.attachments,
     )

@@ -28,9 +28,10 @@ _RULE_MARKERS = re.compile(
 )
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _HEADER_FROM = re.compile(r"^\s*\*?(?:from|发件人|寄件者|寄件人)\s*\*?\s*[:：]", re.IGNORECASE)
-_HEADER_NEXT = re.compile(
-    r"^\s*\*?(?:sent|date|to|subject|cc|发送时间|时间|日期|收件人|抄送|主题|傳送時間|寄件日期|主旨)"
-    r"\s*\*?\s*[:：]",
+# A quoted header block always dates the mail it quotes; "From: 北京仓 / To: 上海" in a
+# customer's own words does not.
+_HEADER_DATE = re.compile(
+    r"^\s*\*?(?:sent|date|发送时间|时间|日期|傳送時間|寄件日期)\s*\*?\s*[:：]",
     re.IGNORECASE,
 )
 _WROTE = re.compile(
@@ -55,7 +56,7 @@ def _header_block(lines: list[str], i: int) -> bool:
     if not _HEADER_FROM.match(lines[i]):
         return False
     following = [line for line in lines[i + 1 : i + 6] if line.strip()]
-    return any(_HEADER_NEXT.match(line) for line in following[:3])
+    return any(_HEADER_DATE.match(line) for line in following[:3])
 
 
 def _wrote(lines: list[str], i: int) -> bool:

@@ -12,7 +12,9 @@ import unicodedata
 from functools import lru_cache
 
 _PREFIX = re.compile(
-    r"^\s*(?:re|aw|sv|fw|fwd|回复|回覆|答复|答覆|转发|轉寄|转寄|轉發|自动回复|自動回覆|automatic reply)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*",
+    r"^\s*(?:re|aw|sv|fw|fwd|回复|回覆|答复|答覆|转发|轉寄|转寄|轉發"
+    r"|自动回复|自動回覆|automatic reply)"
+    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*",
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
