@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "kb": "cstui.cli.kb:kb",
     "serve": "cstui.cli.serve:serve",
     "channels": "cstui.cli.channels:channels",
+    "mail": "cstui.cli.mail:mail",
 }
 
 

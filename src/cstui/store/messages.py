@@ -22,10 +22,9 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import BadInput, Conflict
+from cstui.store import attachments as files
+from cstui.store import outbox, ticket_index
 from cstui.store import rows as R
-from cstui.store import ticket_index
-from cstui.store.channels import attachments as files
-from cstui.store.channels import outbox
 from cstui.store.schema import MESSAGES
 from cstui.store.tx import Tx
 

@@ -24,10 +24,9 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import BadInput, Conflict, NotFound
+from cstui.store import outbox, ticket_index
 from cstui.store import rows as R
-from cstui.store import ticket_index
 from cstui.store.base import NewTicket
-from cstui.store.channels import outbox
 from cstui.store.complaints import is_second_complaint, note_complaint
 from cstui.store.messages import NO_ORIGIN, Origin
 from cstui.store.schema import AGENTS, MESSAGES, ORDERS, TICKETS

@@ -17,7 +17,8 @@ from cstui.domain.channels import (
 )
 from cstui.domain.model import Channel
 from cstui.errors import Conflict
-from cstui.store.channels import attachments, cursors, outbox
+from cstui.store import attachments, outbox
+from cstui.store.channels import cursors
 from cstui.store.channels import ingest as ingesting
 from cstui.store.channels.ingest import Ingested
 

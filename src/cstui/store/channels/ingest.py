@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from cstui.domain import threading
@@ -24,10 +24,9 @@ from cstui.domain.model import Channel, EventKind, MessageKind, Status
 from cstui.domain.subject import strip_subject, survey_answer, ticket_tag
 from cstui.domain.threading import Action, Candidate, Decision, Lookups
 from cstui.errors import BadInput
-from cstui.store import ticket_index
+from cstui.store import attachments as files
+from cstui.store import outbox, ticket_index
 from cstui.store.base import NewCustomer, NewTicket
-from cstui.store.channels import attachments as files
-from cstui.store.channels import outbox
 from cstui.store.complaints import has_csat, record_csat
 from cstui.store.customers import add_customer
 from cstui.store.merge import link_both_ways
@@ -39,6 +38,36 @@ from cstui.store.tx import Tx
 MAX_REFERENCES = 50  # a hostile References header names thousands: the newest 50 are read
 MAX_MERGE_HOPS = 20
 MAX_ID = 255  # the external id column's width
+
+# The lookups every message makes, built once: building a statement costs more than running
+# it on SQLite (a bulk ingest makes ten of them a message).
+_STORED = select(MESSAGES.c.ticket_id).where(
+    MESSAGES.c.channel == bindparam("channel"), MESSAGES.c.external_id == bindparam("eid")
+)
+_BY_EMAIL = (
+    select(CUSTOMERS.c.id)
+    .where(CUSTOMERS.c.email == bindparam("address"))
+    .order_by(CUSTOMERS.c.id)
+    .limit(1)
+)
+_TICKET = select(TICKETS).where(TICKETS.c.id == bindparam("tid"))
+_REFERENCED_MESSAGES = select(MESSAGES.c.external_id, MESSAGES.c.ticket_id).where(
+    MESSAGES.c.channel == bindparam("channel"),
+    MESSAGES.c.external_id.in_(bindparam("refs", expanding=True)),
+)
+_REFERENCED_DELIVERIES = select(DELIVERIES.c.external_id, DELIVERIES.c.ticket_id).where(
+    DELIVERIES.c.external_id.in_(bindparam("refs", expanding=True))
+)
+_RECENT = (
+    select(TICKETS)
+    .where(
+        TICKETS.c.customer_id == bindparam("cid"),
+        TICKETS.c.active == 1,
+        TICKETS.c.merged_into.is_(None),
+        TICKETS.c.last_activity_at >= bindparam("since"),
+    )
+    .limit(50)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +135,7 @@ def _address(message: Inbound) -> str:
 
 def _stored(tx: Tx, channel: Channel, external_id: str) -> int | None:
     """The ticket already holding this message, or None."""
-    q = select(MESSAGES.c.ticket_id).where(
-        MESSAGES.c.channel == channel.value, MESSAGES.c.external_id == external_id
-    )
-    return tx.conn.execute(q).scalar()
+    return tx.conn.execute(_STORED, {"channel": channel.value, "eid": external_id}).scalar()
 
 
 def _bounce(tx: Tx, message: Inbound) -> Ingested:
@@ -130,8 +156,7 @@ def _find_customer(
     """The sender's customer: by e-mail address; on chat, app and social by the
     conversation, then by the user id they wrote from before."""
     if channel is Channel.EMAIL:
-        q = select(CUSTOMERS.c.id).where(CUSTOMERS.c.email == address).order_by(CUSTOMERS.c.id)
-        return tx.conn.execute(q.limit(1)).scalar()
+        return tx.conn.execute(_BY_EMAIL, {"address": address}).scalar()
     if conversation_id:
         q = (
             select(TICKETS.c.customer_id)
@@ -180,11 +205,9 @@ def _referenced(tx: Tx, message: Inbound) -> int | None:
     if not refs:
         return None
     found: dict[str, int] = {}
-    for table in (MESSAGES, DELIVERIES):
-        q = select(table.c.external_id, table.c.ticket_id).where(table.c.external_id.in_(refs))
-        if table is MESSAGES:
-            q = q.where(MESSAGES.c.channel == message.channel.value)
-        found.update({str(e): int(t) for e, t in tx.conn.execute(q)})
+    params = {"refs": refs, "channel": message.channel.value}
+    for q in (_REFERENCED_MESSAGES, _REFERENCED_DELIVERIES):
+        found.update({str(e): int(t) for e, t in tx.conn.execute(q, params)})
     return next((found[r] for r in refs if r in found), None)
 
 
@@ -204,7 +227,7 @@ def _candidate(tx: Tx, ticket_id: int | None, customer_id: int | None) -> Candid
     for _ in range(MAX_MERGE_HOPS):
         if ticket_id is None:
             return None
-        row = tx.conn.execute(select(TICKETS).where(TICKETS.c.id == ticket_id)).mappings().first()
+        row = tx.conn.execute(_TICKET, {"tid": ticket_id}).mappings().first()
         if row is None or not row["merged_into"]:
             break
         ticket_id = row["merged_into"]
@@ -227,13 +250,8 @@ def _recent_tickets(tx: Tx, customer_id: int | None) -> tuple[Candidate, ...]:
     if customer_id is None:
         return ()
     since = tx.clock() - tx.rules.channels.thread_window
-    q = select(TICKETS).where(
-        TICKETS.c.customer_id == customer_id,
-        TICKETS.c.active == 1,
-        TICKETS.c.merged_into.is_(None),
-        TICKETS.c.last_activity_at >= since,
-    )
-    return tuple(_as_candidate(r, customer_id) for r in tx.conn.execute(q.limit(50)).mappings())
+    rows = tx.conn.execute(_RECENT, {"cid": customer_id, "since": since}).mappings()
+    return tuple(_as_candidate(r, customer_id) for r in rows)
 
 
 # -- writing it -----------------------------------------------------------------------------
