@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
@@ -14,6 +15,7 @@ import pytest
 
 from cstui.domain.channels import DeliveryState, Inbound, NewAttachment
 from cstui.domain.model import Channel, MessageKind
+from cstui.domain.privacy import mask_recipient
 from cstui.errors import BadInput, NotFound
 from cstui.remote.http_store import HttpStore
 from tests.server.conftest import Served
@@ -70,7 +72,12 @@ def test_a_reply_with_files_through_the_http_store_reads_back_alike(
     ]
     for attachment in listed:
         assert alice.attachment(attachment.id) == sql.attachment(attachment.id)
-    assert alice.deliveries(ticket_id=tid) == sql.deliveries(ticket_id=tid)
+    masked = [
+        replace(d, recipient=mask_recipient(d.recipient)) for d in sql.deliveries(ticket_id=tid)
+    ]
+    assert alice.deliveries(ticket_id=tid) == masked  # the customer's id is contact: masked
+    assert all(d.recipient.startswith("u-") for d in sql.deliveries(ticket_id=tid))
+    assert all("*" in d.recipient for d in alice.deliveries(ticket_id=tid))
     queued = alice.deliveries(ticket_id=tid, state=DeliveryState.QUEUED)
     assert [(d.message_id, d.state) for d in queued] == [(reply.id, DeliveryState.QUEUED)]
     assert alice.deliveries(ticket_id=tid, state=DeliveryState.FAILED) == []

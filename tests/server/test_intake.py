@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 import unicodedata
 import uuid
 from typing import Any
@@ -13,7 +15,8 @@ import pytest
 
 from cstui.domain.model import Channel, MessageKind
 from tests.hostile import MARKUP, PAYLOADS
-from tests.server.conftest import INTAKE_SECRET, Served, signed
+from tests.conftest import pg_database
+from tests.server.conftest import INTAKE_SECRET, Served, channel_options, serve_store, signed
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -179,3 +182,19 @@ def test_a_body_past_the_upload_limit_is_413_before_it_is_read_whole(served: Ser
 def test_the_secret_is_never_in_an_answer(served: Served) -> None:
     response = post(served, b"{}", {"X-Cstui-Timestamp": str(int(time.time()))})
     assert INTAKE_SECRET.decode() not in response.text
+
+
+@pytest.mark.postgres
+def test_the_same_message_sent_at_once_by_many_is_stored_once_on_postgresql() -> None:
+    """A platform retrying while the first request is still running: one message."""
+    with pg_database(f"cstui_test_intake_{os.getpid()}") as url:
+        for served in serve_store(url, channel_options()):
+            sent = message()
+            with ThreadPoolExecutor(8) as pool:
+                answers = list(pool.map(lambda _: post(served, *signed(sent)), range(8)))
+            assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
+            tickets = {a.json()["ticket_id"] for a in answers}
+            assert len(tickets) == 1
+            assert sum(a.json()["duplicate"] is False for a in answers) == 1
+            thread = served.store.messages(tickets.pop())
+            assert [m.body for m in thread].count(sent["text"]) == 1

@@ -361,6 +361,9 @@ ON_POSTGRES = (
     ("POST", "/tickets/{ticket_id}/complaint"),
     ("PATCH", "/tickets/{ticket_id}"),
     ("PATCH", "/kb/articles/{article_id}"),
+    ("POST", "/intake/{channel}"),
+    ("GET", "/attachments/{attachment_id}"),
+    ("POST", "/csat/{token}"),
 )
 CASES = [pytest.param("sqlite", key, id=f"{key[0]} {key[1]}") for key in sorted(ROUTES)] + [
     pytest.param("postgres", key, id=f"postgres {key[0]} {key[1]}", marks=pytest.mark.postgres)

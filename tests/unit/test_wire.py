@@ -40,7 +40,6 @@ WHOLE = {
     W.WaitingEscalationPublic,
     W.AgentLoadPublic,
     W.AttachmentPublic,
-    W.DeliveryPublic,
     W.IngestPublic,
 }
 

@@ -76,7 +76,7 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
     # No token on these: a platform's signature, a customer's survey link (still in the table).
     tokenless = [Depends(check_tokenless)]
     intake_errors: dict[int | str, dict[str, Any]] = {
-        s: ERROR_RESPONSES[s] for s in (400, 401, 404, 413, 422, 429, 503)
+        s: ERROR_RESPONSES[s] for s in (400, 401, 404, 413, 422, 503)
     }
     app.include_router(
         intake_router, prefix=API_PREFIX, responses=intake_errors, dependencies=tokenless

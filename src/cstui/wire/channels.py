@@ -6,6 +6,7 @@ from pydantic import Field
 
 from cstui.domain.channels import Attachment, Delivery, DeliveryKind, DeliveryState, IngestOutcome
 from cstui.domain.model import Channel
+from cstui.domain.privacy import mask_recipient
 from cstui.wire.base import Json, Public, Stamp, iso
 
 
@@ -48,14 +49,15 @@ class AttachmentPublic(Public[Attachment]):
 
 
 class DeliveryPublic(Public[Delivery]):
-    """A reply, acknowledgement or survey on its way to the customer, or its fate."""
+    """A reply, acknowledgement or survey on its way to the customer, or its fate. The
+    recipient is masked: the customer's whole contact comes only from the audited reveal."""
 
     id: int
     ticket_id: int
     message_id: int | None = Field(description="the reply it delivers (none for ack/survey)")
     kind: DeliveryKind
     channel: Channel
-    recipient: str
+    recipient: str = Field(description="masked, like a customer's contact elsewhere")
     state: DeliveryState
     attempts: int
     error: str | None = Field(description="why it failed (or the last attempt's error)")
@@ -70,7 +72,7 @@ class DeliveryPublic(Public[Delivery]):
             "message_id": d.message_id,
             "kind": d.kind.value,
             "channel": d.channel.value,
-            "recipient": d.recipient,
+            "recipient": mask_recipient(d.recipient),
             "state": d.state.value,
             "attempts": d.attempts,
             "error": d.error,
