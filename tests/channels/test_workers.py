@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from cstui.channel_config import ChannelSettings
 from cstui.channels.locks import NoLock
 from cstui.channels.retry import RetryPolicy
@@ -192,3 +194,42 @@ def test_a_message_the_store_refuses_is_skipped_and_the_rest_of_its_batch_kept(
     assert worker.stored == 3
     assert len(store.list_tickets(View.ALL_OPEN, actor="alice", limit=50).items) == 3
     assert store.mailbox_cursor(mailbox_user) == (result.uidvalidity, 4)
+
+
+def test_a_crash_between_the_relays_ok_and_the_mark_resends_with_the_same_message_id(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, smtp_server: SmtpServer, clock: FakeClock
+) -> None:
+    """The one case that repeats a reply, shown as it is: the receiver gets the same
+    Message-ID twice and can drop the second."""
+    ticket_id = _ticket_with_reply(store, dovecot, mailbox_user, clock)
+
+    class DiesBeforeTheMark:
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        def delivery_sent(self, delivery_id: int) -> None:
+            raise SystemExit("killed after the relay's 250, before the mark's commit")
+
+    settings = channel_settings(smtp_server)
+    senders = senders_for(settings, clock=clock, lang="zh")
+    dying = DeliveryWorker(
+        DiesBeforeTheMark(),
+        settings,
+        senders,
+        clock=clock,
+        policy=RetryPolicy(),  # type: ignore[arg-type]
+    )
+    with pytest.raises(SystemExit):
+        dying.run_once()
+    assert worker_after_lease(store, smtp_server, clock).run_once() == 1
+    ids = smtp_server.collector.by_message_id()
+    assert list(ids.values()) == [2]  # sent twice, under one Message-ID
+    [delivery] = store.deliveries(ticket_id=ticket_id)
+    assert delivery.state is DeliveryState.SENT
+
+
+def worker_after_lease(store: SqlStore, smtp: SmtpServer, clock: FakeClock) -> DeliveryWorker:
+    worker = deliverer(store, smtp, clock)
+    assert worker.run_once() == 0  # still leased to the dead worker
+    clock.advance(seconds=worker.lease.total_seconds() + 1)
+    return worker
