@@ -141,6 +141,7 @@ def test_a_sender_killed_mid_queue_sends_every_reply_once(
     assert len(counted) == replies == len(expected)
     assert repeats <= kills  # only the reply in flight at a kill can repeat (same Message-ID)
     assert last.said("sent")
+    assert last.proc.returncode == 0 and last.said("cstui channels: stopped")  # SIGTERM: clean
     store.close()
 
 
