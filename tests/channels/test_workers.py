@@ -233,3 +233,38 @@ def worker_after_lease(store: SqlStore, smtp: SmtpServer, clock: FakeClock) -> D
     assert worker.run_once() == 0  # still leased to the dead worker
     clock.advance(seconds=worker.lease.total_seconds() + 1)
     return worker
+
+
+def test_a_photo_comes_in_with_the_mail_and_a_file_goes_out_with_the_reply(
+    store: SqlStore, dovecot: Dovecot, mailbox_user: str, smtp_server: SmtpServer, clock: FakeClock
+) -> None:
+    from email.message import EmailMessage
+
+    from cstui.domain.channels import NewAttachment
+
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
+    mail = EmailMessage()
+    mail["From"] = "买家 <photo@example.cn>"
+    mail["To"] = "support@shop.example"
+    mail["Subject"] = "收到的杯子碎了"
+    mail["Message-ID"] = "<photo.1@example.cn>"
+    mail.set_content("杯子碎了，见照片。")
+    mail.add_attachment(photo, maintype="image", subtype="jpeg", filename="碎了.jpg")
+    dovecot.deliver(mailbox_user, [bytes(mail)])
+    poller(store, dovecot, mailbox_user, clock).poll_once()
+    [ticket] = store.list_tickets(View.ALL_OPEN, actor="alice", limit=5).items
+    [attachment] = store.attachments(ticket.id)
+    assert (attachment.filename, attachment.content_type) == ("碎了.jpg", "image/jpeg")
+    assert store.attachment(attachment.id)[1] == photo
+
+    store.take(ticket.id, actor="alice")
+    receipt = NewAttachment("退款单.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * 500)
+    store.add_message(
+        ticket.id, actor="alice", kind=MessageKind.REPLY, text="已退款", attachments=[receipt]
+    )
+    assert deliverer(store, smtp_server, clock).run_once() == 1
+    [got] = smtp_server.collector.received
+    [part] = list(got.message.iter_attachments())
+    assert part.get_filename() == "退款单.pdf"
+    assert part.get_content() == receipt.data
+    assert got.message["In-Reply-To"] == "<photo.1@example.cn>"
