@@ -5,7 +5,9 @@
   relay's acceptance and the "sent" mark's commit: the repeat carries the same Message-ID;
   the test allows at most one such repeat per kill, and prints how many it saw);
 - two runners on one PostgreSQL database: exactly one polls the mailbox; kill it and the
-  other takes over within 30 s; no message is stored twice.
+  other takes over within 30 s; no message is stored twice;
+- `cstui serve` runs the workers; the whole loop, from a customer's mail to the reply
+  threaded in their own mailbox.
 """
 
 from __future__ import annotations
@@ -225,4 +227,74 @@ def test_serve_runs_the_channel_workers(tmp_path: Path, smtp_server: SmtpServer)
             lambda: store.delivery_counts()[DeliveryState.SENT] == 2, timeout=30, what="marked"
         )
     assert "cstui.channels: delivery" in "".join(server.output)
+    store.close()
+
+
+def test_a_customers_mail_becomes_a_ticket_and_the_reply_lands_threaded_in_their_mailbox(
+    tmp_path: Path, dovecot: Dovecot, mail_password: str
+) -> None:
+    """The whole loop with real servers: a customer's mail in the support mailbox, polled by
+    `cstui channels run`; the agent's reply leaves by SMTP, a small MTA (aiosmtpd) delivers
+    it into the customer's own Dovecot mailbox, where IMAP THREAD puts it under the original."""
+    from aiosmtpd.controller import Controller
+
+    from .conftest import free_port
+
+    support, customer = dovecot.add_user(), dovecot.add_user()
+    original = customer_mail(1, sender="buyer@example.cn")
+    dovecot.deliver(support, [original])
+    dovecot.deliver(customer, [original])  # the customer's copy of what they sent
+
+    class Mta:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            dovecot.deliver(customer, [envelope.content])
+            return "250 OK delivered"
+
+    port = free_port()
+    mta = Controller(Mta(), hostname="127.0.0.1", port=port)
+    mta.start()
+    db = str(tmp_path / "cstui.db")
+    store = init_store(db)
+    store.add_agent("alice", Role.AGENT, Shift.MORNING)
+    config = write_config(
+        tmp_path / "config.toml",
+        mailboxes={
+            "name": "support",
+            "host": "127.0.0.1",
+            "port": dovecot.imaps_port,
+            "security": "tls",
+            "username": support,
+            "password": {"env": PASSWORD_ENV},
+            "ca_file": dovecot.ca_file,
+            "poll_seconds": 0.3,
+        },
+        smtp={"host": "127.0.0.1", "port": port, "security": "none"},
+    )
+    runner = Runner(db, config)
+    try:
+        tickets = wait_for(
+            lambda: store.list_tickets(View.ALL_OPEN, actor=None, limit=5).items,
+            timeout=30,
+            what="the ticket",
+        )
+        ticket = tickets[0]
+        store.take(ticket.id, actor="alice")
+        store.add_message(ticket.id, actor="alice", kind=MessageKind.REPLY, text="已为您催促物流")
+        client = dovecot.client(customer)
+        try:
+
+            def threaded() -> Any:
+                client.select_folder("INBOX", readonly=True)
+                return client.search(["ALL"]) == [1, 2] and client.thread("REFERENCES")
+
+            threads = wait_for(threaded, timeout=30, what="the reply in the customer's mailbox")
+            reply = client.fetch([2], [b"BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])[2]
+        finally:
+            client.logout()
+    finally:
+        runner.stop()
+        mta.stop()
+    assert threads == ((1, 2),)  # one thread: the reply under the original
+    [subject] = [v for v in reply.values() if isinstance(v, bytes)]
+    assert f"[#{ticket.id}]".encode() in subject
     store.close()
