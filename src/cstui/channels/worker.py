@@ -44,7 +44,7 @@ from cstui.domain.channels import (
     Outbound,
 )
 from cstui.domain.model import Channel
-from cstui.errors import CstuiError, Unavailable
+from cstui.errors import CstuiError, NotFound, Unavailable
 
 log = logging.getLogger("cstui.channels")
 
@@ -182,7 +182,10 @@ class DeliveryWorker:
         )
 
     def _send(self, outbound: Outbound, relay: Relay | None) -> None:
-        attachments = [self.store.attachment(i) for i in outbound.attachment_ids]
+        try:
+            attachments = [self.store.attachment(i) for i in outbound.attachment_ids]
+        except NotFound as exc:  # gone since it was queued: sending without it would mislead
+            raise DeliveryError(str(exc), permanent=True) from None
         outbound = self._with_body(outbound)
         if outbound.channel is Channel.EMAIL:
             if relay is None:
