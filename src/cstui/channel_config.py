@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -110,3 +110,20 @@ class ChannelSettings(BaseModel):
     smtp: SmtpSettings | None = None
     intake: dict[str, IntakeSettings] = {}  # by channel: chat, app, social
     survey: SurveySettings = SurveySettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_tables(cls, data: Any) -> Any:
+        """CONTRACT.md's spelling: `[channels.mail.NAME]` for a mailbox (the table's name is
+        the mailbox's) and `[channels.webhook.NAME]` for a chat channel, taken as
+        `mailboxes` and `intake` entries; both spellings may be mixed."""
+        if not isinstance(data, dict) or not ({"mail", "webhook"} & data.keys()):
+            return data
+        data = dict(data)
+        mail, webhook = data.pop("mail", {}), data.pop("webhook", {})
+        if not isinstance(mail, dict) or not isinstance(webhook, dict):
+            raise ValueError("[channels.mail.NAME] and [channels.webhook.NAME] are tables")
+        named = [{**table, "name": name} for name, table in mail.items()]
+        data["mailboxes"] = [*data.get("mailboxes", []), *named]
+        data["intake"] = {**data.get("intake", {}), **webhook}
+        return data

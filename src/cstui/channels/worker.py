@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
@@ -210,8 +210,6 @@ class DeliveryWorker:
             return outbound
         if self.senders.survey_body is None:
             raise DeliveryError("survey: no survey secret is configured", permanent=True)
-        from dataclasses import replace
-
         return replace(outbound, body=self.senders.survey_body(outbound))
 
     def _failed(self, outbound: Outbound, reason: str, *, permanent: bool) -> None:
