@@ -8,17 +8,22 @@ what you should see.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from textual.pilot import Pilot
 
 from cstui import i18n
 from cstui.console.app import CstuiApp
-from tests.console.conftest import AppFactory, searched
+from cstui.domain.channels import Inbound, NewAttachment
+from cstui.domain.model import Channel, MessageKind
+from cstui.store import SqlStore
+from tests.console.conftest import NOW, AppFactory, searched
 from tests.pilots import settle, until
 
 WIDE = (120, 40)
 NARROW = (80, 24)
+TALL = (120, 50)  # a whole ticket with its files and thread in the narrow ticket pane
 Compare = Callable[..., bool]
 
 
@@ -99,6 +104,59 @@ class TestTicketPane:
         """`i` opens the internal-note composer in the note colour, with the text typed."""
         run = then("2", "i", *"客户要求下午回电")
         assert snap_compare(make_app(), terminal_size=NARROW, run_before=run)
+
+    def test_files_and_deliveries(
+        self, snap_compare: Compare, make_app: AppFactory, store: SqlStore
+    ) -> None:
+        """A chat ticket with a photo and a receipt: an Attachments section (name · size ·
+        type, "a saves one"), "+ 1 file(s)" under the customer's message, then two replies:
+        the first "→ sent 11-20 10:00", the second "→ NOT DELIVERED: webhook: 410 Gone"."""
+        tid = files_ticket(store)
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            await settle(pilot)
+            app = pilot.app
+            assert isinstance(app, CstuiApp)
+            app.load_ticket(tid)
+            await until(pilot, lambda: getattr(app.ticket_pane.ticket, "id", None) == tid)
+            await then()(pilot)
+
+        assert snap_compare(make_app(), terminal_size=TALL, run_before=run_before)
+
+
+def files_ticket(store: SqlStore) -> int:
+    """A customer's chat with two files, owned by agent01, with one reply sent and one
+    that failed for good."""
+    outcome = store.ingest(
+        Inbound(
+            channel=Channel.CHAT,
+            external_id="snap-m1",
+            sender_address="snap-u1",
+            sender_name="孙八",
+            subject="收到的货破了",
+            text="外箱破了，见照片和小票",
+            full_text="外箱破了，见照片和小票",
+            received_at=NOW,
+            conversation_id="snap-c1",
+            attachments=(
+                NewAttachment(
+                    "破损照片.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 150_000
+                ),
+                NewAttachment("小票.pdf", "application/pdf", b"%PDF-1.4" + b"\x00" * 900),
+            ),
+        )
+    )
+    tid = outcome.ticket_id
+    assert tid is not None
+    store.take(tid, actor="agent01")
+    for text in ("照片收到了，马上为您补发", "补发单号稍后发您"):
+        store.add_message(tid, actor="agent01", kind=MessageKind.REPLY, text=text)
+    sent, failed = store.claim_deliveries(
+        channels={Channel.CHAT}, limit=2, lease=timedelta(minutes=1)
+    )
+    store.delivery_sent(sent.id)
+    store.delivery_failed(failed.id, error="webhook: 410 Gone", retry_at=None)
+    return tid
 
 
 class TestCustomerPane:

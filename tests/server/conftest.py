@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from cstui.domain import signing
 from cstui.domain.model import Category, Channel, GoodsType
 from cstui.server.app import create_app
 from cstui.server.deps import ServerOptions
@@ -16,6 +20,29 @@ from cstui.store import init_store
 from cstui.store.base import NewCustomer, NewOrder, NewTicket
 from cstui.store.sql import SqlStore
 from tests.serving import ThreadServer, add_team
+
+# The secrets of the test servers' channels: chat and social take intake, app does not.
+INTAKE_SECRET = b"intake-test-secret"
+SURVEY_SECRET = b"survey-test-secret"
+
+
+def channel_options(**kwargs: Any) -> ServerOptions:
+    """Server options with the rate limit off and the test channels configured."""
+    return ServerOptions(
+        rate_per_second=0,
+        intake_secrets={"chat": INTAKE_SECRET, "social": INTAKE_SECRET},
+        survey_secret=SURVEY_SECRET,
+        **kwargs,
+    )
+
+
+def signed(
+    message: dict[str, Any] | bytes, *, at: float | None = None, secret: bytes = INTAKE_SECRET
+) -> tuple[bytes, dict[str, str]]:
+    """An intake body and the headers that sign it (at `at`, default now)."""
+    body = message if isinstance(message, bytes) else json.dumps(message).encode()
+    stamp = int(time.time() if at is None else at)
+    return body, {**signing.headers(secret, stamp, body), "Content-Type": "application/json"}
 
 
 @dataclass
@@ -53,7 +80,5 @@ def serve_store(target: Path | str, options: ServerOptions) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A server with the rate limit off (the 429 test makes its own)."""
-    yield from serve_store(
-        tmp_path_factory.mktemp("api") / "api.db", ServerOptions(rate_per_second=0)
-    )
+    """A server with the rate limit off (the 429 test makes its own), and channels."""
+    yield from serve_store(tmp_path_factory.mktemp("api") / "api.db", channel_options())

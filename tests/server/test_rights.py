@@ -15,6 +15,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from cstui.domain import rights
+from cstui.domain.channels import NewAttachment
 from cstui.domain.model import (
     ArticleKind,
     Category,
@@ -29,16 +31,18 @@ from cstui.domain.model import (
     Department,
     EventKind,
     GoodsType,
+    MessageKind,
+    ResolutionCode,
     Role,
 )
 from cstui.domain.rights import ROUTES, Route, Who
+from cstui.domain.survey import make_token
 from cstui.errors import CstuiError
 from cstui.server.app import create_app
-from cstui.server.deps import ServerOptions
 from cstui.store.base import NewCustomer, NewOrder, NewTicket
 from cstui.store.sql import SqlStore
 from tests.conftest import pg_database
-from tests.server.conftest import Served, serve_store
+from tests.server.conftest import SURVEY_SECRET, Served, channel_options, serve_store, signed
 
 OWNER, OTHER = "alice", "bob"
 CALLERS: dict[str, tuple[str, Role] | None] = {
@@ -106,15 +110,40 @@ class World:
     def name(self) -> str:
         return f"new{next(self.numbers)}"
 
+    def attachment(self) -> int:
+        """A file on an internal note of a fresh ticket of the owner's."""
+        tid = self.ticket()
+        photo = NewAttachment("破损.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+        self.store.add_message(
+            tid, actor=OWNER, kind=MessageKind.NOTE, text="照片", attachments=[photo]
+        )
+        return self.store.attachments(tid)[0].id
+
+    def survey_link(self) -> str:
+        """The survey token of a fresh resolved ticket."""
+        tid = self.ticket()
+        self.store.resolve(tid, actor=OWNER, code=ResolutionCode.SOLVED)
+        expires = datetime.now(UTC) + timedelta(days=1)
+        return make_token(tid, secret=SURVEY_SECRET, expires=expires)
+
+    def intake(self) -> Call:
+        """A signed chat message from a new customer."""
+        tag = self.name()
+        body, headers = signed(
+            {"message_id": tag, "conversation_id": tag, "sender_id": tag, "text": "在吗"}
+        )
+        return Call({"channel": "chat"}, content=body, headers=headers)
+
 
 @dataclass(frozen=True)
 class Call:
-    """One request: path parameters, query, JSON body, headers."""
+    """One request: path parameters, query, JSON body (or raw bytes), headers."""
 
     path: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] | None = None
     json: Any = None
     headers: dict[str, str] | None = None
+    content: bytes | None = None
 
 
 def on_ticket(json: Any = None, **kwargs: Any) -> Callable[[World], Call]:
@@ -122,6 +151,7 @@ def on_ticket(json: Any = None, **kwargs: Any) -> Callable[[World], Call]:
     return lambda w: Call({"ticket_id": w.ticket(**kwargs)}, json=json)
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 TEMPLATE = "rights-hello"
 DUE = "2026-12-01T10:00:00+08:00"
 WINDOW = {"since": "2026-01-01", "until": "2027-01-01"}
@@ -133,6 +163,14 @@ SAMPLES: dict[Route, Callable[[World], Call]] = {
     ("GET", "/docs"): lambda w: Call(),
     ("GET", "/docs/oauth2-redirect"): lambda w: Call(),
     ("GET", "/redoc"): lambda w: Call(),
+    ("GET", "/csat/{token}"): lambda w: Call({"token": w.survey_link()}),
+    ("POST", "/csat/{token}"): lambda w: Call(
+        {"token": w.survey_link()}, content=b"score=5", headers=FORM
+    ),
+    ("POST", "/intake/{channel}"): lambda w: w.intake(),
+    ("GET", "/tickets/{ticket_id}/attachments"): on_ticket(),
+    ("GET", "/tickets/{ticket_id}/deliveries"): on_ticket(),
+    ("GET", "/attachments/{attachment_id}"): lambda w: Call({"attachment_id": w.attachment()}),
     ("GET", "/tickets"): lambda w: Call(query={"view": "all-open", "limit": 5}),
     ("GET", "/tickets/count"): lambda w: Call(),
     ("GET", "/tickets/search"): lambda w: Call(query={"q": "退款", "limit": 5}),
@@ -306,14 +344,14 @@ def open_matrix(served: Served) -> Iterator[Matrix]:
 @pytest.fixture(scope="module")
 def sqlite_matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     target = tmp_path_factory.mktemp("rights") / "rights.db"
-    for served in serve_store(target, ServerOptions(rate_per_second=0)):
+    for served in serve_store(target, channel_options()):
         yield from open_matrix(served)
 
 
 @pytest.fixture(scope="module")
 def postgres_matrix() -> Iterator[Matrix]:
     with pg_database(f"cstui_test_rights_{os.getpid()}") as url:
-        for served in serve_store(url, ServerOptions(rate_per_second=0)):
+        for served in serve_store(url, channel_options()):
             yield from open_matrix(served)
 
 
@@ -323,6 +361,9 @@ ON_POSTGRES = (
     ("POST", "/tickets/{ticket_id}/complaint"),
     ("PATCH", "/tickets/{ticket_id}"),
     ("PATCH", "/kb/articles/{article_id}"),
+    ("POST", "/intake/{channel}"),
+    ("GET", "/attachments/{attachment_id}"),
+    ("POST", "/csat/{token}"),
 )
 CASES = [pytest.param("sqlite", key, id=f"{key[0]} {key[1]}") for key in sorted(ROUTES)] + [
     pytest.param("postgres", key, id=f"postgres {key[0]} {key[1]}", marks=pytest.mark.postgres)
@@ -335,7 +376,7 @@ def test_every_caller_gets_what_the_table_says(
     backend: str, key: Route, request: pytest.FixtureRequest
 ) -> None:
     matrix: Matrix = request.getfixturevalue(f"{backend}_matrix")
-    public = ROUTES[key].who is Who.PUBLIC
+    public = ROUTES[key].who in (Who.PUBLIC, Who.SIGNED)  # no token needed
     for caller, who in CALLERS.items():
         call = SAMPLES[key](matrix.world)
         status, body = send(matrix.clients[caller], key, call)
@@ -355,7 +396,7 @@ def send(client: httpx.Client, key: Route, call: Call) -> tuple[int, str]:
     """The status and the start of the body; a stream (the live feed) is left at its headers."""
     url = ROUTE_PATHS[key].format(**call.path)
     with client.stream(
-        key[0], url, params=call.query, json=call.json, headers=call.headers
+        key[0], url, params=call.query, json=call.json, content=call.content, headers=call.headers
     ) as response:
         if response.headers.get("content-type", "").startswith("text/event-stream"):
             return response.status_code, ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +17,8 @@ from cstui import errors as E
 from cstui import wire as W
 from cstui.demo.knowledge import load_knowledge
 from cstui.domain import metrics
-from cstui.domain.model import Role, Ticket, TransferRequest
+from cstui.domain.channels import Attachment, Delivery, Inbound, IngestOutcome, NewAttachment
+from cstui.domain.model import Channel, MessageKind, Role, Ticket, TransferRequest
 from cstui.remote.http_store import HttpStore
 from cstui.seed import DEFAULT_NOW, seed_store
 from cstui.store import init_store
@@ -36,6 +39,8 @@ WHOLE = {
     W.ViewingPublic,
     W.WaitingEscalationPublic,
     W.AgentLoadPublic,
+    W.AttachmentPublic,
+    W.IngestPublic,
 }
 
 
@@ -75,6 +80,48 @@ def decided(world: SqlStore) -> list[TransferRequest]:
     return decisions
 
 
+@dataclass
+class ChannelSamples:
+    attachments: list[Attachment]
+    deliveries: list[Delivery]
+    outcomes: list[IngestOutcome]
+
+
+@pytest.fixture(scope="module")
+def channel_things(world: SqlStore) -> ChannelSamples:
+    """A chat conversation with a photo, a reply with a file (queued), one sent, one
+    failed, and the same message twice."""
+    store = world
+    chat = Inbound(
+        channel=Channel.CHAT,
+        external_id="wire-m1",
+        sender_address="wire-u1",
+        sender_name="赵六",
+        subject="破损",
+        text="外箱破了",
+        full_text="外箱破了",
+        received_at=DEFAULT_NOW,
+        conversation_id="wire-c1",
+        attachments=(NewAttachment("破损.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"1" * 9),),
+    )
+    outcomes = [store.ingest(chat), store.ingest(chat)]
+    tid = outcomes[0].ticket_id
+    assert tid is not None
+    owner = next(a.name for a in store.list_agents() if a.role is Role.AGENT)
+    store.take(tid, actor=owner)
+    for text in ("已登记", "退款已提交", "请查收"):
+        files = (
+            [NewAttachment("单据.pdf", "application/pdf", b"%PDF-1.4")] if text == "请查收" else []
+        )
+        store.add_message(tid, actor=owner, kind=MessageKind.REPLY, text=text, attachments=files)
+    sent, failed, *_ = store.claim_deliveries(
+        channels={Channel.CHAT}, limit=2, lease=timedelta(minutes=1)
+    )
+    store.delivery_sent(sent.id)
+    store.delivery_failed(failed.id, error="webhook: 410 Gone", retry_at=None)
+    return ChannelSamples(store.attachments(tid), store.deliveries(ticket_id=tid), outcomes)
+
+
 @pytest.fixture(scope="module")
 def tickets(world: SqlStore, decided: list[TransferRequest]) -> list[Ticket]:
     return [world.get_ticket(i) for i in range(1, 301)]
@@ -82,7 +129,10 @@ def tickets(world: SqlStore, decided: list[TransferRequest]) -> list[Ticket]:
 
 @pytest.fixture(scope="module")
 def samples(
-    world: SqlStore, tickets: list[Ticket], decided: list[TransferRequest]
+    world: SqlStore,
+    tickets: list[Ticket],
+    decided: list[TransferRequest],
+    channel_things: ChannelSamples,
 ) -> dict[type[W.Public[Any]], list[Any]]:
     """Every kind of body, from everything the world has of it."""
     hits = [h for q in ("退款", "status:open tier:vip", "SO") for h in world.search_tickets(
@@ -117,6 +167,9 @@ def samples(
         W.WaitingEscalationPublic: world.waiting_escalations(limit=1000),
         W.AgentLoadPublic: world.agent_loads(),
         W.ViewingPublic: list(world.viewers().items()),
+        W.AttachmentPublic: channel_things.attachments,
+        W.DeliveryPublic: channel_things.deliveries,
+        W.IngestPublic: channel_things.outcomes,
     }
 
 

@@ -48,6 +48,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
         theme=settings.theme,
         keymap=settings.keymap or None,
         themes_dir=locations.user_themes_dir(),
+        attachment_max_bytes=settings.channels.attachment_max_bytes,
     )
     feeder = _start_feeder(env.open_store, live_seed) if live_seed is not None else None
     try:

@@ -31,21 +31,22 @@ def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
     import uvicorn
 
     from cstui.server.app import create_app
-    from cstui.server.deps import ServerOptions
+    from cstui.server.deps import ServerOptions, channel_options
     from cstui.server.runner import uvicorn_config
     from cstui.store import open_store
 
     env = env_of(ctx)
     if env.settings.api:
         raise BadInput("--api: serve runs on a store (--db), not on another server")
-    store = open_store(
-        env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
-    )
     s = env.settings.server
     options = ServerOptions(
         rate_per_second=s.rate_limit_per_second,
         rate_burst=s.rate_limit_burst,
         events_poll_seconds=s.events_poll_seconds,
+        **channel_options(env.settings.channels),
+    )
+    store = open_store(
+        env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
     )
     sock = _bind(host, port)
     bound = sock.getsockname()[1]

@@ -30,6 +30,7 @@ from cstui.domain.model import (
 )
 from cstui.domain.templates import Filled, fill, ticket_values
 from cstui.errors import BadInput, Conflict, CstuiError
+from cstui.localfiles import read_attachments
 from cstui.serialize import (
     escalation_dict,
     message_dict,
@@ -265,6 +266,13 @@ def _print_results(results: list[dict[str, Any]], done: str) -> None:
     default=None,
     help="Refuse if the ticket changed since this version",
 )
+@click.option(
+    "--attach",
+    "attach",
+    multiple=True,
+    metavar="FILE",
+    help="Send a file with the reply (repeatable; each within the attachment limit)",
+)
 @global_options
 @click.pass_context
 def reply(
@@ -273,20 +281,29 @@ def reply(
     text: str | None,
     template: str | None,
     expected_version: int | None,
+    attach: tuple[str, ...],
 ) -> None:
-    """Reply to the customer (as the owner), typed or from a template."""
+    """Reply to the customer (as the owner), typed or from a template, with files."""
     if text is None and template is None:
         raise BadInput("--text: give the reply's text, a --template, or both")
     env = env_of(ctx)
     actor = env.actor()
+    # Every file is read (and refused) before anything is sent: nothing half-done.
+    files = read_attachments(attach, max_bytes=env.settings.channels.attachment_max_bytes)
     used: dict[str, Any] | None = None
     body, missing = text or "", tuple[str, ...]()
     if template is not None:
         article, filled = _from_template(env, ticket_id, template)
         used = {"id": article.id, "title": article.title}
         body, missing = "\n\n".join(p for p in (filled.text, text) if p), filled.missing
-    message = env.store().add_message(
-        ticket_id, actor=actor, kind=MessageKind.REPLY, text=body, expected_version=expected_version
+    store = env.store()
+    message = store.add_message(
+        ticket_id,
+        actor=actor,
+        kind=MessageKind.REPLY,
+        text=body,
+        expected_version=expected_version,
+        attachments=files,
     )
     if missing:
         # `fill` leaves what the ticket cannot answer as written, never an empty gap; the
@@ -294,7 +311,11 @@ def reply(
         names = ", ".join("{" + name + "}" for name in missing)
         err(f"warning: template {template}: not filled from the ticket: {names}")
     data = {**message_dict(message), "template": used, "missing": list(missing)}
-    env.emit(data, lambda: say(f"#{ticket_id}: reply added"))
+    data["attachments"] = [
+        {"filename": f.filename, "content_type": f.content_type, "size": len(f.data)} for f in files
+    ]
+    with_files = f" with {len(files)} file{'s' if len(files) > 1 else ''}" if files else ""
+    env.emit(data, lambda: say(f"#{ticket_id}: reply added{with_files}"))
 
 
 def _from_template(env: Env, ticket_id: int, name: str) -> tuple[Article, Filled]:

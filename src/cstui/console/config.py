@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from pathlib import Path
 
+from cstui.channel_config import DEFAULT_ATTACHMENT_LIMIT
+
 
 @dataclass(frozen=True)
 class ConsoleConfig:
@@ -19,3 +21,5 @@ class ConsoleConfig:
     theme: str = "cstui-dark"
     keymap: dict[str, str] | None = None
     themes_dir: Path | None = None
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_LIMIT  # a file the composer attaches
+    downloads_dir: Path | None = None  # where `a` saves a file; None: the desktop's Downloads

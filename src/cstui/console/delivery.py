@@ -24,6 +24,7 @@ from cstui.domain.model import MessageKind, Ticket
 from cstui.domain.templates import fill, ticket_values
 from cstui.errors import CstuiError, Unavailable
 from cstui.i18n import t
+from cstui.localfiles import read_attachments
 from cstui.store.base import HelpdeskStore
 
 
@@ -109,7 +110,7 @@ class Delivery(Panes):
             self.notify(t("compose.empty"), severity="warning")
             return
         # On disk before it leaves, with the key every later attempt reuses.
-        self._deliver(self.outbox.put(ticket.id, message.kind, text))
+        self._deliver(self.outbox.put(ticket.id, message.kind, text, message.files))
 
     def _deliver(self, item: Outgoing, *, quiet: bool = False) -> None:
         """Send one outbox message. Accepted: gone from disk. Server unreachable: kept, and
@@ -121,12 +122,18 @@ class Delivery(Panes):
         done_key = "done.reply" if item.kind is MessageKind.REPLY else "done.note"
 
         def send() -> Any:
+            # Read here, in the worker, at each attempt: a file gone or grown past the
+            # limit meanwhile is refused (BadInput) and the message goes back to its draft.
+            files = read_attachments(
+                item.files, max_bytes=self.config.attachment_max_bytes, what="attach"
+            )
             return store.add_message(
                 item.ticket_id,
                 actor=self.config.actor,
                 kind=item.kind,
                 text=item.text,
                 idempotency_key=item.key,
+                attachments=files,
             )
 
         def sent(_msg: Any) -> None:

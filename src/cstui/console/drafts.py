@@ -104,6 +104,7 @@ class Outgoing:
     kind: MessageKind
     text: str
     key: str  # the Idempotency-Key, the same for every attempt
+    files: tuple[str, ...] = ()  # paths of files to send with it, read at each attempt
 
     @property
     def name(self) -> str:
@@ -116,8 +117,10 @@ class Outbox:
     def __init__(self, root: Path, store_key: str, actor: str) -> None:
         self.dir = _agent_dir(root, store_key, actor) / "outbox"
 
-    def put(self, ticket_id: int, kind: MessageKind, text: str) -> Outgoing:
-        item = Outgoing(ticket_id, kind, text, key=f"console-{uuid.uuid4().hex}")
+    def put(
+        self, ticket_id: int, kind: MessageKind, text: str, files: tuple[str, ...] = ()
+    ) -> Outgoing:
+        item = Outgoing(ticket_id, kind, text, key=f"console-{uuid.uuid4().hex}", files=files)
         _write_atomically(self.dir / item.name, json.dumps(asdict(item), ensure_ascii=False))
         return item
 
@@ -135,7 +138,7 @@ class Outbox:
         items = []
         for path in paths:
             data = json.loads(path.read_text(encoding="utf-8"))
-            items.append(
-                Outgoing(data["ticket_id"], MessageKind(data["kind"]), data["text"], data["key"])
-            )
+            files = tuple(str(f) for f in data.get("files", ()))  # none in older entries
+            kind = MessageKind(data["kind"])
+            items.append(Outgoing(data["ticket_id"], kind, data["text"], data["key"], files))
         return items

@@ -11,9 +11,11 @@ import gc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from time import monotonic
 from typing import Any
 
+import platformdirs
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -22,13 +24,16 @@ from textual.widgets import Footer, Input
 
 from cstui.console.config import ConsoleConfig
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
+from cstui.console.dialogs import Answer, FormDialog
 from cstui.console.io import StoreIO
 from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
-from cstui.console.ticket import TicketPane
+from cstui.console.ticket import TicketExtras, TicketPane
+from cstui.domain.files import human_size
 from cstui.domain.model import Agent, ArticleKind, Customer, Page, Ticket
-from cstui.errors import CstuiError
+from cstui.errors import CstuiError, NotFound
 from cstui.i18n import t
+from cstui.localfiles import open_on_desktop, save_download
 from cstui.store.base import HelpdeskStore, View
 
 REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
@@ -37,6 +42,17 @@ PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
 
 # The counts of every view, the agent's nearest SLA deadline, who has which ticket open.
 Counts = tuple[dict[View, int], datetime | None, dict[int, tuple[str, ...]]]
+
+
+def load_extras(store: HelpdeskStore, ticket_id: int) -> TicketExtras:
+    """A ticket's files and deliveries (in the worker that loads it). A team server from
+    before channels has neither route: its tickets show none rather than failing to open."""
+    try:
+        files = store.attachments(ticket_id)
+        sent = store.deliveries(ticket_id=ticket_id, limit=200)
+    except NotFound:
+        return TicketExtras()
+    return TicketExtras(tuple(files), tuple(sent))
 
 
 class StatusBar(Line):
@@ -248,21 +264,21 @@ class Panes(StoreIO):
             return
         self._wanted_ticket = ticket_id
 
-        def load() -> Ticket:
+        def load() -> tuple[Ticket, TicketExtras]:
             ticket = store.get_ticket(ticket_id)
             store.set_presence(actor=self.config.actor, ticket_id=ticket_id)
-            return ticket
+            return ticket, load_extras(store, ticket_id)
 
-        self._io(load, self._ticket_loaded, newest="ticket")
+        self._io(load, lambda got: self._ticket_loaded(*got), newest="ticket")
 
-    def _ticket_loaded(self, ticket: Ticket) -> None:
+    def _ticket_loaded(self, ticket: Ticket, extras: TicketExtras | None = None) -> None:
         if ticket.id != self._wanted_ticket:
             return  # the cursor has moved on
         previous = self.ticket_pane.ticket
         others = [w for w in self.queue.viewers.get(ticket.id, ()) if w != self.config.actor]
         if others and (previous is None or previous.id != ticket.id):
             self.notify(t("queue.viewing", who=", ".join(others)), severity="warning", timeout=4)
-        self.ticket_pane.show(ticket)
+        self.ticket_pane.show(ticket, extras)
         self.queue.update_ticket(ticket)
         if previous is None or previous.customer.id != ticket.customer.id:
             self.load_customer(ticket.customer.id)
@@ -288,6 +304,50 @@ class Panes(StoreIO):
             return replace(card, customer=revealed, revealed=True)
 
         self._io(gather, self.query_one(CustomerPane).show, newest="customer")
+
+    def save_attachment(self) -> None:
+        """Pick one of the open ticket's files; it is fetched and saved in a worker, then
+        opened where there is a desktop."""
+        ticket = self._current()
+        if ticket is None:
+            return
+        files = self.ticket_pane.extras.attachments
+        if not files:
+            self.notify(t("fail.no_files", id=ticket.id), severity="warning")
+            return
+        choices = [
+            (str(a.id), f"{a.filename} · {human_size(a.size)} · {a.content_type}") for a in files
+        ]
+        dialog = FormDialog(
+            f"{t('action.save_attachment')} #{ticket.id}",
+            choices=choices,
+            choice_label=t("dialog.attachment"),
+        )
+
+        def chosen(answer: Answer | None) -> None:
+            if answer is not None and answer.choice is not None:
+                self._save(int(answer.choice))
+
+        self.push_screen(dialog, chosen)
+
+    def _save(self, attachment_id: int) -> None:
+        store = self.store
+        if store is None:
+            return
+        where = self.config.downloads_dir
+
+        def fetch_and_save() -> tuple[Path, bool]:
+            attachment, data = store.attachment(attachment_id)
+            directory = where or Path(platformdirs.user_downloads_dir())
+            path = save_download(directory, attachment.filename, data)
+            return path, open_on_desktop(path)
+
+        def saved(result: tuple[Path, bool]) -> None:
+            path, opened = result
+            key = "done.saved_opened" if opened else "done.saved"
+            self.notify(t(key, path=str(path)), timeout=6)
+
+        self._io(fetch_and_save, saved)
 
     def _current(self) -> Ticket | None:
         """The open ticket, or None after saying that none is open."""

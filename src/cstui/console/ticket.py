@@ -10,16 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
+from textual import on
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
-from textual.widgets import Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from cstui.console.render import countdown, local
-from cstui.console.safe import assemble
+from cstui.console.safe import assemble, plain
+from cstui.domain.channels import Attachment, Delivery, DeliveryState
 from cstui.domain.display import inert
+from cstui.domain.files import human_size
 from cstui.domain.model import Message, MessageKind, Ticket
 from cstui.domain.sla import Risk, risk
 from cstui.i18n import label, t
@@ -117,13 +121,71 @@ def escalations(tk: Ticket, now: datetime, tz: tzinfo | None) -> Content:
     return assemble(*parts)
 
 
-def thread(messages: tuple[Message, ...], tz: tzinfo | None) -> Content:
+@dataclass(frozen=True)
+class TicketExtras:
+    """What channels add to a ticket's view: its files and its deliveries (loaded with it)."""
+
+    attachments: tuple[Attachment, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+
+
+def thread(
+    messages: tuple[Message, ...], tz: tzinfo | None, extras: TicketExtras | None = None
+) -> Content:
+    """The messages, oldest first; under each reply, how its delivery stands; then the
+    acknowledgements and surveys sent on the ticket."""
+    extras = extras or TicketExtras()
+    by_message = {d.message_id: d for d in reversed(extras.deliveries) if d.message_id}
+    files: dict[int, int] = {}
+    for a in extras.attachments:
+        if a.message_id is not None:
+            files[a.message_id] = files.get(a.message_id, 0) + 1
     parts: list[str | tuple[str, str]] = [(t("ticket.thread"), "bold"), "\n"]
     for m in messages:
         style = KIND_STYLE[m.kind]
         who = t(KIND_LABEL[m.kind])
         heading = f"▌{who} · {m.author} · {label(m.channel)} · {local(m.created_at, tz)}"
-        parts += [(heading, f"{style} bold"), "\n", (m.body, style), "\n\n"]
+        parts += [(heading, f"{style} bold"), "\n", (m.body, style), "\n"]
+        if m.id in files:
+            parts += [(f"  + {t('ticket.files_of_message', n=files[m.id])}", "$text-muted"), "\n"]
+        if m.id in by_message:
+            parts += [("  → ", "$text-muted"), delivery_state(by_message[m.id], tz), "\n"]
+        parts.append("\n")
+    for d in extras.deliveries:
+        if d.message_id is None:
+            name = t(f"delivery.kind.{d.kind.value}")
+            parts += [(f"{name} → ", "$text-muted"), delivery_state(d, tz), "\n"]
+    return assemble(*parts)
+
+
+def delivery_state(d: Delivery, tz: tzinfo | None) -> tuple[str, str]:
+    """Queued, sent (when) or failed (why), as the thread shows it."""
+    if d.state is DeliveryState.SENT:
+        return t("delivery.sent", when=local(d.sent_at, tz)), "$success"
+    if d.state is DeliveryState.FAILED:
+        return t("delivery.failed", error=_one_line(d.error or "?")), "$error bold"
+    if d.error:
+        return t("delivery.queued_retry", n=d.attempts, error=_one_line(d.error)), "$sla-risk"
+    return t("delivery.queued"), "$text-muted"
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def attachments(extras: TicketExtras) -> Content:
+    """The ticket's files: name, size and type (names are the customer's: made inert)."""
+    if not extras.attachments:
+        return Content("")
+    parts: list[str | tuple[str, str]] = [
+        (t("ticket.files"), "bold"),
+        (f"  ({t('ticket.files_hint')})", "$text-muted"),
+        "\n",
+    ]
+    for n, a in enumerate(extras.attachments, 1):
+        parts += [f"  {n}. ", (a.filename, "bold")]
+        parts += [(f" · {human_size(a.size)} · {a.content_type}", "$text-muted"), "\n"]
     return assemble(*parts)
 
 
@@ -131,12 +193,13 @@ class Composer(Vertical):
     """A reply or an internal note being written; ctrl+s sends, esc hides (kept as draft)."""
 
     DEFAULT_CSS = """
-    Composer { height: 12; display: none; border-top: solid $primary; }
+    Composer { height: 13; display: none; border-top: solid $primary; }
     Composer.open { display: block; }
     Composer.note { border-top: solid $internal-note; }
     Composer #composer-title { height: 1; color: $text-muted; }
     Composer.note #composer-title { color: $internal-note; }
     Composer TextArea { height: 1fr; }
+    Composer #composer-files { height: auto; max-height: 2; color: $text-muted; }
     """
 
     BINDINGS = [
@@ -148,6 +211,7 @@ class Composer(Vertical):
     class Send(TextualMessage):
         kind: MessageKind
         text: str
+        files: tuple[str, ...] = ()  # paths the agent attached: read when it is sent
 
     @dataclass
     class Edited(TextualMessage):
@@ -157,10 +221,15 @@ class Composer(Vertical):
     def __init__(self) -> None:
         super().__init__(id="composer")
         self.kind = MessageKind.REPLY
+        self.files: list[str] = []
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="composer-title")
         yield TextArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
+        files = Static(id="composer-files")
+        files.display = False
+        yield files
+        yield Input(placeholder=t("compose.attach"), id="composer-attach", compact=True)
 
     @property
     def area(self) -> TextArea:
@@ -176,6 +245,8 @@ class Composer(Vertical):
         self.query_one("#composer-title", Static).update(f"{t(key)} — {t('compose.hint')}")
         with self.area.prevent(TextArea.Changed):
             self.area.load_text(inert(text))
+        self.files = []
+        self._show_files()
         self.add_class("open")
         self.area.focus()
         self.area.move_cursor(self.area.document.end)
@@ -194,7 +265,30 @@ class Composer(Vertical):
         self.post_message(self.Edited(self.kind, self.area.text))
 
     def action_send(self) -> None:
-        self.post_message(self.Send(self.kind, self.area.text))
+        self.post_message(self.Send(self.kind, self.area.text, tuple(self.files)))
+
+    @on(Input.Submitted, "#composer-attach")
+    def _add_file(self, event: Input.Submitted) -> None:
+        """A path typed into the attach field: kept to be read when the message is sent
+        (where it is checked against the limit); a path that is no file is said now."""
+        event.stop()
+        path = event.value.strip()
+        if not path:
+            self.area.focus()
+            return
+        if not Path(path).expanduser().is_file():
+            self.app.notify(t("compose.not_a_file", path=path), severity="warning")
+            return
+        if path not in self.files:
+            self.files.append(path)
+        event.input.clear()
+        self._show_files()
+
+    def _show_files(self) -> None:
+        line = self.query_one("#composer-files", Static)
+        names = ", ".join(Path(p).name for p in self.files)
+        line.update(plain(t("compose.attached", names=names)))
+        line.display = bool(self.files)
 
     def action_close(self) -> None:
         self.remove_class("open")
@@ -219,6 +313,7 @@ class TicketPane(Vertical):
     ) -> None:
         super().__init__(id=id)
         self.ticket: Ticket | None = None
+        self.extras = TicketExtras()
         self.clock, self.window, self.tz = clock, window, tz
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -226,6 +321,9 @@ class TicketPane(Vertical):
             yield Static(t("ticket.none"), id="ticket-head")
             yield Static(id="ticket-sla")
             yield Static(id="ticket-escalations")
+            files = Static(id="ticket-files")
+            files.display = False
+            yield files
             yield Static(id="ticket-thread")
         yield Composer()
 
@@ -236,12 +334,21 @@ class TicketPane(Vertical):
     def composer(self) -> Composer:
         return self.query_one(Composer)
 
-    def show(self, ticket: Ticket) -> None:
+    def show(self, ticket: Ticket, extras: TicketExtras | None = None) -> None:
+        """`ticket` with its files and deliveries (`extras`; None: the ones shown for it
+        before, if it is the same ticket)."""
         same = self.ticket is not None and self.ticket.id == ticket.id
         self.ticket = ticket
+        if extras is not None or not same:
+            self.extras = extras or TicketExtras()
         self.refresh_clock()
         self.query_one("#ticket-head", Static).update(head(ticket, self.tz))
-        self.query_one("#ticket-thread", Static).update(thread(ticket.messages, self.tz))
+        files = self.query_one("#ticket-files", Static)
+        files.update(attachments(self.extras))
+        files.display = bool(self.extras.attachments)  # no empty line without files
+        self.query_one("#ticket-thread", Static).update(
+            thread(ticket.messages, self.tz, self.extras)
+        )
         self.border_title = f"{t('pane.ticket')} #{ticket.id}"
         if not same:
             self.query_one("#ticket-body", VerticalScroll).scroll_home(animate=False)

@@ -525,6 +525,13 @@ WORKFLOWS: dict[str, Workflow] = {
             then=Workflows._open_taken,
         ),
         Workflow(
+            "save-attachment",
+            "a",
+            "action.save_attachment",
+            show=False,  # the footer is full; help and the pane's files line name the key
+            opens=lambda c: c.save_attachment(),
+        ),
+        Workflow(
             "reveal",
             "v",
             "action.reveal",

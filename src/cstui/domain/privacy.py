@@ -35,3 +35,13 @@ def mask_address(address: str | None) -> str:
         if 0 < cut < len(address) - 1:
             return address[: cut + 1] + "****"
     return address[: max(2, len(address) // 3)] + "****"
+
+
+def mask_recipient(recipient: str | None) -> str:
+    """Where a delivery goes, as the API shows it: an address masked like an email, a
+    platform's user id like a phone (it may be one). The whole contact is the reveal's."""
+    if not recipient:
+        return ""
+    if "@" in recipient:
+        return mask_email(recipient)
+    return mask_phone(recipient)

@@ -25,6 +25,9 @@ class Who(StrEnum):
     """Who may use a right (supervisors include admins, admins only what says so)."""
 
     PUBLIC = "anyone, without a token"
+    # No token: the request's HMAC signature under the channel's secret is its credential
+    # (401 when it is missing, wrong or stale).
+    SIGNED = "a channel, by its request's signature"
     ANY_AGENT = "any agent"
     # First-contact ownership of the work itself: anyone else is told who owns the ticket
     # (409 with `owner`, like a lost take), an unowned ticket is taken first (409).
@@ -54,7 +57,12 @@ class Right:
 # -- the operations ------------------------------------------------------------------------
 
 PUBLIC = Right(Who.PUBLIC, "read what is public")
+# The survey's link is its own credential (signed, expiring, single-use): no login.
+ANSWER_SURVEY = Right(Who.PUBLIC, "answer a satisfaction survey")
+INTAKE = Right(Who.SIGNED, "post a customer's message from a channel")
 READ = Right(Who.ANY_AGENT, "read")
+# Like reading the ticket it came with; named apart so the rule can tighten on its own.
+DOWNLOAD_ATTACHMENT = Right(Who.ANY_AGENT, "download an attachment")
 TAKE = Right(Who.ANY_AGENT, "take a ticket")
 # A reply is for the owner (or a supervisor), a note for any colleague: one route for both,
 # so the store tells them apart (409 for someone else's reply, like the other work).
@@ -109,12 +117,20 @@ ROUTES: dict[Route, Right] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    # the customer's survey page (outside /api/v1: its link goes in a mail)
+    ("GET", "/csat/{token}"): ANSWER_SURVEY,
+    ("POST", "/csat/{token}"): ANSWER_SURVEY,
+    # chat, app and social platforms
+    ("POST", "/intake/{channel}"): INTAKE,
     # tickets
     ("GET", "/tickets"): READ,
     ("GET", "/tickets/count"): READ,
     ("GET", "/tickets/search"): READ,
     ("GET", "/tickets/{ticket_id}"): READ,
     ("GET", "/tickets/{ticket_id}/messages"): READ,
+    ("GET", "/tickets/{ticket_id}/attachments"): READ,
+    ("GET", "/tickets/{ticket_id}/deliveries"): READ,
+    ("GET", "/attachments/{attachment_id}"): DOWNLOAD_ATTACHMENT,
     ("POST", "/tickets"): CREATE_TICKET,
     ("PATCH", "/tickets/{ticket_id}"): CHANGE_TICKET,
     ("POST", "/tickets/{ticket_id}/take"): TAKE,
@@ -182,7 +198,7 @@ def check(right: Right, *, actor: str, role: Role, owner: str | None = None) -> 
     """
     who, doing = right.who, right.doing
     supervising = role in SUPERVISING_ROLES
-    if who in (Who.PUBLIC, Who.ANY_AGENT, Who.CUSTOMER_OWNER_OR_SUPERVISOR):
+    if who in (Who.PUBLIC, Who.SIGNED, Who.ANY_AGENT, Who.CUSTOMER_OWNER_OR_SUPERVISOR):
         return
     if who is Who.ADMIN and role is not Role.ADMIN:
         raise PermissionDenied(f"{doing}: needs the admin role (you are {role.value})")

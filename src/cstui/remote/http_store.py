@@ -9,10 +9,11 @@ A 429 is waited out (Retry-After) a few times before it is reported.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from cstui import errors as E
 from cstui import wire as W
+from cstui.domain.channels import Attachment, Delivery, DeliveryState, NewAttachment
 from cstui.domain.model import (
     Agent,
     Article,
@@ -66,6 +68,10 @@ API = "/api/v1"
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT = 5.0
 EVENT_PAGE = 2000
+# Time allowed for files: a slow office line still sends 256 KB a second.
+UPLOAD_BYTES_PER_SECOND = 256 * 1024
+DOWNLOAD_SECONDS = 120.0
+ATTACHMENT_HEADER = "X-Cstui-Attachment"  # the server's `routes_files.ATTACHMENT_HEADER`
 
 M = TypeVar("M", bound=W.Wire)
 
@@ -339,6 +345,7 @@ class HttpStore:
         text: str,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> Message:
         self._as(actor)
         if kind is MessageKind.CUSTOMER:
@@ -346,9 +353,51 @@ class HttpStore:
         # Every send carries a key, so a send retried by anyone never posts twice.
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         headers.update(_if_match(expected_version))
-        body = {"kind": kind.value, "text": text}
-        sent = self._post(f"/tickets/{int(ticket_id)}/messages", body, headers=headers)
+        body: dict[str, Any] = {"kind": kind.value, "text": text}
+        if attachments:  # without files, the body a server of any version takes
+            body["attachments"] = [
+                {"name": a.filename, "content_base64": base64.b64encode(a.data).decode()}
+                for a in attachments
+            ]
+        path = f"/tickets/{int(ticket_id)}/messages"
+        # Files take longer than the usual answer: the timeout grows with their size.
+        timeout = self.client.timeout.read or 10.0
+        timeout += sum(len(a.data) for a in attachments) / UPLOAD_BYTES_PER_SECOND
+        sent = self._post(path, body, headers=headers, timeout=timeout)
         return self._body(W.MessagePublic, sent).to_domain()
+
+    # -- files and deliveries ----------------------------------------------------------------
+
+    def attachments(self, ticket_id: int) -> list[Attachment]:
+        data = self._get(f"/tickets/{int(ticket_id)}/attachments")
+        return [a.to_domain() for a in self._body(W.Items[W.AttachmentPublic], data).items]
+
+    def attachment(self, attachment_id: int) -> tuple[Attachment, bytes]:
+        """The file's facts (from its `X-Cstui-Attachment` header) and its bytes."""
+        timeout = max(self.client.timeout.read or 10.0, DOWNLOAD_SECONDS)
+        response = self._send("GET", f"/attachments/{int(attachment_id)}", timeout=timeout)
+        facts = response.headers.get(ATTACHMENT_HEADER)
+        if facts is None:
+            raise E.Unavailable(f"server {self.url}: an attachment without its facts")
+        return self._body(W.AttachmentPublic, facts).to_domain(), response.content
+
+    def deliveries(
+        self,
+        *,
+        ticket_id: int | None = None,
+        state: DeliveryState | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        """A ticket's deliveries (the API lists them per ticket: the queue as a whole is
+        `cstui channels status` on the server)."""
+        if ticket_id is None:
+            raise E.BadInput("ticket_id: the API lists the deliveries of one ticket")
+        data = self._get(
+            f"/tickets/{int(ticket_id)}/deliveries",
+            state=state.value if state else None,
+            limit=limit,
+        )
+        return [d.to_domain() for d in self._body(W.Items[W.DeliveryPublic], data).items]
 
     def customer_message(
         self, ticket_id: int, *, text: str, channel: Channel | None = None

@@ -3,11 +3,13 @@
 Starlette decodes a URL's bytes with U+FFFD for what is not UTF-8 (a lone surrogate, sent
 as `%ED%A0%80`, is such bytes) and goes on; here such a URL is refused (400) instead, so no
 route acts on text that is not what the client sent. A body is refused (413) as soon as its
-Content-Length or its bytes pass `MAX_BODY_BYTES`, and is never held in memory whole.
+Content-Length or its bytes pass `MAX_BODY_BYTES` (`upload_bytes` on the routes that take
+files, `upload_paths`), and is never held in memory whole.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from fastapi import HTTPException
@@ -24,8 +26,16 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 class Admission:
     """ASGI middleware: the checks above, answered in the API's JSON error shape."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        upload_paths: re.Pattern[str] | None = None,
+        upload_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
         self.app = app
+        self.upload_paths = upload_paths
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,7 +45,10 @@ class Admission:
         if problem is not None:
             await JSONResponse({"error": problem, "kind": "bad_input"}, 400)(scope, receive, send)
             return
-        await self.app(scope, limited(receive, Headers(scope=scope)), send)
+        limit = MAX_BODY_BYTES
+        if self.upload_paths is not None and self.upload_paths.fullmatch(scope["path"]):
+            limit = self.upload_bytes
+        await self.app(scope, limited(receive, Headers(scope=scope), limit), send)
 
 
 def url_problem(scope: Scope) -> str | None:
@@ -48,28 +61,28 @@ def url_problem(scope: Scope) -> str | None:
     return None
 
 
-def limited(receive: Receive, headers: Headers) -> Receive:
+def limited(receive: Receive, headers: Headers, limit: int = MAX_BODY_BYTES) -> Receive:
     """`receive`, raising 413 (answered by the app's error handlers) once the body is too big.
 
     FastAPI's own `max_body_size` answers in plain text, whatever the error handlers say.
     """
     declared = headers.get("content-length", "")
-    declared_too_big = declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES
+    declared_too_big = declared.isascii() and declared.isdigit() and int(declared) > limit
     received = 0
 
     async def limited_receive() -> Message:
         nonlocal received
         if declared_too_big:
-            raise too_large()
+            raise too_large(limit)
         message = await receive()
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
-            if received > MAX_BODY_BYTES:
-                raise too_large()
+            if received > limit:
+                raise too_large(limit)
         return message
 
     return limited_receive
 
 
-def too_large() -> HTTPException:
-    return HTTPException(413, f"body: larger than {MAX_BODY_BYTES // 2**20} MB")
+def too_large(limit: int = MAX_BODY_BYTES) -> HTTPException:
+    return HTTPException(413, f"body: larger than {limit // 2**20} MB")

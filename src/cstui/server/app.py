@@ -17,12 +17,16 @@ from cstui.server import schemas as S
 from cstui.server.admission import Admission
 from cstui.server.deps import ServerOptions, ServerState
 from cstui.server.responses import JSONResponse
-from cstui.server.rights import check_rights
+from cstui.server.rights import check_rights, check_tokenless
+from cstui.server.routes_csat import router as csat_router
+from cstui.server.routes_files import router as files_router
 from cstui.server.routes_floor import router as floor_router
+from cstui.server.routes_intake import router as intake_router
 from cstui.server.routes_kb import router as kb_router
 from cstui.server.routes_log import router as log_router
 from cstui.server.routes_people import router as people_router
 from cstui.server.routes_tickets import router as tickets_router
+from cstui.server.uploads import UPLOAD_PATHS, upload_limit
 from cstui.store.sql import SqlStore
 
 API_PREFIX = "/api/v1"
@@ -32,7 +36,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": S.ErrorOut, "description": what}
     for status, what in {
         400: "bad request: a URL or body that is not UTF-8, a search query that does not parse",
-        401: "no valid token",
+        401: "no valid token (intake: no valid signature)",
         403: "the role does not allow it",
         404: "no such object",
         409: "conflict: already owned, refused by a rule, key in use",
@@ -52,17 +56,32 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
         version=__version__,
         description="The team server of cstui: the helpdesk's store over HTTP.",
     )
-    app.add_middleware(Admission)
-    app.state.cstui = ServerState(store=store, options=options or ServerOptions())
+    options = options or ServerOptions()
+    app.add_middleware(
+        Admission,
+        upload_paths=UPLOAD_PATHS,
+        upload_bytes=upload_limit(options.channels.attachment_max_bytes),
+    )
+    app.state.cstui = ServerState(store=store, options=options)
     errors.install(app)
     # Included into the app itself, not through one /api/v1 router: each level of routers
     # is matched again on every request (0.1 ms of a 1 ms request). Every route's rights are
     # checked by one dependency, from the one table (`cstui.domain.rights.ROUTES`).
     rights = [Depends(check_rights)]
-    for router in (tickets_router, people_router, kb_router, log_router, floor_router):
+    routers = (tickets_router, files_router, people_router, kb_router, log_router, floor_router)
+    for router in routers:
         app.include_router(
             router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=rights
         )
+    # No token on these: a platform's signature, a customer's survey link (still in the table).
+    tokenless = [Depends(check_tokenless)]
+    intake_errors: dict[int | str, dict[str, Any]] = {
+        s: ERROR_RESPONSES[s] for s in (400, 401, 404, 413, 422, 503)
+    }
+    app.include_router(
+        intake_router, prefix=API_PREFIX, responses=intake_errors, dependencies=tokenless
+    )
+    app.include_router(csat_router, dependencies=tokenless)
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], tags=["health"], response_model=W.HealthPublic
     )

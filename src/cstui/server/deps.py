@@ -18,6 +18,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from cstui.channel_config import ChannelSettings
 from cstui.domain.model import Agent
 from cstui.errors import (
     BadInput,
@@ -38,6 +39,23 @@ class ServerOptions:
     rate_burst: int = 60
     events_poll_seconds: float = 0.5
     token_cache_seconds: float = 5.0
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
+    # Resolved once at start (`channel_options`): a missing secret stops `cstui serve`
+    # with one line rather than failing every request later.
+    intake_secrets: dict[str, bytes] = field(default_factory=dict)  # channel → HMAC key
+    survey_secret: bytes | None = None  # signs the CSAT links; None: /csat is 404
+
+
+def channel_options(channels: ChannelSettings) -> dict[str, Any]:
+    """`ServerOptions`' channel fields from the `[channels]` settings, secrets read now
+    (BadInput, one line, when one is missing or readable by others)."""
+    intake = {
+        name: s.secret.value(f"channels.intake.{name}.secret").encode()
+        for name, s in channels.intake.items()
+    }
+    survey = channels.survey.secret
+    secret = survey.value("channels.survey.secret").encode() if survey is not None else None
+    return {"channels": channels, "intake_secrets": intake, "survey_secret": secret}
 
 
 @dataclass

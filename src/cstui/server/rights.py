@@ -45,6 +45,14 @@ async def check_rights(request: Request, store: StoreDep, agent: AgentDep) -> No
     rights.check(right, actor=agent.name, role=agent.role, owner=owner)
 
 
+async def check_tokenless(request: Request) -> None:
+    """The rights check of the routes that take no token (a signed intake, a survey link):
+    the route must be in the table as public or signed, or it is refused like any other."""
+    right = right_of(request)
+    if right.who not in (Who.PUBLIC, Who.SIGNED):
+        raise PermissionDenied(f"{request.method}: this route needs a token ({right.doing})")
+
+
 def _owner(store: SqlStore, right: Right, params: Mapping[str, Any]) -> str | None:
     """The article's author, or the ticket's owner, named by the path (404: none such)."""
     if right.who is Who.AUTHOR_OR_SUPERVISOR:

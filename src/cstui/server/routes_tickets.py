@@ -24,9 +24,11 @@ from cstui.server.deps import (
     etag,
     expected_version,
     fingerprint,
+    state_of,
 )
 from cstui.server.idempotent import run_once
 from cstui.server.responses import JSONResponse
+from cstui.server.uploads import decode_attachments
 from cstui.store.base import NewTicket, View
 
 router = APIRouter(tags=["tickets"])
@@ -161,8 +163,12 @@ def add_message(
     key: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    """A reply to the customer or an internal note; a retried key never sends twice."""
+    """A reply to the customer or an internal note, with files (base64, each within the
+    attachment limit); a retried key never sends twice."""
     version = expected_version(if_match) if if_match else None
+    files = decode_attachments(
+        message.attachments, max_bytes=state_of(request).options.channels.attachment_max_bytes
+    )
 
     def act() -> tuple[int, Any]:
         sent = store.add_message(
@@ -171,6 +177,7 @@ def add_message(
             kind=MessageKind(message.kind),
             text=message.text,
             expected_version=version,
+            attachments=files,
         )
         return 201, W.MessagePublic.encode(sent)
 

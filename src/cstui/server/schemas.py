@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from cstui.domain.model import (
     Category,
@@ -31,6 +40,7 @@ REASON = Field(min_length=1, max_length=2_000)
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one is bad input, not a crash
 ID = Field(ge=1, le=MAX_ID)
 SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_FILES = 10  # attachments a message may carry
 
 
 class Body(BaseModel):
@@ -89,9 +99,21 @@ class TicketPatch(Body):
     priority: Priority | None = None
 
 
+class AttachmentIn(Body):
+    """A file sent in a JSON body: its name (made safe when stored) and its bytes in
+    standard base64. Its type is read from the bytes."""
+
+    name: str = Field(min_length=1, max_length=255)
+    content_base64: str = Field(min_length=1, description="the file's bytes, standard base64")
+
+
+ATTACHMENTS: Any = Field(default_factory=list, max_length=MAX_FILES)
+
+
 class MessageIn(Body):
     kind: Literal["reply", "note"]
     text: str = TEXT
+    attachments: list[AttachmentIn] = ATTACHMENTS
 
 
 class EscalationIn(Body):
@@ -211,3 +233,25 @@ STATUSES = tuple(s.value for s in Status)
 
 class RoutingIn(Body):
     paused: StrictBool
+
+
+class IntakeIn(Body):
+    """A customer's message from a chat, app or social platform (`POST /intake/{channel}`).
+
+    `message_id` is the platform's id of the message: sent again, it is stored once.
+    `conversation_id` is the platform's conversation, which threads the messages of one
+    customer into one ticket."""
+
+    message_id: str = Field(min_length=1, max_length=200)
+    conversation_id: str = Field(min_length=1, max_length=200)
+    sender_id: str = Field(min_length=1, max_length=200, description="the platform's user id")
+    sender_name: str = Field("", max_length=200)
+    text: str = Field("", max_length=20_000)
+    subject: str | None = Field(None, max_length=500)
+    attachments: list[AttachmentIn] = ATTACHMENTS
+
+    @model_validator(mode="after")
+    def _says_something(self) -> IntakeIn:
+        if not self.text.strip() and not self.attachments:
+            raise ValueError("text: empty, and no attachments")
+        return self

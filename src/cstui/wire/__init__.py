@@ -18,6 +18,7 @@ from cstui.wire.base import (
     items,
     page,
 )
+from cstui.wire.channels import AttachmentPublic, DeliveryPublic, IngestPublic
 from cstui.wire.floor import (
     AgentLoadPublic,
     GreenTicketPublic,
@@ -51,16 +52,19 @@ __all__ = [
     "AgentPublic",
     "ArticleHitPublic",
     "ArticlePublic",
+    "AttachmentPublic",
     "CountPublic",
     "CustomerPublic",
     "CustomerRevealed",
     "CustomerSummary",
+    "DeliveryPublic",
     "DuePublic",
     "EscalationPublic",
     "EventPublic",
     "EventsPublic",
     "GreenTicketPublic",
     "HealthPublic",
+    "IngestPublic",
     "Items",
     "Json",
     "MessagePublic",
