@@ -76,3 +76,14 @@ def test_sizes_read_as_people_write_them() -> None:
         "20.0 MB",
         "3.0 GB",
     ]
+
+
+def test_a_file_in_json_reads_back_as_it_was_sent() -> None:
+    from cstui.domain.files import decode_attachment, encode_attachment
+
+    sent = new_attachment("../收据.pdf", b"%PDF-1.4 x", max_bytes=100)
+    back = decode_attachment(**encode_attachment(sent))
+    assert back == sent and back.filename == "收据.pdf"
+    for bad, why in (("%%%", "base64"), ("", "empty"), ("QQ=", "base64")):
+        with pytest.raises(BadInput, match=why):
+            decode_attachment("a.png", bad)

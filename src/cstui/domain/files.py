@@ -8,6 +8,8 @@ anything not recognised is `application/octet-stream`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import unicodedata
 
@@ -109,3 +111,24 @@ def human_size(size: int) -> str:
             return f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
+
+
+def decode_attachment(name: str, content_base64: str) -> NewAttachment:
+    """A file as a JSON body carries it (standard base64): BadInput when it is not base64
+    or empty. The name is made safe and the type read from the bytes; the size limit is the
+    caller's (or the store's) to apply."""
+    try:
+        data = base64.b64decode(content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadInput(f"attachment {safe_filename(name)}: not standard base64") from None
+    if not data:
+        raise BadInput(f"attachment {safe_filename(name)}: the file is empty")
+    return NewAttachment(filename=safe_filename(name), content_type=detect_type(data), data=data)
+
+
+def encode_attachment(attachment: NewAttachment) -> dict[str, str]:
+    """The JSON a body carries for a file (what `decode_attachment` reads)."""
+    return {
+        "name": attachment.filename,
+        "content_base64": base64.b64encode(attachment.data).decode("ascii"),
+    }

@@ -7,13 +7,11 @@ file at the limit in base64 (a third larger) with room to spare.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Sequence
 
 from cstui.domain.channels import NewAttachment
-from cstui.domain.files import new_attachment
+from cstui.domain.files import decode_attachment, new_attachment
 from cstui.errors import BadInput
 from cstui.server import schemas as S
 from cstui.server.admission import MAX_BODY_BYTES
@@ -38,8 +36,8 @@ def decode_attachments(
                 f"attachments.{at}: {item.name!r} is over the limit of {max_bytes} bytes"
             )
         try:
-            data = base64.b64decode(item.content_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadInput(f"attachments.{at}.content_base64: not standard base64") from None
-        decoded.append(new_attachment(item.name, data, max_bytes=max_bytes))
+            file = decode_attachment(item.name, item.content_base64)
+        except BadInput as exc:
+            raise BadInput(f"attachments.{at}.content_base64: {exc}") from None
+        decoded.append(new_attachment(file.filename, file.data, max_bytes=max_bytes))
     return tuple(decoded)
