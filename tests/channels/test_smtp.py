@@ -93,3 +93,25 @@ def test_a_relay_that_is_not_there_is_transient() -> None:
         assert not dead.value.permanent
         with pytest.raises(Unavailable):
             relay.check()
+
+
+def test_an_address_the_relay_cannot_carry_is_permanent() -> None:
+    """A Chinese mailbox name needs SMTPUTF8; a relay without it can never take the mail."""
+    from aiosmtpd.controller import Controller
+
+    from cstui.channel_config import SmtpSettings
+
+    from .conftest import Collector
+
+    collector = Collector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        settings = SmtpSettings(host="127.0.0.1", port=port, security="none")
+        with Relay(settings, None) as relay, pytest.raises(DeliveryError) as refused:
+            relay.send(reply(), sender="support@shop.example", recipient="买家@example.cn")
+    finally:
+        controller.stop()
+    assert refused.value.permanent
+    assert collector.count() == 0

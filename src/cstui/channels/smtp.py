@@ -58,10 +58,21 @@ class Relay:
         return f"SMTP relay {self.settings.host}:{self.settings.port}"
 
     def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
-        """Hand `message` to the relay for `recipient`; DeliveryError when it was not taken."""
+        """Hand `message` to the relay for `recipient`; DeliveryError when it was not taken.
+
+        Whatever goes wrong before the message is offered (connecting, TLS, the greeting,
+        the login) is the relay's or its configuration's, never the message's: transient."""
         try:
             conn = self._connected()
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise DeliveryError(f"{self.where}: {_connect_reason(exc)}", permanent=False) from None
+        try:
             refused = conn.send_message(message, from_addr=sender, to_addrs=[recipient])
+        except smtplib.SMTPNotSupportedError as exc:  # e.g. an address needing SMTPUTF8
+            raise DeliveryError(
+                f"the relay cannot take it: {one_line(str(exc))}", permanent=True
+            ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()), (0, b""))
             raise _by_code(code, answer, "recipient refused") from None
@@ -147,6 +158,14 @@ def _login(conn: smtplib.SMTP, username: str, password: str) -> None:
     code, answer = conn.docmd("AUTH", f"PLAIN {token}")
     if code != 235:
         raise smtplib.SMTPAuthenticationError(code, answer)
+
+
+def _connect_reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        answer = exc.smtp_error
+        text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+        return f"{_stage(exc)}: {exc.smtp_code} {one_line(text)}".rstrip()
+    return _reason(exc)
 
 
 def _by_code(code: int, answer: bytes | str, stage: str) -> DeliveryError:
