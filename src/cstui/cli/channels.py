@@ -243,7 +243,8 @@ def _cursor(env: Env, name: str) -> tuple[int, int] | None:
 def _say_checks(results: list[CheckResult]) -> None:
     for r in results:
         if r.error is not None:
-            say(f"{r.kind} {r.name}: FAILED: {r.error}")
+            who = "smtp" if r.kind == "smtp" else f"{r.kind} {r.name}"
+            say(f"{who}: FAILED: {r.error}")
         elif r.kind == "imap":
             d = r.detail
             say(
