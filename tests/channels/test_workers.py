@@ -268,3 +268,33 @@ def test_a_photo_comes_in_with_the_mail_and_a_file_goes_out_with_the_reply(
     assert part.get_filename() == "退款单.pdf"
     assert part.get_content() == receipt.data
     assert got.message["In-Reply-To"] == "<photo.1@example.cn>"
+
+
+def test_a_resolved_tickets_survey_goes_out_once_with_signed_links(
+    store: SqlStore,
+    dovecot: Dovecot,
+    mailbox_user: str,
+    smtp_server: SmtpServer,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cstui.channel_config import SecretRef, SurveySettings
+    from cstui.domain.model import ResolutionCode
+    from cstui.domain.survey import read_token
+
+    monkeypatch.setenv("CSTUI_TEST_SURVEY_SECRET", "survey-key")
+    ticket_id = _ticket_with_reply(store, dovecot, mailbox_user, clock)
+    store.resolve(ticket_id, actor="alice", code=ResolutionCode.SOLVED)
+    survey = SurveySettings(
+        secret=SecretRef(env="CSTUI_TEST_SURVEY_SECRET"), base_url="https://cs.shop.example"
+    )
+    worker = deliverer(store, smtp_server, clock, survey=survey)
+    assert worker.run_once() == 2  # the reply, then the survey
+    assert worker.run_once() == 0
+    reply, asked = smtp_server.collector.received
+    text = asked.message.get_body(("plain",)).get_content()
+    links = [w for w in text.split() if w.startswith("https://cs.shop.example/csat/")]
+    assert len(links) == 5
+    token = links[0].removeprefix("https://cs.shop.example/csat/").split("?")[0]
+    assert read_token(token, secret=b"survey-key", now=clock()) == ticket_id
+    assert asked.message["In-Reply-To"] == reply.message["In-Reply-To"]
