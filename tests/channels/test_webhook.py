@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -40,6 +41,13 @@ class Endpoint(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint() -> Iterator[tuple[str, type[Endpoint]]]:
+    with serving_endpoint() as served:
+        yield served
+
+
+@contextmanager
+def serving_endpoint() -> Iterator[tuple[str, type[Endpoint]]]:
+    """A webhook endpoint on loopback: (its URL, its handler class with `seen` and `status`)."""
     handler = type("Handler", (Endpoint,), {"seen": [], "status": 200})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

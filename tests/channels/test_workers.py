@@ -298,3 +298,61 @@ def test_a_resolved_tickets_survey_goes_out_once_with_signed_links(
     token = links[0].removeprefix("https://cs.shop.example/csat/").split("?")[0]
     assert read_token(token, secret=b"survey-key", now=clock()) == ticket_id
     assert asked.message["In-Reply-To"] == reply.message["In-Reply-To"]
+
+
+def test_a_chat_reply_is_posted_to_the_channels_webhook_signed(
+    store: SqlStore,
+    smtp_server: SmtpServer,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from cstui.channel_config import IntakeSettings, SecretRef
+    from cstui.domain import signing
+    from cstui.domain.model import Channel
+
+    from .test_webhook import serving_endpoint
+
+    monkeypatch.setenv("CSTUI_TEST_CHAT_SECRET", "chat-key")
+    with serving_endpoint() as (url, handler):
+        handler.status = 503  # the platform is down at first: retried, then taken
+        came = store.ingest(
+            Inbound(
+                Channel.CHAT,
+                "wx-1",
+                "wx-user-9",
+                "买家",
+                "",
+                "快递没动",
+                "快递没动",
+                clock(),
+                conversation_id="conv-3",
+            )
+        )
+        assert came.ticket_id is not None
+        store.take(came.ticket_id, actor="alice")
+        store.add_message(came.ticket_id, actor="alice", kind=MessageKind.REPLY, text="已催促")
+        chat = IntakeSettings(secret=SecretRef(env="CSTUI_TEST_CHAT_SECRET"), webhook_url=url)
+        worker = deliverer(store, smtp_server, clock, intake={"chat": chat})
+        assert worker.run_once() == 1
+        [waiting] = store.deliveries(ticket_id=came.ticket_id)
+        assert waiting.state is DeliveryState.QUEUED and "HTTP 503" in (waiting.error or "")
+        handler.status = 200
+        clock.advance(seconds=61)
+        assert worker.run_once() == 1
+        worker.close()
+    first, second = handler.seen
+    assert first[0]["Idempotency-Key"] == second[0]["Idempotency-Key"]  # the same message
+    headers, body = second
+    signing.verify(
+        b"chat-key", headers["X-Cstui-Timestamp"], headers["X-Cstui-Signature"], body, now=clock()
+    )
+    sent = json.loads(body)
+    assert (sent["text"], sent["recipient"], sent["conversation_id"]) == (
+        "已催促",
+        "wx-user-9",
+        "conv-3",
+    )
+    [delivery] = store.deliveries(ticket_id=came.ticket_id)
+    assert delivery.state is DeliveryState.SENT
