@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -101,7 +101,29 @@ class ChannelSettings(BaseModel):
     acknowledge_per_hour: int = Field(3, ge=0)  # at most this many to one sender an hour
     attachment_max_bytes: int = Field(DEFAULT_ATTACHMENT_LIMIT, ge=1)
     max_attempts: int = Field(8, ge=1)  # then a delivery is failed
+    retry_seconds: float = Field(30.0, gt=0)  # the first retry's wait; doubling from there
+    retry_max_seconds: float = Field(3600.0, gt=0)  # the longest wait between two attempts
+    # How long a worker holds the deliveries it claimed: after a crash, its claimed but
+    # unsent deliveries wait this long before another worker takes them.
+    delivery_lease_seconds: float = Field(300.0, ge=1)
     mailboxes: list[MailboxSettings] = []
     smtp: SmtpSettings | None = None
     intake: dict[str, IntakeSettings] = {}  # by channel: chat, app, social
     survey: SurveySettings = SurveySettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_tables(cls, data: Any) -> Any:
+        """CONTRACT.md's spelling: `[channels.mail.NAME]` for a mailbox (the table's name is
+        the mailbox's) and `[channels.webhook.NAME]` for a chat channel, taken as
+        `mailboxes` and `intake` entries; both spellings may be mixed."""
+        if not isinstance(data, dict) or not ({"mail", "webhook"} & data.keys()):
+            return data
+        data = dict(data)
+        mail, webhook = data.pop("mail", {}), data.pop("webhook", {})
+        if not isinstance(mail, dict) or not isinstance(webhook, dict):
+            raise ValueError("[channels.mail.NAME] and [channels.webhook.NAME] are tables")
+        named = [{**table, "name": name} for name, table in mail.items()]
+        data["mailboxes"] = [*data.get("mailboxes", []), *named]
+        data["intake"] = {**data.get("intake", {}), **webhook}
+        return data

@@ -332,6 +332,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "monitor.green_none": ("Green channel: none open", "绿色通道：暂无"),
     "monitor.green": ("Green channel ({n})", "绿色通道（{n}）"),
     "monitor.more": ("+{n} more", "另有 {n} 个"),
+    "monitor.deliveries_ok": ("Deliveries: none failed", "发送：无失败"),
+    "monitor.deliveries_unknown": (
+        "Deliveries: `cstui channels status` on the server",
+        "发送情况：请在服务器上运行 `cstui channels status`",
+    ),
+    "monitor.deliveries_failed": ("Failed deliveries: {n}", "发送失败：{n} 条"),
     "monitor.none_waiting": ("No escalation waiting", "暂无待处理升级"),
     "monitor.state.paused": ("paused", "已暂停"),
     "monitor.state.working": ("working", "处理中"),

@@ -373,3 +373,47 @@ async def test_sync_sheet_exports_every_waiting_escalation(
         e.id for e in store.waiting_escalations()
     )
     assert not list((tmp_path / "exports").glob("*.part"))
+
+
+async def test_failed_deliveries_show_with_why(
+    make_monitor: MonitorFactory, store: SqlStore
+) -> None:
+    from datetime import UTC, datetime
+
+    from cstui.domain.channels import Inbound
+    from cstui.domain.model import MessageKind
+    from cstui.monitor.app import Static
+
+    app = make_monitor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        line = str(app.query_one("#deliveries", Static).render())
+        assert "none failed" in line
+        outcome = store.ingest(
+            Inbound(
+                Channel.EMAIL,
+                "<m1@example.cn>",
+                "gone@example.cn",
+                "买家",
+                "坏了",
+                "坏了",
+                "坏了",
+                datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
+            )
+        )
+        assert outcome.ticket_id is not None
+        agent = store.list_agents()[0].name
+        store.take(outcome.ticket_id, actor=agent)
+        store.add_message(outcome.ticket_id, actor=agent, kind=MessageKind.REPLY, text="您好")
+        [claimed] = store.claim_deliveries(
+            channels=[Channel.EMAIL], limit=5, lease=timedelta(minutes=1)
+        )
+        store.delivery_failed(
+            claimed.id, error="recipient refused: 550 \x1b[31mno such user", retry_at=None
+        )
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        line = str(app.query_one("#deliveries", Static).render())
+        assert "Failed deliveries: 1" in line
+        assert f"#{outcome.ticket_id} reply → gone@example.cn: recipient refused: 550" in line
+        assert "\x1b" not in line  # a relay's answer is shown inert

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",
     "serve": "cstui.cli.serve:serve",
+    "channels": "cstui.cli.channels:channels",
     "mail": "cstui.cli.mail:mail",
 }
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import socket
+from typing import TYPE_CHECKING
 
 import click
 
 from cstui.cli.context import clock_from_env, env_of, global_options
 from cstui.config import rules_from_settings
 from cstui.errors import BadInput, Unavailable
+
+if TYPE_CHECKING:
+    from cstui.channels.worker import Runner
+    from cstui.config import Settings
+    from cstui.store.sql import SqlStore
 
 GRACEFUL_SECONDS = 3
 
@@ -59,10 +65,28 @@ def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
         # a few seconds instead of waiting for every client to hang up.
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
+    workers: Runner | None = None
     try:
+        workers = _channel_workers(store, env.settings)
         uvicorn.Server(config).run(sockets=[sock])
     finally:
+        if workers is not None:
+            workers.stop()
         store.close()
+
+
+def _channel_workers(store: SqlStore, settings: Settings) -> Runner | None:
+    """The mailbox pollers and the delivery worker, started when channels are configured
+    (with several servers on one PostgreSQL, each mailbox is polled by one of them)."""
+    from cstui.channels.service import build_runner, configured
+    from cstui.cli.channels import setup_logging
+
+    if not configured(settings.channels):
+        return None
+    setup_logging()
+    runner = build_runner(store, settings.channels, clock=clock_from_env(), lang=settings.lang)
+    runner.start()
+    return runner
 
 
 def _bind(host: str, port: int) -> socket.socket:

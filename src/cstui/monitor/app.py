@@ -121,6 +121,7 @@ class MonitorApp(SafeApp):
     #monitor-header.-acting { background: $warning; color: $text; text-style: bold; }
     #green-strip { height: auto; max-height: 2; color: $green-channel; padding: 0 1; }
     #green-strip.-overdue { color: $sla-breached; text-style: bold; }
+    #deliveries.-failed { color: $sla-breached; }
     .summary { height: auto; color: $text-muted; }
     #trend-box { height: 4; }
     #trend { height: 2; }
@@ -165,7 +166,11 @@ class MonitorApp(SafeApp):
             return TabPane(t(f"monitor.tab.{tab}"), *widgets, id=tab)
 
         cols = lambda *keys: [t(f"monitor.col.{k}") for k in keys]  # noqa: E731
-        yield pane("queues", FloorTable(cols("group", "name", "count"), id="depth"))
+        yield pane(
+            "queues",
+            Static("", id="deliveries", classes="summary"),
+            FloorTable(cols("group", "name", "count"), id="depth"),
+        )
         yield pane(
             "sla",
             FloorTable(cols("ticket", "subject", "owner", "tier", "risk", "due"), id="sla-table"),
@@ -339,6 +344,9 @@ class MonitorApp(SafeApp):
         strip.update(R.green_strip(floor))
         strip.set_class(any(floor.at >= g.due_at for g in floor.green), "-overdue")
         self._table("depth").show(R.depth_rows(floor))
+        deliveries = self.query_one("#deliveries", Static)
+        deliveries.update(plain(R.delivery_summary(floor)))
+        deliveries.set_class(bool(floor.failed_deliveries), "-failed")
         self._table("sla-table").show(R.sla_rows(floor, self.config.risk_window))
         self._table("green-table").show(R.green_rows(floor))
         self._table("esc-table").show(R.escalation_rows(floor, self.config.tz))

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from cstui.domain import metrics as m
+from cstui.domain.channels import Delivery, DeliveryState
 from cstui.domain.model import Ticket, TransferRequest
 from cstui.domain.report import Window, previous_window, window
+from cstui.errors import BadInput
 from cstui.store.base import (
     AgentLoad,
     GreenTicket,
@@ -26,6 +28,7 @@ from cstui.store.base import (
 )
 
 SLA_ROWS = 50  # the most urgent at-risk tickets listed; the count covers them all
+FAILED_DELIVERIES = 100  # failed deliveries counted (shown as "100+" beyond)
 TREND_DAYS = 14
 TREND_FIGURES = (
     "csat",
@@ -47,6 +50,9 @@ class Floor:
     escalations: tuple[WaitingEscalation, ...]
     agents: tuple[AgentLoad, ...]
     transfers: tuple[TransferRequest, ...]
+    # Newest first, at most FAILED_DELIVERIES; None: the store cannot list them (a team
+    # server's API lists deliveries per ticket only).
+    failed_deliveries: tuple[Delivery, ...] | None = ()
 
 
 def gather_floor(store: HelpdeskStore, now: datetime) -> Floor:
@@ -59,7 +65,15 @@ def gather_floor(store: HelpdeskStore, now: datetime) -> Floor:
         escalations=tuple(store.waiting_escalations()),
         agents=tuple(store.agent_loads()),
         transfers=tuple(t for t in store.pending_transfers() if t.state == "pending"),
+        failed_deliveries=_failed_deliveries(store),
     )
+
+
+def _failed_deliveries(store: HelpdeskStore) -> tuple[Delivery, ...] | None:
+    try:
+        return tuple(store.deliveries(state=DeliveryState.FAILED, limit=FAILED_DELIVERIES))
+    except BadInput:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from cstui.domain.report import REPORT_FIGURES, Goal
 from cstui.domain.sla import Risk, risk
 from cstui.domain.supervision import AgentState, agent_state
 from cstui.i18n import label, t
-from cstui.monitor.data import Floor, Month, Recent
+from cstui.monitor.data import FAILED_DELIVERIES, Floor, Month, Recent
 from cstui.reporting import change_text, goal_text, value_text, verdict_text
 from cstui.store.base import GreenTicket
 
@@ -106,6 +106,28 @@ def green_strip(floor: Floor, shown: int = 3) -> str:
     more = len(floor.green) - shown
     text = " · ".join(parts) + (f" · {t('monitor.more', n=more)}" if more > 0 else "")
     return f"{t('monitor.green', n=len(floor.green))}: {text}"
+
+
+def delivery_summary(floor: Floor, shown: int = 3) -> str:
+    """One line: how many replies, acknowledgements and surveys failed, and the newest
+    failures with why (a recipient and a relay's answer are data: the caller shows them
+    inert)."""
+    failed = floor.failed_deliveries
+    if failed is None:
+        return t("monitor.deliveries_unknown")
+    if not failed:
+        return t("monitor.deliveries_ok")
+    count = f"{len(failed)}+" if len(failed) >= FAILED_DELIVERIES else str(len(failed))
+    parts = [
+        f"#{d.ticket_id} {d.kind.value} → {_cut(d.recipient, 40)}: {_cut(d.error or '?', 60)}"
+        for d in failed[:shown]
+    ]
+    return f"{t('monitor.deliveries_failed', n=count)} · " + " · ".join(parts)
+
+
+def _cut(text: str, most: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= most else flat[: most - 1] + "…"
 
 
 def escalation_rows(floor: Floor, tz: tzinfo | None) -> list[Row]:
