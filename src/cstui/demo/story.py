@@ -79,7 +79,8 @@ class _Story(_Replay):
         oid = self.order_id = p.order[i]
         self.order_no = order_number(oid, c.placed[oid]) if oid else None
         self.goods = c.goods[oid] if oid else -1
-        self.channel = _PICK_CHANNEL(rng)
+        self.email = ""  # looked up when they mail
+        self.channel = self._reachable(_PICK_CHANNEL(rng))
         self.priority = self._priority()
         self.priority_s = self.priority.value
         # A finished ticket's clock ends stopped; only a resumed pause leaves a trace in it

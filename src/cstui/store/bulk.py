@@ -21,7 +21,9 @@ from cstui.errors import Conflict
 from cstui.store import ticket_index
 from cstui.store.schema import (
     AGENTS,
+    ATTACHMENTS,
     CUSTOMERS,
+    DELIVERIES,
     ESCALATIONS,
     EVENTS,
     LINKS,
@@ -102,7 +104,10 @@ COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
         ),
     ),
     "tickets": (TICKETS, _TICKET_COLS),
-    "messages": (MESSAGES, ("ticket_id", "kind", "channel", "author", "body", "created_at")),
+    "messages": (
+        MESSAGES,
+        ("ticket_id", "kind", "channel", "author", "body", "created_at", "external_id", "address"),
+    ),
     "escalations": (
         ESCALATIONS,
         (
@@ -134,13 +139,45 @@ COLUMNS: dict[str, tuple[Any, tuple[str, ...]]] = {
     ),
     "ticket_links": (LINKS, ("ticket_id", "other_id")),
     "events": (EVENTS, ("ticket_id", "actor", "at", "kind", "old", "new")),
+    "deliveries": (
+        DELIVERIES,
+        (
+            "ticket_id",
+            "message_id",
+            "kind",
+            "channel",
+            "recipient",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "lease_until",
+            "error",
+            "external_id",
+            "dedupe_key",
+            "created_at",
+            "sent_at",
+        ),
+    ),
+    "attachments": (
+        ATTACHMENTS,
+        (
+            "ticket_id",
+            "message_id",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "data",
+            "created_at",
+        ),
+    ),
 }
 TABLES = tuple(COLUMNS)
 
 
 # Ids of these tables are handed out in insertion order (SQLite's rowid does it; PostgreSQL
 # gets them explicitly), which is what lets event payloads name rows before they exist.
-SERIAL = ("messages", "escalations", "transfers", "events")
+SERIAL = ("messages", "escalations", "transfers", "events", "deliveries", "attachments")
 # Secondary indexes of these tables are dropped for the load and rebuilt after it, except
 # those whose keys arrive in order (by ticket or customer id): appending to them costs less
 # than sorting them afterwards.
