@@ -96,11 +96,11 @@ def files_for(
         return ()
     files = []
     if photo:
-        photos = _photos()
+        pictures = photos()
         taken = _fmt_text(created - 600 - (h >> 16) % 7200 + 8 * 3600)  # Shanghai, before
         stamp = "".join(taken[a:b] for a, b in ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16)))
         name = f"IMG_{stamp[:8]}_{stamp[8:]}{taken[17:19]}.jpg"  # as phones name them
-        files.append(File(name, _JPEG, photos[(h >> 32) % len(photos)]))
+        files.append(File(name, _JPEG, pictures[(h >> 32) % len(pictures)]))
         receipt = order is not None and (h >> 40) % 4 == 0  # a return: sometimes both
     if receipt and order is not None:
         number, amount, placed = order
@@ -115,7 +115,7 @@ def mention(files: tuple[File, ...], en: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _photos() -> tuple[bytes, ...]:
+def photos() -> tuple[bytes, ...]:
     """The customer photos in `fixtures/demo/photos` (drawn by `make_photos.py`)."""
     folder = locations.fixtures_dir() / "demo" / "photos"
     return tuple(p.read_bytes() for p in sorted(folder.glob("*.jpg")))
