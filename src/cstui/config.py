@@ -26,7 +26,7 @@ from cstui.errors import BadInput
 
 if TYPE_CHECKING:
     from cstui.domain.report import Goal
-    from cstui.domain.rules import Rules
+    from cstui.domain.rules import ChannelPolicy, Rules
 
 
 class SlaSettings(BaseModel):
@@ -182,6 +182,26 @@ def rules_from_settings(settings: Settings) -> Rules:
         follow_up=FollowUpPolicy(delay_working_days=settings.follow_up_working_days),
         transfer_needs_approval=settings.transfer_needs_approval,
         returning_window=timedelta(days=settings.returning_customer_days),
+        channels=channel_policy(settings),
+    )
+
+
+def channel_policy(settings: Settings) -> ChannelPolicy:
+    """The threading, acknowledgement, attachment and delivery policy of `[channels]`."""
+    from cstui.domain.rules import ChannelPolicy
+
+    c = settings.channels
+    return ChannelPolicy(
+        address=c.address.strip().lower(),
+        display_name=c.display_name,
+        tag_prefix=c.ticket_tag_prefix,
+        thread_window=timedelta(days=c.thread_days),
+        reopen_window=timedelta(days=c.reopen_days),
+        acknowledge_new=c.acknowledge_new,
+        acknowledge_per_hour=c.acknowledge_per_hour,
+        attachment_max_bytes=c.attachment_max_bytes,
+        max_attempts=c.max_attempts,
+        survey=c.survey.enabled,
     )
 
 

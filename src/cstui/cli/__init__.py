@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",
     "serve": "cstui.cli.serve:serve",
+    "mail": "cstui.cli.mail:mail",
 }
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from cstui.domain.channels import NewAttachment
 from cstui.domain.model import (
     Category,
     Channel,
@@ -118,6 +119,7 @@ class AddMessage(Command[Message]):
     text: str
     expected_version: int | None = None
     idempotency_key: str | None = None
+    attachments: tuple[NewAttachment, ...] = ()  # checked against the limit in the store
 
     def check(self) -> None:
         if self.kind is MessageKind.CUSTOMER:

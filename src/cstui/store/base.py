@@ -7,11 +7,21 @@ looks up the agent's role and applies the domain rules inside one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
+
+from cstui.domain.channels import (
+    Attachment,
+    Delivery,
+    DeliveryState,
+    Inbound,
+    IngestOutcome,
+    NewAttachment,
+    Outbound,
+)
 
 # TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
 from cstui.domain.commands import Command
@@ -218,6 +228,7 @@ class HelpdeskStore(Protocol):
         text: str,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> Message: ...
     def customer_message(
         self, ticket_id: int, *, text: str, channel: Channel | None = None
@@ -277,6 +288,17 @@ class HelpdeskStore(Protocol):
     def record_csat(self, ticket_id: int, *, score: int) -> None: ...
     def schedule_follow_up(self, ticket_id: int, *, actor: str, due: datetime) -> Ticket: ...
     def complete_follow_up(self, ticket_id: int, *, actor: str, note: str) -> Ticket: ...
+
+    # -- files and deliveries (a reply to a reachable customer is queued with it) ----------
+    def attachments(self, ticket_id: int) -> list[Attachment]: ...
+    def attachment(self, attachment_id: int) -> tuple[Attachment, bytes]: ...
+    def deliveries(
+        self,
+        *,
+        ticket_id: int | None = None,
+        state: DeliveryState | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]: ...
 
     # -- the knowledge base (each write one transaction with its event; searchable at once) --
     # A captured article is a draft: searches leave it out (unless `include_drafts`) until a
@@ -344,3 +366,19 @@ class HelpdeskStore(Protocol):
     def window_events(self, *, since: datetime, until: datetime) -> Iterator[Event]: ...
     def export_records(self) -> Iterator[dict[str, Any]]: ...
     def import_records(self, records: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]: ...
+
+
+class ChannelStore(Protocol):
+    """What the channel workers (mail poller, senders, intake) ask of a local store."""
+
+    def ingest(self, message: Inbound) -> IngestOutcome: ...
+    def claim_deliveries(
+        self, *, channels: Collection[Channel], limit: int, lease: timedelta
+    ) -> list[Outbound]: ...
+    def delivery_sent(self, delivery_id: int) -> None: ...
+    def delivery_failed(
+        self, delivery_id: int, *, error: str, retry_at: datetime | None
+    ) -> DeliveryState: ...
+    def delivery_counts(self) -> dict[DeliveryState, int]: ...
+    def mailbox_cursor(self, name: str) -> tuple[int, int] | None: ...
+    def save_mailbox_cursor(self, name: str, *, uidvalidity: int, last_uid: int) -> None: ...

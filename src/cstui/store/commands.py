@@ -129,6 +129,7 @@ def add_message(tx: Tx, cmd: C.AddMessage) -> Message:
         text=cmd.text,
         expected_version=cmd.expected_version,
         idempotency_key=cmd.idempotency_key,
+        attachments=cmd.attachments,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from cstui.domain import complaints, rights
 from cstui.domain.model import Category, ComplaintCause, EventKind
 from cstui.errors import Conflict
-from cstui.store.schema import CUSTOMERS, ORDERS, TICKETS
+from cstui.store.schema import CUSTOMERS, EVENTS, ORDERS, TICKETS
 from cstui.store.tx import Tx
 
 
@@ -105,9 +105,12 @@ def complete_follow_up(tx: Tx, *, ticket_id: int, actor: str, note: str) -> None
 
 
 def record_csat(tx: Tx, *, ticket_id: int, score: int) -> None:
-    """The customer's satisfaction score, logged with the owner it rates."""
+    """The customer's satisfaction score (1–5, checked by `RecordCsat`), logged with the
+    owner it rates: once a ticket (a second answer, by link or by mail, is a Conflict)."""
     now = tx.clock()
-    row = tx.locked_ticket(ticket_id)
+    row = tx.locked_ticket(ticket_id)  # locked first: of two answers at once, one counts
+    if has_csat(tx, ticket_id):
+        raise Conflict(f"ticket {ticket_id} has its satisfaction score already")
     tx.event(
         EventKind.CSAT,
         ticket_id=ticket_id,
@@ -115,3 +118,10 @@ def record_csat(tx: Tx, *, ticket_id: int, score: int) -> None:
         at=now,
         new={"score": score, "owner": tx.owner_name(row["owner_id"])},
     )
+
+
+def has_csat(tx: Tx, ticket_id: int) -> bool:
+    q = select(EVENTS.c.id).where(
+        EVENTS.c.ticket_id == ticket_id, EVENTS.c.kind == EventKind.CSAT.value
+    )
+    return tx.conn.execute(q.limit(1)).first() is not None

@@ -120,6 +120,14 @@ def link_tickets(tx: Tx, *, ticket_id: int, other_id: int, actor: str) -> None:
             tx.event(EventKind.LINKED, ticket_id=a, actor=actor, at=now, new={"other": b})
 
 
+def link_both_ways(tx: Tx, a: int, b: int, *, actor: str | None, at: datetime) -> None:
+    """Link two tickets without a rights check (a rule of the store's own, such as a late
+    reply opening a ticket linked to the one it answers), logged on both."""
+    if _link(tx.conn, a, b):
+        for x, y in ((a, b), (b, a)):
+            tx.event(EventKind.LINKED, ticket_id=x, actor=actor, at=at, new={"other": y})
+
+
 def _link(conn: Connection, a: int, b: int) -> bool:
     """Insert the link both ways unless it is there; True when it was new."""
     q = select(LINKS.c.ticket_id).where(LINKS.c.ticket_id == a, LINKS.c.other_id == b)

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 
 from cstui.domain import lifecycle, ownership, sla
+from cstui.domain.channels import NewAttachment
 from cstui.domain.model import (
     Channel,
     EventKind,
@@ -19,10 +22,32 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import Conflict
+from cstui.store import attachments as files
+from cstui.store import outbox, ticket_index
 from cstui.store import rows as R
-from cstui.store import ticket_index
 from cstui.store.schema import MESSAGES
 from cstui.store.tx import Tx
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a customer's message came from, as its channel names it (`store/channels`)."""
+
+    external_id: str | None = None  # unique per channel: the same message is stored once
+    address: str | None = None  # the sender's address or platform user id
+    full_body: str | None = None  # the untrimmed original
+    auto: str | None = None  # an `AutoKind` other than none: no person wrote it
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "external_id": self.external_id,
+            "address": self.address,
+            "full_body": self.full_body,
+            "auto": self.auto,
+        }
+
+
+NO_ORIGIN = Origin()
 
 
 def add_message(
@@ -34,10 +59,13 @@ def add_message(
     text: str,
     expected_version: int | None,
     idempotency_key: str | None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
     """A reply (the owner's, or a supervisor's: it answers the customer and restarts the
-    next-response clock) or an internal note (any colleague's)."""
+    next-response clock) or an internal note (any colleague's), with its files. A reply to a
+    customer reachable on the ticket's channel is queued for delivery in this transaction."""
     body = text.strip()  # checked by `AddMessage.check`: not empty, not the customer's
+    files.check_sizes(tx, attachments)
     now = tx.clock()
     if idempotency_key and (done := _by_idempotency_key(tx, idempotency_key)):
         return done
@@ -66,6 +94,9 @@ def add_message(
             "idempotency_key": idempotency_key,
         },
     )
+    files.add_attachments(tx, ticket_id=ticket_id, message_id=message_id, files=attachments)
+    if kind is MessageKind.REPLY:
+        outbox.queue_reply(tx, ticket=row, message_id=message_id)
     event_kind = EventKind.REPLY if kind is MessageKind.REPLY else EventKind.NOTE
     tx.event(event_kind, ticket_id=ticket_id, actor=actor, at=now, new={"message_id": message_id})
     return Message(
@@ -86,7 +117,12 @@ def _by_idempotency_key(tx: Tx, key: str) -> Message | None:
 
 
 def customer_message(
-    tx: Tx, *, ticket_id: int, text: str, channel: Channel | None = None
+    tx: Tx,
+    *,
+    ticket_id: int,
+    text: str,
+    channel: Channel | None = None,
+    origin: Origin = NO_ORIGIN,
 ) -> Message:
     """The customer wrote again: resumes a paused clock, reopens a resolved ticket."""
     now = tx.clock()
@@ -131,6 +167,7 @@ def customer_message(
             "author": customer["name"],
             "body": text,
             "created_at": now,
+            **origin.columns(),
         },
     )
     tx.event(

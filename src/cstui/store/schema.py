@@ -191,7 +191,11 @@ MESSAGES = Table(
     _str("external_id", 255, nullable=True),
     _str("address", nullable=True),  # the customer's address it came from
     Column("full_body", Text(), nullable=True),  # the original, when `body` was trimmed
+    # Mail no person wrote (`AutoKind`: an auto-reply): never acknowledged or surveyed.
+    _str("auto", 12, nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_messages_external"),
+    # A chat user writing again in a new conversation is found by their platform id.
+    Index("ix_messages_address", "channel", "address"),
 )
 
 # A chat/app/social conversation (the platform's id) and the ticket it threads into.

@@ -13,7 +13,7 @@ events. Two agents taking one ticket are serialised by that lock: the second fin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import fields
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cstui.domain import commands as C
+from cstui.domain.channels import NewAttachment
 from cstui.domain.commands import Command
 from cstui.domain.model import (
     Agent,
@@ -79,6 +80,7 @@ from cstui.store.base import (
     View,
     WaitingEscalation,
 )
+from cstui.store.channels.facade import ChannelMethods
 from cstui.store.commands import handler_for
 from cstui.store.engine import (
     SINGLE_STATEMENTS,
@@ -122,8 +124,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SqlStore:
-    """`HelpdeskStore` over SQLAlchemy Core (tables in `schema.py`)."""
+class SqlStore(ChannelMethods):
+    """`HelpdeskStore` and `ChannelStore` over SQLAlchemy Core (tables in `schema.py`)."""
 
     def __init__(
         self,
@@ -416,6 +418,7 @@ class SqlStore:
         text: str,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> Message:
         return self.execute(
             C.AddMessage(
@@ -425,6 +428,7 @@ class SqlStore:
                 text=text,
                 expected_version=expected_version,
                 idempotency_key=idempotency_key,
+                attachments=tuple(attachments),
             )
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from cstui.domain import complaints, lifecycle, ownership, rights, sla
@@ -24,16 +24,25 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import BadInput, Conflict, NotFound
+from cstui.store import outbox, ticket_index
 from cstui.store import rows as R
-from cstui.store import ticket_index
 from cstui.store.base import NewTicket
 from cstui.store.complaints import is_second_complaint, note_complaint
+from cstui.store.messages import NO_ORIGIN, Origin
 from cstui.store.schema import AGENTS, MESSAGES, ORDERS, TICKETS
 from cstui.store.tx import Tx
 
 
 def create_ticket(tx: Tx, *, ticket: NewTicket, actor: str | None) -> int:
     """A new ticket with the customer's first message; its id."""
+    return open_ticket(tx, ticket=ticket, actor=actor)[0]
+
+
+def open_ticket(
+    tx: Tx, *, ticket: NewTicket, actor: str | None, origin: Origin = NO_ORIGIN
+) -> tuple[int, int]:
+    """A new ticket with the customer's first message (from `origin` when it came by a
+    channel); the ticket's id and the message's (the subject is checked by `CreateTicket`)."""
     now = tx.clock()
     customer = tx.customer(ticket.customer_id)
     order = _order_for(tx, ticket.order_number, ticket.customer_id)
@@ -68,15 +77,17 @@ def create_ticket(tx: Tx, *, ticket: NewTicket, actor: str | None) -> int:
         **R.clock_columns(clock),
     }
     ticket_id = tx.insert(TICKETS, values)
-    tx.conn.execute(
-        insert(MESSAGES).values(
-            ticket_id=ticket_id,
-            kind=MessageKind.CUSTOMER.value,
-            channel=ticket.channel.value,
-            author=customer["name"],
-            body=ticket.body,
-            created_at=now,
-        )
+    message_id = tx.insert(
+        MESSAGES,
+        {
+            "ticket_id": ticket_id,
+            "kind": MessageKind.CUSTOMER.value,
+            "channel": ticket.channel.value,
+            "author": customer["name"],
+            "body": ticket.body,
+            "created_at": now,
+            **origin.columns(),
+        },
     )
     ticket_index.index_ticket(tx.conn, ticket_id)  # searchable as soon as this commits
     tx.event(
@@ -112,7 +123,7 @@ def create_ticket(tx: Tx, *, ticket: NewTicket, actor: str | None) -> int:
             old={"owner": None},
             new={"owner": routed_to["name"], "reason": "returning customer"},
         )
-    return ticket_id
+    return ticket_id, message_id
 
 
 def _order_for(tx: Tx, number: str | None, customer_id: int) -> RowMapping | None:
@@ -261,6 +272,7 @@ def resolve(
         **R.clock_columns(sla.stop(R.clock_from_row(row))),
     }
     tx.change(row, values, at=now, expected_version=expected_version)
+    outbox.queue_survey(tx, ticket=row)
     if overridden:
         tx.event(
             EventKind.RESOLVE_OVERRIDE,

@@ -8,6 +8,8 @@ a bad line is reported as `line N: field: problem` and the store is left as it w
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -16,10 +18,11 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
-from sqlalchemy import Engine, Integer, Table, insert, select, text, tuple_
+from sqlalchemy import Engine, Integer, LargeBinary, Table, insert, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from cstui.domain import events
+from cstui.domain.channels import AutoKind, DeliveryKind, DeliveryState
 from cstui.domain.inputs import int_problem, require_text
 from cstui.domain.model import (
     ArticleKind,
@@ -43,10 +46,14 @@ from cstui.store.kb.index import index_imported
 from cstui.store.schema import (
     AGENTS,
     ARTICLES,
+    ATTACHMENTS,
+    CONVERSATIONS,
     CUSTOMERS,
+    DELIVERIES,
     ESCALATIONS,
     EVENTS,
     LINKS,
+    MAILBOX_CURSORS,
     MESSAGES,
     ORDERS,
     TICKETS,
@@ -64,6 +71,13 @@ TABLES: dict[str, Table] = {
     "escalation": ESCALATIONS,
     "transfer": TRANSFERS,
     "link": LINKS,
+    # Channels: chat conversations, the outbox (sent, failed and still queued: a queued one
+    # is sent by the importing store's workers), files (their bytes as base64) and where
+    # each polled mailbox is.
+    "conversation": CONVERSATIONS,
+    "delivery": DELIVERIES,
+    "attachment": ATTACHMENTS,
+    "mailbox_cursor": MAILBOX_CURSORS,
     "article": ARTICLES,  # its search index is not exported: import rebuilds it
     "event": EVENTS,
 }
@@ -84,6 +98,9 @@ ENUM_COLUMNS: dict[str, type[StrEnum]] = {
 }
 ENUM_BY_TABLE_OVERRIDES: dict[tuple[str, str], type[StrEnum] | None] = {
     ("message", "kind"): MessageKind,
+    ("message", "auto"): AutoKind,
+    ("delivery", "kind"): DeliveryKind,
+    ("delivery", "state"): DeliveryState,
     ("transfer", "state"): None,  # pending / approved / denied
     ("article", "kind"): ArticleKind,
     ("article", "lang"): ArticleLang,
@@ -104,6 +121,8 @@ def record_model(table: Table) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for column in table.columns:
         kind = datetime if isinstance(column.type, UtcDateTime) else column.type.python_type
+        if isinstance(column.type, LargeBinary):
+            kind = str  # base64 in the file: `_check_binary` decodes it
         if column.nullable or (column.primary_key and column.name == "id"):
             fields[column.name] = (kind | None, None)
         elif column.default is not None:
@@ -116,6 +135,8 @@ def record_model(table: Table) -> type[BaseModel]:
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -169,6 +190,7 @@ def validate(number: int, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         where = ".".join(str(p) for p in err["loc"]) or "record"
         raise BadInput(f"line {number}: {where}: {err['msg']}") from None
     values = row.model_dump()
+    _check_binary(number, TABLES[kind], values)
     _check_storable(number, TABLES[kind], values)
     _check_vocabulary(number, kind, values)
     _check_flags(number, kind, values)
@@ -176,6 +198,16 @@ def validate(number: int, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if kind == "event":
         _check_payload(number, values)
     return kind, values
+
+
+def _check_binary(number: int, table: Table, values: dict[str, Any]) -> None:
+    """Bytes travel as base64 text: decoded here, strictly."""
+    for column in table.columns:
+        if isinstance(column.type, LargeBinary) and values.get(column.name) is not None:
+            try:
+                values[column.name] = base64.b64decode(values[column.name], validate=True)
+            except (binascii.Error, ValueError):
+                raise BadInput(f"line {number}: {column.name}: expected base64") from None
 
 
 def _check_storable(number: int, table: Table, values: dict[str, Any]) -> None:

@@ -31,7 +31,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("external_id", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("address", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("full_body", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("auto", sa.String(length=12), nullable=True))
         batch_op.create_unique_constraint("uq_messages_external", ["channel", "external_id"])
+        batch_op.create_index("ix_messages_address", ["channel", "address"], unique=False)
     op.create_table(
         "conversations",
         sa.Column("channel", sa.String(length=8), nullable=False),
@@ -90,7 +92,9 @@ def downgrade() -> None:
     op.drop_table("deliveries")
     op.drop_table("conversations")
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_address")
         batch_op.drop_constraint("uq_messages_external", type_="unique")
+        batch_op.drop_column("auto")
         batch_op.drop_column("full_body")
         batch_op.drop_column("address")
         batch_op.drop_column("external_id")

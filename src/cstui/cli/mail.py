@@ -1,0 +1,225 @@
+"""`cstui mail ingest [FILE…]`: customers' raw mail (single messages or mboxes) from files
+or stdin into the store, for an MTA to pipe into.
+
+Each message is parsed (`cstui.mail.parse`) and ingested in its own transaction, and its
+line is printed only after that commit: a crash loses nothing that was reported, and
+re-running over the same input stores nothing twice (a message's id makes the second copy a
+duplicate). `--batch N` commits N messages at a time for bulk loads (a batch that a message
+spoils is redone one message at a time). A message the store refuses is reported and the
+rest go on; the exit code is then 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import click
+
+from cstui.cli.context import Env, clock_from_env, env_of, global_options, say
+from cstui.config import rules_from_settings
+from cstui.errors import BadInput, Conflict
+
+if TYPE_CHECKING:
+    from cstui.domain.channels import Inbound
+    from cstui.store.channels.ingest import Ingested
+    from cstui.store.sql import SqlStore
+
+MAX_BATCH = 1000
+
+
+@click.group("mail")
+def mail() -> None:
+    """Customers' e-mail: ingest raw messages or mboxes."""
+
+
+@dataclass
+class Tally:
+    seen: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    refused: int = 0
+
+
+@mail.command("ingest")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option(
+    "--batch",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, MAX_BATCH),
+    help="Messages committed together (1: each message its own transaction)",
+)
+@global_options
+@click.pass_context
+def ingest(ctx: click.Context, files: tuple[str, ...], batch: int) -> None:
+    """Store raw messages or mboxes from FILEs (stdin when none or `-`), one line each.
+
+    --json: one JSON object per message (JSON Lines). Exit 2 when any was refused.
+    """
+    from cstui.store import open_store
+
+    env = env_of(ctx)
+    store = open_store(
+        env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
+    )
+    tally = Tally()
+    try:
+        for name in files or ("-",):
+            with _opened(name) as stream:
+                _ingest_stream(env, store, name, stream, batch, tally)
+    finally:
+        store.close()
+    if not env.json:
+        say(
+            f"{tally.seen} messages: {tally.stored} stored, {tally.duplicates} duplicates, "
+            f"{tally.refused} refused"
+        )
+    if tally.refused:
+        raise BadInput(f"{tally.refused} of {tally.seen} messages refused")
+
+
+class _opened:
+    """A file, or stdin for `-`, opened for bytes (stdin is left open)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stream: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        if self.name == "-":
+            return sys.stdin.buffer
+        try:
+            self.stream = open(self.name, "rb")
+        except OSError as exc:
+            raise BadInput(f"{self.name}: {exc.strerror}") from None
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
+def _ingest_stream(
+    env: Env, store: SqlStore, name: str, stream: BinaryIO, batch: int, tally: Tally
+) -> None:
+    from cstui.mail.mbox import iter_messages
+
+    pending: list[tuple[int, Inbound]] = []
+    for raw in iter_messages(stream):
+        tally.seen += 1
+        parsed = _parse(store, raw)
+        if isinstance(parsed, str):
+            _report(env, name, tally.seen, None, parsed, tally)
+            continue
+        pending.append((tally.seen, parsed))
+        if len(pending) >= batch:
+            _commit(env, store, name, pending, tally)
+            pending = []
+    _commit(env, store, name, pending, tally)
+
+
+def _parse(store: SqlStore, raw: bytes) -> Inbound | str:
+    """The message, or why it cannot be read (the parser keeps hostile mail as data, so
+    this is for what is no mail at all)."""
+    from cstui.mail.parse import parse_message
+
+    policy = store.rules.channels
+    try:
+        return parse_message(
+            raw,
+            tag_prefix=policy.tag_prefix,
+            max_attachment_bytes=policy.attachment_max_bytes,
+            now=store.clock(),
+        )
+    except (ValueError, LookupError, UnicodeError, AttributeError, TypeError) as exc:
+        return f"unreadable message: {type(exc).__name__}: {exc}"
+
+
+def _commit(
+    env: Env, store: SqlStore, name: str, pending: list[tuple[int, Inbound]], tally: Tally
+) -> None:
+    """Ingest the pending messages (one transaction when more than one), then report them."""
+    if not pending:
+        return
+    if len(pending) > 1:
+        try:
+            done = store.ingest_batch(m for _, m in pending)
+        except (BadInput, Conflict):
+            done = None  # one of them is refused (or raced): each on its own, the rest go in
+        if done is not None:
+            for (number, message), ingested in zip(pending, done, strict=True):
+                _report(env, name, number, message, ingested, tally)
+            return
+    for number, message in pending:
+        result: Ingested | str
+        try:
+            result = store.ingest_traced(message)
+        except BadInput as exc:
+            result = str(exc)
+        _report(env, name, number, message, result, tally)
+
+
+def _report(
+    env: Env,
+    name: str,
+    number: int,
+    message: Inbound | None,
+    result: Ingested | str,
+    tally: Tally,
+) -> None:
+    line = _line(name, number, message, result)
+    if isinstance(result, str):
+        tally.refused += 1
+    elif result.outcome.duplicate:
+        tally.duplicates += 1
+    else:
+        tally.stored += 1
+    if env.json:
+        click.echo(json.dumps(line, ensure_ascii=False))
+    else:
+        say(_human(line))
+
+
+def _line(
+    name: str, number: int, message: Inbound | None, result: Ingested | str
+) -> dict[str, Any]:
+    line: dict[str, Any] = {"file": name, "n": number}
+    if message is not None:
+        line.update(
+            message_id=message.external_id,
+            sender=message.sender_address,
+            subject=message.subject,
+            auto=message.auto.value,
+            attachments=len(message.attachments),
+        )
+    if isinstance(result, str):
+        return {**line, "ok": False, "error": result}
+    out = result.outcome
+    return {
+        **line,
+        "ok": True,
+        "decision": result.decision.action.value,
+        "via": result.decision.via.value,
+        "ticket_id": out.ticket_id,
+        "message_id_stored": out.message_id,
+        "created": out.created,
+        "reopened": out.reopened,
+        "duplicate": out.duplicate,
+        "linked_to": out.linked_to,
+    }
+
+
+def _human(line: dict[str, Any]) -> str:
+    where = f"{line['file']}#{line['n']}"
+    if not line["ok"]:
+        return f"{where}: refused: {line['error']}"
+    ticket = f"ticket #{line['ticket_id']}" if line["ticket_id"] else "no ticket"
+    via = f" by {line['via']}" if line["via"] not in ("none", "duplicate") else ""
+    linked = f" linked to #{line['linked_to']}" if line["linked_to"] else ""
+    return (
+        f"{where}: {line['decision']}{via} -> {ticket}{linked}: "
+        f"{line.get('sender', '')}: {line.get('subject', '')}"
+    )
