@@ -18,11 +18,9 @@ from cstui import locations
 from cstui.demo.formats import _fmt_text
 from cstui.demo.identity import _splitmix
 from cstui.demo.vocabulary import _CATEGORIES
-from cstui.domain.model import Category, Channel
+from cstui.domain.model import Category
+from cstui.mail.files import detect_type
 
-_EMAIL = Channel.EMAIL.value
-# Our mail's domain when the store's rules name none (`ChannelPolicy.address`'s default).
-DEMO_DOMAIN = "example.com"
 # Offsets of `_splitmix`'s input (after identity's 1..3 << 40), and ids per ticket.
 _FOR_MAIL, _FOR_OURS, _FOR_FILES = (k << 40 for k in range(4, 7))
 _PER_TICKET = 1 << 10  # a ticket's mail counter stays far below this
@@ -100,13 +98,18 @@ def files_for(
         taken = _fmt_text(created - 600 - (h >> 16) % 7200 + 8 * 3600)  # Shanghai, before
         stamp = "".join(taken[a:b] for a, b in ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16)))
         name = f"IMG_{stamp[:8]}_{stamp[8:]}{taken[17:19]}.jpg"  # as phones name them
-        files.append(File(name, _JPEG, pictures[(h >> 32) % len(pictures)]))
+        files.append(_file(name, pictures[(h >> 32) % len(pictures)]))
         receipt = order is not None and (h >> 40) % 4 == 0  # a return: sometimes both
     if receipt and order is not None:
         number, amount, placed = order
         name = f"付款凭证_{number}.pdf" if en == 0 else f"receipt_{number}.pdf"
-        files.append(File(name, _PDF, receipt_pdf(number, amount, placed)))
+        files.append(_file(name, receipt_pdf(number, amount, placed)))
     return tuple(files)
+
+
+def _file(name: str, data: bytes) -> File:
+    """A file with its type read from its bytes, as the mail parser reads them."""
+    return File(name, detect_type(data, "application/octet-stream"), data)
 
 
 def mention(files: tuple[File, ...], en: int) -> str:

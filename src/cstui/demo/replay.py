@@ -15,7 +15,6 @@ from cstui.demo.fixtures import _AGENT_TURN, _CUSTOMER_TURN, _NOTE_TURN, _Scenar
 from cstui.demo.formats import _fmt_datetime, _fmt_text, _iso_text, _q, _same
 from cstui.demo.identity import _contact
 from cstui.demo.mail import (
-    DEMO_DOMAIN,
     customer_message_id,
     files_for,
     mention,
@@ -167,6 +166,8 @@ class _Replay:
         self.fmt = _fmt_text if w.sqlite else _fmt_datetime
         self.dfmt = _iso_text if w.sqlite else _same
         self.cal, self.policy = w.rules.calendar, w.rules.sla
+        self.domain = w.rules.channels.domain  # of our Message-IDs
+        self.surveys = w.rules.channels.survey  # the store asks for CSAT on resolving
         self.limit = int(w.now.timestamp()) - 30
         self.names = tuple(a.name for a in w.agents)
         self.signs = (tuple(a.display for a in w.agents), tuple(a.display_en for a in w.agents))
@@ -450,7 +451,7 @@ class _Replay:
         owner = self.names[self.owner]
         resolved = events.Resolved(code=_CODES[code], owner=owner, old_status=_STATUSES[old])
         self._event(owner, resolved)
-        if self.channel == _EMAIL and not self.surveyed:  # the survey, once a ticket
+        if self.channel == _EMAIL and self.surveys and not self.surveyed:  # once a ticket
             self.surveyed = True
             self._delivered(DeliveryKind.SURVEY, None)
         if self.follow_up is not None:
@@ -528,7 +529,7 @@ class _Replay:
         """An outbox row as the mail worker leaves it: sent on its first attempt. A reply's
         dedupe key ("reply:<message id>") is made by the writer, which knows the id."""
         self.sent += 1
-        ours = our_message_id(self.w.seed, self.tid, self.sent, DEMO_DOMAIN)
+        ours = our_message_id(self.w.seed, self.tid, self.sent, self.domain)
         key = None if mid is not None else f"{kind.value}:{self.tid}"
         at, sent = self._at(self.t), self.fmt(self.t + send_delay(self.tid, self.sent))
         self.out.deliveries.append(
