@@ -250,3 +250,26 @@ def test_a_new_senders_mails_at_once_make_one_customer_and_one_thread(store: Sql
             text("SELECT count(*) FROM customers WHERE email = 'new.person@example.cn'")
         )
         assert n.scalar_one() == 1
+
+
+def test_a_hostile_conversation_id_still_threads(store: SqlStore) -> None:
+    huge = "会话" * 400  # far over the column's 255 characters
+    first = store.ingest(chat("wx-9", huge, "第一条"))
+    second = store.ingest_traced(chat("wx-9", huge, "第二条"))
+    assert (second.decision.via, second.outcome.ticket_id) == (Via.CONVERSATION, first.ticket_id)
+
+
+def test_nul_and_lone_surrogates_are_kept_as_replacement_characters(store: SqlStore) -> None:
+    hostile = mail(
+        "bad\x00sender@example.cn",
+        "订单\x00没到\ud800",
+        "正文\x00里有 NUL \udcff",
+        name="名\x00字",
+        conversation_id=None,
+    )
+    out = store.ingest(hostile)
+    [m] = store.messages(out.ticket_id or 0)
+    assert m.body == "正文\ufffd里有 NUL \ufffd"
+    t = store.get_ticket(out.ticket_id or 0)
+    assert t.subject == "订单\ufffd没到\ufffd" and t.customer.name == "名\ufffd字"
+    assert store.ingest(hostile).duplicate  # the same message, still known

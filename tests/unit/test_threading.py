@@ -193,3 +193,35 @@ def test_the_parser_and_the_store_read_subjects_alike(subject: str) -> None:
 
     assert ticket_tag(subject) == mail_subject.ticket_tag(subject)
     assert normalise_subject(subject) == mail_subject.normalise(subject)
+
+
+def test_the_channel_settings_reach_the_rules() -> None:
+    from cstui.channel_config import ChannelSettings, SurveySettings
+    from cstui.config import Settings, rules_from_settings
+
+    settings = Settings(
+        channels=ChannelSettings(
+            address="Support@Shop.Example.CN",
+            ticket_tag_prefix="CS-",
+            thread_days=3,
+            reopen_days=14,
+            acknowledge_new=True,
+            acknowledge_per_hour=1,
+            attachment_max_bytes=1000,
+            max_attempts=2,
+            survey=SurveySettings(enabled=False),
+        )
+    )
+    policy = rules_from_settings(settings).channels
+    assert policy == ChannelPolicy(
+        address="support@shop.example.cn",
+        tag_prefix="CS-",
+        thread_window=timedelta(days=3),
+        reopen_window=timedelta(days=14),
+        acknowledge_new=True,
+        acknowledge_per_hour=1,
+        attachment_max_bytes=1000,
+        max_attempts=2,
+        survey=False,
+    )
+    assert policy.domain == "shop.example.cn"

@@ -29,7 +29,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -193,7 +192,9 @@ MESSAGES = Table(
     Column("full_body", Text(), nullable=True),  # the original, when `body` was trimmed
     # Mail no person wrote (`AutoKind`: an auto-reply): never acknowledged or surveyed.
     _str("auto", 12, nullable=True),
-    UniqueConstraint("channel", "external_id", name="uq_messages_external"),
+    # A unique index rather than a constraint: adding it to SQLite's existing table needs
+    # no rebuild of the table (a rebuild wrote its clauses in a varying order).
+    Index("uq_messages_external", "channel", "external_id", unique=True),
     # A chat user writing again in a new conversation is found by their platform id.
     Index("ix_messages_address", "channel", "address"),
 )

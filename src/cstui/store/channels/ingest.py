@@ -12,8 +12,9 @@ records the score once and leaves the ticket resolved.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import RowMapping
@@ -80,15 +81,16 @@ class Ingested:
 
 def ingest(tx: Tx, *, message: Inbound) -> Ingested:
     """Store the message once and thread it (see the module docstring)."""
+    message = storable(message)
+    if message.auto is AutoKind.BOUNCE:
+        return _bounce(tx, message)  # it writes no message: there is nothing to store twice
     external_id = _external_id(message)
+    address = _address(message)
+    _one_sender_at_a_time(tx, message.channel, address)
     duplicate = _stored(tx, message.channel, external_id)
     if duplicate is not None:
         decision = Decision(Action.DUPLICATE, duplicate, threading.Via.DUPLICATE)
         return Ingested(IngestOutcome(duplicate, None, False, False, True), decision)
-    if message.auto is AutoKind.BOUNCE:
-        return _bounce(tx, message)
-    address = _address(message)
-    _one_sender_at_a_time(tx, message.channel, address)
     customer_id = _find_customer(tx, message.channel, address, message.conversation_id)
     lookups = _lookups(tx, message, customer_id)
     survey = _survey_reply(tx, message, customer_id)
@@ -123,6 +125,43 @@ def _external_id(message: Inbound) -> str:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(message.received_at.isoformat().encode())
     return f"<sha256.{digest.hexdigest()}@cstui.invalid>"
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    """Text a database stores: NUL (PostgreSQL refuses it) and lone surrogates (no UTF-8
+    form) become U+FFFD. A customer's message is kept, never refused for its bytes."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def storable(message: Inbound) -> Inbound:
+    """The message with every text field storable, and its conversation id bounded."""
+    return replace(
+        message,
+        external_id=_text(message.external_id),
+        sender_address=_text(message.sender_address),
+        sender_name=_text(message.sender_name),
+        subject=_text(message.subject),
+        text=_text(message.text),
+        full_text=_text(message.full_text),
+        references=tuple(_text(r) for r in message.references),
+        conversation_id=_bounded(_text(message.conversation_id or "") or None),
+        bounced_id=_text(message.bounced_id) if message.bounced_id else None,
+        attachments=tuple(
+            replace(f, filename=_text(f.filename), content_type=_text(f.content_type))
+            for f in message.attachments
+        ),
+    )
+
+
+def _bounded(conversation_id: str | None) -> str | None:
+    """A platform's conversation id as stored: one too long for its column is replaced by
+    its hash, so that every message of the conversation still finds the same row."""
+    if not conversation_id or len(conversation_id) <= MAX_ID:
+        return conversation_id
+    return "sha256:" + hashlib.sha256(conversation_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _address(message: Inbound) -> str:
@@ -344,7 +383,7 @@ def _keep_conversation(tx: Tx, message: Inbound, outcome: IngestOutcome) -> None
         tx.conn.execute(
             insert(CONVERSATIONS).values(
                 channel=message.channel.value,
-                external_id=message.conversation_id[:255],
+                external_id=message.conversation_id,
                 ticket_id=outcome.ticket_id,
             )
         )

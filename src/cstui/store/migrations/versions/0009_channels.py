@@ -27,13 +27,14 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_customers_email"), ["email"], unique=False)
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("external_id", sa.String(length=255), nullable=True))
-        batch_op.add_column(sa.Column("address", sa.String(), nullable=True))
-        batch_op.add_column(sa.Column("full_body", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("auto", sa.String(length=12), nullable=True))
-        batch_op.create_unique_constraint("uq_messages_external", ["channel", "external_id"])
-        batch_op.create_index("ix_messages_address", ["channel", "address"], unique=False)
+    # Columns and indexes only: SQLite adds them in place (a batch rebuild of `messages`
+    # would rewrite its CREATE TABLE with the clauses in a varying order).
+    op.add_column("messages", sa.Column("external_id", sa.String(length=255), nullable=True))
+    op.add_column("messages", sa.Column("address", sa.String(), nullable=True))
+    op.add_column("messages", sa.Column("full_body", sa.Text(), nullable=True))
+    op.add_column("messages", sa.Column("auto", sa.String(length=12), nullable=True))
+    op.create_index("uq_messages_external", "messages", ["channel", "external_id"], unique=True)
+    op.create_index("ix_messages_address", "messages", ["channel", "address"], unique=False)
     op.create_table(
         "conversations",
         sa.Column("channel", sa.String(length=8), nullable=False),
@@ -91,9 +92,9 @@ def downgrade() -> None:
     op.drop_table("attachments")
     op.drop_table("deliveries")
     op.drop_table("conversations")
+    op.drop_index("ix_messages_address", table_name="messages")
+    op.drop_index("uq_messages_external", table_name="messages")
     with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_messages_address")
-        batch_op.drop_constraint("uq_messages_external", type_="unique")
         batch_op.drop_column("auto")
         batch_op.drop_column("full_body")
         batch_op.drop_column("address")
