@@ -5,7 +5,9 @@ PostgreSQL (COPY) alike, and the same for the same seed."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +21,7 @@ from cstui import seed
 from cstui.demo import jobs, population
 from cstui.mail.files import detect_type
 from cstui.store import SqlStore, init_store
-from tests.conftest import _reset_pg
+from tests.conftest import _reset_pg, pg_database
 
 TICKETS = 2000  # seed 7 gives this world four tickets with files, two of them receipts
 OURS = re.compile(r"^<cstui\.(\d+)\.[0-9a-f]{20}@example\.com>$")
@@ -41,18 +43,17 @@ def _dt(value: Any) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+def _value(column: str, value: Any) -> Any:
+    """A value as both backends give it back: times as UTC datetimes, bytes as bytes."""
+    if value is None:
+        return None
+    if column.endswith(("_at", "_until")):
+        return _dt(value)
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
 def _comparable(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Rows as both backends give them back: times as UTC datetimes, bytes as bytes."""
-    out = []
-    for r in rows:
-        out.append(
-            tuple(
-                _dt(v) if k.endswith(("_at", "_until")) and v is not None else
-                bytes(v) if isinstance(v, memoryview) else v
-                for k, v in sorted(r.items())
-            )
-        )  # fmt: skip
-    return out
+    return [tuple(_value(k, v) for k, v in sorted(r.items())) for r in rows]
 
 
 def _mail_rows(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
@@ -65,15 +66,15 @@ def _mail_rows(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SqlStore]:
-    if request.param == "sqlite":
-        target = str(tmp_path_factory.mktemp("mail") / "world.db")
-    else:
-        target = request.getfixturevalue("pg_url")
-        _reset_pg(target)
-    store = init_store(target)
-    seed.seed_store(store, tickets=TICKETS, seed=7)
-    yield store
-    store.close()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            target = str(tmp_path_factory.mktemp("mail") / "world.db")
+        else:  # a database of its own: other tests here empty this run's
+            target = stack.enter_context(pg_database(f"cstui_seed_mail_{os.getpid()}"))
+        store = init_store(target)
+        stack.callback(store.close)
+        seed.seed_store(store, tickets=TICKETS, seed=7)
+        yield store
 
 
 def _email_tickets(store: SqlStore) -> dict[int, dict[str, Any]]:
