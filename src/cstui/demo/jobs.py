@@ -23,7 +23,7 @@ from cstui.demo.replay import ChunkRows, _World
 from cstui.demo.rows import _customer_rows, _Orders
 from cstui.demo.story import build_chunk
 from cstui.store import ticket_index
-from cstui.store.bulk import TABLES, Batch, BulkWriter, DroppedIndexes, write_counted
+from cstui.store.bulk import COLUMNS, TABLES, Batch, BulkWriter, DroppedIndexes, write_counted
 from cstui.store.ticket_index import TicketDoc
 
 Progress = Callable[[int, int], None]
@@ -34,6 +34,7 @@ CUSTOMER_JOB = 50_000  # customers per job
 Job = tuple[str, int, int]
 _EARLY_INDEXED = ("customers", "orders")  # complete before the tickets: indexed at once
 _N_MSG, _N_ESC, _N_TRF = (TABLES.index(t) for t in ("messages", "escalations", "transfers"))
+_DEDUPE, _KIND = (COLUMNS["deliveries"][1].index(c) for c in ("dedupe_key", "kind"))
 _WORLD: _World | None = None  # while `write_world` runs
 
 
@@ -47,6 +48,23 @@ def _jobs(w: _World) -> list[Job]:
     jobs.append(("indexes", 0, 0))
     end = w.tickets + 1
     return jobs + [("tickets", lo, min(end, lo + CHUNK)) for lo in range(1, end, CHUNK)]
+
+
+def _name_messages(
+    rows: list[tuple[Any, ...]], base: int, *, keyed: bool = False
+) -> list[tuple[Any, ...]]:
+    """Deliveries and attachments name a message of their chunk by its index there (column
+    1): its id goes in, and, `keyed`, into a reply's dedupe key ("reply:<message id>")."""
+    out = []
+    for r in rows:
+        local = r[1]
+        if local is not None:
+            mid = base + local + 1
+            r = (r[0], mid, *r[2:])
+            if keyed and r[_DEDUPE] is None:
+                r = (*r[:_DEDUPE], f"{r[_KIND]}:{mid}", *r[_DEDUPE + 1 :])
+        out.append(r)
+    return out
 
 
 def _resolve_refs(
@@ -100,6 +118,8 @@ def _write_built(sink: BulkWriter, built: Built, counts: Any) -> int:
             "transfers": built.transfers,
             "ticket_links": built.links,
             "events": _resolve_refs(built.events, bases),
+            "deliveries": _name_messages(built.deliveries, bases[0], keyed=True),
+            "attachments": _name_messages(built.attachments, bases[0]),
         },
         counts,
     )

@@ -13,6 +13,14 @@ from typing import Any
 
 from cstui.demo.fixtures import _AGENT_TURN, _CUSTOMER_TURN, _NOTE_TURN, _Scenario
 from cstui.demo.formats import _fmt_datetime, _fmt_text, _iso_text, _q, _same
+from cstui.demo.identity import _contact
+from cstui.demo.mail import (
+    customer_message_id,
+    files_for,
+    mention,
+    our_message_id,
+    send_delay,
+)
 from cstui.demo.plan import _F_COMPLAINT, _F_ROUTED, _F_SECOND, _Plan
 from cstui.demo.population import Tiers, _AgentSpec, _Customers
 from cstui.demo.vocabulary import (
@@ -48,8 +56,10 @@ from cstui.demo.vocabulary import (
     _Handling,
 )
 from cstui.domain import complaints, escalation, events, sla
+from cstui.domain.channels import DeliveryKind, DeliveryState
 from cstui.domain.model import (
     TIER_RANK,
+    Channel,
     ComplaintCause,
     Department,
     EscalationState,
@@ -62,6 +72,9 @@ from cstui.domain.model import (
 from cstui.domain.rules import Rules
 from cstui.store import rows as R
 from cstui.store.ticket_index import TicketDoc
+
+_EMAIL, _CHAT = Channel.EMAIL.value, Channel.CHAT.value
+_SENT = DeliveryState.SENT.value
 
 
 @dataclass
@@ -96,6 +109,10 @@ class ChunkRows:
     transfers: list[tuple[Any, ...]] = field(default_factory=list)
     links: list[tuple[int, int]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
+    # Rows naming a message of this chunk by its index here (the writer puts its id in):
+    # deliveries (a reply's dedupe key is made from it too) and attachments.
+    deliveries: list[tuple[Any, ...]] = field(default_factory=list)
+    attachments: list[tuple[Any, ...]] = field(default_factory=list)
     # (ticket id, customer id, order id, head, body): the search index's costly fields,
     # cut where the chunk is built; the identifiers are added as it is written
     search: list[tuple[int, int, int | None, str, str]] = field(default_factory=list)
@@ -142,12 +159,15 @@ class _Replay:
     said: list[int]
     spare: list[int]
     values: dict[str, str]
+    email: str | None  # the customer's address ("" until looked up, None: they have none)
 
     def __init__(self, w: _World, rng: Random, out: ChunkRows) -> None:
         self.w, self.rng, self.out = w, rng, out
         self.fmt = _fmt_text if w.sqlite else _fmt_datetime
         self.dfmt = _iso_text if w.sqlite else _same
         self.cal, self.policy = w.rules.calendar, w.rules.sla
+        self.domain = w.rules.channels.domain  # of our Message-IDs
+        self.surveys = w.rules.channels.survey  # the store asks for CSAT on resolving
         self.limit = int(w.now.timestamp()) - 30
         self.names = tuple(a.name for a in w.agents)
         self.signs = (tuple(a.display for a in w.agents), tuple(a.display_en for a in w.agents))
@@ -187,6 +207,15 @@ class _Replay:
     def _choice(self, options: Sequence[str]) -> str:
         return options[int(self.rng.random() * len(options))]
 
+    def _reachable(self, channel: str) -> str:
+        """The channel the customer writes on: one without an e-mail address chats instead
+        of mailing (mail customers have the address the store answers them at)."""
+        if channel != _EMAIL:
+            return channel
+        if self.email == "":
+            self.email = _contact(self.w.seed, self.cust)[1]
+        return channel if self.email else _CHAT
+
     # -- store writes, replayed ----------------------------------------------------------
 
     def _do_create(self, routed_owner: int) -> None:
@@ -211,8 +240,13 @@ class _Replay:
             if complaint
             else None
         )
+        self.mails = self.sent = 0  # customer mails and deliveries of this ticket so far
+        self.surveyed = False
         opening = self._say(_CUSTOMER_TURN, _CHASES)  # every scenario opens with the customer
-        self._message(_CUSTOMER, self.channel, self.cust_name, opening)
+        if self.channel == _EMAIL:
+            self._first_mail(opening)
+        else:
+            self._message(_CUSTOMER, self.channel, self.cust_name, opening)
         self._event(
             None,
             events.Created(
@@ -256,6 +290,8 @@ class _Replay:
         self.values["agent_name"] = self.signs[self.en][self.owner]
         mid = self._message(_REPLY, self.channel, actor, self._say(_AGENT_TURN, _REPLIES))
         self._event_naming(actor, events.Reply(message_id=mid), "message_id", _MSG)
+        if self.channel == _EMAIL:  # queued with the reply, sent moments later
+            self._delivered(DeliveryKind.REPLY, mid)
 
     def _do_note(self) -> None:
         self._change()
@@ -278,7 +314,11 @@ class _Replay:
         channel = self.channel if self.rng.random() < 0.8 else _PICK_CHANNEL(self.rng)
         # Before any answer, a customer can only chase.
         body = self._say(_CUSTOMER_TURN, options if self.responded else _CHASES)
-        mid = self._message(_CUSTOMER, channel, self.cust_name, body)
+        if channel != _EMAIL:
+            mid = self._message(_CUSTOMER, channel, self.cust_name, body)
+        else:
+            channel = self._reachable(channel)
+            mid = self._message(_CUSTOMER, channel, self.cust_name, body, *self._mail_ids(channel))
         said = events.CustomerMessage(message_id=mid, channel=_CHANNELS[channel])
         self._event_naming(None, said, "message_id", _MSG)
 
@@ -414,6 +454,9 @@ class _Replay:
         owner = self.names[self.owner]
         resolved = events.Resolved(code=_CODES[code], owner=owner, old_status=_STATUSES[old])
         self._event(owner, resolved)
+        if self.channel == _EMAIL and self.surveys and not self.surveyed:  # once a ticket
+            self.surveyed = True
+            self._delivered(DeliveryKind.SURVEY, None)
         if self.follow_up is not None:
             self._event(owner, events.FollowUpScheduled(due=self.follow_up))
 
@@ -451,9 +494,66 @@ class _Replay:
             value = self.stamps[t] = self.fmt(t)
         return value
 
-    def _message(self, kind: str, channel: str, author: str, body: str) -> int:
-        self.out.messages.append((self.tid, kind, channel, author, body, self._at(self.t)))
+    def _message(
+        self,
+        kind: str,
+        channel: str,
+        author: str,
+        body: str,
+        external_id: str | None = None,
+        address: str | None = None,
+    ) -> int:
+        row = (self.tid, kind, channel, author, body, self._at(self.t))
+        # Most messages came on no mail: their row leaves out the NULLs (`bulk.SPARSE`).
+        self.out.messages.append(row if external_id is None else (*row, external_id, address))
         return len(self.out.messages) - 1
+
+    def _mail_ids(self, channel: str) -> tuple[str | None, str | None]:
+        """A customer's message's Message-ID and the address it came from, on e-mail."""
+        if channel != _EMAIL or not self.email:
+            return None, None
+        self.mails += 1
+        return customer_message_id(self.w.seed, self.tid, self.mails, self.email), self.email
+
+    def _first_mail(self, body: str) -> None:
+        """The mail that opens the ticket, with a photo or a receipt now and then."""
+        c, oid = self.w.customers, self.order_id
+        order = (self.order_no, c.amount[oid], c.placed[oid]) if self.order_no else None
+        files = files_for(self.w.seed, self.tid, self.cat, created=self.t, order=order, en=self.en)
+        if files:
+            body = f"{body}\n\n{mention(files, self.en)}"
+        mid = self._message(_CUSTOMER, _EMAIL, self.cust_name, body, *self._mail_ids(_EMAIL))
+        at = self._at(self.t)
+        for f in files:
+            self.out.attachments.append(
+                (self.tid, mid, f.filename, f.content_type, len(f.data), f.sha256, f.data, at)
+            )
+
+    def _delivered(self, kind: DeliveryKind, mid: int | None) -> None:
+        """An outbox row as the mail worker leaves it: sent on its first attempt. A reply's
+        dedupe key ("reply:<message id>") is made by the writer, which knows the id."""
+        self.sent += 1
+        ours = our_message_id(self.w.seed, self.tid, self.sent, self.domain)
+        key = None if mid is not None else f"{kind.value}:{self.tid}"
+        at, sent = self._at(self.t), self.fmt(self.t + send_delay(self.tid, self.sent))
+        self.out.deliveries.append(
+            (
+                self.tid,
+                mid,
+                kind.value,
+                _EMAIL,
+                self.email,
+                _SENT,
+                1,
+                at,
+                None,
+                None,
+                ours,
+                key,
+                at,
+                sent,
+            )
+        )
 
     def _event(self, actor: str | None, p: events.Payload) -> None:
         old, new = events.encode(p)

@@ -2,7 +2,8 @@
 
 `cstui seed` fills an empty store with a plausible after-Double-11 backlog: customers with
 orders and tiers, tickets on every channel in every state, replies and notes, escalations,
-transfers, complaints, follow-ups and satisfaction answers, and the event log that tells the
+transfers, complaints, follow-ups and satisfaction answers, mail with its Message-IDs, the
+replies and surveys it sent and a few photos and receipts, and the event log that tells the
 same story, so that metrics computed from the log agree with the rows.
 
 Why it is built the way it is:

@@ -19,7 +19,7 @@ from cstui.demo.identity import (
     order_number,
 )
 from cstui.demo.plan import _F_COMPLAINT, _F_ROUTED, _F_SECOND, _shift_at
-from cstui.demo.replay import ChunkRows, _Replay, _World
+from cstui.demo.replay import _EMAIL, ChunkRows, _Replay, _World
 from cstui.demo.vocabulary import (
     _ACK_NOTES,
     _ACKNOWLEDGED,
@@ -79,7 +79,9 @@ class _Story(_Replay):
         oid = self.order_id = p.order[i]
         self.order_no = order_number(oid, c.placed[oid]) if oid else None
         self.goods = c.goods[oid] if oid else -1
-        self.channel = _PICK_CHANNEL(rng)
+        self.email = ""  # looked up when they mail
+        channel = _PICK_CHANNEL(rng)
+        self.channel = channel if channel != _EMAIL else self._reachable(channel)
         self.priority = self._priority()
         self.priority_s = self.priority.value
         # A finished ticket's clock ends stopped; only a resumed pause leaves a trace in it
