@@ -10,7 +10,7 @@ import tomllib
 from datetime import time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from cstui import locations
+from cstui.calendar_config import CalendarSettings, business_calendar
 from cstui.channel_config import ChannelSettings
 from cstui.errors import BadInput
 
@@ -97,6 +98,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     business_day_start: time = time(8, 0)
     business_day_end: time = time(22, 0)
+    calendar: CalendarSettings = CalendarSettings()  # days worked; its hours win over these
     transfer_needs_approval: bool = True
     returning_customer_days: int = 7
     follow_up_working_days: int = 1
@@ -147,7 +149,6 @@ def config_path() -> Path:
 
 def rules_from_settings(settings: Settings) -> Rules:
     """The domain policies configured by the settings (imported here: `holidays` is heavy)."""
-    from cstui.domain.calendar import BusinessCalendar
     from cstui.domain.complaints import FollowUpPolicy
     from cstui.domain.model import Priority, Tier
     from cstui.domain.rules import Rules
@@ -168,11 +169,7 @@ def rules_from_settings(settings: Settings) -> Rules:
             tier_factor=factors,
             risk_window=timedelta(minutes=s.risk_window_minutes),
         )
-        calendar = BusinessCalendar(
-            tz=ZoneInfo(settings.timezone),
-            day_start=settings.business_day_start,
-            day_end=settings.business_day_end,
-        )
+        calendar = business_calendar(settings)
     except (ValueError, KeyError, ZoneInfoNotFoundError) as exc:
         raise BadInput(f"config: {exc}") from None
     return Rules(
