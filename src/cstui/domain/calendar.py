@@ -187,8 +187,11 @@ class BusinessCalendar:
         """Why `d` is worked or not: `cstui calendar show` prints what the clock uses."""
         return self.days.kind(d)
 
-    def _hours(self, d: date) -> tuple[datetime, datetime] | None:
+    def hours_on(self, d: date) -> tuple[datetime, datetime] | None:
+        """The opening and closing instants (UTC) of local date `d`; None on a day off."""
         return _business_hours(self.tz, self.day_start, self.day_end, self.days, d)
+
+    _hours = hours_on
 
     def _local_date(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
