@@ -10,7 +10,7 @@ Every mistake is refused when the settings load, naming the setting and the entr
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -24,9 +24,6 @@ from cstui.domain.calendar import (
     WorkingDays,
 )
 from cstui.errors import BadInput
-
-if TYPE_CHECKING:
-    from cstui.config import Settings
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -105,6 +102,14 @@ def _date(value: Any) -> date:
     raise _invalid("{value} is not a date (YYYY-MM-DD)", value=repr(value))
 
 
+def _span_ends(value: date | str) -> dict[str, date]:
+    """`2027-01-04` or `"2027-02-01..2027-02-03"` as its first and last day."""
+    text = value if isinstance(value, str) else value.isoformat()
+    first, dots, last = text.partition("..")
+    start = _date(first)
+    return {"first": start, "last": _date(last) if dots else start}
+
+
 class DaySpan(BaseModel):
     """One company day or a range of them (both ends included), with an optional name."""
 
@@ -117,19 +122,16 @@ class DaySpan(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _parse(cls, value: Any) -> Any:
-        if isinstance(value, dict) and "date" in value:
+        if isinstance(value, dict) and isinstance(value.get("date"), date | str):
             rest = {k: v for k, v in value.items() if k != "date"}
-            return {**cls._parse(value["date"]), **rest}
+            return {**_span_ends(value["date"]), **rest}
         if isinstance(value, date | str):
-            text = value if isinstance(value, str) else value.isoformat()
-            first, dots, last = text.partition("..")
-            start = _date(first)
-            return {"first": start, "last": _date(last) if dots else start}
-        if isinstance(value, dict):
-            return value
+            return _span_ends(value)
+        if isinstance(value, dict) and "date" not in value:
+            return value  # `first` and `last` written out
         raise _invalid(
             '{value}: write a date "2027-01-04", a range "2027-02-01..2027-02-03" '
-            'or a table with `date` and `name`',
+            "or a table with `date` and `name`",
             value=repr(value),
         )
 
@@ -212,13 +214,14 @@ def _dates(spans: list[DaySpan]) -> frozenset[date]:
     return frozenset(d for span in spans for d in span.dates())
 
 
-def business_calendar(settings: Settings) -> BusinessCalendar:
-    """The calendar of `[calendar]`, in `timezone`; its hours, or the top-level ones."""
-    cal = settings.calendar
-    start, end = settings.business_day_start, settings.business_day_end
+def business_calendar(
+    cal: CalendarSettings, *, timezone: str, day_start: time, day_end: time, hours_set: bool
+) -> BusinessCalendar:
+    """The calendar of `[calendar]` in `timezone`, with its hours or else the top-level
+    `business_day_start`/`business_day_end` (`hours_set`: the file or environment set one)."""
+    start, end = day_start, day_end
     if cal.hours is not None:
-        legacy = {"business_day_start", "business_day_end"} & settings.model_fields_set
-        if legacy and (start, end) != (cal.hours.start, cal.hours.end):
+        if hours_set and (start, end) != (cal.hours.start, cal.hours.end):
             raise BadInput(
                 "config: calendar.hours: disagrees with business_day_start/business_day_end;"
                 " keep one of them"
@@ -230,7 +233,7 @@ def business_calendar(settings: Settings) -> BusinessCalendar:
             f" business_day_end {end.isoformat('minutes')}"
         )
     try:
-        tz = ZoneInfo(settings.timezone)
+        tz = ZoneInfo(timezone)
     except (ValueError, ZoneInfoNotFoundError):
-        raise BadInput(f"config: timezone: unknown time zone {settings.timezone!r}") from None
+        raise BadInput(f"config: timezone: unknown time zone {timezone!r}") from None
     return BusinessCalendar(tz=tz, day_start=start, day_end=end, days=cal.working_days())

@@ -169,7 +169,13 @@ def rules_from_settings(settings: Settings) -> Rules:
             tier_factor=factors,
             risk_window=timedelta(minutes=s.risk_window_minutes),
         )
-        calendar = business_calendar(settings)
+        calendar = business_calendar(
+            settings.calendar,
+            timezone=settings.timezone,
+            day_start=settings.business_day_start,
+            day_end=settings.business_day_end,
+            hours_set=bool({"business_day_start", "business_day_end"} & settings.model_fields_set),
+        )
     except (ValueError, KeyError, ZoneInfoNotFoundError) as exc:
         raise BadInput(f"config: {exc}") from None
     return Rules(

@@ -123,11 +123,15 @@ def test_the_default_month_is_this_month_by_the_pinned_clock(tmp_path: Path) -> 
 
 
 def test_a_company_days_name_is_shown_inert(tmp_path: Path) -> None:
-    config = '[calendar]\nextra_holidays = [{ date = "2027-01-04", name = "x\\u001b]0;pwned\\u0007" }]\n'
+    config = (
+        '[calendar]\nextra_holidays = [{ date = "2027-01-04", name = "x\\u001b]0;pwned\\u0007" }]\n'
+    )
     result = cstui(tmp_path, "calendar", "show", "2027-01", config=config)
     assert "\x1b" not in ok(result) and "\x07" not in result.stdout
     assert "2027-01-04 mon  company holiday" in result.stdout
-    as_json = json.loads(ok(cstui(tmp_path, "calendar", "show", "2027-01", "--json", config=config)))
+    as_json = json.loads(
+        ok(cstui(tmp_path, "calendar", "show", "2027-01", "--json", config=config))
+    )
     assert as_json["days"][3]["name"] == "x\x1b]0;pwned\x07"  # the data itself, exactly
 
 
@@ -144,8 +148,7 @@ def test_a_bad_calendar_config_is_one_line_naming_the_setting(tmp_path: Path) ->
     result = cstui(tmp_path, "calendar", "show", "2027-01", config=config)
     assert result.returncode == 2
     assert result.stderr == (
-        "cstui: config: calendar: 2027-01-10 is both in extra_holidays"
-        " and in extra_working_days\n"
+        "cstui: config: calendar: 2027-01-10 is both in extra_holidays and in extra_working_days\n"
     )
 
 
@@ -153,8 +156,9 @@ def new_ticket_due(home: Path, config: str) -> dict[str, str | None]:
     """A ticket opened by a customer's mail on Friday evening, on a fresh store."""
     ok(cstui(home, "init", config=config))
     made = json.loads(ok(cstui(home, "mail", "ingest", "--json", config=config, stdin=MAIL)))
-    ticket = json.loads(ok(cstui(home, "tickets", "show", str(made["ticket_id"]), "--json",
-                                 config=config)))
+    ticket = json.loads(
+        ok(cstui(home, "tickets", "show", str(made["ticket_id"]), "--json", config=config))
+    )
     due: dict[str, str | None] = ticket["due"]
     return due
 
@@ -162,7 +166,7 @@ def new_ticket_due(home: Path, config: str) -> dict[str, str | None]:
 @pytest.mark.parametrize(
     ("config", "first_response", "resolution"),
     [
-        # 10 minutes on Friday, the rest from Monday's opening; resolution (24 business hours) Tuesday 17:50.
+        # 10 minutes on Friday, the rest from Monday's opening; 24 business hours: Tuesday 17:50.
         ("", "2027-01-11T00:10:00+00:00", "2027-01-12T09:50:00+00:00"),
         # The working Sunday answers first and resolves a day earlier.
         (WORKING_SUNDAY, "2027-01-10T00:10:00+00:00", "2027-01-11T09:50:00+00:00"),

@@ -71,9 +71,7 @@ def test_the_top_level_hours_still_work(config: Path) -> None:
     assert (cal.day_start, cal.day_end) == (time(7, 30), time(20))
 
 
-def test_the_environment_overrides_the_file(
-    config: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_environment_overrides_the_file(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(config, "[calendar]\npublic_holidays = true\n")
     monkeypatch.setenv("CSTUI_CALENDAR__PUBLIC_HOLIDAYS", "false")
     cal = rules_from_settings(load_settings()).calendar
@@ -92,7 +90,10 @@ def test_the_environment_overrides_the_file(
         ),
         ('hours = { start = "08:00" }', "calendar.hours.end: Field required"),
         ('hours = { start = "25:00", end = "26:00" }', "calendar.hours.start"),
-        ('extra_holidays = ["2027-13-01"]', "calendar.extra_holidays.0: '2027-13-01' is not a date"),
+        (
+            'extra_holidays = ["2027-13-01"]',
+            "calendar.extra_holidays.0: '2027-13-01' is not a date",
+        ),
         (
             'extra_holidays = ["2027-01-01", "2027-01-09..2027-01-05"]',
             "calendar.extra_holidays.1: 2027-01-05 is before 2027-01-09",
@@ -136,9 +137,7 @@ def test_a_mistake_is_one_line_naming_the_setting(config: Path, text: str, messa
         ('timezone = "Mars/Olympus"', "config: timezone: unknown time zone 'Mars/Olympus'"),
     ],
 )
-def test_hours_and_zone_mistakes_outside_the_section(
-    config: Path, text: str, message: str
-) -> None:
+def test_hours_and_zone_mistakes_outside_the_section(config: Path, text: str, message: str) -> None:
     write(config, text + "\n")
     with pytest.raises(BadInput, match="^" + message.replace("(", r"\(")):
         rules_from_settings(load_settings())

@@ -133,9 +133,9 @@ def _summary(service_days: frozenset[int], cal: BusinessCalendar) -> dict[str, A
 
 
 def _totals(days: list[Day]) -> dict[str, int]:
-    worked = [d for d in days if d.opening is not None and d.closing is not None]
-    seconds = sum((d.closing - d.opening).total_seconds() for d in worked)  # type: ignore[operator]
-    return {"working_days": len(worked), "business_minutes": int(seconds // 60)}
+    spans = [d.closing - d.opening for d in days if d.opening and d.closing]
+    minutes = sum(span // timedelta(minutes=1) for span in spans)
+    return {"working_days": len(spans), "business_minutes": minutes}
 
 
 def _json(days: list[Day]) -> list[dict[str, Any]]:
@@ -163,7 +163,11 @@ def _render(year: int, month: int, days: list[Day], cal: BusinessCalendar, lang:
             cells = []
     if cells:
         lines.append("".join(cells).rstrip())
-    marks = [f"{_MARKS[k].strip()} {_say(_KIND_NAMES[k], lang)}" for k in _MARKS if k is not DayKind.WORKING]
+    marks = [
+        f"{_MARKS[k].strip()} {_say(_KIND_NAMES[k], lang)}"
+        for k in _MARKS
+        if k is not DayKind.WORKING
+    ]
     lines += ["", f"{_text('legend', lang)}: " + " · ".join(marks), ""]
     special = [d for d in days if d.kind not in (DayKind.WORKING, DayKind.REST)]
     if special:

@@ -53,9 +53,7 @@ class DayKind(StrEnum):
     REST = "rest"  # not a service day of the team (a weekend for a 5-day team)
 
 
-WORKING_KINDS = frozenset(
-    {DayKind.COMPANY_WORKDAY, DayKind.SHIFTED_WORKDAY, DayKind.WORKING}
-)
+WORKING_KINDS = frozenset({DayKind.COMPANY_WORKDAY, DayKind.SHIFTED_WORKDAY, DayKind.WORKING})
 
 
 @lru_cache(maxsize=64)
