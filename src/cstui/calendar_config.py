@@ -9,12 +9,14 @@ Every mistake is refused when the settings load, naming the setting and the entr
 
 from __future__ import annotations
 
+import json
 from datetime import date, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+from pydantic_settings import NoDecode
 
 from cstui.domain.calendar import (
     EVERY_DAY,
@@ -77,7 +79,7 @@ def _service_days(value: Any) -> frozenset[int]:
         shorthand = _SHORTHANDS.get(value.strip().lower())
         if shorthand is not None:
             return shorthand
-        value = value.split(",")
+        value = _json_list(value) if value.lstrip().startswith("[") else value.split(",")
     if not isinstance(value, list | tuple) or not value:
         raise _invalid('name the days served: "mon-fri", "7x" or a list like ["mon", "sat"]')
     days: frozenset[int] = frozenset()
@@ -88,7 +90,16 @@ def _service_days(value: Any) -> frozenset[int]:
     return days
 
 
-ServiceDays = Annotated[frozenset[int], BeforeValidator(_service_days)]
+def _json_list(text: str) -> Any:
+    """A list written as JSON (`CSTUI_CALENDAR__SERVICE_DAYS='["mon", "sat"]'`)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise _invalid("{text} is not a JSON list of day names", text=repr(text)) from None
+
+
+# NoDecode: from the environment the value arrives as written ("7x", "mon-sat"), not as JSON.
+ServiceDays = Annotated[frozenset[int], NoDecode, BeforeValidator(_service_days)]
 
 
 def _date(value: Any) -> date:

@@ -17,6 +17,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -135,6 +136,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise BadInput(f"config file {path}: line {line}: not UTF-8 text ({bad})") from None
     except ValidationError as exc:
         raise BadInput(f"config: {_first_error(exc)}") from None
+    except SettingsError as exc:  # a CSTUI_* variable holding a table or list that is not JSON
+        raise BadInput(f"config: {exc} (write a list or table there as JSON)") from None
 
 
 def _first_error(exc: ValidationError) -> str:

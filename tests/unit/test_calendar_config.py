@@ -71,6 +71,41 @@ def test_the_top_level_hours_still_work(config: Path) -> None:
     assert (cal.day_start, cal.day_end) == (time(7, 30), time(20))
 
 
+@pytest.mark.parametrize(
+    ("written", "days"),
+    [("7x", frozenset(range(7))), ("mon-sat", frozenset(range(6))), ('["sat", "sun"]', {5, 6})],
+)
+def test_service_days_from_the_environment_as_written(
+    config: Path, monkeypatch: pytest.MonkeyPatch, written: str, days: object
+) -> None:
+    monkeypatch.setenv("CSTUI_CALENDAR__SERVICE_DAYS", written)
+    assert load_settings().calendar.service_days == days
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "CSTUI_CALENDAR__SERVICE_DAYS",
+            "[oops",
+            "config: calendar.service_days: '[oops' is not a JSON list of day names",
+        ),
+        (
+            "CSTUI_CALENDAR__EXTRA_HOLIDAYS",
+            "2027-01-05",
+            'config: error parsing value for field "calendar"',
+        ),
+    ],
+)
+def test_a_bad_environment_value_is_bad_input(
+    config: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(BadInput) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message)
+
+
 def test_the_environment_overrides_the_file(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(config, "[calendar]\npublic_holidays = true\n")
     monkeypatch.setenv("CSTUI_CALENDAR__PUBLIC_HOLIDAYS", "false")
