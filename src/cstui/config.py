@@ -10,17 +10,19 @@ import tomllib
 from datetime import time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
 from cstui import locations
+from cstui.calendar_config import CalendarSettings, business_calendar
 from cstui.channel_config import ChannelSettings
 from cstui.errors import BadInput
 
@@ -97,6 +99,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     business_day_start: time = time(8, 0)
     business_day_end: time = time(22, 0)
+    calendar: CalendarSettings = CalendarSettings()  # days worked; its hours win over these
     transfer_needs_approval: bool = True
     returning_customer_days: int = 7
     follow_up_working_days: int = 1
@@ -133,6 +136,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise BadInput(f"config file {path}: line {line}: not UTF-8 text ({bad})") from None
     except ValidationError as exc:
         raise BadInput(f"config: {_first_error(exc)}") from None
+    except SettingsError as exc:  # a CSTUI_* variable holding a table or list that is not JSON
+        raise BadInput(f"config: {exc} (write a list or table there as JSON)") from None
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -147,7 +152,6 @@ def config_path() -> Path:
 
 def rules_from_settings(settings: Settings) -> Rules:
     """The domain policies configured by the settings (imported here: `holidays` is heavy)."""
-    from cstui.domain.calendar import BusinessCalendar
     from cstui.domain.complaints import FollowUpPolicy
     from cstui.domain.model import Priority, Tier
     from cstui.domain.rules import Rules
@@ -168,10 +172,12 @@ def rules_from_settings(settings: Settings) -> Rules:
             tier_factor=factors,
             risk_window=timedelta(minutes=s.risk_window_minutes),
         )
-        calendar = BusinessCalendar(
-            tz=ZoneInfo(settings.timezone),
+        calendar = business_calendar(
+            settings.calendar,
+            timezone=settings.timezone,
             day_start=settings.business_day_start,
             day_end=settings.business_day_end,
+            hours_set=bool({"business_day_start", "business_day_end"} & settings.model_fields_set),
         )
     except (ValueError, KeyError, ZoneInfoNotFoundError) as exc:
         raise BadInput(f"config: {exc}") from None
