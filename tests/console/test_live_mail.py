@@ -42,7 +42,7 @@ def test_a_composed_mail_parses_back_to_what_the_customer_wrote() -> None:
         "【退货】杯子碎了，怎么处理？",
         "收到的杯子碎成两半了。\n\n照片在附件里，麻烦看一下。",
         datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
-        in_reply_to="<cstui.12.0123456789abcdef0123@example.com>",
+        in_reply_to="<cstui.t12.0123456789abcdef@example.com>",
         references=("<tencent_AB@qq.com>",),
         photo=photo,
     )

@@ -24,7 +24,7 @@ from cstui.store import SqlStore, init_store
 from tests.conftest import _reset_pg, pg_database
 
 TICKETS = 2000  # seed 7 gives this world four tickets with files, two of them receipts
-OURS = re.compile(r"^<cstui\.(\d+)\.[0-9a-f]{20}@example\.com>$")
+OURS = re.compile(r"^<cstui\.t(\d+)\.[0-9a-f]{16}@example\.com>$")
 MAIL_TABLES = {
     "messages": "SELECT id, ticket_id, channel, external_id, address FROM messages ORDER BY id",
     "deliveries": "SELECT * FROM deliveries ORDER BY id",

@@ -55,10 +55,10 @@ def customer_message_id(seed: int, tid: int, k: int, address: str) -> str:
 
 
 def our_message_id(seed: int, tid: int, n: int, domain: str) -> str:
-    """The Message-ID of ticket `tid`'s n-th delivery, in the outbox's form
-    (`<cstui.{ticket}.{20 hex}@{domain}>`, see `cstui.store.outbox.make_message_id`)."""
+    """The Message-ID of ticket `tid`'s n-th delivery, in our one form
+    (`<cstui.t{ticket}.{16 hex}@{domain}>`, see `cstui.domain.message_ids`), but seeded."""
     h = _splitmix(seed * 9_999_991 + _FOR_OURS + tid * _PER_TICKET + n)
-    return f"<cstui.{tid}.{h:016x}{_splitmix(h) & 0xFFFF:04x}@{domain}>"
+    return f"<cstui.t{tid}.{h:016x}@{domain}>"
 
 
 def send_delay(tid: int, n: int) -> int:

@@ -11,7 +11,6 @@ surveys say `Auto-Submitted: auto-replied` (RFC 3834) so that vacation programs 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import policy
@@ -20,41 +19,18 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from cstui.domain.channels import Attachment, DeliveryKind, Outbound
+from cstui.domain.message_ids import (  # noqa: F401  (re-exported: the mail API names them)
+    delivery_from_message_id,
+    domain_of,
+    make_message_id,
+    ticket_from_message_id,
+)
 from cstui.mail.subject import strip_prefixes, tagged
 
 # 7bit: bodies go out quoted-printable or base64, safe through any relay.
 POLICY = policy.default.clone(cte_type="7bit")
-_OURS = re.compile(r"^<?cstui\.t(\d{1,12})(?:\.d(\d{1,12}))?\.[0-9a-f]{8,64}@[^<>\s@]+>?$")
 _SENDABLE_ID = re.compile(r"^<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>$")  # printable ASCII, no <>
-_DOMAIN = re.compile(r"[^a-z0-9.-]")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def _domain(domain: str) -> str:
-    return _DOMAIN.sub("", domain.strip().lower()).strip(".-") or "localhost"
-
-
-def make_message_id(ticket_id: int, domain: str, *, delivery_id: int | None = None) -> str:
-    """A new Message-ID of ours for mail about `ticket_id` (and the delivery, when known)."""
-    delivery = f".d{delivery_id}" if delivery_id is not None else ""
-    return f"<cstui.t{ticket_id}{delivery}.{secrets.token_hex(8)}@{_domain(domain)}>"
-
-
-def ticket_from_message_id(message_id: str) -> int | None:
-    """The ticket id in one of our Message-IDs, or None for anyone else's."""
-    found = _OURS.match(message_id.strip())
-    return int(found.group(1)) if found else None
-
-
-def delivery_from_message_id(message_id: str) -> int | None:
-    """The delivery id in one of our Message-IDs, or None."""
-    found = _OURS.match(message_id.strip())
-    return int(found.group(2)) if found and found.group(2) else None
-
-
-def domain_of(address: str) -> str:
-    """The domain part of `address`, for our Message-IDs."""
-    return _domain(address.rpartition("@")[2])
 
 
 def _one_line(text: str) -> str:

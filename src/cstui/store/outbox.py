@@ -10,7 +10,6 @@ the row keeps its `external_id` (our Message-ID), so a receiver can tell a repea
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
 
 from cstui.domain.channels import Delivery, DeliveryKind, DeliveryState, Outbound
+from cstui.domain.message_ids import make_message_id
 from cstui.domain.model import Channel, MessageKind
 from cstui.errors import BadInput, NotFound
 from cstui.store.schema import (
@@ -33,12 +33,6 @@ from cstui.store.tx import Tx
 
 MAX_ERROR = 500  # characters of a failure's reason kept
 MAX_REFERENCES = 20  # the newest ids of the thread an outgoing mail names
-
-
-def make_message_id(ticket_id: int, domain: str) -> str:
-    """Our id of an outgoing message: unguessable, and carrying the ticket id
-    ("<cstui.1234.3f9a…@example.com>") so a reply threads even past our own records."""
-    return f"<cstui.{ticket_id}.{secrets.token_hex(10)}@{domain}>"
 
 
 def ack_text(ticket_id: int, subject: str, tag_prefix: str) -> str:
