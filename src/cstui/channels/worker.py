@@ -19,12 +19,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
@@ -40,11 +38,11 @@ from cstui.domain.channels import (
     DeliveryKind,
     DeliveryState,
     Inbound,
-    IngestOutcome,
     Outbound,
 )
 from cstui.domain.model import Channel
 from cstui.errors import CstuiError, NotFound, Unavailable
+from cstui.store.base import ChannelStore
 
 log = logging.getLogger("cstui.channels")
 
@@ -56,32 +54,6 @@ LEASE_MARGIN = timedelta(minutes=2)
 IDLE_SECONDS = 2.0  # how often an empty queue is looked at again
 STANDBY_SECONDS = 5.0  # how often a standby tries a mailbox's lock
 MARK_SECONDS = 30.0  # how long a "sent" mark is retried while the store is unreachable
-
-
-class ChannelStore(Protocol):
-    """What the workers need of the store (SqlStore has it)."""
-
-    def ingest(self, message: Inbound) -> IngestOutcome: ...
-
-    def claim_deliveries(
-        self, *, channels: Collection[Channel], limit: int, lease: timedelta
-    ) -> list[Outbound]: ...
-
-    def delivery_sent(self, delivery_id: int) -> None: ...
-
-    def delivery_failed(
-        self, delivery_id: int, *, error: str, retry_at: datetime | None
-    ) -> DeliveryState: ...
-
-    def attachment(self, attachment_id: int) -> tuple[Attachment, bytes]: ...
-
-    def mailbox_cursor(self, name: str) -> tuple[int, int] | None: ...
-
-    def save_mailbox_cursor(self, name: str, *, uidvalidity: int, last_uid: int) -> None: ...
-
-    def transaction(self) -> AbstractContextManager[object]:
-        """One transaction the calls inside it join (SqlStore.transaction)."""
-        ...
 
 
 Compose = Callable[[Outbound, Sequence[tuple[Attachment, bytes]]], EmailMessage]
