@@ -286,16 +286,22 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# The contract's action for each threading decision (`--json`'s "action").
+ACTIONS = {"new": "created", "new_linked": "created", "append": "threaded", "reopen": "reopened",
+           "duplicate": "duplicate", "bounce": "ignored"}
+
+
 def check(corpus: Corpus, lines: list[dict[str, Any]]) -> list[str]:
     """Every line against the expected decision; the first few differences, described."""
     wrong = []
     if len(lines) != len(corpus.expected):
         wrong.append(f"{len(lines)} lines for {len(corpus.expected)} messages")
     for i, (line, want) in enumerate(zip(lines, corpus.expected, strict=False), start=1):
-        got = (line.get("decision"), line.get("ticket_id"), line.get("linked_to"))
-        if got != (want.decision, want.ticket_id, want.linked_to):
-            wrong.append(f"message {i}: got {got}, expected "
-                         f"{(want.decision, want.ticket_id, want.linked_to)}")
+        got = (line.get("decision"), line.get("action"), line.get("ticket_id"),
+               line.get("linked_to"))
+        expected = (want.decision, ACTIONS[want.decision], want.ticket_id, want.linked_to)
+        if got != expected or not line.get("reason"):
+            wrong.append(f"message {i}: got {got}, expected {expected}")
     return wrong
 
 
@@ -329,7 +335,7 @@ def main() -> int:
     load = os.getloadavg()[0]
     if run.returncode != 0:
         print(run.stderr.decode()[-2000:], file=sys.stderr)
-    lines = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    lines = json.loads(run.stdout)["items"] if run.stdout.strip() else []
     wrong = check(corpus, lines)
     rate = len(lines) / wall if wall else 0.0
     kinds: dict[str, int] = {}

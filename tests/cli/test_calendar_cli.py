@@ -156,8 +156,9 @@ def new_ticket_due(home: Path, config: str) -> dict[str, str | None]:
     """A ticket opened by a customer's mail on Friday evening, on a fresh store."""
     ok(cstui(home, "init", config=config))
     made = json.loads(ok(cstui(home, "mail", "ingest", "--json", config=config, stdin=MAIL)))
+    (item,) = made["items"]
     ticket = json.loads(
-        ok(cstui(home, "tickets", "show", str(made["ticket_id"]), "--json", config=config))
+        ok(cstui(home, "tickets", "show", str(item["ticket_id"]), "--json", config=config))
     )
     due: dict[str, str | None] = ticket["due"]
     return due

@@ -1,5 +1,5 @@
 """`cstui mail ingest` as an MTA or an admin drives it: real processes, mboxes and single
-messages, exit codes, JSON Lines, re-runs that store nothing twice, a kill that loses
+messages, exit codes, the one JSON document, re-runs that store nothing twice, a kill that loses
 nothing reported."""
 
 from __future__ import annotations
@@ -45,7 +45,21 @@ def generated_mbox(n: int) -> bytes:
 
 
 def lines(out: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in out.splitlines()]
+    """The items of the one `--json` document (and the document is exactly that)."""
+    document = json.loads(out)
+    assert list(document) == ["items"]
+    items: list[dict[str, Any]] = document["items"]
+    for item in items:
+        assert {"message_id", "ticket_id", "action", "reason"} <= item.keys()
+        assert item["action"] in {"created", "threaded", "reopened", "duplicate", "ignored"}
+        assert item["reason"] and "\n" not in item["reason"]
+    return items
+
+
+def streamed_item(line: str) -> dict[str, Any]:
+    """One item line of a document still being printed (after the first, led by a comma)."""
+    item: dict[str, Any] = json.loads(line.removeprefix(","))
+    return item
 
 
 def counts(db: Path) -> tuple[int, int]:
@@ -72,11 +86,42 @@ def test_an_mbox_goes_in_once_however_often_it_is_fed(db: Path, tmp_path: Path) 
     first = lines(ok(run(db, "mail", "ingest", str(box), "--json")))
     assert first and all(line["ok"] for line in first)
     assert {line["decision"] for line in first} >= {"new", "bounce"}
+    assert {line["action"] for line in first} >= {"created", "ignored"}
+    for line in first:
+        if line["decision"] == "bounce":
+            assert line["action"] == "ignored" and line["reason"].startswith("bounce of ")
+        if line["auto"] == "auto_reply":
+            assert line["reason"].startswith("auto-reply")
     stored = counts(db)
     again = lines(ok(run(db, "mail", "ingest", str(box), "--json")))
     kinds = {line["decision"] for line in again}
     assert kinds <= {"duplicate", "bounce"}  # a bounce writes no message: it is re-read
+    assert {line["action"] for line in again} <= {"duplicate", "ignored"}
     assert counts(db) == stored
+
+
+def test_each_threading_decision_is_named_with_its_reason(db: Path) -> None:
+    first = (
+        "From: 王芳 <wang@example.cn>\nSubject: 退款\nMessage-ID: <a1@example.cn>\n"
+        "Content-Type: text/plain; charset=utf-8\n\n请退款\n"
+    )
+    (made,) = lines(ok(run(db, "mail", "ingest", "--json", stdin=first)))
+    assert (made["action"], made["reason"]) == ("created", "new sender or new subject")
+    assert made["message_id"] == "<a1@example.cn>" and made["ticket_id"] == 1
+    tid = made["ticket_id"]
+    replies = {
+        "tag": f"Subject: Re: [#{tid}] 退款\nMessage-ID: <a2@example.cn>\n",
+        "In-Reply-To": "Subject: 另一件\nMessage-ID: <a3@example.cn>\n"
+        "In-Reply-To: <a1@example.cn>\n",
+        "subject": "Subject: 回复: 退款\nMessage-ID: <a4@example.cn>\n",
+    }
+    for reason, headers in replies.items():
+        raw = f"From: wang@example.cn\n{headers}Content-Type: text/plain\n\nok\n"
+        (item,) = lines(ok(run(db, "mail", "ingest", "--json", stdin=raw)))
+        assert (item["action"], item["reason"], item["ticket_id"]) == ("threaded", reason, tid)
+    (again,) = lines(ok(run(db, "mail", "ingest", "--json", stdin=first)))
+    assert (again["action"], again["ticket_id"]) == ("duplicate", tid)
+    assert again["reason"] == f"already stored on ticket #{tid}"
 
 
 def test_one_message_on_stdin_and_the_human_line(db: Path) -> None:
@@ -100,7 +145,9 @@ def test_a_refused_message_is_reported_and_the_rest_go_in(db: Path, tmp_path: Pa
     assert result.stderr.strip() == "cstui: 1 of 2 messages refused"
     refused, stored = lines(result.stdout)
     assert not refused["ok"] and "sender" in refused["error"]
-    assert stored["ok"] and stored["decision"] == "new"
+    assert refused["action"] == "ignored" and "sender" in refused["reason"]
+    assert refused["message_id"] == "<x@y>" and refused["ticket_id"] is None
+    assert stored["ok"] and stored["decision"] == "new" and stored["action"] == "created"
 
 
 def test_a_missing_file_is_bad_input(db: Path, tmp_path: Path) -> None:
@@ -133,7 +180,8 @@ def test_a_kill_loses_nothing_reported_and_a_rerun_stores_nothing_twice(
         text=True,
     )
     assert proc.stdout is not None
-    reported = [json.loads(proc.stdout.readline()) for _ in range(50)]
+    assert proc.stdout.readline() == '{"items": [\n'
+    reported = [streamed_item(proc.stdout.readline()) for _ in range(50)]
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     _, kept = counts(db)

@@ -7,6 +7,10 @@ re-running over the same input stores nothing twice (a message's id makes the se
 duplicate). `--batch N` commits N messages at a time for bulk loads (a batch that a message
 spoils is redone one message at a time). A message the store refuses is reported and the
 rest go on; the exit code is then 2.
+
+`--json` prints one document, `{"items": [...]}`, streamed: the opening line, then one
+line per message (after the first, led by a comma), then the closing `]}`. A script reads
+the whole document; one that must follow a long run (or a killed one) reads item lines.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import click
 
 from cstui.cli.context import Env, clock_from_env, env_of, global_options, say
 from cstui.config import rules_from_settings
+from cstui.domain.channels import AutoKind
+from cstui.domain.threading import Action, Via
 from cstui.errors import BadInput, Conflict
 
 if TYPE_CHECKING:
@@ -41,6 +47,27 @@ class Tally:
     stored: int = 0
     duplicates: int = 0
     refused: int = 0
+    printed: int = 0  # items printed to the --json document
+
+
+# The contract's actions (what a script matches on) for the threading decisions.
+ACTIONS = {
+    Action.NEW: "created",
+    Action.NEW_LINKED: "created",
+    Action.APPEND: "threaded",
+    Action.REOPEN: "reopened",
+    Action.DUPLICATE: "duplicate",
+    Action.BOUNCE: "ignored",
+}
+# Which lookup found the ticket, as an admin reads it.
+FOUND_BY = {
+    Via.TAG: "tag",
+    Via.REFERENCE: "In-Reply-To",
+    Via.CONVERSATION: "conversation",
+    Via.SUBJECT: "subject",
+    Via.DUPLICATE: "already stored",
+    Via.NONE: "new sender or new subject",
+}
 
 
 @mail.command("ingest")
@@ -57,7 +84,8 @@ class Tally:
 def ingest(ctx: click.Context, files: tuple[str, ...], batch: int) -> None:
     """Store raw messages or mboxes from FILEs (stdin when none or `-`), one line each.
 
-    --json: one JSON object per message (JSON Lines). Exit 2 when any was refused.
+    --json: {"items": [{"message_id", "ticket_id", "action", "reason", …}]}, one item a
+    message, each printed after its commit. Exit 2 when any was refused.
     """
     from cstui.store import open_store
 
@@ -66,12 +94,16 @@ def ingest(ctx: click.Context, files: tuple[str, ...], batch: int) -> None:
         env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
     )
     tally = Tally()
+    if env.json:
+        click.echo('{"items": [')
     try:
         for name in files or ("-",):
             with _opened(name) as stream:
                 _ingest_stream(env, store, name, stream, batch, tally)
     finally:
         store.close()
+        if env.json:
+            click.echo("]}")  # closed on an error too: what was printed stays one document
     if not env.json:
         say(
             f"{tally.seen} messages: {tally.stored} stored, {tally.duplicates} duplicates, "
@@ -178,7 +210,9 @@ def _report(
     else:
         tally.stored += 1
     if env.json:
-        click.echo(json.dumps(line, ensure_ascii=False))
+        lead = "," if tally.printed else ""
+        tally.printed += 1
+        click.echo(lead + json.dumps(line, ensure_ascii=False))
     else:
         say(_human(line))
 
@@ -196,20 +230,52 @@ def _line(
             attachments=len(message.attachments),
         )
     if isinstance(result, str):
-        return {**line, "ok": False, "error": result}
+        return {
+            "message_id": None,
+            "ticket_id": None,
+            **line,
+            "action": "ignored",
+            "reason": _one_line(result),
+            "ok": False,
+            "error": result,
+        }
     out = result.outcome
     return {
         **line,
+        "ticket_id": out.ticket_id,
+        "action": ACTIONS[result.decision.action],
+        "reason": _reason(message, result),
         "ok": True,
         "decision": result.decision.action.value,
         "via": result.decision.via.value,
-        "ticket_id": out.ticket_id,
         "message_id_stored": out.message_id,
         "created": out.created,
         "reopened": out.reopened,
         "duplicate": out.duplicate,
         "linked_to": out.linked_to,
     }
+
+
+def _reason(message: Inbound | None, result: Ingested) -> str:
+    """Why the message went where it went, in a few words."""
+    decision, out = result.decision, result.outcome
+    if decision.action is Action.BOUNCE:
+        bounced = message.bounced_id if message is not None else None
+        return f"bounce of {bounced}" if bounced else "bounce of no mail we sent"
+    if decision.action is Action.DUPLICATE:
+        return f"already stored on ticket #{out.ticket_id}"
+    reason = FOUND_BY[decision.via]
+    if decision.action is Action.NEW_LINKED:
+        reason += f" named ticket #{out.linked_to}: a new ticket linked to it"
+    elif decision.action is Action.NEW and message is not None and message.references:
+        reason = "new: In-Reply-To names no mail of ours"
+    if message is not None and message.auto is AutoKind.AUTO_REPLY:
+        reason = f"auto-reply ({reason})"
+    return reason
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _human(line: dict[str, Any]) -> str:
