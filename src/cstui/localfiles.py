@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -94,3 +95,33 @@ def open_on_desktop(path: Path) -> bool:
         start_new_session=True,  # not tied to the console's terminal or its Ctrl+C
     )
     return True
+
+
+def save_as(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
+    """`data` as the file at `path`, whole or not at all: written to a temporary file beside
+    it, synced, then put in place. Without `overwrite` an existing file (or a link) at `path`
+    is refused, even one that appears while writing (the final step is a hard link, which
+    never replaces); with it, the old file is replaced in one rename."""
+    if not overwrite and os.path.lexists(path):
+        raise BadInput(f"--out: {path}: exists (--force to overwrite)")
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise BadInput(f"--out: {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    except FileExistsError:
+        raise BadInput(f"--out: {path}: exists (--force to overwrite)") from None
+    except OSError as exc:
+        raise BadInput(f"--out: {path}: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "channels": "cstui.cli.channels:channels",
     "mail": "cstui.cli.mail:mail",
     "calendar": "cstui.cli.calendar:calendar",
+    "attachments": "cstui.cli.attachments:attachments",
 }
 
 
