@@ -54,9 +54,7 @@ def get(ctx: click.Context, attachment_id: int, out: str, force: bool) -> None:
     path = save_as(Path(out).expanduser(), data, overwrite=force)
     env.emit(
         _facts(facts, str(path)),
-        lambda: say(
-            f"{path}: {facts.filename} ({facts.content_type}, {human_size(facts.size)})"
-        ),
+        lambda: say(f"{path}: {facts.filename} ({facts.content_type}, {human_size(facts.size)})"),
     )
 
 
