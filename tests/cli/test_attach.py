@@ -66,6 +66,12 @@ def test_a_reply_takes_its_files_along(
         ("receipt.txt", receipt.stat().st_size),
     ]
     assert store.attachment(stored[0].id)[1] == PNG
+    assert main(["--db", db, "--json", "tickets", "show", str(tid)]) == 0
+    (reply,) = [m for m in json.loads(capsys.readouterr().out)["messages"] if m["kind"] == "reply"]
+    assert [(f["id"], f["filename"], f["size"]) for f in reply["attachments"]] == [
+        (a.id, a.filename, a.size) for a in stored
+    ]
+    assert reply["delivery"] is None  # a chat ticket made here has no channel to send by
 
 
 @pytest.mark.parametrize("problem", ["missing", "directory", "too big", "empty"])

@@ -13,8 +13,11 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from cstui.domain.channels import DeliveryState, Inbound, NewAttachment
+from sqlalchemy import event, select
+
+from cstui.domain.channels import AutoKind, DeliveryState, Inbound, NewAttachment
 from cstui.domain.model import Channel, MessageKind
+from cstui.store.schema import DELIVERIES
 from cstui.domain.privacy import mask_recipient
 from cstui.errors import BadInput, NotFound
 from cstui.remote.http_store import HttpStore
@@ -142,6 +145,99 @@ def test_every_ticket_s_deliveries_newest_first_and_by_state(
     failed = alice.deliveries(state=DeliveryState.FAILED, limit=500)
     assert claimed.id in [d.id for d in failed]
     assert all(d.state is DeliveryState.FAILED for d in failed)
+
+
+def bounce(served: Served, delivery_message_id: int) -> None:
+    """The customer's side bounces the reply's mail: its delivery fails (the real path)."""
+    with served.store.engine.connect() as conn:
+        eid = conn.execute(
+            select(DELIVERIES.c.external_id).where(DELIVERIES.c.message_id == delivery_message_id)
+        ).scalar_one()
+    served.store.ingest(
+        Inbound(
+            channel=Channel.EMAIL,
+            external_id=f"<bounce-{uuid.uuid4().hex}@mx.example.cn>",
+            sender_address="mailer-daemon@mx.example.cn",
+            sender_name="Mail Delivery System",
+            subject="Undelivered Mail Returned to Sender",
+            text="550 5.1.1 user unknown",
+            full_text="550 5.1.1 user unknown",
+            received_at=datetime.now(UTC),
+            auto=AutoKind.BOUNCE,
+            bounced_id=eid,
+        )
+    )
+
+
+def test_each_message_carries_its_delivery_and_files(served: Served, alice: HttpStore) -> None:
+    tid = chat_ticket(served)
+    with_file = alice.add_message(
+        tid,
+        actor="alice",
+        kind=MessageKind.REPLY,
+        text="发票见附件",
+        attachments=[NewAttachment("发票.png", "image/png", PNG)],
+    )
+    plain = alice.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="还有问题吗")
+    note = alice.add_message(tid, actor="alice", kind=MessageKind.NOTE, text="内部备注")
+    bounce(served, plain.id)
+    with served.client("alice") as client:
+        answer = client.get(f"/tickets/{tid}")
+    assert answer.status_code == 200
+    by_id = {m["id"]: m for m in answer.json()["messages"]}
+    (photo,) = served.store.attachments(tid)
+    assert by_id[with_file.id]["attachments"] == [
+        {
+            "id": photo.id,
+            "filename": "发票.png",
+            "content_type": "image/png",
+            "size": len(PNG),
+            "sha256": photo.sha256,
+        }
+    ]
+    assert by_id[with_file.id]["delivery"] == {
+        "state": "queued",
+        "error": None,
+        "attempts": 0,
+        "sent_at": None,
+    }
+    failed = by_id[plain.id]["delivery"]
+    assert failed["state"] == "failed" and failed["attempts"] == 0
+    assert failed["error"].startswith("bounced: Undelivered Mail")
+    assert by_id[plain.id]["attachments"] == []
+    assert by_id[note.id]["delivery"] is None and by_id[note.id]["attachments"] == []
+    customer = next(m for m in by_id.values() if m["kind"] == "customer")
+    assert customer["delivery"] is None  # the acknowledgement is no reply's delivery
+    # The HTTP store decodes them into the same messages the SQL store reads.
+    assert alice.get_ticket(tid).messages == served.store.get_ticket(tid).messages
+    thread = {m.id: m for m in served.store.messages(tid)}
+    assert thread[plain.id].delivery is not None
+    assert thread[plain.id].delivery.state is DeliveryState.FAILED
+
+
+def test_a_thread_is_read_in_the_same_few_queries_however_long(served: Served) -> None:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def reads(replies: int) -> int:
+        tid = chat_ticket(served)
+        for n in range(replies):
+            files = [NewAttachment(f"{n}.png", "image/png", PNG)]
+            served.store.add_message(
+                tid, actor="alice", kind=MessageKind.REPLY, text=f"第{n}条", attachments=files
+            )
+        statements.clear()
+        served.store.messages(tid)
+        return len(statements)
+
+    event.listen(served.store.engine, "before_cursor_execute", count)
+    try:
+        few, many = reads(1), reads(12)
+    finally:
+        event.remove(served.store.engine, "before_cursor_execute", count)
+    assert few == many, statements
 
 
 def test_files_of_a_retried_reply_are_stored_once(served: Served) -> None:

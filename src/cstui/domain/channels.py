@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from cstui.domain.model import Channel
-
-
-class DeliveryState(StrEnum):
-    QUEUED = "queued"  # waiting for a worker (or for its next attempt)
-    SENT = "sent"
-    FAILED = "failed"  # a permanent failure, or the attempts ran out; `error` says why
+# DeliveryState lives with the Message that carries it; it is named here as it always was.
+from cstui.domain.model import Channel, DeliveryState
 
 
 class DeliveryKind(StrEnum):

@@ -289,6 +289,35 @@ class Message:
     author: str
     body: str
     created_at: datetime
+    delivery: MessageDelivery | None = None  # a reply's way to the customer (the outbox)
+    attachments: tuple[MessageFile, ...] = ()
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"  # waiting for a worker (or for its next attempt)
+    SENT = "sent"
+    FAILED = "failed"  # a permanent failure, or the attempts ran out; `error` says why
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDelivery:
+    """How a reply's delivery stands, as its message in the thread carries it."""
+
+    state: DeliveryState
+    error: str | None  # why it failed, or the last attempt's error
+    attempts: int
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFile:
+    """A file that came or went with a message, as the thread lists it (bytes by id)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from cstui.domain.model import (
     Channel,
     ComplaintCause,
     Customer,
+    DeliveryState,
     Department,
     Escalation,
     EscalationState,
@@ -27,6 +28,8 @@ from cstui.domain.model import (
     EventKind,
     GoodsType,
     Message,
+    MessageDelivery,
+    MessageFile,
     MessageKind,
     Order,
     Priority,
@@ -225,7 +228,11 @@ def escalation_from_row(r: Sequence[Any]) -> Escalation:
 MESSAGE_COLUMNS = "id, ticket_id, kind, channel, author, body, created_at"
 
 
-def message_from_row(r: Sequence[Any]) -> Message:
+def message_from_row(
+    r: Sequence[Any],
+    delivery: MessageDelivery | None = None,
+    attachments: tuple[MessageFile, ...] = (),
+) -> Message:
     return Message(
         id=r[0],
         ticket_id=r[1],
@@ -234,7 +241,32 @@ def message_from_row(r: Sequence[Any]) -> Message:
         author=r[4],
         body=r[5],
         created_at=dt(r[6]),  # type: ignore[arg-type]
+        delivery=delivery,
+        attachments=attachments,
     )
+
+
+# A thread's replies' deliveries and its messages' files: one query each for the whole
+# ticket (its messages' ids, whichever ticket a merge left the delivery or file on).
+THREAD_DELIVERIES = (
+    "SELECT message_id, state, error, attempts, sent_at FROM deliveries"
+    " WHERE kind = 'reply' AND message_id IN (SELECT id FROM messages WHERE ticket_id = :t)"
+    " ORDER BY id"
+)
+THREAD_FILES = (
+    "SELECT message_id, id, filename, content_type, size, sha256 FROM attachments"
+    " WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = :t) ORDER BY id"
+)
+
+
+def message_delivery_from_row(r: Sequence[Any]) -> MessageDelivery:
+    """From THREAD_DELIVERIES' columns after the message id."""
+    return MessageDelivery(state=DeliveryState(r[1]), error=r[2], attempts=r[3], sent_at=dt(r[4]))
+
+
+def message_file_from_row(r: Sequence[Any]) -> MessageFile:
+    """From THREAD_FILES' columns after the message id."""
+    return MessageFile(id=r[1], filename=r[2], content_type=r[3], size=r[4], sha256=r[5])
 
 
 TRANSFER_COLUMNS = "id, ticket_id, from_owner, to_agent, reason, requested_by, created_at, state"

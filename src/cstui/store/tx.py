@@ -18,7 +18,7 @@ from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from cstui.domain import events, rights
-from cstui.domain.model import EventKind, Message, Role
+from cstui.domain.model import EventKind, Message, MessageFile, Role
 from cstui.domain.rules import Rules
 from cstui.errors import NotFound, StaleVersion
 from cstui.store import rows as R
@@ -74,10 +74,25 @@ class Tx:
         return self.conn.execute(select(AGENTS.c.name).where(AGENTS.c.id == owner_id)).scalar()
 
     def messages(self, ticket_id: int) -> list[Message]:
+        """The thread, oldest first, each reply with its delivery and each message with its
+        files: three queries, however long the thread."""
         q = text(
             f"SELECT {R.MESSAGE_COLUMNS} FROM messages WHERE ticket_id = :t ORDER BY created_at, id"
         )
-        return [R.message_from_row(r) for r in self.conn.execute(q, {"t": ticket_id})]
+        params = {"t": ticket_id}
+        found = self.conn.execute(q, params).all()
+        if not found:
+            return []
+        deliveries = {  # a reply has one delivery; were there more, the newest tells
+            r[0]: R.message_delivery_from_row(r)
+            for r in self.conn.execute(text(R.THREAD_DELIVERIES), params)
+        }
+        files: dict[int, list[MessageFile]] = {}
+        for r in self.conn.execute(text(R.THREAD_FILES), params):
+            files.setdefault(r[0], []).append(R.message_file_from_row(r))
+        return [
+            R.message_from_row(r, deliveries.get(r[0]), tuple(files.get(r[0], ()))) for r in found
+        ]
 
     # -- a ticket's change ------------------------------------------------------------------
 

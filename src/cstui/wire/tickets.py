@@ -14,12 +14,15 @@ from cstui.domain.model import (
     Channel,
     ComplaintCause,
     Customer,
+    DeliveryState,
     Department,
     Escalation,
     EscalationState,
     GoodsType,
     MatchField,
     Message,
+    MessageDelivery,
+    MessageFile,
     MessageKind,
     Order,
     Priority,
@@ -164,6 +167,50 @@ class EscalationPublic(Public[Escalation]):
         )
 
 
+class MessageDeliveryPublic(Public[MessageDelivery]):
+    """How a reply's delivery to the customer stands."""
+
+    state: DeliveryState
+    error: str | None = Field(description="why it failed (or the last attempt's error)")
+    attempts: int
+    sent_at: Stamp | None
+
+    @classmethod
+    def encode(cls, d: MessageDelivery) -> Json:
+        return {
+            "state": d.state.value,
+            "error": d.error,
+            "attempts": d.attempts,
+            "sent_at": iso(d.sent_at),
+        }
+
+    def to_domain(self) -> MessageDelivery:
+        return MessageDelivery(self.state, self.error, self.attempts, self.sent_at)
+
+
+class MessageFilePublic(Public[MessageFile]):
+    """A file that came or went with the message; its bytes are at `GET /attachments/{id}`."""
+
+    id: int
+    filename: str = Field(description="safe: no directories, no control characters")
+    content_type: str = Field(description="detected from the bytes, not from the name")
+    size: int = Field(description="bytes")
+    sha256: str
+
+    @classmethod
+    def encode(cls, f: MessageFile) -> Json:
+        return {
+            "id": f.id,
+            "filename": f.filename,
+            "content_type": f.content_type,
+            "size": f.size,
+            "sha256": f.sha256,
+        }
+
+    def to_domain(self) -> MessageFile:
+        return MessageFile(self.id, self.filename, self.content_type, self.size, self.sha256)
+
+
 class MessagePublic(Public[Message]):
     id: int
     ticket_id: int
@@ -172,6 +219,10 @@ class MessagePublic(Public[Message]):
     author: str
     text: str
     created_at: Stamp
+    delivery: MessageDeliveryPublic | None = Field(
+        description="a reply's delivery to the customer (null: not sent by a channel)"
+    )
+    attachments: list[MessageFilePublic]
 
     @classmethod
     def encode(cls, m: Message) -> Json:
@@ -183,6 +234,8 @@ class MessagePublic(Public[Message]):
             "author": m.author,
             "text": m.body,
             "created_at": m.created_at.isoformat(),
+            "delivery": None if m.delivery is None else _delivery(m.delivery),
+            "attachments": [_file(f) for f in m.attachments],
         }
 
     def to_domain(self) -> Message:
@@ -194,7 +247,13 @@ class MessagePublic(Public[Message]):
             author=self.author,
             body=self.text,
             created_at=self.created_at,
+            delivery=None if self.delivery is None else self.delivery.to_domain(),
+            attachments=tuple(f.to_domain() for f in self.attachments),
         )
+
+
+_delivery = MessageDeliveryPublic.encode
+_file = MessageFilePublic.encode
 
 
 class TicketFields(Wire):
