@@ -54,7 +54,7 @@ def test_the_page_asks_with_five_buttons_escapes_the_subject_and_loads_nothing_e
     server: Served,
 ) -> None:
     tid = resolved_ticket(server, subject='<script>alert("x")</script><img src=http://evil/>')
-    page = httpx.get(server.url + link(tid), params={"score": "4"})
+    page = httpx.get(server.url + link(tid), params={"score": "4"}, headers=PREFETCH[0])
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     csp = page.headers["content-security-policy"]
@@ -68,7 +68,48 @@ def test_the_page_asks_with_five_buttons_escapes_the_subject_and_loads_nothing_e
     assert not re.search(r"<[^>]*\s(src|href)=", html)  # no external (or any) resource
     assert html.count('<form method="post">') == 5
     assert html.count('class="chosen"') == 1  # the mail's link chose 4
-    assert csat_events(server, tid) == []  # opening the link (a mail scanner) records nothing
+    assert csat_events(server, tid) == []  # a prefetch of the link records nothing
+    plain = httpx.get(server.url + link(tid))  # no score: the question
+    assert plain.status_code == 200 and plain.text.count('<form method="post">') == 5
+    assert 'class="chosen"' not in plain.text
+    assert csat_events(server, tid) == []
+
+
+def test_the_mails_link_records_its_score_once(server: Served) -> None:
+    tid = resolved_ticket(server)
+    url = server.url + link(tid)
+    first = httpx.get(url, params={"score": "4"})
+    assert first.status_code == 200 and "已记录" in first.text and "4" in first.text
+    assert first.headers["cache-control"] == "no-store"
+    again = httpx.get(url, params={"score": "1"}, headers={"Accept-Language": "en"})
+    assert again.status_code == 409 and "already been answered" in again.text
+    posted = httpx.post(url, content=b"score=2", headers=FORM)
+    assert posted.status_code == 409
+    assert csat_events(server, tid) == [4]
+
+
+# What browsers and mail clients send when they only look ahead at a link.
+PREFETCH = [
+    {"Purpose": "prefetch"},
+    {"Sec-Purpose": "prefetch"},
+    {"Sec-Purpose": "prefetch;prerender"},
+    {"X-Moz": "prefetch"},
+    {"X-Purpose": "preview"},
+]
+
+
+@pytest.mark.parametrize("headers", PREFETCH, ids=lambda h: ":".join(*h.items()))
+def test_a_prefetch_or_a_head_records_nothing(server: Served, headers: dict[str, str]) -> None:
+    tid = resolved_ticket(server)
+    url = server.url + link(tid)
+    looked = httpx.get(url, params={"score": "5"}, headers=headers)
+    assert looked.status_code == 200 and looked.text.count('<form method="post">') == 5
+    head = httpx.head(url, params={"score": "5"})
+    assert head.status_code == 200 and head.content == b""
+    assert csat_events(server, tid) == []
+    clicked = httpx.get(url, params={"score": "3"})  # the customer's own click still counts
+    assert clicked.status_code == 200
+    assert csat_events(server, tid) == [3]
 
 
 def test_an_answer_is_recorded_once_and_a_second_use_says_already_answered(
@@ -99,11 +140,24 @@ def test_a_score_that_is_not_1_to_5_records_nothing(
     assert csat_events(server, tid) == []
 
 
+@pytest.mark.parametrize("score", ["6", "0", "", "4.0", " 4", "五", "12345678"])
+def test_a_link_with_a_score_that_is_not_1_to_5_records_nothing(server: Served, score: str) -> None:
+    tid = resolved_ticket(server)
+    answered = httpx.get(server.url + link(tid), params={"score": score})
+    assert answered.status_code == 422
+    assert answered.headers["content-type"].startswith("text/html")
+    assert csat_events(server, tid) == []
+
+
 def test_an_expired_forged_or_unknown_link_gets_a_plain_page(server: Served) -> None:
     tid = resolved_ticket(server)
     expired = httpx.get(server.url + link(tid, days=-1))
     assert expired.status_code == 410 and "过期" in expired.text
+    expired = httpx.get(server.url + link(tid, days=-1), params={"score": "5"})
+    assert expired.status_code == 410
     forged = httpx.post(server.url + link(tid, secret=b"guess"), content=b"score=5", headers=FORM)
+    assert forged.status_code == 404
+    forged = httpx.get(server.url + link(tid, secret=b"guess"), params={"score": "5"})
     assert forged.status_code == 404
     for bad in ("/csat/nonsense", "/csat/" + "1" * 200, link(2_000_000_000)):
         assert httpx.get(server.url + bad).status_code in (404, 422), bad
@@ -132,6 +186,8 @@ def test_the_answer_moves_csat_in_cstui_metrics(
             server.url + link(resolved_ticket(server)), content=score, headers=FORM
         )
         assert answered.status_code == 200
+    clicked = httpx.get(server.url + link(resolved_ticket(server)), params={"score": "4"})
+    assert clicked.status_code == 200
     after = figures()
-    assert after["csat_responses"] == answers + 3
-    assert after["csat"] == pytest.approx((satisfied + 2) / (answers + 3))
+    assert after["csat_responses"] == answers + 4
+    assert after["csat"] == pytest.approx((satisfied + 3) / (answers + 4), abs=1e-4)  # 4 places

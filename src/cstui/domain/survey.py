@@ -4,8 +4,8 @@ A link names its ticket and when it expires, signed with the survey's secret:
 `<ticket id>.<expiry, Unix seconds>.<HMAC-SHA256, base64url>` (only URL-safe characters, so
 it sits in a path as it is). Nobody can make one for another ticket or stretch its life
 without the secret. It is single-use through the store, which records one answer a ticket
-(a second is a Conflict). The links in a mail open a page that asks again with buttons: a
-mail scanner that follows every link then answers nothing.
+(a second is a Conflict). Each link in a mail carries its score and opening it records
+that score; a prefetch or a HEAD of it (a mail client looking ahead) only shows the page.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _mac(secret: bytes, payload: str) -> str:
 
 
 def survey_links(base_url: str, token: str) -> list[str]:
-    """The five links of a survey mail, score 1 to 5: each opens the page with that choice."""
+    """The five links of a survey mail, score 1 to 5: opening one records its score."""
     base = base_url.rstrip("/")
     return [f"{base}/csat/{token}?score={score}" for score in SCORES]
 

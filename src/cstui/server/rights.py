@@ -27,7 +27,9 @@ def right_of(request: Request) -> Right:
     """The right of the route this request matched (PermissionDenied: none is defined)."""
     route = request.scope.get("route")
     path = str(getattr(route, "path", request.url.path))
-    right = rights.ROUTES.get((request.method, path))
+    # A HEAD is its GET without the body: the same right (the table names GETs only).
+    method = "GET" if request.method == "HEAD" else request.method
+    right = rights.ROUTES.get((method, path))
     if right is None:
         raise PermissionDenied(f"{request.method} {path}: no rights are defined for this route")
     return right

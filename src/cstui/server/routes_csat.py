@@ -1,10 +1,14 @@
 """`/csat/{token}`: the page a customer's survey link opens, and the answer it records.
 
 No login: the signed, expiring token is the credential, and the store records one answer
-a ticket (a second is a Conflict, shown as "already answered"). A GET never records
-anything (mail scanners follow links): the page asks, with five buttons that POST. The page
-is small, self-contained HTML: every value in it escaped, no script, no external resource,
-and a Content-Security-Policy that allows nothing else (its one style by hash).
+a ticket (a second is a Conflict, shown as "already answered"). The survey mail's five
+links each carry their score (`?score=N`): opening one records it, as the customer expects
+of a click. What only looks at a link records nothing: a HEAD, and a request that says it
+is a prefetch (`Purpose`/`Sec-Purpose`/`X-Moz`/`X-Purpose`: browsers and mail clients
+prefetching or previewing) gets the page with its five choices, as does the link without a
+score; each choice POSTs (the form's way, kept for pages already open). The page is small,
+self-contained HTML: every value in it escaped, no script, no external resource, and a
+Content-Security-Policy that allows nothing else (its one style by hash).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -71,12 +76,21 @@ WORDS = {
 }
 
 
-@router.get("/csat/{token}", response_class=HTMLResponse)
+# Headers by which browsers and mail clients say a request only prefetches or previews.
+LOOK_AHEAD_HEADERS = ("purpose", "sec-purpose", "x-moz", "x-purpose")
+LOOK_AHEAD = frozenset({"prefetch", "prerender", "preview"})
+
+
+@router.api_route("/csat/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def survey_page(
     request: Request, token: Token, score: Annotated[str | None, Query(max_length=8)] = None
 ) -> HTMLResponse:
-    """The question with five buttons (the one the mail's link chose, highlighted)."""
+    """With `?score=N` (the mail's links): record it, once. Without, or for a look that
+    records nothing (HEAD, a prefetch): the question with five buttons (the one the
+    link chose, highlighted)."""
     lang = language(request)
+    if score is not None and request.method == "GET" and not looks_ahead(request):
+        return await record(request, token, lambda: query_score(score), lang)
     try:
         ticket_id = read(request, token)
         store = state_of(request).store
@@ -92,10 +106,18 @@ async def survey_page(
 @router.post("/csat/{token}", response_class=HTMLResponse)
 async def answer(request: Request, token: Token) -> HTMLResponse:
     """Record the score (form field `score`, 1 to 5) once; a second answer is refused."""
-    lang = language(request)
+    body = await request.body()
+    return await record(request, token, lambda: form_score(body), language(request))
+
+
+async def record(
+    request: Request, token: str, score_of: Callable[[], int], lang: str
+) -> HTMLResponse:
+    """Record the score once (the token checked first: a bad link is 404 or 410 whatever
+    its score); the thanks page, or the refusal's."""
     try:
         ticket_id = read(request, token)
-        score = form_score(await request.body())
+        score = score_of()
         store = state_of(request).store
         await run_in_threadpool(store.record_csat, ticket_id, score=score)
     except CstuiError as exc:
@@ -103,6 +125,23 @@ async def answer(request: Request, token: Token) -> HTMLResponse:
     words = WORDS[lang]
     recorded = words["recorded"].format(score=score, label=survey.score_label(score, lang))
     return page(lang, f"<p>{words['thanks']}</p><p>{recorded}</p>")
+
+
+def looks_ahead(request: Request) -> bool:
+    """The request says it is a prefetch, prerender or preview, not the customer's click
+    (`Sec-Purpose: prefetch;prerender`, `Purpose: prefetch`, `X-Moz: prefetch`)."""
+    for name in LOOK_AHEAD_HEADERS:
+        for value in request.headers.getlist(name):
+            if LOOK_AHEAD & {w.strip().lower() for w in value.replace(",", ";").split(";")}:
+                return True
+    return False
+
+
+def query_score(value: str) -> int:
+    """`?score=N`: 1 to 5, else BadInput."""
+    if value not in {str(s) for s in survey.SCORES}:
+        raise BadInput("score: choose 1 to 5")
+    return int(value)
 
 
 def read(request: Request, token: str) -> int:
