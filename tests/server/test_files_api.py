@@ -12,15 +12,14 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-
 from sqlalchemy import event, select
 
 from cstui.domain.channels import AutoKind, DeliveryState, Inbound, NewAttachment
 from cstui.domain.model import Channel, MessageKind
-from cstui.store.schema import DELIVERIES
 from cstui.domain.privacy import mask_recipient
 from cstui.errors import BadInput, NotFound
 from cstui.remote.http_store import HttpStore
+from cstui.store.schema import DELIVERIES
 from tests.server.conftest import Served
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
