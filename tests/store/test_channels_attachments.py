@@ -5,11 +5,12 @@ come back as stored."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 
-from cstui.domain.channels import NewAttachment
-from cstui.domain.model import MessageKind
+from cstui.domain.channels import DeliveryState, NewAttachment
+from cstui.domain.model import Channel, MessageKind
 from cstui.errors import BadInput, NotFound
 from cstui.store import SqlStore
 from tests.store.inbound import mail, with_policy
@@ -84,3 +85,35 @@ def test_a_replys_files_go_with_its_delivery(store: SqlStore) -> None:
     store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="附件", attachments=files)
     [out] = store.claim_deliveries(channels=[Channel.EMAIL], limit=1, lease=timedelta(minutes=1))
     assert [store.attachment(i)[0].filename for i in out.attachment_ids] == ["label.png", "a.txt"]
+
+
+def test_the_thread_carries_each_messages_files_and_each_replys_delivery(
+    store: SqlStore,
+) -> None:
+    photo = NewAttachment("破损照片.jpg", "image/jpeg", PHOTO)
+    out = store.ingest(mail(attachments=(photo,)))
+    tid = out.ticket_id or 0
+    store.take(tid, actor="alice")
+    label = NewAttachment("label.png", "image/png", PHOTO[:500])
+    first = store.add_message(
+        tid, actor="alice", kind=MessageKind.REPLY, text="见附件", attachments=[label]
+    )
+    second = store.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="还有吗")
+    claimed = store.claim_deliveries(channels=[Channel.EMAIL], limit=10, lease=timedelta(minutes=5))
+    [sent] = [d for d in store.deliveries(ticket_id=tid) if d.message_id == first.id]
+    assert sent.id in [c.id for c in claimed]
+    store.delivery_sent(sent.id)
+    thread = {m.id: m for m in store.get_ticket(tid).messages}
+    assert thread == {m.id: m for m in store.messages(tid)}
+    customers = thread[out.message_id or 0]
+    assert [(f.filename, f.size) for f in customers.attachments] == [("破损照片.jpg", len(PHOTO))]
+    assert customers.delivery is None  # the acknowledgement is no reply's delivery
+    assert [(f.filename, f.content_type) for f in thread[first.id].attachments] == [
+        ("label.png", "image/png")
+    ]
+    done = thread[first.id].delivery
+    assert done is not None and done.state is DeliveryState.SENT and done.sent_at is not None
+    assert done.attempts == 1 and done.error is None
+    waiting = thread[second.id].delivery
+    assert waiting is not None and waiting.state is DeliveryState.QUEUED
+    assert thread[second.id].attachments == ()
