@@ -260,8 +260,8 @@ def _reason(message: Inbound | None, result: Ingested) -> str:
     """Why the message went where it went, in a few words."""
     decision, out = result.decision, result.outcome
     if decision.action is Action.BOUNCE:
-        bounced = message.bounced_id if message is not None else None
-        return f"bounce of {bounced}" if bounced else "bounce of no mail we sent"
+        bounced = _one_line(message.bounced_id or "")[:255] if message is not None else ""
+        return f"bounce of {bounced}" if bounced else "bounce naming no mail"
     if decision.action is Action.DUPLICATE:
         return f"already stored on ticket #{out.ticket_id}"
     reason = FOUND_BY[decision.via]
