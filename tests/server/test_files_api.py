@@ -177,6 +177,9 @@ def test_each_message_carries_its_delivery_and_files(served: Served, alice: Http
         text="发票见附件",
         attachments=[NewAttachment("发票.png", "image/png", PNG)],
     )
+    # The reply's own answer already carries its files and its queued delivery.
+    assert [f.filename for f in with_file.attachments] == ["发票.png"]
+    assert with_file.delivery is not None and with_file.delivery.state is DeliveryState.QUEUED
     plain = alice.add_message(tid, actor="alice", kind=MessageKind.REPLY, text="还有问题吗")
     note = alice.add_message(tid, actor="alice", kind=MessageKind.NOTE, text="内部备注")
     bounce(served, plain.id)

@@ -121,7 +121,7 @@ def resolve(tx: Tx, cmd: C.Resolve) -> Ticket:
 
 @handles(C.AddMessage)
 def add_message(tx: Tx, cmd: C.AddMessage) -> Message:
-    return messages.add_message(
+    written = messages.add_message(
         tx,
         ticket_id=cmd.ticket_id,
         actor=cmd.actor,
@@ -131,6 +131,7 @@ def add_message(tx: Tx, cmd: C.AddMessage) -> Message:
         idempotency_key=cmd.idempotency_key,
         attachments=cmd.attachments,
     )
+    return tx.with_parts(written)  # a reply answers with its queued delivery and files
 
 
 @handles(C.CustomerMessage)

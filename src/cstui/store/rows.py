@@ -259,6 +259,17 @@ THREAD_FILES = (
 )
 
 
+# The same for one message (a reply just written, with its queued delivery and files).
+MESSAGE_DELIVERY = (
+    "SELECT message_id, state, error, attempts, sent_at FROM deliveries"
+    " WHERE kind = 'reply' AND message_id = :m ORDER BY id DESC LIMIT 1"
+)
+MESSAGE_FILES = (
+    "SELECT message_id, id, filename, content_type, size, sha256 FROM attachments"
+    " WHERE message_id = :m ORDER BY id"
+)
+
+
 def message_delivery_from_row(r: Sequence[Any]) -> MessageDelivery:
     """From THREAD_DELIVERIES' columns after the message id."""
     return MessageDelivery(state=DeliveryState(r[1]), error=r[2], attempts=r[3], sent_at=dt(r[4]))

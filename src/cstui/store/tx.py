@@ -11,6 +11,7 @@ return.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -93,6 +94,17 @@ class Tx:
         return [
             R.message_from_row(r, deliveries.get(r[0]), tuple(files.get(r[0], ()))) for r in found
         ]
+
+    def with_parts(self, message: Message) -> Message:
+        """`message` with its delivery and files, as the thread carries them."""
+        params = {"m": message.id}
+        row = self.conn.execute(text(R.MESSAGE_DELIVERY), params).first()
+        files = self.conn.execute(text(R.MESSAGE_FILES), params)
+        return replace(
+            message,
+            delivery=None if row is None else R.message_delivery_from_row(row),
+            attachments=tuple(R.message_file_from_row(r) for r in files),
+        )
 
     # -- a ticket's change ------------------------------------------------------------------
 
