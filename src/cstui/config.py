@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from cstui import locations
+from cstui.automation_config import AutomationSettings
 from cstui.channel_config import ChannelSettings
 from cstui.errors import BadInput
 
@@ -106,6 +107,7 @@ class Settings(BaseSettings):
     keymap: dict[str, str] = {}
     server: ServerSettings = ServerSettings()
     channels: ChannelSettings = ChannelSettings()
+    automations: AutomationSettings = AutomationSettings()
 
     @classmethod
     def settings_customise_sources(
