@@ -12,12 +12,19 @@ same instance never fires twice (the store records each key once, see `store/aut
 from __future__ import annotations
 
 from cstui.domain.automations.model import (
+    ESCALATION_RULES,
+    EVENT_RULES,
+    GREEN_RULES,
     SUPERVISORS,
+    SYSTEM_ACTOR,
+    TICKET_RULES,
     Action,
     AutomationPolicy,
     EscalationFacts,
     EventFacts,
     Firing,
+    GreenFacts,
+    Notification,
     Notify,
     OpenEscalation,
     Rule,
@@ -27,17 +34,25 @@ from cstui.domain.automations.model import (
 from cstui.domain.automations.rules import (
     evaluate_escalation,
     evaluate_event,
+    evaluate_green,
     evaluate_ticket,
     thresholds,
 )
 
 __all__ = [
+    "ESCALATION_RULES",
+    "EVENT_RULES",
+    "GREEN_RULES",
     "SUPERVISORS",
+    "SYSTEM_ACTOR",
+    "TICKET_RULES",
     "Action",
     "AutomationPolicy",
     "EscalationFacts",
     "EventFacts",
     "Firing",
+    "GreenFacts",
+    "Notification",
     "Notify",
     "OpenEscalation",
     "Rule",
@@ -45,6 +60,7 @@ __all__ = [
     "Urgency",
     "evaluate_escalation",
     "evaluate_event",
+    "evaluate_green",
     "evaluate_ticket",
     "thresholds",
 ]

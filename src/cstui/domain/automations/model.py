@@ -38,8 +38,12 @@ class Rule(StrEnum):
     RETURNING_ROUTED = "returning_routed"  # a returning customer's ticket routed to its owner
 
 
-# Rules the sweep finds by time; the others are found in the event log.
+# Rules found in the event log; rules about an escalation (instance "<escalation id>:…");
+# the others are about a ticket's own deadlines.
 EVENT_RULES = frozenset({Rule.LOW_CSAT, Rule.DEPARTMENT_ANSWER, Rule.RETURNING_ROUTED})
+ESCALATION_RULES = frozenset({Rule.ESCALATION_OVERDUE, Rule.COMPLEX_CASE})
+GREEN_RULES = frozenset({Rule.GREEN_WARNING, Rule.GREEN_ESCALATION})
+TICKET_RULES = frozenset(Rule) - EVENT_RULES - ESCALATION_RULES - GREEN_RULES
 
 
 class Urgency(StrEnum):
@@ -103,6 +107,17 @@ class TicketFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class GreenFacts:
+    """An active ticket on the green channel, and since when (the supervisor's call or its
+    first green escalation, whichever came first: the monitor's green board counts so too)."""
+
+    ticket_id: int
+    owner: str | None
+    since: datetime
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class EscalationFacts:
     """An open escalation and its ticket (for the overdue, complex and green rules)."""
 
@@ -130,6 +145,20 @@ class EventFacts:
     score: int | None = None  # csat
     state: EscalationState | None = None  # escalation_state
     department: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One entry of an agent's feed: what a rule told them, and whether they have read it."""
+
+    id: int
+    ticket_id: int | None
+    rule: str
+    urgency: Urgency
+    text_key: str
+    params: Mapping[str, str]
+    created_at: datetime
+    read_at: datetime | None = None
 
 
 def _on() -> frozenset[Rule]:

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 from cstui.domain.automations.model import (
     SUPERVISORS,
-    SYSTEM_ACTOR,
     AutomationPolicy,
     EscalationFacts,
     EventFacts,
     Firing,
+    GreenFacts,
     Notify,
     OpenEscalation,
     Rule,
@@ -67,9 +67,8 @@ def _notify(
 def evaluate_ticket(t: TicketFacts, now: datetime, policy: AutomationPolicy) -> list[Firing]:
     """Every firing due on an active ticket at `now` (its deadlines as they stand)."""
     require_aware(now, "now")
-    if not t.active:
-        return []
-    return [f for f in _ticket_firings(t, now, policy) if policy.on(f.rule) and f.due_at <= now]
+    found = _ticket_firings(t, now, policy) if t.active else _follow_up(t, now)
+    return [f for f in found if policy.on(f.rule) and f.due_at <= now]
 
 
 def _ticket_firings(t: TicketFacts, now: datetime, policy: AutomationPolicy) -> Iterator[Firing]:
@@ -101,6 +100,11 @@ def _ticket_firings(t: TicketFacts, now: datetime, policy: AutomationPolicy) -> 
             Urgency.URGENT,
             due=instant(at),
         )
+    yield from _follow_up(t, now)
+
+
+def _follow_up(t: TicketFacts, now: datetime) -> Iterator[Firing]:
+    """A follow-up (回访) is due after the ticket is resolved, so it fires on any ticket."""
     if t.follow_up_due is not None and now >= t.follow_up_due:
         at = t.follow_up_due
         yield _notify(
@@ -166,20 +170,6 @@ def evaluate_escalation(
 
 def _escalation_firings(e: EscalationFacts, policy: AutomationPolicy) -> Iterator[Firing]:
     dept = e.department.value
-    if e.green:
-        start = instant(e.created_at)
-        warn_at = e.created_at + policy.green_warning
-        yield _notify(
-            Rule.GREEN_WARNING,
-            e.ticket_id,
-            f"{e.id}:{start}",
-            warn_at,
-            _owner_and_supervisors(e.owner),
-            Urgency.URGENT,
-            department=dept,
-        )
-        if e.department is not Department.SUPERVISOR:
-            yield _green_escalation(e, e.created_at + policy.green_escalation, f"{e.id}:{start}")
     due = instant(e.due_at)
     yield _notify(
         Rule.ESCALATION_OVERDUE,
@@ -204,18 +194,39 @@ def _escalation_firings(e: EscalationFacts, policy: AutomationPolicy) -> Iterato
         )
 
 
-def _green_escalation(e: EscalationFacts, at: datetime, instance: str) -> Firing:
+# -- the green channel: 90 minutes warn, 2 hours escalate -------------------------------------
+
+
+def evaluate_green(g: GreenFacts, now: datetime, policy: AutomationPolicy) -> list[Firing]:
+    """The green channel's firings due at `now`: both keyed by when the ticket went green."""
+    require_aware(now, "now")
+    if not g.active:
+        return []
+    instance = instant(g.since)
+    warn = _notify(
+        Rule.GREEN_WARNING,
+        g.ticket_id,
+        instance,
+        g.since + policy.green_warning,
+        _owner_and_supervisors(g.owner),
+        Urgency.URGENT,
+    )
+    found = [warn, _green_escalation(g, g.since + policy.green_escalation, instance)]
+    return [f for f in found if policy.on(f.rule) and f.due_at <= now]
+
+
+def _green_escalation(g: GreenFacts, at: datetime, instance: str) -> Firing:
     """2 hours on the green channel unresolved: the supervisor is asked to call the
-    department head (an escalation of its own), and every supervisor is told."""
-    reason = f"green channel: {e.department.value} has not answered within 2 hours ({SYSTEM_ACTOR})"
+    department head (an escalation of its own, green), and every supervisor is told."""
+    reason = "green channel: not solved within 2 hours; call the department head"
     notify = Notify(
-        (SUPERVISORS,) + ((e.owner,) if e.owner else ()),
+        (SUPERVISORS,) + ((g.owner,) if g.owner else ()),
         Urgency.URGENT,
         f"automation.{Rule.GREEN_ESCALATION.value}",
-        {"ticket": str(e.ticket_id), "department": e.department.value},
+        {"ticket": str(g.ticket_id)},
     )
     action = OpenEscalation(Department.SUPERVISOR, green=True, reason=reason)
-    return Firing(Rule.GREEN_ESCALATION, e.ticket_id, instance, at, (action, notify))
+    return Firing(Rule.GREEN_ESCALATION, g.ticket_id, instance, at, (action, notify))
 
 
 # -- events: CSAT, department answers, a returning customer routed ---------------------------

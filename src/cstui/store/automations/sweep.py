@@ -1,0 +1,124 @@
+"""One sweep: what is due (read), then each firing carried out (`fire`), in batches.
+
+Reading and firing are separate transactions: the read is a snapshot of what looked due,
+and `fire` checks each again under the ticket's lock before acting, so a slow sweep never
+acts on a deadline that moved meanwhile. A batch's firings share one transaction, each in a
+savepoint of its own: one that fails (the ticket changed under it) is rolled back alone and
+tried again by the next sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cstui.domain.automations import (
+    AutomationPolicy,
+    Firing,
+    evaluate_escalation,
+    evaluate_event,
+    evaluate_green,
+    evaluate_ticket,
+)
+from cstui.errors import CstuiError
+from cstui.store.automations import due
+from cstui.store.automations.fire import fire
+from cstui.store.schema import AUTOMATION_STATE
+from cstui.store.tx import Tx
+
+BATCH = 200
+EVENTS_KEY = "events"
+
+
+@dataclass(frozen=True)
+class Due:
+    """What one read found: the firings not yet recorded, and how far the log was read."""
+
+    firings: list[Firing]
+    position: int
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    found: int  # firings due and not recorded when the sweep read
+    fired: int  # of them, those this sweep carried out
+    position: int
+
+
+def find_due(tx: Tx, *, now: datetime, policy: AutomationPolicy) -> Due:
+    """Every firing due at `now` and not recorded yet (reads only)."""
+    found: dict[tuple[str, int, str], Firing] = {}
+    for firing in _time_firings(tx, now, policy):
+        found.setdefault(firing.key, firing)
+    position = _position(tx, now, policy)
+    after = max(0, position - due.EVENT_OVERLAP)
+    while True:
+        page, after = due.event_facts(tx, after)
+        for fact in page:
+            if fact.at <= now:
+                for firing in evaluate_event(fact, policy):
+                    found.setdefault(firing.key, firing)
+        if not page:
+            break
+        position = max(position, after)
+    return Due(due.unfired(tx, found.values()), position)
+
+
+def _time_firings(tx: Tx, now: datetime, policy: AutomationPolicy) -> Iterator[Firing]:
+    oldest = now - policy.catch_up - policy.green_escalation
+    for g in due.green_facts(tx):
+        if g.since >= oldest:
+            yield from evaluate_green(g, now, policy)
+    for source, (lo, hi) in due.windows(now, policy).items():
+        ids = list(due.due_ids(tx, source, lo, hi))
+        for start in range(0, len(ids), due.PAGE):
+            part = ids[start : start + due.PAGE]
+            if source.startswith("esc_"):
+                for e in due.escalation_facts(tx, part):
+                    yield from evaluate_escalation(e, now, policy)
+            else:
+                for t in due.ticket_facts(tx, part):
+                    yield from evaluate_ticket(t, now, policy)
+
+
+def _position(tx: Tx, now: datetime, policy: AutomationPolicy) -> int:
+    q = select(AUTOMATION_STATE.c.position).where(AUTOMATION_STATE.c.key == EVENTS_KEY)
+    found = tx.conn.execute(q).scalar()
+    if found is not None:
+        return int(found)
+    return due.first_event_since(tx, now - policy.catch_up)
+
+
+def fire_batch(tx: Tx, firings: list[Firing], *, now: datetime, policy: AutomationPolicy) -> int:
+    """Fire each (in ticket order, so two sweepers lock tickets in the same order); how many
+    acted. A firing that fails is rolled back to its savepoint, the others stand."""
+    fired = 0
+    for firing in sorted(firings, key=lambda f: (f.ticket_id, f.key)):
+        try:
+            with tx.conn.begin_nested():
+                fired += fire(tx, firing, policy, now)
+        except CstuiError:
+            continue  # e.g. the ticket changed under it: the next sweep looks again
+    return fired
+
+
+def save_position(tx: Tx, *, position: int, now: datetime) -> None:
+    """Move the event position forward (never back: another sweeper may be ahead)."""
+    make: Any = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+    stmt = make(AUTOMATION_STATE).values(key=EVENTS_KEY, position=position, updated_at=now)
+    tx.conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+    tx.conn.execute(
+        update(AUTOMATION_STATE)
+        .where(AUTOMATION_STATE.c.key == EVENTS_KEY, AUTOMATION_STATE.c.position < position)
+        .values(position=position, updated_at=now)
+    )
+
+
+def batches(firings: list[Firing], size: int = BATCH) -> Iterator[list[Firing]]:
+    for start in range(0, len(firings), size):
+        yield firings[start : start + size]
