@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "serve": "cstui.cli.serve:serve",
     "channels": "cstui.cli.channels:channels",
     "mail": "cstui.cli.mail:mail",
+    "automations": "cstui.cli.automations:automations",
 }
 
 
