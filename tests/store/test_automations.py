@@ -70,9 +70,7 @@ def test_green_ticket_warns_at_90_minutes_and_escalates_once_at_2_hours(
     assert store.get_ticket(ticket).version > 1
 
 
-def test_notifications_are_read_by_their_own_agent_only(
-    store: SqlStore, clock: FakeClock
-) -> None:
+def test_notifications_are_read_by_their_own_agent_only(store: SqlStore, clock: FakeClock) -> None:
     _green_ticket(store)
     clock.advance(minutes=90)
     store.sweep(GREEN)
@@ -123,9 +121,7 @@ def test_dry_run_writes_nothing(store: SqlStore, clock: FakeClock) -> None:
     assert store.due_firings(POLICY, at=clock.now) == []
 
 
-def test_department_answer_and_low_csat_reach_the_owner(
-    store: SqlStore, clock: FakeClock
-) -> None:
+def test_department_answer_and_low_csat_reach_the_owner(store: SqlStore, clock: FakeClock) -> None:
     ticket = new_ticket(store)
     store.take(ticket, actor="bob")
     esc = store.escalate(ticket, actor="bob", department=Department.WAREHOUSE, reason="未入库")
