@@ -143,9 +143,9 @@ def test_a_rule_turned_off_never_fires(store: SqlStore, clock: FakeClock) -> Non
 
 @pytest.mark.postgres
 def test_two_sweepers_at_once_on_postgresql_escalate_once(pg_url: str, clock: FakeClock) -> None:
-    from tests.conftest import _reset_pg
     from cstui.domain.model import Role, Shift
     from cstui.store import init_store
+    from tests.conftest import _reset_pg
 
     _reset_pg(pg_url)
     first = init_store(pg_url, clock=clock)
@@ -161,7 +161,7 @@ def test_two_sweepers_at_once_on_postgresql_escalate_once(pg_url: str, clock: Fa
         try:
             barrier.wait()
             s.sweep(GREEN)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(s,)) for s in (first, second)]
