@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cstui.domain import events
@@ -38,9 +39,16 @@ from cstui.store.schema import AGENTS, ESCALATIONS, FIRINGS, NOTIFICATIONS
 from cstui.store.tx import Tx
 
 
-def fire(tx: Tx, firing: Firing, policy: AutomationPolicy, now: datetime) -> bool:
+def fire(
+    tx: Tx,
+    firing: Firing,
+    policy: AutomationPolicy,
+    now: datetime,
+    agents: dict[str, dict[str, int]] | None = None,
+) -> bool:
     """Record and carry out `firing` unless its key is taken or it is no longer due; whether
-    it acted. Everything it writes is in `tx`: the caller's commit makes it all or nothing."""
+    it acted. Everything it writes is in `tx`: the caller's commit makes it all or nothing.
+    `agents`: recipients already looked up in this transaction (a batch shares them)."""
     tx.locked_ticket(firing.ticket_id)
     if not still_due(tx, firing, policy, now):
         return False
@@ -52,7 +60,8 @@ def fire(tx: Tx, firing: Firing, policy: AutomationPolicy, now: datetime) -> boo
         if isinstance(action, OpenEscalation):
             escalation_id = _open_escalation(tx, firing, action, now)
         elif isinstance(action, Notify):
-            notified.extend(n for n in _notify(tx, firing, action, now) if n not in notified)
+            sent = _notify(tx, firing, action, now, {} if agents is None else agents)
+            notified.extend(n for n in sent if n not in notified)
     tx.event(
         events.Automation(
             rule=firing.rule.value,
@@ -91,16 +100,24 @@ def still_due(tx: Tx, firing: Firing, policy: AutomationPolicy, now: datetime) -
 
 def _claim(tx: Tx, firing: Firing, now: datetime) -> bool:
     """INSERT the key, ON CONFLICT DO NOTHING; whether this transaction inserted it."""
-    make: Any = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
-    stmt = make(FIRINGS).values(
-        rule=firing.rule.value,
-        ticket_id=firing.ticket_id,
-        instance=firing.instance,
-        due_at=firing.due_at,
-        fired_at=now,
-    )
+    params = {
+        "rule": firing.rule.value,
+        "ticket_id": firing.ticket_id,
+        "instance": firing.instance,
+        "due_at": firing.due_at,
+        "fired_at": now,
+    }
+    return tx.conn.execute(_claim_statement(tx.dialect), params).scalar() is not None
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    """Built once per dialect: building it per firing took a third of the firing's time."""
+    make: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    names = ("rule", "ticket_id", "instance", "due_at", "fired_at")
+    stmt = make(FIRINGS).values({n: bindparam(n, type_=FIRINGS.c[n].type) for n in names})
     stmt = stmt.on_conflict_do_nothing(index_elements=["rule", "ticket_id", "instance"])
-    return tx.conn.execute(stmt.returning(FIRINGS.c.id)).scalar() is not None
+    return stmt.returning(FIRINGS.c.id)
 
 
 def _open_escalation(tx: Tx, firing: Firing, action: OpenEscalation, now: datetime) -> int:
@@ -148,23 +165,30 @@ def _open_escalation(tx: Tx, firing: Firing, action: OpenEscalation, now: dateti
     return esc_id
 
 
-def _notify(tx: Tx, firing: Firing, action: Notify, now: datetime) -> list[str]:
+def _notify(
+    tx: Tx, firing: Firing, action: Notify, now: datetime, agents: dict[str, dict[str, int]]
+) -> list[str]:
     """One notification per agent named (every supervisor for `SUPERVISORS`); the names."""
-    ids = recipients(tx, action.recipients)
+    ids: dict[str, int] = {}
+    for name in action.recipients:
+        if name not in agents:
+            agents[name] = recipients(tx, (name,))
+        ids.update(agents[name])
     params = json.dumps(dict(action.params), ensure_ascii=False, sort_keys=True)
-    for agent_id in ids.values():
-        tx.insert(
-            NOTIFICATIONS,
-            {
-                "agent_id": agent_id,
-                "ticket_id": firing.ticket_id,
-                "rule": firing.rule.value,
-                "urgency": action.urgency.value,
-                "text_key": action.text_key,
-                "params": params,
-                "created_at": now,
-            },
-        )
+    rows = [
+        {
+            "agent_id": agent_id,
+            "ticket_id": firing.ticket_id,
+            "rule": firing.rule.value,
+            "urgency": action.urgency.value,
+            "text_key": action.text_key,
+            "params": params,
+            "created_at": now,
+        }
+        for agent_id in ids.values()
+    ]
+    if rows:
+        tx.conn.execute(insert(NOTIFICATIONS), rows)
     return list(ids)
 
 

@@ -98,10 +98,11 @@ def fire_batch(tx: Tx, firings: list[Firing], *, now: datetime, policy: Automati
     """Fire each (in ticket order, so two sweepers lock tickets in the same order); how many
     acted. A firing that fails is rolled back to its savepoint, the others stand."""
     fired = 0
+    agents: dict[str, dict[str, int]] = {}  # recipients looked up once a batch
     for firing in sorted(firings, key=lambda f: (f.ticket_id, f.key)):
         try:
             with tx.conn.begin_nested():
-                fired += fire(tx, firing, policy, now)
+                fired += fire(tx, firing, policy, now, agents)
         except CstuiError:
             continue  # e.g. the ticket changed under it: the next sweep looks again
     return fired
