@@ -175,3 +175,15 @@ def test_two_sweepers_at_once_on_postgresql_escalate_once(pg_url: str, clock: Fa
         assert _rules(first, ticket).count("green_escalation") == 1
     second.close()
     first.close()
+
+
+def test_what_fell_due_before_the_catch_up_window_is_let_go(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    ticket = new_ticket(store)
+    clock.advance(days=3)  # its first response fell due long before this first sweep
+    assert [f for f in store.due_firings(RESPONSES) if f.ticket_id == ticket] == []
+    wider = AutomationPolicy(rules=RESPONSES.rules, catch_up=timedelta(days=7))
+    assert [f.rule for f in store.due_firings(wider) if f.ticket_id == ticket] == [
+        Rule.FIRST_RESPONSE_BREACH
+    ]

@@ -53,8 +53,10 @@ class SweepReport:
 def find_due(tx: Tx, *, now: datetime, policy: AutomationPolicy) -> Due:
     """Every firing due at `now` and not recorded yet (reads only)."""
     found: dict[tuple[str, int, str], Firing] = {}
+    oldest = now - policy.catch_up  # what fell due before the catch-up window is let go
     for firing in _time_firings(tx, now, policy):
-        found.setdefault(firing.key, firing)
+        if firing.due_at >= oldest:
+            found.setdefault(firing.key, firing)
     position = _position(tx, now, policy)
     after = max(0, position - due.EVENT_OVERLAP)
     while True:
@@ -70,10 +72,8 @@ def find_due(tx: Tx, *, now: datetime, policy: AutomationPolicy) -> Due:
 
 
 def _time_firings(tx: Tx, now: datetime, policy: AutomationPolicy) -> Iterator[Firing]:
-    oldest = now - policy.catch_up - policy.green_escalation
     for g in due.green_facts(tx):
-        if g.since >= oldest:
-            yield from evaluate_green(g, now, policy)
+        yield from evaluate_green(g, now, policy)
     for source, (lo, hi) in due.windows(now, policy).items():
         ids = list(due.due_ids(tx, source, lo, hi))
         for start in range(0, len(ids), due.PAGE):
