@@ -187,3 +187,18 @@ def test_what_fell_due_before_the_catch_up_window_is_let_go(
     assert [f.rule for f in store.due_firings(wider) if f.ticket_id == ticket] == [
         Rule.FIRST_RESPONSE_BREACH
     ]
+
+
+def test_a_supervisors_green_call_starts_the_two_hours_too(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    ticket = new_ticket(store)
+    store.set_green_channel(ticket, actor="sue", reason="客户投诉升级")
+    clock.advance(minutes=119)
+    store.sweep(GREEN)
+    assert _rules(store, ticket) == ["green_warning"]
+    clock.advance(minutes=1)
+    store.sweep(GREEN)
+    store.sweep(GREEN)
+    assert _rules(store, ticket) == ["green_escalation", "green_warning"]
+    assert len(_supervisor_escalations(store, ticket)) == 1

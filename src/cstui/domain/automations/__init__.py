@@ -36,6 +36,7 @@ from cstui.domain.automations.rules import (
     evaluate_event,
     evaluate_green,
     evaluate_ticket,
+    opened_between,
     thresholds,
 )
 
@@ -62,5 +63,6 @@ __all__ = [
     "evaluate_event",
     "evaluate_green",
     "evaluate_ticket",
+    "opened_between",
     "thresholds",
 ]

@@ -294,3 +294,30 @@ def thresholds(policy: AutomationPolicy) -> list[tuple[Rule, bool, str]]:
 
 def _minutes(delta: timedelta) -> str:
     return f"{int(delta.total_seconds() // 60)} min"
+
+
+def opened_between(
+    after: datetime, until: datetime, policy: AutomationPolicy
+) -> tuple[datetime, datetime]:
+    """The creation times of escalations whose complex-case warning falls in (after, until]:
+    the warning time only moves forward with the creation time, so each end is found by
+    bisection (to the second) over the calendar. A sweep reads open escalations created in
+    that window, not every one of the last weeks."""
+    days = policy.complex_warning_days
+    reach = timedelta(days=7 * days + 30)  # the longest holiday run cannot stretch further
+
+    def warns(created: datetime) -> datetime:
+        return policy.calendar.add_working_days(created, days)
+
+    def first(target: datetime, *, strictly: bool) -> datetime:
+        lo, hi = target - reach, target  # warns(lo) is before target, warns(hi) is after
+        while hi - lo > timedelta(seconds=1):
+            mid = lo + (hi - lo) / 2
+            at = warns(mid)
+            if at > target or (not strictly and at == target):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    return first(after, strictly=True) - timedelta(seconds=1), first(until, strictly=True)

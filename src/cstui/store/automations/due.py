@@ -23,6 +23,7 @@ from cstui.domain.automations import (
     Firing,
     GreenFacts,
     TicketFacts,
+    opened_between,
 )
 from cstui.domain.escalation import is_complex
 from cstui.domain.model import Department, EscalationState, EventKind, Priority, Tier
@@ -35,9 +36,6 @@ PAGE = 1000
 # response target (lowest priority, slowest tier) in business time, taken as wall time
 # across a night or a holiday by `_horizon`.
 _TIMED = (bindparam("lo", type_=UtcDateTime()), bindparam("hi", type_=UtcDateTime()))
-# How long before its second working day a complex case's escalation may have been opened
-# (a holiday week): open escalations are looked for this far back.
-COMPLEX_REACH = timedelta(days=14)
 EVENT_KINDS = (EventKind.CSAT.value, EventKind.ESCALATION_STATE.value, EventKind.ROUTED.value)
 # Event ids are taken at insert, not at commit: on PostgreSQL a transaction may commit an
 # event below the position a sweep already passed. Each sweep reads this many ids back
@@ -45,37 +43,53 @@ EVENT_KINDS = (EventKind.CSAT.value, EventKind.ESCALATION_STATE.value, EventKind
 EVENT_OVERLAP = 2000
 
 
-def _keyset(column: str, predicate: str, table: str = "tickets") -> Any:
+def _keyset(column: str, predicate: str, table: str, ref: str) -> Any:
     return text(
-        f"SELECT id, {column} FROM {table} WHERE {predicate} AND {column} >= :lo "
+        f"SELECT id, {column}, {ref} FROM {table} WHERE {predicate} AND {column} >= :lo "
         f"AND {column} <= :hi AND ({column}, id) > (:after_at, :after) "
         f"ORDER BY {column}, id LIMIT :n"
     ).bindparams(*_TIMED, bindparam("after_at", type_=UtcDateTime()))
 
 
-# (what, column, predicate, table)
-SOURCES: dict[str, tuple[str, str, str]] = {
-    "first": ("first_response_due", AUTOMATION_PREDICATES["first"], "tickets"),
-    "next": ("next_response_due", AUTOMATION_PREDICATES["next"], "tickets"),
-    "vip": ("resolution_due", AUTOMATION_PREDICATES["vip_resolution"], "tickets"),
-    "follow_up": ("follow_up_due", AUTOMATION_PREDICATES["follow_up"], "tickets"),
-    "esc_due": ("due_at", OPEN_ESCALATION, "escalations"),
-    "esc_open": ("created_at", OPEN_ESCALATION, "escalations"),
+GREEN_MARK = "kind = 'green_channel'"
+# name: (column, predicate, table, what it yields: the row's own id or its ticket's)
+SOURCES: dict[str, tuple[str, str, str, str]] = {
+    "first": ("first_response_due", AUTOMATION_PREDICATES["first"], "tickets", "id"),
+    "next": ("next_response_due", AUTOMATION_PREDICATES["next"], "tickets", "id"),
+    "vip": ("resolution_due", AUTOMATION_PREDICATES["vip_resolution"], "tickets", "id"),
+    "follow_up": ("follow_up_due", AUTOMATION_PREDICATES["follow_up"], "tickets", "id"),
+    "esc_due": ("due_at", OPEN_ESCALATION, "escalations", "id"),
+    "esc_open": ("created_at", OPEN_ESCALATION, "escalations", "id"),
+    # tickets that went green: by a green escalation, or by the supervisor's call (logged)
+    "green_esc": ("created_at", f"{OPEN_ESCALATION} AND green = 1", "escalations", "ticket_id"),
+    "green_mark": ("at", GREEN_MARK, "events", "ticket_id"),
 }
 QUERIES = {name: _keyset(*spec) for name, spec in SOURCES.items()}
+ESCALATION_SOURCES = frozenset({"esc_due", "esc_open"})
+GREEN_SOURCES = frozenset({"green_esc", "green_mark"})
+# A deadline set a little before the last sweep's time (a write that committed while the
+# sweep ran) is still found: each sweep reads this far behind where the last one got to.
+GRACE = timedelta(minutes=10)
 
 
-def windows(now: datetime, policy: AutomationPolicy) -> dict[str, tuple[datetime, datetime]]:
-    """Each source's [lo, hi]: what could be due at `now` and has not long passed."""
+def windows(
+    now: datetime, policy: AutomationPolicy, swept: datetime | None = None
+) -> dict[str, tuple[datetime, datetime]]:
+    """Each source's [lo, hi]: what can have fallen due since the last sweep (`swept`,
+    less `GRACE`; with none, the catch-up window) up to `now`."""
     lo = now - policy.catch_up
+    if swept is not None and swept - GRACE > lo:
+        lo = min(swept - GRACE, now)
+    complex_lo, complex_hi = opened_between(lo, now, policy)
     return {
         "first": (lo, now + _lead(policy, "first_response")),
         "next": (lo, now + _lead(policy, "next_response")),
         "vip": (lo, now),
         "follow_up": (lo, now),
         "esc_due": (lo, now),
-        # a complex case warns 2 working days in: never less than a day after it opened
-        "esc_open": (lo - COMPLEX_REACH, now - timedelta(days=1)),
+        "esc_open": (complex_lo, complex_hi),
+        "green_esc": (lo - policy.green_escalation, now - policy.green_warning),
+        "green_mark": (lo - policy.green_escalation, now - policy.green_warning),
     }
 
 
@@ -87,14 +101,16 @@ def _lead(policy: AutomationPolicy, name: str) -> timedelta:
 
 
 def due_ids(tx: Tx, source: str, lo: datetime, hi: datetime, page: int = PAGE) -> Iterator[int]:
-    """Ids of the rows of `source` whose column is in [lo, hi], in keyset pages."""
+    """The ids `source` yields (its rows' own, or their tickets') for rows whose column is
+    in [lo, hi], in keyset pages."""
     query = QUERIES[source]
     after_at, after = lo, -1
     while True:
         params = {"lo": lo, "hi": hi, "after_at": after_at, "after": after, "n": page}
         rows = tx.conn.execute(query, params).all()
         for row in rows:
-            yield int(row[0])
+            if row[2] is not None:
+                yield int(row[2])
         if len(rows) < page:
             return
         after = int(rows[-1][0])
@@ -236,24 +252,22 @@ def _with_department(f: EventFacts, department: str | None) -> EventFacts:
     return EventFacts(f.id, f.ticket_id, f.at, f.kind, f.owner, f.score, f.state, department)
 
 
-# The green channel is rare: every active green ticket is read (`ix_q_open` seeks on its
-# first column, green_rank), with when it went green, as the monitor's green board reads it.
+# When a ticket went green, as the monitor's green board reads it.
 _GREEN_COLUMNS = (
     "SELECT t.id, a.name, t.created_at, t.active, "
     "(SELECT MAX(e.at) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'green_channel'), "
     "(SELECT MIN(x.created_at) FROM escalations x WHERE x.ticket_id = t.id AND x.green = 1) "
     "FROM tickets t LEFT JOIN agents a ON a.id = t.owner_id "
 )
-_GREEN_ALL = text(_GREEN_COLUMNS + "WHERE t.active = 1 AND t.green_rank = 0")
 _GREEN_OF = _expanding(_GREEN_COLUMNS + "WHERE t.green_rank = 0 AND t.id IN :ids")
 
 
-def green_facts(tx: Tx, ids: Iterable[int] | None = None) -> list[GreenFacts]:
-    """Every active green ticket (or those of `ids` still green)."""
-    if ids is None:
-        rows = tx.conn.execute(_GREEN_ALL).all()
-    else:
-        rows = tx.conn.execute(_GREEN_OF, {"ids": sorted(set(ids))}).all()
+def green_facts(tx: Tx, ids: Iterable[int]) -> list[GreenFacts]:
+    """The tickets of `ids` that are on the green channel, and since when."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    rows = tx.conn.execute(_GREEN_OF, {"ids": wanted}).all()
     ts = UtcDateTime().process_result_value
     dialect = tx.conn.dialect
     out = []

@@ -50,7 +50,7 @@ class AutomationMethods:
         fired = 0
         for batch in batches(found.firings):
             fired += self._writing(fire_batch, batch, now=now, policy=policy)
-        self._writing(save_position, position=found.position, now=now)
+        self._writing(save_position, position=found.position, now=found.now)
         return SweepReport(found=len(found.firings), fired=fired, position=found.position)
 
     def notifications(

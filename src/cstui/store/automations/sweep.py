@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -31,8 +31,10 @@ from cstui.store.automations.fire import fire
 from cstui.store.schema import AUTOMATION_STATE
 from cstui.store.tx import Tx
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BATCH = 200
-EVENTS_KEY = "events"
+EVENTS_KEY = "events"  # position: the last event id the event rules read
+TIME_KEY = "time"  # position: how far the time rules have swept (µs since the epoch, UTC)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ class Due:
     """What one read found: the firings not yet recorded, and how far the log was read."""
 
     firings: list[Firing]
-    position: int
+    position: int  # the last event read
+    now: datetime  # the time it was due at (the time rules' place once fired)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,8 @@ def find_due(tx: Tx, *, now: datetime, policy: AutomationPolicy) -> Due:
     """Every firing due at `now` and not recorded yet (reads only)."""
     found: dict[tuple[str, int, str], Firing] = {}
     oldest = now - policy.catch_up  # what fell due before the catch-up window is let go
-    for firing in _time_firings(tx, now, policy):
+    swept = _swept(tx)
+    for firing in _time_firings(tx, now, policy, swept):
         if firing.due_at >= oldest:
             found.setdefault(firing.key, firing)
     position = _position(tx, now, policy)
@@ -68,22 +72,37 @@ def find_due(tx: Tx, *, now: datetime, policy: AutomationPolicy) -> Due:
         if not page:
             break
         position = max(position, after)
-    return Due(due.unfired(tx, found.values()), position)
+    return Due(due.unfired(tx, found.values()), position, now)
 
 
-def _time_firings(tx: Tx, now: datetime, policy: AutomationPolicy) -> Iterator[Firing]:
-    for g in due.green_facts(tx):
-        yield from evaluate_green(g, now, policy)
-    for source, (lo, hi) in due.windows(now, policy).items():
+def _time_firings(
+    tx: Tx, now: datetime, policy: AutomationPolicy, swept: datetime | None
+) -> Iterator[Firing]:
+    greens: set[int] = set()
+    for source, (lo, hi) in due.windows(now, policy, swept).items():
         ids = list(due.due_ids(tx, source, lo, hi))
+        if source in due.GREEN_SOURCES:
+            greens.update(ids)
+            continue
         for start in range(0, len(ids), due.PAGE):
             part = ids[start : start + due.PAGE]
-            if source.startswith("esc_"):
+            if source in due.ESCALATION_SOURCES:
                 for e in due.escalation_facts(tx, part):
                     yield from evaluate_escalation(e, now, policy)
             else:
                 for t in due.ticket_facts(tx, part):
                     yield from evaluate_ticket(t, now, policy)
+    ordered = sorted(greens)
+    for start in range(0, len(ordered), due.PAGE):
+        for g in due.green_facts(tx, ordered[start : start + due.PAGE]):
+            yield from evaluate_green(g, now, policy)
+
+
+def _swept(tx: Tx) -> datetime | None:
+    """How far the last complete sweep got (None before the first)."""
+    q = select(AUTOMATION_STATE.c.position).where(AUTOMATION_STATE.c.key == TIME_KEY)
+    found = tx.conn.execute(q).scalar()
+    return None if found is None else EPOCH + timedelta(microseconds=int(found))
 
 
 def _position(tx: Tx, now: datetime, policy: AutomationPolicy) -> int:
@@ -109,14 +128,22 @@ def fire_batch(tx: Tx, firings: list[Firing], *, now: datetime, policy: Automati
 
 
 def save_position(tx: Tx, *, position: int, now: datetime) -> None:
-    """Move the event position forward (never back: another sweeper may be ahead)."""
+    """Move both places forward (never back: another sweeper may be ahead): the event
+    position, and `now` as how far the time rules have swept. Saved after the firings
+    committed, so a sweep that dies first is read again by the next."""
+    swept = (now - EPOCH) // timedelta(microseconds=1)
+    for key, value in ((EVENTS_KEY, position), (TIME_KEY, swept)):
+        _advance(tx, key, value, now)
+
+
+def _advance(tx: Tx, key: str, value: int, now: datetime) -> None:
     make: Any = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
-    stmt = make(AUTOMATION_STATE).values(key=EVENTS_KEY, position=position, updated_at=now)
+    stmt = make(AUTOMATION_STATE).values(key=key, position=value, updated_at=now)
     tx.conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
     tx.conn.execute(
         update(AUTOMATION_STATE)
-        .where(AUTOMATION_STATE.c.key == EVENTS_KEY, AUTOMATION_STATE.c.position < position)
-        .values(position=position, updated_at=now)
+        .where(AUTOMATION_STATE.c.key == key, AUTOMATION_STATE.c.position < value)
+        .values(position=value, updated_at=now)
     )
 
 
