@@ -112,6 +112,9 @@ def test_one_server_sweeps_and_a_standby_takes_over_after_a_kill(
         assert not servers[1].said("this process sweeps")
         servers[0].kill()
         killed_at = time.monotonic()
+        # Green 2 h 1 min before the servers' (pinned) now: due after the leader's last sweep
+        # had read up to, so only a sweep after the kill can find it.
+        clock.now = NOW - timedelta(hours=2, minutes=1)
         second_ticket = _green(store)
         wait_for(lambda: _supervisor_escalations(store, second_ticket) == 1, timeout=30,
                  what="the standby's escalation")  # fmt: skip
@@ -125,7 +128,7 @@ def test_one_server_sweeps_and_a_standby_takes_over_after_a_kill(
                 for e in store.events(ticket_id=ticket)
                 if e.kind is EventKind.AUTOMATION and e.new is not None
             ]
-            assert rules.count("green_escalation") == 1 and rules.count("green_warning") == 1
+            assert rules.count("green_escalation") == 1 and rules.count("green_warning") <= 1
     finally:
         for server in servers:
             server.stop()
