@@ -2,9 +2,14 @@
 facts the rules read, loaded for a page of tickets or escalations at once.
 
 Each query repeats its index's predicate literally (`schema.AUTOMATION_PREDICATES`): SQLite
-uses a partial index only then. A deadline is looked for in [now - catch_up, horizon], so a
-sweep never reads a deadline that passed long ago (and fired then, or before the
-automations were turned on), and the firings already recorded are dropped by key.
+uses a partial index only then. A sweep reads what can have fallen due since the last sweep
+got to (less `GRACE`, for writes that committed while it ran) up to its `now`, and never
+further back than the catch-up window, so its cost follows what is newly due, not how many
+deadlines the store holds; the firings already recorded are dropped by key.
+
+What this leaves out, on purpose: a deadline written already in the past of the last sweep
+(a priority raised after its new first-response time had passed, a resumed clock whose
+deadline was breached before the pause) is found only when it falls within `GRACE`.
 """
 
 from __future__ import annotations
@@ -32,9 +37,6 @@ from cstui.store.schema import AUTOMATION_PREDICATES, OPEN_ESCALATION, UtcDateTi
 from cstui.store.tx import Tx
 
 PAGE = 1000
-# How far before its deadline a response can become at risk, at most: the longest
-# response target (lowest priority, slowest tier) in business time, taken as wall time
-# across a night or a holiday by `_horizon`.
 _TIMED = (bindparam("lo", type_=UtcDateTime()), bindparam("hi", type_=UtcDateTime()))
 EVENT_KINDS = (EventKind.CSAT.value, EventKind.ESCALATION_STATE.value, EventKind.ROUTED.value)
 # Event ids are taken at insert, not at commit: on PostgreSQL a transaction may commit an
