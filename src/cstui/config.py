@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from cstui import locations
+from cstui.automation_config import AutomationSettings
 from cstui.calendar_config import CalendarSettings, business_calendar
 from cstui.channel_config import ChannelSettings
 from cstui.errors import BadInput
@@ -109,6 +110,7 @@ class Settings(BaseSettings):
     keymap: dict[str, str] = {}
     server: ServerSettings = ServerSettings()
     channels: ChannelSettings = ChannelSettings()
+    automations: AutomationSettings = AutomationSettings()
 
     @classmethod
     def settings_customise_sources(

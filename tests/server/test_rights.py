@@ -252,6 +252,8 @@ SAMPLES: dict[Route, Callable[[World], Call]] = {
     ("GET", "/floor/green"): lambda w: Call(),
     ("GET", "/floor/escalations"): lambda w: Call(),
     ("GET", "/floor/agents"): lambda w: Call(),
+    ("GET", "/notifications"): lambda w: Call(query={"unread": "true"}),
+    ("POST", "/notifications/read"): lambda w: Call(json={"ids": [1, 2]}),
 }
 
 

@@ -17,6 +17,7 @@ from cstui import errors as E
 from cstui import wire as W
 from cstui.demo.knowledge import load_knowledge
 from cstui.domain import metrics
+from cstui.domain.automations import Notification, Urgency
 from cstui.domain.channels import Attachment, Delivery, Inbound, IngestOutcome, NewAttachment
 from cstui.domain.model import Channel, MessageKind, Role, Ticket, TransferRequest
 from cstui.remote.http_store import HttpStore
@@ -41,6 +42,7 @@ WHOLE = {
     W.AgentLoadPublic,
     W.AttachmentPublic,
     W.IngestPublic,
+    W.NotificationPublic,
 }
 
 
@@ -170,6 +172,27 @@ def samples(
         W.AttachmentPublic: channel_things.attachments,
         W.DeliveryPublic: channel_things.deliveries,
         W.IngestPublic: channel_things.outcomes,
+        W.NotificationPublic: [
+            Notification(
+                1,
+                7,
+                "green_warning",
+                Urgency.URGENT,
+                "automation.green_warning",
+                {"ticket": "7"},
+                DEFAULT_NOW,
+            ),
+            Notification(
+                2,
+                None,
+                "low_csat",
+                Urgency.WARNING,
+                "automation.low_csat",
+                {},
+                DEFAULT_NOW,
+                read_at=DEFAULT_NOW,
+            ),
+        ],
     }
 
 

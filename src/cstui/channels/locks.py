@@ -65,12 +65,26 @@ def mailbox_lock(engine: Engine, name: str) -> MailboxLock:
     return NoLock()
 
 
+def leader_lock(engine: Engine, role: str) -> MailboxLock:
+    """The lock that makes one process the leader for `role` (e.g. "automations") among
+    every process sharing the store: the same advisory lock (or file lock) as a mailbox's,
+    under a key of its own."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        digest = hashlib.sha256(f"cstui.leader:{role}".encode()).digest()
+        return AdvisoryLock(engine, role, key=int.from_bytes(digest[:8], "big", signed=True))
+    database = url.database
+    if database and database != ":memory:":
+        return FileLock(Path(f"{database}.{role}.lock"))
+    return NoLock()
+
+
 class AdvisoryLock:
     """`pg_try_advisory_lock` on a dedicated connection."""
 
-    def __init__(self, engine: Engine, name: str) -> None:
+    def __init__(self, engine: Engine, name: str, *, key: int | None = None) -> None:
         self.name = name
-        self.key = lock_key(name)
+        self.key = lock_key(name) if key is None else key
         # NullPool: closing the connection really closes it (and so releases the lock).
         self._engine = create_engine(engine.url, poolclass=NullPool)
         self._conn: Connection | None = None

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "mail": "cstui.cli.mail:mail",
     "calendar": "cstui.cli.calendar:calendar",
     "attachments": "cstui.cli.attachments:attachments",
+    "automations": "cstui.cli.automations:automations",
 }
 
 

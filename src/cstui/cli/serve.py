@@ -66,12 +66,15 @@ def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     workers: Runner | None = None
+    sweeper: Runner | None = None
     try:
         workers = _channel_workers(store, env.settings)
+        sweeper = _automation_sweeper(store, env.settings)
         uvicorn.Server(config).run(sockets=[sock])
     finally:
-        if workers is not None:
-            workers.stop()
+        for runner in (sweeper, workers):
+            if runner is not None:
+                runner.stop()
         store.close()
 
 
@@ -85,6 +88,26 @@ def _channel_workers(store: SqlStore, settings: Settings) -> Runner | None:
         return None
     setup_logging()
     runner = build_runner(store, settings.channels, clock=clock_from_env(), lang=settings.lang)
+    runner.start()
+    return runner
+
+
+def _automation_sweeper(store: SqlStore, settings: Settings) -> Runner | None:
+    """The automations' sweeper, started when `[automations] enabled`: with several servers
+    on one PostgreSQL only the lock's holder sweeps, and a standby takes over within
+    seconds of the holder's death."""
+    from cstui.automation_config import automation_policy
+    from cstui.automations.runner import Sweeper
+    from cstui.channels.locks import leader_lock
+    from cstui.channels.worker import Runner
+    from cstui.cli.channels import setup_logging
+
+    if not settings.automations.enabled:
+        return None
+    setup_logging()
+    policy = automation_policy(settings.automations, store.rules)
+    sweeper = Sweeper(store, policy, leader_lock(store.engine, "automations"))
+    runner = Runner([sweeper.run], ["automations"])
     runner.start()
     return runner
 

@@ -195,6 +195,7 @@ class EventKind(StrEnum):
     ARTICLE_PUBLISHED = "article_published"  # a draft became searchable: new["article_id"]
     ROUTING_PAUSED = "routing_paused"  # a supervisor paused or resumed an agent: new["paused"]
     ARTICLES_LOADED = "articles_loaded"  # a bulk load (seed, demo): new["count"], id range
+    AUTOMATION = "automation"  # a rule acted on its own (`domain.automations`), actor "system"
 
 
 # Events that give a ticket a new owner (their payloads are `events.OwnerChange`).

@@ -71,6 +71,7 @@ UPDATE_ESCALATION = Right(Who.ANY_AGENT, "update an escalation")  # the departme
 # Either ticket's owner, or a supervisor, or anyone while both are unowned (the store, 409).
 MERGE = Right(Who.ANY_AGENT, "merge tickets")
 SET_PRESENCE = Right(Who.ANY_AGENT, "say which ticket is open")
+MARK_READ = Right(Who.ANY_AGENT, "mark notifications read")  # one's own only (the store)
 ADD_ARTICLE = Right(Who.ANY_AGENT, "add an article")
 CAPTURE_ARTICLE = Right(Who.ANY_AGENT, "capture a ticket as an article")
 
@@ -185,6 +186,9 @@ ROUTES: dict[Route, Right] = {
     ("GET", "/floor/green"): READ,
     ("GET", "/floor/escalations"): READ,
     ("GET", "/floor/agents"): READ,
+    # each agent's own notifications (the automations')
+    ("GET", "/notifications"): READ,
+    ("POST", "/notifications/read"): MARK_READ,
 }
 
 

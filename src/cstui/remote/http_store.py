@@ -25,6 +25,7 @@ from cstui import commands as K
 from cstui import errors as E
 from cstui import wire as W
 from cstui.domain import commands as C
+from cstui.domain.automations import Notification
 from cstui.domain.channels import Attachment, Delivery, DeliveryState, NewAttachment
 from cstui.domain.commands import Command
 from cstui.domain.model import (
@@ -671,6 +672,19 @@ class HttpStore:
         self._as(actor)
         changed = self._post(f"/agents/{_segment(name)}/routing", {"paused": paused})
         return self._body(W.AgentPublic, changed).to_domain()
+
+    def notifications(
+        self, *, actor: str, unread_only: bool = False, limit: int = 50
+    ) -> list[Notification]:
+        self._as(actor)
+        data = self._get("/notifications", unread="true" if unread_only else None, limit=limit)
+        return [n.to_domain() for n in self._body(W.Items[W.NotificationPublic], data).items]
+
+    def mark_read(self, *, actor: str, ids: Iterable[int]) -> int:
+        self._as(actor)
+        return self._body(
+            W.MarkedPublic, self._post("/notifications/read", {"ids": list(ids)})
+        ).marked
 
     # -- the log, and moving data in and out ------------------------------------------------
 

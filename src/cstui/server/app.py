@@ -25,6 +25,7 @@ from cstui.server.routes_floor import router as floor_router
 from cstui.server.routes_intake import router as intake_router
 from cstui.server.routes_kb import router as kb_router
 from cstui.server.routes_log import router as log_router
+from cstui.server.routes_notes import router as notes_router
 from cstui.server.routes_people import router as people_router
 from cstui.server.routes_tickets import router as tickets_router
 from cstui.server.uploads import UPLOAD_PATHS, upload_limit
@@ -69,7 +70,15 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
     # is matched again on every request (0.1 ms of a 1 ms request). Every route's rights are
     # checked by one dependency, from the one table (`cstui.domain.rights.ROUTES`).
     rights = [Depends(check_rights)]
-    routers = (tickets_router, files_router, people_router, kb_router, log_router, floor_router)
+    routers = (
+        tickets_router,
+        files_router,
+        people_router,
+        kb_router,
+        log_router,
+        floor_router,
+        notes_router,
+    )
     for router in routers:
         app.include_router(
             router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=rights

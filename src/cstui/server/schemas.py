@@ -93,6 +93,10 @@ class ArticlePatch(Body):
 STATUSES = tuple(s.value for s in Status)
 
 
+class MarkReadIn(Body):
+    ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(max_length=500)
+
+
 class RoutingIn(Body):
     paused: StrictBool
 

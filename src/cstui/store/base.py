@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
+from cstui.domain.automations import Notification
 from cstui.domain.channels import (
     Attachment,
     Delivery,
@@ -354,6 +355,11 @@ class HelpdeskStore(Protocol):
     def green_board(self, *, limit: int = 50) -> list[GreenTicket]: ...
     def waiting_escalations(self, *, limit: int = 200) -> list[WaitingEscalation]: ...
     def agent_loads(self) -> list[AgentLoad]: ...
+    # The acting agent's own notifications (over HTTP the token decides whose).
+    def notifications(
+        self, *, actor: str, unread_only: bool = False, limit: int = 50
+    ) -> list[Notification]: ...
+    def mark_read(self, *, actor: str, ids: Iterable[int]) -> int: ...
     def set_routing_paused(self, name: str, *, actor: str, paused: bool) -> Agent: ...
 
     # -- the log, and moving data in and out --------------------------------------------

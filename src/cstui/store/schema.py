@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 9  # bumped with every alembic revision; the store refuses newer databases
+SCHEMA_VERSION = 10  # bumped with every alembic revision; the store refuses newer databases
 
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
 
@@ -336,6 +336,45 @@ IDEMPOTENCY_KEYS = Table(
     _ts("created_at", nullable=False),
 )
 
+# Each automation's firing, once per (rule, ticket, deadline instance): the unique key is
+# what makes a sweep that crashed, or two sweepers at once, act once (`store/automations`).
+FIRINGS = Table(
+    "firings",
+    metadata,
+    _id(),
+    _str("rule", 32),
+    _ref("ticket_id", "tickets.id"),
+    _str("instance", 80),
+    _ts("due_at", nullable=False),
+    _ts("fired_at", nullable=False),
+    Index("uq_firings_key", "rule", "ticket_id", "instance", unique=True),
+)
+
+# An agent's notifications (an automation told them something); read state kept per row.
+NOTIFICATIONS = Table(
+    "notifications",
+    metadata,
+    _id(),
+    _ref("agent_id", "agents.id"),
+    Column("ticket_id", Integer(), nullable=True),
+    _str("rule", 32),
+    _str("urgency", 8),
+    _str("text_key", 64),
+    _str("params", default="{}"),  # JSON object of strings
+    _ts("created_at", nullable=False),
+    _ts("read_at"),
+    Index("ix_notifications_agent", "agent_id", "id"),
+)
+
+# Where a sweep is: the last event the event rules have read (key "events").
+AUTOMATION_STATE = Table(
+    "automation_state",
+    metadata,
+    _str("key", 32, primary_key=True),
+    Column("position", BigInteger(), nullable=False),
+    _ts("updated_at", nullable=False),
+)
+
 # Key/value facts about the store itself (schema version, time zone).
 META = Table(
     "cstui_meta",
@@ -378,6 +417,40 @@ QUEUE_INDEXES = [
     _partial("ix_q_closed", ("resolved_at", "id"), "active = 0"),
     Index("ix_events_ticket", EVENTS.c.ticket_id, EVENTS.c.id),
     Index("ix_tickets_customer_activity", TICKETS.c.customer_id, TICKETS.c.last_activity_at),
+]
+
+# What a sweep looks for, each by its own partial index (the predicates are repeated
+# literally by `store/automations/sweep.py`, as SQLite needs): no sweep reads every ticket.
+OPEN_ESCALATION = "state IN ('requested', 'acknowledged')"
+AUTOMATION_PREDICATES: dict[str, str] = {
+    "first": "active = 1 AND first_response_due IS NOT NULL",
+    "next": "active = 1 AND next_response_due IS NOT NULL",
+    "vip_resolution": "active = 1 AND tier_rank = 0 AND resolution_due IS NOT NULL",
+    "follow_up": "follow_up_due IS NOT NULL",
+    "unread": "read_at IS NULL",
+    "escalation": OPEN_ESCALATION,
+}
+
+
+def _partial_on(table: Table, name: str, cols: tuple[str, ...], predicate: str) -> Index:
+    clause = text(predicate)
+    return Index(name, *(table.c[c] for c in cols), sqlite_where=clause, postgresql_where=clause)
+
+
+AUTOMATION_INDEXES = [
+    _partial("ix_auto_first", ("first_response_due", "id"), AUTOMATION_PREDICATES["first"]),
+    _partial("ix_auto_next", ("next_response_due", "id"), AUTOMATION_PREDICATES["next"]),
+    _partial(
+        "ix_auto_vip_resolution", ("resolution_due", "id"), AUTOMATION_PREDICATES["vip_resolution"]
+    ),
+    _partial_on(ESCALATIONS, "ix_auto_esc_due", ("due_at", "id"), OPEN_ESCALATION),
+    _partial_on(ESCALATIONS, "ix_auto_esc_open", ("created_at", "id"), OPEN_ESCALATION),
+    _partial_on(
+        NOTIFICATIONS,
+        "ix_notifications_unread",
+        ("agent_id", "id"),
+        AUTOMATION_PREDICATES["unread"],
+    ),
 ]
 
 # A knowledge-base article. Its search index is no table here: it depends on the database

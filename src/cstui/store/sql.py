@@ -68,6 +68,7 @@ from cstui.store import (
     ticket_search,
     transfer,
 )
+from cstui.store.automations.facade import AutomationMethods
 from cstui.store.base import (
     AgentLoad,
     GreenTicket,
@@ -124,7 +125,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SqlStore(ChannelMethods):
+class SqlStore(ChannelMethods, AutomationMethods):
     """`HelpdeskStore` and `ChannelStore` over SQLAlchemy Core (tables in `schema.py`)."""
 
     def __init__(

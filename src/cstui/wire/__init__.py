@@ -27,6 +27,7 @@ from cstui.wire.floor import (
 )
 from cstui.wire.kb import ArticleHitPublic, ArticlePublic
 from cstui.wire.log import EventPublic, EventsPublic, MetricsPublic, MetricsReportPublic
+from cstui.wire.notes import MarkedPublic, NotificationPublic
 from cstui.wire.people import (
     AgentPublic,
     CustomerPublic,
@@ -67,9 +68,11 @@ __all__ = [
     "IngestPublic",
     "Items",
     "Json",
+    "MarkedPublic",
     "MessagePublic",
     "MetricsPublic",
     "MetricsReportPublic",
+    "NotificationPublic",
     "OrderPublic",
     "OrderSummary",
     "Page",

@@ -32,6 +32,7 @@ from cstui.domain.events.articles import (
     ArticlePublished,
     ArticlesLoaded,
 )
+from cstui.domain.events.automations import Automation
 from cstui.domain.events.base import PAYLOADS, MalformedEvent, P, Payload, omitted
 from cstui.domain.events.customers import PiiRevealed, RevealRefused
 from cstui.domain.events.encoding import columns, decode, encode, encode_around, payload, payload_as
@@ -73,6 +74,7 @@ __all__ = [
     "ArticleEdited",
     "ArticlePublished",
     "ArticlesLoaded",
+    "Automation",
     "Closed",
     "Complaint",
     "Created",
