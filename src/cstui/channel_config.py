@@ -87,7 +87,7 @@ class SurveySettings(BaseModel):
 
     enabled: bool = True
     secret: SecretRef | None = None  # signs the links; required when mail surveys are on
-    base_url: str = "http://127.0.0.1:8765"  # where customers reach `cstui serve`
+    base_url: str = "http://127.0.0.1:8787"  # where customers reach `cstui serve` (its port)
     valid_days: int = Field(14, ge=1)
 
 

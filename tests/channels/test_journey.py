@@ -69,6 +69,8 @@ def test_a_mailbox_from_the_customers_mail_to_csat_in_the_metrics(
         write_user_config(tmp_path, dovecot, support, smtp_port=smtp_port, survey_port=survey_port)
         cstui(env, "init")
         cstui(env, "agents", "add", "alice", "--role", "agent", "--shift", "morning")
+        checked = cstui(env, "channels", "check")  # logs in, sends nothing: exit 0
+        assert "support" in checked, checked
         original_id = send_customer_mail(smtp_port)
         with background(env, "channels", "run") as runner:
             [ticket] = wait_for(
