@@ -97,6 +97,7 @@ def test_a_mailbox_from_the_customers_mail_to_csat_in_the_metrics(
                 assert SUBJECT in str(reply["Subject"])
                 assert REPLY in reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
                 assert threads(dovecot, customer) == ((1, 2),)  # the reply under the original
+                screen.wait_for("→ sent")  # the thread says so, without opening it again
                 screen.keys("c")  # resolve: the first code is highlighted, Enter picks it
                 screen.wait_for(f"Resolve #{ticket['id']}", "solved")
                 screen.keys("Enter")
