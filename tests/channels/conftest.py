@@ -10,6 +10,9 @@
 - `smtp_server`: aiosmtpd in a thread on a free port, collecting what it is sent and counting
   it by Message-ID; it can refuse recipients with a given answer, and (`smtp_tls_server`)
   require STARTTLS and AUTH.
+- `running_mta`: a small MTA on loopback (aiosmtpd) delivering what it accepts into its
+  recipients' Dovecot mailboxes by IMAP APPEND: mail from outside, and our mail reaching
+  the customer's own mailbox.
 """
 
 from __future__ import annotations

@@ -302,6 +302,12 @@ class Panes(StoreIO):
         self.queue.update_ticket(ticket)
         if previous is None or previous.customer.id != ticket.customer.id:
             self.load_customer(ticket.customer.id)
+        elif previous.id == ticket.id and previous.status is not ticket.status:
+            # The card lists the customer's tickets with their status: taken or resolved
+            # here, it says so (a contact revealed stays revealed).
+            card = self.query_one(CustomerPane).card
+            kept = card.customer if card is not None and card.revealed else None
+            self.load_customer(ticket.customer.id, revealed=kept)
 
     def show_taken(self, ticket: Ticket) -> None:
         """A ticket the agent has just taken from elsewhere than the cursor: open it now,
