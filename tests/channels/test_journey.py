@@ -93,7 +93,7 @@ def test_a_mailbox_from_the_customers_mail_to_csat_in_the_metrics(
                 )
                 assert reply["In-Reply-To"] == original_id
                 assert original_id in str(reply["References"])
-                assert SUBJECT in str(reply["Subject"])
+                assert str(reply["Subject"]) == f"Re: {SUBJECT} [#{ticket['id']}]"
                 assert REPLY in reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
                 assert threads(dovecot, customer) == ((1, 2),)  # the reply under the original
                 screen.wait_for("→ sent")  # the thread says so, without opening it again
