@@ -12,18 +12,44 @@ import stat
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cstui.errors import BadInput
 
 DEFAULT_ATTACHMENT_LIMIT = 20 * 1024 * 1024  # bytes a file
 
 
-class SecretRef(BaseModel):
+class Strict(BaseModel):
+    # A misspelt key ("[channels.mailbox.x]", "pasword") is an error naming it, not a
+    # setting silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+def _home(path: Path | None) -> Path | None:
+    """`~/…` as the shell would read it: a config file is written like a command line."""
+    return None if path is None else path.expanduser()
+
+
+class SecretRef(Strict):
     """Where a secret is: an environment variable or an owner-only file (one of them)."""
 
     env: str | None = None
     file: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_the_secret_itself(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            raise ValueError(
+                "a secret is never written in the config file: name where it is, "
+                '{ env = "VARIABLE" } or { file = "/path/to/file" } (mode 600)'
+            )
+        return data
+
+    @field_validator("file")
+    @classmethod
+    def _file_home(cls, path: Path | None) -> Path | None:
+        return _home(path)
 
     @model_validator(mode="after")
     def _one_place(self) -> SecretRef:
@@ -49,7 +75,7 @@ class SecretRef(BaseModel):
             raise BadInput(f"{what}: {self.file}: {exc.strerror}") from None
 
 
-class MailboxSettings(BaseModel):
+class MailboxSettings(Strict):
     """One IMAP mailbox polled for customers' mail."""
 
     name: str = Field(min_length=1, max_length=64)
@@ -62,8 +88,13 @@ class MailboxSettings(BaseModel):
     poll_seconds: float = Field(30.0, gt=0)
     ca_file: Path | None = None  # trust this CA (a self-signed server) besides the system's
 
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_home(cls, path: Path | None) -> Path | None:
+        return _home(path)
 
-class SmtpSettings(BaseModel):
+
+class SmtpSettings(Strict):
     """The relay replies, acknowledgements and surveys leave through."""
 
     host: str
@@ -73,8 +104,13 @@ class SmtpSettings(BaseModel):
     password: SecretRef | None = None
     ca_file: Path | None = None
 
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_home(cls, path: Path | None) -> Path | None:
+        return _home(path)
 
-class IntakeSettings(BaseModel):
+
+class IntakeSettings(Strict):
     """A chat, app or social channel posting to `/api/v1/intake/{name}` and taking replies
     at its webhook, both signed with HMAC-SHA256 under `secret`."""
 
@@ -82,16 +118,16 @@ class IntakeSettings(BaseModel):
     webhook_url: str | None = None  # where replies go; None: replies stay in cstui
 
 
-class SurveySettings(BaseModel):
+class SurveySettings(Strict):
     """The CSAT question sent once when a ticket is resolved."""
 
     enabled: bool = True
     secret: SecretRef | None = None  # signs the links; required when mail surveys are on
-    base_url: str = "http://127.0.0.1:8765"  # where customers reach `cstui serve`
+    base_url: str = "http://127.0.0.1:8787"  # where customers reach `cstui serve` (its port)
     valid_days: int = Field(14, ge=1)
 
 
-class ChannelSettings(BaseModel):
+class ChannelSettings(Strict):
     address: str = "support@example.com"  # the team's address: From of every mail we send
     display_name: str = "Customer Service"
     ticket_tag_prefix: str = "#"  # subjects carry "[#1234]"

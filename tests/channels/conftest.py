@@ -10,6 +10,9 @@
 - `smtp_server`: aiosmtpd in a thread on a free port, collecting what it is sent and counting
   it by Message-ID; it can refuse recipients with a given answer, and (`smtp_tls_server`)
   require STARTTLS and AUTH.
+- `running_mta`: a small MTA on loopback (aiosmtpd) delivering what it accepts into its
+  recipients' Dovecot mailboxes by IMAP APPEND: mail from outside, and our mail reaching
+  the customer's own mailbox.
 """
 
 from __future__ import annotations
@@ -429,5 +432,47 @@ def smtp_tls_server(tmp_path: Path) -> Iterator[SmtpServer]:
     controller.start()
     try:
         yield SmtpServer(port, collector, cert)
+    finally:
+        controller.stop()
+
+
+# -- A small MTA: SMTP in, IMAP APPEND out ----------------------------------------------------
+
+
+class Mta:
+    """aiosmtpd handler delivering each accepted message into its recipients' Dovecot
+    mailboxes, as a mail server would (`users`: address -> Dovecot user; any other
+    recipient is refused as no such mailbox)."""
+
+    def __init__(self, dovecot: Dovecot, users: dict[str, str]) -> None:
+        self.dovecot, self.users = dovecot, {a.lower(): u for a, u in users.items()}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address.lower() not in self.users:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        for rcpt in envelope.rcpt_tos:
+            # IMAP APPEND blocks: off the event loop, so the next session is not held up.
+            await asyncio.to_thread(
+                self.dovecot.deliver, self.users[rcpt.lower()], [envelope.content]
+            )
+        return "250 OK delivered"
+
+
+@contextmanager
+def running_mta(dovecot: Dovecot, users: dict[str, str]) -> Iterator[int]:
+    """An SMTP server on a free loopback port delivering into Dovecot: its port."""
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    controller = Controller(Mta(dovecot, users), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
     finally:
         controller.stop()

@@ -29,7 +29,7 @@ from cstui.mail.parse import parse_message
 from cstui.store import SqlStore, View, init_store
 
 from ..conftest import _reset_pg
-from .conftest import PASSWORD, PASSWORD_ENV, Dovecot, SmtpServer, wait_for
+from .conftest import PASSWORD, PASSWORD_ENV, Dovecot, SmtpServer, running_mta, wait_for
 from .mails import customer_mail
 
 pytestmark = pytest.mark.slow
@@ -236,64 +236,53 @@ def test_a_customers_mail_becomes_a_ticket_and_the_reply_lands_threaded_in_their
     """The whole loop with real servers: a customer's mail in the support mailbox, polled by
     `cstui channels run`; the agent's reply leaves by SMTP, a small MTA (aiosmtpd) delivers
     it into the customer's own Dovecot mailbox, where IMAP THREAD puts it under the original."""
-    from aiosmtpd.controller import Controller
-
-    from .conftest import free_port
-
     support, customer = dovecot.add_user(), dovecot.add_user()
     original = customer_mail(1, sender="buyer@example.cn")
     dovecot.deliver(support, [original])
     dovecot.deliver(customer, [original])  # the customer's copy of what they sent
-
-    class Mta:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            dovecot.deliver(customer, [envelope.content])
-            return "250 OK delivered"
-
-    port = free_port()
-    mta = Controller(Mta(), hostname="127.0.0.1", port=port)
-    mta.start()
-    db = str(tmp_path / "cstui.db")
-    store = init_store(db)
-    store.add_agent("alice", Role.AGENT, Shift.MORNING)
-    config = write_config(
-        tmp_path / "config.toml",
-        mailboxes={
-            "name": "support",
-            "host": "127.0.0.1",
-            "port": dovecot.imaps_port,
-            "security": "tls",
-            "username": support,
-            "password": {"env": PASSWORD_ENV},
-            "ca_file": dovecot.ca_file,
-            "poll_seconds": 0.3,
-        },
-        smtp={"host": "127.0.0.1", "port": port, "security": "none"},
-    )
-    runner = Runner(db, config)
-    try:
-        tickets = wait_for(
-            lambda: store.list_tickets(View.ALL_OPEN, actor=None, limit=5).items,
-            timeout=30,
-            what="the ticket",
+    with running_mta(dovecot, {"buyer@example.cn": customer}) as port:
+        db = str(tmp_path / "cstui.db")
+        store = init_store(db)
+        store.add_agent("alice", Role.AGENT, Shift.MORNING)
+        config = write_config(
+            tmp_path / "config.toml",
+            mailboxes={
+                "name": "support",
+                "host": "127.0.0.1",
+                "port": dovecot.imaps_port,
+                "security": "tls",
+                "username": support,
+                "password": {"env": PASSWORD_ENV},
+                "ca_file": dovecot.ca_file,
+                "poll_seconds": 0.3,
+            },
+            smtp={"host": "127.0.0.1", "port": port, "security": "none"},
         )
-        ticket = tickets[0]
-        store.take(ticket.id, actor="alice")
-        store.add_message(ticket.id, actor="alice", kind=MessageKind.REPLY, text="已为您催促物流")
-        client = dovecot.client(customer)
+        runner = Runner(db, config)
         try:
+            tickets = wait_for(
+                lambda: store.list_tickets(View.ALL_OPEN, actor=None, limit=5).items,
+                timeout=30,
+                what="the ticket",
+            )
+            ticket = tickets[0]
+            store.take(ticket.id, actor="alice")
+            store.add_message(
+                ticket.id, actor="alice", kind=MessageKind.REPLY, text="已为您催促物流"
+            )
+            client = dovecot.client(customer)
+            try:
 
-            def threaded() -> Any:
-                client.select_folder("INBOX", readonly=True)
-                return client.search(["ALL"]) == [1, 2] and client.thread("REFERENCES")
+                def threaded() -> Any:
+                    client.select_folder("INBOX", readonly=True)
+                    return client.search(["ALL"]) == [1, 2] and client.thread("REFERENCES")
 
-            threads = wait_for(threaded, timeout=30, what="the reply in the customer's mailbox")
-            reply = client.fetch([2], [b"BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])[2]
+                threads = wait_for(threaded, timeout=30, what="the reply in the customer's mailbox")
+                reply = client.fetch([2], [b"BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])[2]
+            finally:
+                client.logout()
         finally:
-            client.logout()
-    finally:
-        runner.stop()
-        mta.stop()
+            runner.stop()
     assert threads == ((1, 2),)  # one thread: the reply under the original
     [subject] = [v for v in reply.values() if isinstance(v, bytes)]
     assert f"[#{ticket.id}]".encode() in subject

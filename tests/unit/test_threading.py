@@ -48,6 +48,9 @@ def ticket(
         ("Re:", ""),
         ("Rebate question", "Rebate question"),  # "Re" only with its colon
         ("订单 Re: 没到", "订单 Re: 没到"),  # a prefix only at the start
+        # the customer's own full-width punctuation stays as written; only ours is read folded
+        ("回复：［＃１２］ 快递箱压坏了，杯子碎了！（急）", "快递箱压坏了，杯子碎了！（急）"),
+        ("Ｒｅ：ｉＰｈｏｎｅ 屏幕", "ｉＰｈｏｎｅ 屏幕"),
     ],
 )
 def test_subjects_lose_reply_prefixes_and_our_tag(subject: str, stripped: str) -> None:

@@ -29,6 +29,7 @@ from cstui.console.io import StoreIO
 from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
 from cstui.console.ticket import TicketExtras, TicketPane
+from cstui.domain.channels import DeliveryState
 from cstui.domain.files import human_size
 from cstui.domain.model import Agent, ArticleKind, Customer, Page, Ticket
 from cstui.errors import CstuiError, NotFound
@@ -159,6 +160,25 @@ class Panes(StoreIO):
             return counts, min(dues) if dues else None, store.viewers()
 
         self._io(count, self._counts_ready, newest="counts")
+        self.refresh_deliveries()
+
+    def refresh_deliveries(self) -> None:
+        """While a delivery shown is still queued, its state is read again with the counts:
+        the agent sees the reply go out (or fail) without opening the ticket again."""
+        store, shown = self.store, self.ticket_pane.ticket
+        extras = self.ticket_pane.extras
+        if store is None or shown is None:
+            return
+        if not any(d.state is DeliveryState.QUEUED for d in extras.deliveries):
+            return
+        ticket_id = shown.id
+
+        def loaded(extras: TicketExtras) -> None:
+            current = self.ticket_pane.ticket
+            if current is not None and current.id == ticket_id:
+                self.ticket_pane.show(current, extras)
+
+        self._io(lambda: load_extras(store, ticket_id), loaded, newest="deliveries")
 
     def _counts_ready(self, result: Counts) -> None:
         self.pane.counts, self._nearest, viewers = result
@@ -282,6 +302,12 @@ class Panes(StoreIO):
         self.queue.update_ticket(ticket)
         if previous is None or previous.customer.id != ticket.customer.id:
             self.load_customer(ticket.customer.id)
+        elif previous.id == ticket.id and previous.status is not ticket.status:
+            # The card lists the customer's tickets with their status: taken or resolved
+            # here, it says so (a contact revealed stays revealed).
+            card = self.query_one(CustomerPane).card
+            kept = card.customer if card is not None and card.revealed else None
+            self.load_customer(ticket.customer.id, revealed=kept)
 
     def show_taken(self, ticket: Ticket) -> None:
         """A ticket the agent has just taken from elsewhere than the cursor: open it now,

@@ -47,23 +47,40 @@ def ticket_tag(subject: str, prefix: str = "#") -> int | None:
     return int(found[-1]) if found else None
 
 
+def blank_matches(text: str, pattern: re.Pattern[str], *, count: int = 0) -> str:
+    """`text` with the characters of `pattern`'s matches (the first `count`; 0: all) made
+    spaces. The pattern reads the width-folded (NFKC) form, so "［＃１２］" and "回复：" match,
+    while every other character keeps the form its writer gave it: a subject shown is the
+    customer's "，" and "！", not the ASCII a fold makes of them."""
+    pieces = [unicodedata.normalize("NFKC", ch) for ch in text]
+    spans = [m.span() for m in pattern.finditer("".join(pieces))][: count or None]
+    if not spans:
+        return text
+    out, end = [], 0
+    for ch, piece in zip(text, pieces, strict=True):
+        start, end = end, end + len(piece)
+        # whole characters only: "¸" folds to " ̧", and a match taking its space keeps it
+        hit = any(a <= start and end <= b for a, b in spans)
+        out.append(" " if hit else ch)
+    return "".join(out)
+
+
 def strip_subject(subject: str, prefix: str = "#") -> str:
     """The subject as a person wrote it: without reply/forward prefixes and our tag, spaces
     collapsed (what a new ticket is called)."""
-    text = unicodedata.normalize("NFKC", subject[:MAX_SUBJECT])
-    text = _tags(prefix).sub(" ", text)
-    text = _SPACE.sub(" ", text).strip()
+    text = _SPACE.sub(" ", blank_matches(subject[:MAX_SUBJECT], _tags(prefix))).strip()
     while True:
-        shorter = _PREFIX.sub("", text, count=1)
+        shorter = blank_matches(text, _PREFIX, count=1).strip()
         if shorter == text:
             break
-        text = _tags(prefix).sub(" ", shorter).strip()
-    return _SPACE.sub(" ", text).strip()
+        text = _SPACE.sub(" ", blank_matches(shorter, _tags(prefix))).strip()
+    return text
 
 
 def normalise_subject(subject: str, prefix: str = "#") -> str:
-    """The key two subjects of one conversation share: stripped and case-folded."""
-    return strip_subject(subject, prefix).casefold()
+    """The key two subjects of one conversation share: stripped, width- and case-folded."""
+    folded = unicodedata.normalize("NFKC", strip_subject(subject, prefix))
+    return _SPACE.sub(" ", folded).strip().casefold()
 
 
 _ANSWER = re.compile(r"^\s*([1-5])\s*(?:分|星|stars?|points?)?\s*[.!。！]?\s*$", re.IGNORECASE)

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from cstui.domain.subject import blank_matches
+
 _PREFIX = re.compile(
     r"^\s*(?:re|aw|sv|fw|fwd|回复|回覆|答复|答覆|转发|轉寄|转寄|轉發"
     r"|自动回复|自動回覆|automatic reply)"
@@ -41,20 +43,19 @@ def ticket_tag(subject: str, prefix: str = "#") -> int | None:
 
 def strip_prefixes(subject: str, prefix: str = "#") -> str:
     """`subject` without reply/forward prefixes (any depth) and without our tag: what a new
-    ticket shows as its subject."""
-    text = _tag_pattern(prefix).sub(" ", _flat(subject))
-    text = _SPACE.sub(" ", text).strip()
+    ticket shows as its subject (full-width punctuation kept as written)."""
+    text = _SPACE.sub(" ", blank_matches(subject, _tag_pattern(prefix))).strip()
     while True:
-        shorter = _PREFIX.sub("", text, count=1)
+        shorter = blank_matches(text, _PREFIX, count=1).strip()
         if shorter == text:
             return text
-        text = shorter.strip()
+        text = shorter
 
 
 def normalise(subject: str, prefix: str = "#") -> str:
     """The key threading compares: prefixes and tag stripped, width and case folded.
     Not for display (see `strip_prefixes`)."""
-    return strip_prefixes(subject, prefix).casefold()
+    return _flat(strip_prefixes(subject, prefix)).casefold()
 
 
 def tagged(subject: str, ticket_id: int, prefix: str = "#") -> str:
