@@ -391,6 +391,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "monitor.green_none": ("Green channel: none open", "绿色通道：暂无"),
     "monitor.green": ("Green channel ({n})", "绿色通道（{n}）"),
     "monitor.more": ("+{n} more", "另有 {n} 个"),
+    "monitor.automations": ("automations today: {n} fired", "今日自动规则：触发 {n} 次"),
+    "monitor.automations_none": ("automations today: none fired", "今日自动规则：未触发"),
+    "monitor.automations.green_escalation": ("green escalations {n}", "绿色通道升级 {n}"),
+    "monitor.automations.green_warning": ("green warnings {n}", "绿色通道预警 {n}"),
+    "monitor.automations.breach": ("breaches {n}", "超时 {n}"),
+    "monitor.automations.risk": ("at risk {n}", "即将超时 {n}"),
+    "monitor.automations.other": ("other {n}", "其他 {n}"),
     "monitor.deliveries_ok": ("Deliveries: none failed", "发送：无失败"),
     "monitor.deliveries_unknown": (
         "Deliveries: `cstui channels status` on the server",

@@ -10,6 +10,7 @@ from cstui import wire as W
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep
 from cstui.server.responses import JSONResponse
+from cstui.server.routes_log import When, _aware
 
 router = APIRouter(tags=["monitor"])
 
@@ -37,6 +38,15 @@ def waiting_escalations(
 @router.get("/floor/agents", response_model=W.Items[W.AgentLoadPublic])
 def agent_loads(store: StoreDep, agent: AgentDep) -> JSONResponse:
     return JSONResponse(W.items(W.AgentLoadPublic, store.agent_loads()))
+
+
+@router.get("/floor/automations", response_model=W.FiredPublic)
+def automations_fired(store: StoreDep, agent: AgentDep, since: When) -> JSONResponse:
+    """How many times each automation rule fired from `since` (an ISO time) on."""
+    when = _aware(since)
+    assert when is not None  # `since` is required
+    fired = store.automations_fired(since=when)
+    return JSONResponse({"since": when.isoformat(), "rules": fired})
 
 
 @router.post("/agents/{name}/routing", response_model=W.AgentPublic)
