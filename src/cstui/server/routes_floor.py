@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -10,7 +11,7 @@ from cstui import wire as W
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep
 from cstui.server.responses import JSONResponse
-from cstui.server.routes_log import When, _aware
+from cstui.server.routes_log import _aware
 
 router = APIRouter(tags=["monitor"])
 
@@ -41,10 +42,14 @@ def agent_loads(store: StoreDep, agent: AgentDep) -> JSONResponse:
 
 
 @router.get("/floor/automations", response_model=W.FiredPublic)
-def automations_fired(store: StoreDep, agent: AgentDep, since: When) -> JSONResponse:
-    """How many times each automation rule fired from `since` (an ISO time) on."""
-    when = _aware(since)
-    assert when is not None  # `since` is required
+def automations_fired(
+    store: StoreDep,
+    agent: AgentDep,
+    since: Annotated[str, Query(max_length=40, description="ISO date or date-time")],
+) -> JSONResponse:
+    """How many times each automation rule fired from `since` on (a date alone: its
+    midnight in UTC; the monitor sends the team's midnight with its offset)."""
+    when = _aware(since) or datetime.now(UTC)  # never None: `since` is required
     fired = store.automations_fired(since=when)
     return JSONResponse({"since": when.isoformat(), "rules": fired})
 
