@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from cstui import i18n
 from cstui.console.app import CstuiApp, StatusBar
 from cstui.console.notices import NoticesScreen, notice_text
 from cstui.console.ticket import TicketPane
@@ -117,3 +118,8 @@ def test_a_notice_reads_from_the_catalog_whatever_its_values() -> None:
     assert notice_text(unknown) == "some new rule #7"
     short = replace(hostile, params={})  # values missing: still the rule and the ticket
     assert notice_text(short) == "escalation overdue #7"
+    i18n.set_language("zh")
+    try:
+        assert notice_text(hostile).startswith("#7 ") and "超过处理时限" in notice_text(hostile)
+    finally:
+        i18n.set_language("en")
