@@ -55,6 +55,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "header.unsent": ("{n} unsent: server unreachable", "{n} 条待发送：服务器无法连接"),
     "header.no_due": ("no SLA due", "无时限"),
     "header.offline": ("store unreachable", "存储不可用"),
+    "header.notices": ("🔔 {n} new", "🔔 {n} 条新通知"),
     "queue.position": ("{shown} of {total}", "{shown} / {total}"),
     "queue.loading": ("loading…", "加载中…"),
     "queue.empty": ("No tickets in this view", "此视图暂无工单"),
@@ -186,6 +187,64 @@ CATALOG: dict[str, tuple[str, str]] = {
     "kb.inserted": ("Inserted “{title}”", "已插入“{title}”"),
     # actions and feedback
     "action.take": ("Take", "领取"),
+    "action.notices": ("Notifications", "通知"),
+    "action.notices_read": ("Mark all read", "全部已读"),
+    "notices.title": ("Notifications", "通知"),
+    "notices.empty": ("No notifications", "暂无通知"),
+    "notices.hint": (
+        "Enter opens the ticket (and marks it read) · a marks all read · Esc closes",
+        "Enter 打开工单（并标为已读）· a 全部已读 · Esc 关闭",
+    ),
+    "notices.urgent": ("Urgent", "紧急"),
+    "automation.green_warning": (
+        "#{ticket} has been on the green channel for 90 minutes",
+        "#{ticket} 绿色通道已 90 分钟",
+    ),
+    "automation.green_escalation": (
+        "#{ticket} unsolved 2 hours on the green channel: call the department head",
+        "#{ticket} 绿色通道 2 小时未解决：请联系部门负责人",
+    ),
+    "automation.first_response_risk": (
+        "#{ticket}: first response at risk",
+        "#{ticket} 首次响应即将超时",
+    ),
+    "automation.first_response_breach": (
+        "#{ticket}: first response overdue",
+        "#{ticket} 首次响应已超时",
+    ),
+    "automation.next_response_risk": (
+        "#{ticket}: next response at risk",
+        "#{ticket} 后续响应即将超时",
+    ),
+    "automation.next_response_breach": (
+        "#{ticket}: next response overdue",
+        "#{ticket} 后续响应已超时",
+    ),
+    "automation.vip_resolution_breach": (
+        "#{ticket}: VIP resolution overdue",
+        "#{ticket} VIP 解决时限已超",
+    ),
+    "automation.escalation_overdue": (
+        "#{ticket}: {department} is past its due time",
+        "#{ticket} {department} 已超过处理时限",
+    ),
+    "automation.complex_case": (
+        "#{ticket}: complex case 2 working days in ({department})",
+        "#{ticket} 复杂工单已 2 个工作日（{department}）",
+    ),
+    "automation.follow_up_due": ("#{ticket}: follow-up due", "#{ticket} 回访到期"),
+    "automation.low_csat": (
+        "#{ticket}: CSAT {score}, care for the complaint",
+        "#{ticket} 满意度 {score}，请关怀客户",
+    ),
+    "automation.department_answer": (
+        "#{ticket}: department answered ({state})",
+        "#{ticket} 部门已答复（{state}）",
+    ),
+    "automation.returning_routed": (
+        "#{ticket}: your returning customer wrote again",
+        "#{ticket} 您的老客户再次来信",
+    ),
     "action.reply": ("Reply", "回复"),
     "action.note": ("Note", "备注"),
     "action.template": ("Template", "模板"),
@@ -332,6 +391,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "monitor.green_none": ("Green channel: none open", "绿色通道：暂无"),
     "monitor.green": ("Green channel ({n})", "绿色通道（{n}）"),
     "monitor.more": ("+{n} more", "另有 {n} 个"),
+    "monitor.automations": ("automations today: {n} fired", "今日自动规则：触发 {n} 次"),
+    "monitor.automations_none": ("automations today: none fired", "今日自动规则：未触发"),
+    "monitor.automations.green_escalation": ("green escalations {n}", "绿色通道升级 {n}"),
+    "monitor.automations.green_warning": ("green warnings {n}", "绿色通道预警 {n}"),
+    "monitor.automations.breach": ("breaches {n}", "超时 {n}"),
+    "monitor.automations.risk": ("at risk {n}", "即将超时 {n}"),
+    "monitor.automations.other": ("other {n}", "其他 {n}"),
     "monitor.deliveries_ok": ("Deliveries: none failed", "发送：无失败"),
     "monitor.deliveries_unknown": (
         "Deliveries: `cstui channels status` on the server",

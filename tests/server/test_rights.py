@@ -252,6 +252,7 @@ SAMPLES: dict[Route, Callable[[World], Call]] = {
     ("GET", "/floor/green"): lambda w: Call(),
     ("GET", "/floor/escalations"): lambda w: Call(),
     ("GET", "/floor/agents"): lambda w: Call(),
+    ("GET", "/floor/automations"): lambda w: Call(query={"since": "2026-11-20T00:00:00+08:00"}),
     ("GET", "/notifications"): lambda w: Call(query={"unread": "true"}),
     ("POST", "/notifications/read"): lambda w: Call(json={"ids": [1, 2]}),
 }

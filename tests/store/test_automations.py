@@ -202,3 +202,21 @@ def test_a_supervisors_green_call_starts_the_two_hours_too(
     store.sweep(GREEN)
     assert _rules(store, ticket) == ["green_escalation", "green_warning"]
     assert len(_supervisor_escalations(store, ticket)) == 1
+
+
+def test_fired_since_counts_by_rule_from_a_time_on(store: SqlStore, clock: FakeClock) -> None:
+    """The monitor's "fired today": firings before `since` are left out, on both databases."""
+    first = _green_ticket(store)
+    clock.advance(minutes=90)
+    store.sweep(GREEN)
+    midnight = clock()
+    clock.advance(minutes=1)
+    assert store.automations_fired(since=midnight + timedelta(seconds=1)) == {}
+    second = _green_ticket(store)
+    clock.advance(minutes=100)
+    store.sweep(GREEN)  # the first (191 minutes green) escalates, the second (100) warns
+    assert _rules(store, first) == ["green_escalation", "green_warning"]
+    assert _rules(store, second) == ["green_warning"]
+    later = store.automations_fired(since=midnight + timedelta(seconds=1))
+    assert later == {"green_escalation": 1, "green_warning": 1}
+    assert store.automations_fired(since=midnight) == {"green_escalation": 1, "green_warning": 2}

@@ -6,6 +6,7 @@ The app is built in layers, each in its own module and each using only those bel
 - `panes.Panes`: the main screen, its panes filled from the store;
 - `delivery.Delivery`: the composer's drafts and the outbox's sending;
 - `workflows.Workflows`: the table of workflows and the one way to run them;
+- `notices.Notices`: the agent's notifications (a count, a list, urgent ones as toasts);
 - `CstuiApp`, here: start-up (the store is opened in a worker after the first paint, so the
   screen shows at once), the timers, the status bar, the keys, help and the palette.
 """
@@ -26,10 +27,11 @@ from textual.screen import Screen
 
 from cstui.console.config import ConsoleConfig
 from cstui.console.dialogs import HelpScreen
+from cstui.console.notices import Notices
 from cstui.console.panes import StatusBar
 from cstui.console.queue import VIEWS
 from cstui.console.render import countdown
-from cstui.console.workflows import Workflows, workflow_bindings
+from cstui.console.workflows import workflow_bindings
 from cstui.domain.model import Agent
 from cstui.errors import CstuiError
 from cstui.i18n import label, t
@@ -51,6 +53,7 @@ def app_bindings() -> list[Binding]:
         Binding("ctrl+f", "search", t("action.search"), id="search"),
         Binding("asterisk", "mark_all", t("action.mark_all"), show=False, id="mark-all"),
         Binding("ctrl+r", "reload", t("action.reload"), show=False, id="reload"),
+        Binding("n", "notices", t("action.notices"), show=False, id="notices"),
         Binding(
             "right_square_bracket", "view(1)", t("action.view_next"), show=False, id="view.next"
         ),
@@ -97,7 +100,7 @@ def build_app(
     return labelled(open_store, config, clock=clock)
 
 
-class CstuiApp(Workflows):
+class CstuiApp(Notices):
     """The console: its start-up, timers, status bar, help and palette, over the layers."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -223,6 +226,9 @@ class CstuiApp(Workflows):
         ]
         if self._offline is not None:
             parts.append(f"{t('header.offline')}: {self._offline}")
+        badge = self.unread_label()
+        if badge:  # only when there is something unread: the bar is otherwise as it was
+            parts.append(badge)
         unsent = self.outbox.count()
         if unsent:
             parts.append(t("header.unsent", n=unsent))

@@ -186,6 +186,7 @@ ROUTES: dict[Route, Right] = {
     ("GET", "/floor/green"): READ,
     ("GET", "/floor/escalations"): READ,
     ("GET", "/floor/agents"): READ,
+    ("GET", "/floor/automations"): READ,
     # each agent's own notifications (the automations')
     ("GET", "/notifications"): READ,
     ("POST", "/notifications/read"): MARK_READ,

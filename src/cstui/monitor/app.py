@@ -169,6 +169,7 @@ class MonitorApp(SafeApp):
         yield pane(
             "queues",
             Static("", id="deliveries", classes="summary"),
+            Static("", id="automations", classes="summary"),
             FloorTable(cols("group", "name", "count"), id="depth"),
         )
         yield pane(
@@ -280,7 +281,7 @@ class MonitorApp(SafeApp):
             return
         started = monotonic()
         self._io(
-            lambda: gather_floor(store, self.clock()),
+            lambda: gather_floor(store, self.clock(), self.config.tz),
             lambda floor: self._show_floor(floor, monotonic() - started),
             group="floor",
         )
@@ -347,6 +348,7 @@ class MonitorApp(SafeApp):
         deliveries = self.query_one("#deliveries", Static)
         deliveries.update(plain(R.delivery_summary(floor)))
         deliveries.set_class(bool(floor.failed_deliveries), "-failed")
+        self.query_one("#automations", Static).update(plain(R.automations_summary(floor)))
         self._table("sla-table").show(R.sla_rows(floor, self.config.risk_window))
         self._table("green-table").show(R.green_rows(floor))
         self._table("esc-table").show(R.escalation_rows(floor, self.config.tz))

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from cstui.domain import metrics as m
 from cstui.domain.channels import Delivery, DeliveryState
 from cstui.domain.model import Ticket, TransferRequest
 from cstui.domain.report import Window, previous_window, window
-from cstui.errors import BadInput
+from cstui.errors import BadInput, NotFound
 from cstui.store.base import (
     AgentLoad,
     GreenTicket,
@@ -53,9 +53,12 @@ class Floor:
     # Newest first, at most FAILED_DELIVERIES; None: the store cannot list them (a team
     # server's API lists deliveries per ticket only).
     failed_deliveries: tuple[Delivery, ...] | None = ()
+    # How many times each automation rule fired since midnight in the team's time zone;
+    # None: the store cannot say (a team server from before automations).
+    fired: Mapping[str, int] | None = None
 
 
-def gather_floor(store: HelpdeskStore, now: datetime) -> Floor:
+def gather_floor(store: HelpdeskStore, now: datetime, tz: tzinfo = UTC) -> Floor:
     sla = store.list_tickets(View.SLA_RISK, actor=None, limit=SLA_ROWS).items
     return Floor(
         at=now,
@@ -66,7 +69,15 @@ def gather_floor(store: HelpdeskStore, now: datetime) -> Floor:
         agents=tuple(store.agent_loads()),
         transfers=tuple(t for t in store.pending_transfers() if t.state == "pending"),
         failed_deliveries=_failed_deliveries(store),
+        fired=_fired_today(store, now, tz),
     )
+
+
+def _fired_today(store: HelpdeskStore, now: datetime, tz: tzinfo) -> Mapping[str, int] | None:
+    try:
+        return store.automations_fired(since=window(now, "day", tz).since)
+    except NotFound:
+        return None
 
 
 def _failed_deliveries(store: HelpdeskStore) -> tuple[Delivery, ...] | None:

@@ -125,6 +125,27 @@ def delivery_summary(floor: Floor, shown: int = 3) -> str:
     return f"{t('monitor.deliveries_failed', n=count)} · " + " · ".join(parts)
 
 
+def automations_summary(floor: Floor) -> str:
+    """One line: what the automations did today, the urgent kinds named first."""
+    fired = floor.fired
+    if fired is None:
+        return ""
+    total = sum(fired.values())
+    if not total:
+        return t("monitor.automations_none")
+    groups = {
+        "green_escalation": fired.get("green_escalation", 0),
+        "green_warning": fired.get("green_warning", 0),
+        "breach": sum(n for rule, n in fired.items() if rule.endswith("_breach")),
+        "risk": sum(n for rule, n in fired.items() if rule.endswith("_risk")),
+    }
+    other = total - sum(groups.values())
+    parts = [t(f"monitor.automations.{k}", n=n) for k, n in groups.items() if n]
+    if other:
+        parts.append(t("monitor.automations.other", n=other))
+    return f"{t('monitor.automations', n=total)} ({', '.join(parts)})"
+
+
 def _cut(text: str, most: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= most else flat[: most - 1] + "…"

@@ -680,6 +680,10 @@ class HttpStore:
         data = self._get("/notifications", unread="true" if unread_only else None, limit=limit)
         return [n.to_domain() for n in self._body(W.Items[W.NotificationPublic], data).items]
 
+    def automations_fired(self, *, since: datetime) -> dict[str, int]:
+        data = self._get("/floor/automations", since=since.isoformat())
+        return dict(self._body(W.FiredPublic, data).rules)
+
     def mark_read(self, *, actor: str, ids: Iterable[int]) -> int:
         self._as(actor)
         return self._body(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -10,6 +11,7 @@ from cstui import wire as W
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep
 from cstui.server.responses import JSONResponse
+from cstui.server.routes_log import _aware
 
 router = APIRouter(tags=["monitor"])
 
@@ -37,6 +39,19 @@ def waiting_escalations(
 @router.get("/floor/agents", response_model=W.Items[W.AgentLoadPublic])
 def agent_loads(store: StoreDep, agent: AgentDep) -> JSONResponse:
     return JSONResponse(W.items(W.AgentLoadPublic, store.agent_loads()))
+
+
+@router.get("/floor/automations", response_model=W.FiredPublic)
+def automations_fired(
+    store: StoreDep,
+    agent: AgentDep,
+    since: Annotated[str, Query(max_length=40, description="ISO date or date-time")],
+) -> JSONResponse:
+    """How many times each automation rule fired from `since` on (a date alone: its
+    midnight in UTC; the monitor sends the team's midnight with its offset)."""
+    when = _aware(since) or datetime.now(UTC)  # never None: `since` is required
+    fired = store.automations_fired(since=when)
+    return JSONResponse({"since": when.isoformat(), "rules": fired})
 
 
 @router.post("/agents/{name}/routing", response_model=W.AgentPublic)

@@ -348,6 +348,7 @@ FIRINGS = Table(
     _ts("due_at", nullable=False),
     _ts("fired_at", nullable=False),
     Index("uq_firings_key", "rule", "ticket_id", "instance", unique=True),
+    Index("ix_firings_fired", "fired_at", "rule"),  # the monitor's "fired today" count
 )
 
 # An agent's notifications (an automation told them something); read state kept per row.

@@ -27,7 +27,7 @@ from cstui.wire.floor import (
 )
 from cstui.wire.kb import ArticleHitPublic, ArticlePublic
 from cstui.wire.log import EventPublic, EventsPublic, MetricsPublic, MetricsReportPublic
-from cstui.wire.notes import MarkedPublic, NotificationPublic
+from cstui.wire.notes import FiredPublic, MarkedPublic, NotificationPublic
 from cstui.wire.people import (
     AgentPublic,
     CustomerPublic,
@@ -63,6 +63,7 @@ __all__ = [
     "EscalationPublic",
     "EventPublic",
     "EventsPublic",
+    "FiredPublic",
     "GreenTicketPublic",
     "HealthPublic",
     "IngestPublic",

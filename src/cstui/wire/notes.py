@@ -46,5 +46,12 @@ class NotificationPublic(Public[Notification]):
         )
 
 
+class FiredPublic(Wire):
+    """How many times each automation rule fired since a time."""
+
+    since: Stamp
+    rules: dict[str, int] = Field(description="rule name → firings since `since`")
+
+
 class MarkedPublic(Wire):
     marked: int = Field(description="how many of the ids were unread and are read now")

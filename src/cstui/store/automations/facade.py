@@ -62,6 +62,10 @@ class AutomationMethods:
     def unread_notifications(self, *, actor: str) -> int:
         return self._reading(notes.unread_count, actor=actor)
 
+    def automations_fired(self, *, since: datetime) -> dict[str, int]:
+        """How many times each rule fired from `since` on (the monitor's "today")."""
+        return self._reading(notes.fired_since, since=since)
+
     def mark_read(self, *, actor: str, ids: Iterable[int]) -> int:
         """Mark the actor's notifications `ids` read; how many were unread."""
         return self._writing(notes.mark_read, actor=actor, ids=list(ids))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import text, update
+from sqlalchemy import func, select, text, update
 
 from cstui.domain.automations import Notification, Urgency
-from cstui.store.schema import AUTOMATION_PREDICATES, NOTIFICATIONS, UtcDateTime
+from cstui.store.schema import AUTOMATION_PREDICATES, FIRINGS, NOTIFICATIONS, UtcDateTime
 from cstui.store.tx import Tx
 
 MAX_LIMIT = 500
@@ -66,3 +67,13 @@ def unread_count(tx: Tx, *, actor: str) -> int:
     unread = AUTOMATION_PREDICATES["unread"]
     q = text(f"SELECT COUNT(*) FROM notifications WHERE agent_id = :a AND {unread}")
     return int(tx.conn.execute(q, {"a": agent_id}).scalar() or 0)
+
+
+def fired_since(tx: Tx, *, since: datetime) -> dict[str, int]:
+    """How many times each rule fired from `since` on (`ix_firings_fired` reads only those)."""
+    q = (
+        select(FIRINGS.c.rule, func.count())
+        .where(FIRINGS.c.fired_at >= since)
+        .group_by(FIRINGS.c.rule)
+    )
+    return {str(rule): int(n) for rule, n in tx.conn.execute(q)}
