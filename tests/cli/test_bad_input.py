@@ -200,6 +200,7 @@ ID_CALLS: dict[tuple[str, str], tuple[str, ...]] = {
     ("tickets priority", "ticket_ids"): ("tickets", "priority", "1", "{}", "high"),
     ("tickets resolve", "ticket_id"): ("tickets", "resolve", "{}", "--code", "solved"),
     ("kb show", "article_id"): ("kb", "show", "{}"),
+    ("attachments get", "attachment_id"): ("attachments", "get", "{}", "--out", "-"),
     ("kb capture", "ticket_id"): ("kb", "capture", "{}"),
     ("kb publish", "article_id"): ("kb", "publish", "{}"),
     ("kb edit", "article_id"): ("kb", "edit", "{}", "--title", "t"),
