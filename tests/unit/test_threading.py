@@ -70,7 +70,7 @@ def test_normalised_subjects_compare_case_and_width_blind() -> None:
         ("[ # 7 ]", "#", 7),
         ("[#１２]", "#", 12),  # full-width digits from a Chinese input method
         ("[CS-88] x", "CS-", 88),
-        ("[#1234567890] too long", "#", None),
+        ("[#2147483648] too big", "#", None),
         ("#1234 without brackets", "#", None),
         ("[#abc]", "#", None),
     ],

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from cstui.domain.inputs import INT_MAX  # a ticket id is at most this: a bigger number is no tag
+
 MAX_SUBJECT = 998  # RFC 5322's line limit: longer is cut before any pattern runs
 
 # Reply/forward prefixes, in English, simplified and traditional Chinese and the common
@@ -27,13 +29,14 @@ _SPACE = re.compile(r"\s+")
 
 def _tag_pattern(prefix: str) -> re.Pattern[str]:
     # [#1234] or 【#1234】 (a Chinese input method turns the brackets full-width)
-    return re.compile(r"[\[【]\s*" + re.escape(prefix) + r"\s*(\d{1,9})\s*[\]】]")
+    return re.compile(r"[\[【]\s*" + re.escape(prefix) + r"\s*(\d{1,10})\s*[\]】]")
 
 
 _TAGS: dict[str, re.Pattern[str]] = {}
 
 
-def _tags(prefix: str) -> re.Pattern[str]:
+def tag_pattern(prefix: str) -> re.Pattern[str]:
+    """Our tag ("[#1234]", "【#1234】") for `prefix`, compiled once."""
     found = _TAGS.get(prefix)
     if found is None:
         found = _TAGS[prefix] = _tag_pattern(prefix)
@@ -43,8 +46,9 @@ def _tags(prefix: str) -> re.Pattern[str]:
 def ticket_tag(subject: str, prefix: str = "#") -> int | None:
     """The ticket number tagged in the subject ("[#1234]"), or None. The last tag wins: ours
     goes at the end, and a customer's own "[#2]" may come before it."""
-    found = _tags(prefix).findall(unicodedata.normalize("NFKC", subject[:MAX_SUBJECT]))
-    return int(found[-1]) if found else None
+    found = tag_pattern(prefix).findall(unicodedata.normalize("NFKC", subject[:MAX_SUBJECT]))
+    number = int(found[-1]) if found else None
+    return number if number is not None and 0 < number <= INT_MAX else None
 
 
 def blank_matches(text: str, pattern: re.Pattern[str], *, count: int = 0) -> str:
@@ -68,12 +72,12 @@ def blank_matches(text: str, pattern: re.Pattern[str], *, count: int = 0) -> str
 def strip_subject(subject: str, prefix: str = "#") -> str:
     """The subject as a person wrote it: without reply/forward prefixes and our tag, spaces
     collapsed (what a new ticket is called)."""
-    text = _SPACE.sub(" ", blank_matches(subject[:MAX_SUBJECT], _tags(prefix))).strip()
+    text = _SPACE.sub(" ", blank_matches(subject[:MAX_SUBJECT], tag_pattern(prefix))).strip()
     while True:
         shorter = blank_matches(text, _PREFIX, count=1).strip()
         if shorter == text:
             break
-        text = _SPACE.sub(" ", blank_matches(shorter, _tags(prefix))).strip()
+        text = _SPACE.sub(" ", blank_matches(shorter, tag_pattern(prefix))).strip()
     return text
 
 
