@@ -11,6 +11,7 @@ same instance never fires twice (the store records each key once, see `store/aut
 
 from __future__ import annotations
 
+from cstui.domain.automations.assign import AgentLoad, choose_agent
 from cstui.domain.automations.model import (
     ESCALATION_RULES,
     EVENT_RULES,
@@ -18,7 +19,9 @@ from cstui.domain.automations.model import (
     SUPERVISORS,
     SYSTEM_ACTOR,
     TICKET_RULES,
+    OPT_IN_RULES,
     Action,
+    AutoAssign,
     AutomationPolicy,
     EscalationFacts,
     EventFacts,
@@ -42,12 +45,15 @@ from cstui.domain.automations.rules import (
 
 __all__ = [
     "ESCALATION_RULES",
+    "OPT_IN_RULES",
     "EVENT_RULES",
     "GREEN_RULES",
     "SUPERVISORS",
     "SYSTEM_ACTOR",
     "TICKET_RULES",
     "Action",
+    "AgentLoad",
+    "AutoAssign",
     "AutomationPolicy",
     "EscalationFacts",
     "EventFacts",
@@ -59,6 +65,7 @@ __all__ = [
     "Rule",
     "TicketFacts",
     "Urgency",
+    "choose_agent",
     "evaluate_escalation",
     "evaluate_event",
     "evaluate_green",
