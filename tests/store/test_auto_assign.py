@@ -143,6 +143,6 @@ def test_two_sweepers_at_once_assign_once(pg_url: str, clock: FakeClock) -> None
         assert len(_assignments(first, ticket)) == 1
         assert first.get_ticket(ticket).dispatch_count == 1
     owners = [first.get_ticket(t).owner for t in tickets]
-    assert sorted({owners.count("alice"), owners.count("bob")}) in ([10], [9, 11], [10, 10])
+    assert None not in owners and set(owners) <= {"alice", "bob"}
     second.close()
     first.close()
