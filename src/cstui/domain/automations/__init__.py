@@ -16,10 +16,10 @@ from cstui.domain.automations.model import (
     ESCALATION_RULES,
     EVENT_RULES,
     GREEN_RULES,
+    OPT_IN_RULES,
     SUPERVISORS,
     SYSTEM_ACTOR,
     TICKET_RULES,
-    OPT_IN_RULES,
     Action,
     AutoAssign,
     AutomationPolicy,
@@ -45,9 +45,9 @@ from cstui.domain.automations.rules import (
 
 __all__ = [
     "ESCALATION_RULES",
-    "OPT_IN_RULES",
     "EVENT_RULES",
     "GREEN_RULES",
+    "OPT_IN_RULES",
     "SUPERVISORS",
     "SYSTEM_ACTOR",
     "TICKET_RULES",

@@ -39,7 +39,7 @@ def agent_loads(tx: Tx) -> tuple[list[AgentLoad], dict[str, int]]:
     if not rows:
         return [], {}
     ids = [r[0] for r in rows]
-    loads = dict(tx.conn.execute(_LOADS, {"ids": ids}).all())
+    loads: dict[int, int] = {int(i): int(n) for i, n in tx.conn.execute(_LOADS, {"ids": ids})}
     keys = [f"{_TURN}{i}" for i in ids]
     turns = {k: int(p) for k, p in tx.conn.execute(_TURNS, {"keys": keys}).all()}
     out = []
