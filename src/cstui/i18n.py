@@ -245,6 +245,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "#{ticket}: your returning customer wrote again",
         "#{ticket} 您的老客户再次来信",
     ),
+    "automation.auto_assign": (
+        "#{ticket}: assigned to you, nobody took it in time",
+        "#{ticket} 超时无人接单，已自动分配给您",
+    ),
     "action.reply": ("Reply", "回复"),
     "action.note": ("Note", "备注"),
     "action.template": ("Template", "模板"),

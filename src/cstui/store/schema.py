@@ -427,6 +427,7 @@ AUTOMATION_PREDICATES: dict[str, str] = {
     "first": "active = 1 AND first_response_due IS NOT NULL",
     "next": "active = 1 AND next_response_due IS NOT NULL",
     "vip_resolution": "active = 1 AND tier_rank = 0 AND resolution_due IS NOT NULL",
+    "unowned": VIEW_PREDICATES["unassigned"],
     "follow_up": "follow_up_due IS NOT NULL",
     "unread": "read_at IS NULL",
     "escalation": OPEN_ESCALATION,
@@ -439,6 +440,8 @@ def _partial_on(table: Table, name: str, cols: tuple[str, ...], predicate: str) 
 
 
 AUTOMATION_INDEXES = [
+    # by waiting time: `ix_q_unassigned` is ordered for the queue, not by created_at
+    _partial("ix_auto_unowned", ("created_at", "id"), AUTOMATION_PREDICATES["unowned"]),
     _partial("ix_auto_first", ("first_response_due", "id"), AUTOMATION_PREDICATES["first"]),
     _partial("ix_auto_next", ("next_response_due", "id"), AUTOMATION_PREDICATES["next"]),
     _partial(

@@ -160,13 +160,19 @@ def _returning_owner(tx: Tx, customer_id: int, now: datetime) -> RowMapping | No
 def take(tx: Tx, *, ticket_id: int, actor: str) -> None:
     """The agent takes an unowned ticket. The row is locked first, so of two agents taking
     it at once the second sees the first as its owner (`AlreadyOwned`)."""
+    assign_owner(tx, ticket_id=ticket_id, owner=actor, actor=actor)
+
+
+def assign_owner(tx: Tx, *, ticket_id: int, owner: str, actor: str) -> None:
+    """`owner` takes the unowned ticket, by their own hand or (`actor` = system) given it by
+    the auto-assignment: the same first-contact rules, dispatch count and event either way."""
     now = tx.clock()
-    agent = tx.agent(actor)
+    agent = tx.agent(owner)
     row = tx.locked_ticket(ticket_id)
     change = ownership.take(
         owner=tx.owner_name(row["owner_id"]),
         status=Status(row["status"]),
-        actor=actor,
+        actor=owner,
         dispatch_count=row["dispatch_count"],
     )
     values = {
@@ -182,7 +188,7 @@ def take(tx: Tx, *, ticket_id: int, actor: str) -> None:
         actor=actor,
         at=now,
         old={"owner": None},
-        new={"owner": actor},
+        new={"owner": owner},
     )
 
 

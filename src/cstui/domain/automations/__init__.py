@@ -11,14 +11,17 @@ same instance never fires twice (the store records each key once, see `store/aut
 
 from __future__ import annotations
 
+from cstui.domain.automations.assign import AgentLoad, choose_agent
 from cstui.domain.automations.model import (
     ESCALATION_RULES,
     EVENT_RULES,
     GREEN_RULES,
+    OPT_IN_RULES,
     SUPERVISORS,
     SYSTEM_ACTOR,
     TICKET_RULES,
     Action,
+    AutoAssign,
     AutomationPolicy,
     EscalationFacts,
     EventFacts,
@@ -44,10 +47,13 @@ __all__ = [
     "ESCALATION_RULES",
     "EVENT_RULES",
     "GREEN_RULES",
+    "OPT_IN_RULES",
     "SUPERVISORS",
     "SYSTEM_ACTOR",
     "TICKET_RULES",
     "Action",
+    "AgentLoad",
+    "AutoAssign",
     "AutomationPolicy",
     "EscalationFacts",
     "EventFacts",
@@ -59,6 +65,7 @@ __all__ = [
     "Rule",
     "TicketFacts",
     "Urgency",
+    "choose_agent",
     "evaluate_escalation",
     "evaluate_event",
     "evaluate_green",

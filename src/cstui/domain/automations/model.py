@@ -36,6 +36,7 @@ class Rule(StrEnum):
     LOW_CSAT = "low_csat"  # a CSAT of 1 or 2: complaint care
     DEPARTMENT_ANSWER = "department_answer"  # acknowledged, done or rejected
     RETURNING_ROUTED = "returning_routed"  # a returning customer's ticket routed to its owner
+    AUTO_ASSIGN = "auto_assign"  # unowned past its tier's wait: the least-loaded agent on shift
 
 
 # Rules found in the event log; rules about an escalation (instance "<escalation id>:…");
@@ -71,7 +72,13 @@ class OpenEscalation:
     reason: str
 
 
-Action = Notify | OpenEscalation
+@dataclass(frozen=True, slots=True)
+class AutoAssign:
+    """Give the unowned ticket to an agent the store picks when it fires (`choose_agent`):
+    loads change between the sweep's read and the firing, so no name is fixed here."""
+
+
+Action = Notify | OpenEscalation | AutoAssign
 
 SYSTEM_ACTOR = "system"
 
@@ -104,6 +111,7 @@ class TicketFacts:
     resolution_due: datetime | None = None
     follow_up_due: datetime | None = None
     active: bool = True
+    created_at: datetime | None = None  # when it started waiting for an owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +169,17 @@ class Notification:
     read_at: datetime | None = None
 
 
+# Rules that act on tickets' ownership are off unless the config turns them on.
+OPT_IN_RULES = frozenset({Rule.AUTO_ASSIGN})
+AUTO_ASSIGN_MINUTES = 10  # a tier the config does not name waits this long
+
+
 def _on() -> frozenset[Rule]:
-    return frozenset(Rule)
+    return frozenset(Rule) - OPT_IN_RULES
+
+
+def _no_tier_waits() -> Mapping[Tier, timedelta]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,9 @@ class AutomationPolicy:
     complex_warning_days: int = 2  # of the complex case's working days
     low_csat: int = 2  # this score or lower is a complaint to care for
     catch_up: timedelta = timedelta(hours=24)  # how far back a sweep looks for deadlines
+    # how long a ticket of each tier may wait unowned before `auto_assign` gives it out
+    auto_assign_after: Mapping[Tier, timedelta] = field(default_factory=_no_tier_waits)
+    auto_assign_default: timedelta = timedelta(minutes=AUTO_ASSIGN_MINUTES)
     sla: SlaPolicy = field(default_factory=SlaPolicy.default)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
@@ -194,9 +214,21 @@ class AutomationPolicy:
             raise BadInput("automations low_csat must be a score from 1 to 5")
         if self.catch_up <= timedelta(0):
             raise BadInput("automations catch_up must be positive")
+        waits = [self.auto_assign_default, *self.auto_assign_after.values()]
+        if any(w <= timedelta(0) for w in waits):
+            raise BadInput("automations auto_assign_minutes must be positive")
 
     def on(self, rule: Rule) -> bool:
         return rule in self.rules
+
+    def unowned_wait(self, tier: Tier) -> timedelta:
+        """How long a ticket of `tier` may wait unowned before it is assigned."""
+        return self.auto_assign_after.get(tier, self.auto_assign_default)
+
+    def unowned_waits(self) -> tuple[timedelta, timedelta]:
+        """The shortest and the longest wait of any tier (a sweep's window)."""
+        waits = [self.auto_assign_default, *self.auto_assign_after.values()]
+        return min(waits), max(waits)
 
 
 def instant(at: datetime) -> str:

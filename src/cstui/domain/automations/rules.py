@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from cstui.domain.automations.model import (
     SUPERVISORS,
+    AutoAssign,
     AutomationPolicy,
     EscalationFacts,
     EventFacts,
@@ -101,6 +102,15 @@ def _ticket_firings(t: TicketFacts, now: datetime, policy: AutomationPolicy) -> 
             due=instant(at),
         )
     yield from _follow_up(t, now)
+    yield from _unowned(t, policy)
+
+
+def _unowned(t: TicketFacts, policy: AutomationPolicy) -> Iterator[Firing]:
+    """An active ticket nobody took within its tier's wait is given out (keyed by when it
+    began waiting: one assignment per ticket)."""
+    if t.owner is None and t.created_at is not None:
+        at = t.created_at + policy.unowned_wait(t.tier)
+        yield Firing(Rule.AUTO_ASSIGN, t.id, instant(t.created_at), at, (AutoAssign(),))
 
 
 def _follow_up(t: TicketFacts, now: datetime) -> Iterator[Firing]:
@@ -288,8 +298,15 @@ def thresholds(policy: AutomationPolicy) -> list[tuple[Rule, bool, str]]:
         Rule.LOW_CSAT: f"a CSAT of {policy.low_csat} or lower",
         Rule.DEPARTMENT_ANSWER: "a department acknowledged, finished or rejected",
         Rule.RETURNING_ROUTED: "a returning customer routed to their owner",
+        Rule.AUTO_ASSIGN: _waits(policy),
     }
     return [(rule, policy.on(rule), words[rule]) for rule in Rule]
+
+
+def _waits(policy: AutomationPolicy) -> str:
+    tiers = [f"{tier.value} {_minutes(w)}" for tier, w in sorted(policy.auto_assign_after.items())]
+    waits = ", ".join([*tiers, f"others {_minutes(policy.auto_assign_default)}"])
+    return f"unowned past its tier's wait ({waits}): the least-loaded agent on shift"
 
 
 def _minutes(delta: timedelta) -> str:

@@ -27,6 +27,7 @@ from cstui.domain.automations import (
     EventFacts,
     Firing,
     GreenFacts,
+    Rule,
     TicketFacts,
     opened_between,
 )
@@ -60,6 +61,7 @@ SOURCES: dict[str, tuple[str, str, str, str]] = {
     "next": ("next_response_due", AUTOMATION_PREDICATES["next"], "tickets", "id"),
     "vip": ("resolution_due", AUTOMATION_PREDICATES["vip_resolution"], "tickets", "id"),
     "follow_up": ("follow_up_due", AUTOMATION_PREDICATES["follow_up"], "tickets", "id"),
+    "unowned": ("created_at", AUTOMATION_PREDICATES["unowned"], "tickets", "id"),
     "esc_due": ("due_at", OPEN_ESCALATION, "escalations", "id"),
     "esc_open": ("created_at", OPEN_ESCALATION, "escalations", "id"),
     # tickets that went green: by a green escalation, or by the supervisor's call (logged)
@@ -83,16 +85,23 @@ def windows(
     if swept is not None and swept - GRACE > lo:
         lo = min(swept - GRACE, now)
     complex_lo, complex_hi = opened_between(lo, now, policy)
-    return {
+    shortest, longest = policy.unowned_waits()
+    found = {
         "first": (lo, now + _lead(policy, "first_response")),
         "next": (lo, now + _lead(policy, "next_response")),
         "vip": (lo, now),
         "follow_up": (lo, now),
+        # not from the last sweep's place: a ticket nobody on shift could take yet is tried
+        # again each sweep (the index holds unowned active tickets only, a short list)
+        "unowned": (now - policy.catch_up - longest, now - shortest),
         "esc_due": (lo, now),
         "esc_open": (complex_lo, complex_hi),
         "green_esc": (lo - policy.green_escalation, now - policy.green_warning),
         "green_mark": (lo - policy.green_escalation, now - policy.green_warning),
     }
+    if not policy.on(Rule.AUTO_ASSIGN):
+        del found["unowned"]  # off (the default): not even read
+    return found
 
 
 def _lead(policy: AutomationPolicy, name: str) -> timedelta:
@@ -125,7 +134,7 @@ def _expanding(sql: str) -> Any:
 
 _TICKETS = _expanding(
     "SELECT t.id, a.name, t.priority, t.tier, t.first_response_due, t.next_response_due, "
-    "t.resolution_due, t.follow_up_due, t.active FROM tickets t "
+    "t.resolution_due, t.follow_up_due, t.active, t.created_at FROM tickets t "
     "LEFT JOIN agents a ON a.id = t.owner_id WHERE t.id IN :ids"
 )
 
@@ -149,6 +158,7 @@ def ticket_facts(tx: Tx, ids: Iterable[int]) -> list[TicketFacts]:
                 resolution_due=ts(r[6], dialect),
                 follow_up_due=ts(r[7], dialect),
                 active=bool(r[8]),
+                created_at=ts(r[9], dialect),
             )
         )
     return out

@@ -24,16 +24,19 @@ from cstui.domain.automations import (
     GREEN_RULES,
     SUPERVISORS,
     SYSTEM_ACTOR,
+    AutoAssign,
     AutomationPolicy,
     Firing,
     Notify,
     OpenEscalation,
+    Urgency,
     evaluate_escalation,
     evaluate_green,
     evaluate_ticket,
 )
 from cstui.domain.escalation import escalation_due
 from cstui.domain.model import EscalationState, EventKind, Role
+from cstui.store.automations import assign
 from cstui.store.automations.due import escalation_facts, green_facts, ticket_facts
 from cstui.store.schema import AGENTS, ESCALATIONS, FIRINGS, NOTIFICATIONS
 from cstui.store.tx import Tx
@@ -52,12 +55,23 @@ def fire(
     tx.locked_ticket(firing.ticket_id)
     if not still_due(tx, firing, policy, now):
         return False
+    agent = None
+    if any(isinstance(a, AutoAssign) for a in firing.actions):
+        # nobody eligible on shift: not claimed, so a later sweep tries again
+        agent = assign.pick(tx, now)
+        if agent is None:
+            return False
     if not _claim(tx, firing, now):
         return False
     escalation_id = None
     notified: list[str] = []
     for action in firing.actions:
-        if isinstance(action, OpenEscalation):
+        if isinstance(action, AutoAssign) and agent is not None:
+            assign.give(tx, firing.ticket_id, agent, now)
+            key = f"automation.{firing.rule.value}"
+            told = Notify((agent[0],), Urgency.INFO, key, {"ticket": str(firing.ticket_id)})
+            notified.extend(_notify(tx, firing, told, now, {} if agents is None else agents))
+        elif isinstance(action, OpenEscalation):
             escalation_id = _open_escalation(tx, firing, action, now)
         elif isinstance(action, Notify):
             sent = _notify(tx, firing, action, now, {} if agents is None else agents)

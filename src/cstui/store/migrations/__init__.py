@@ -22,6 +22,7 @@ KNOWN_REVISIONS = (
     "0009",
     "0010",
     "0011",
+    "0012",
 )
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 SCRIPT_LOCATION = Path(__file__).parent
