@@ -119,7 +119,8 @@ def _told(store: Any, events: list[Event], actor: str) -> list[list[Notification
     for n in store.notifications_between(actor=actor, since=since, until=until):
         found[(n.ticket_id, n.rule, n.created_at)].append(n)
     # pop: two firings with one key (rule, ticket, time) send their notifications once
-    return [found.pop(_key(e), []) if e in firings else [] for e in events]
+    fired = {e.id for e in firings}
+    return [found.pop(_key(e), []) if e.id in fired else [] for e in events]
 
 
 def _notified(e: Event) -> tuple[str, ...]:
