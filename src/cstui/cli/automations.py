@@ -20,6 +20,8 @@ from cstui.domain.display import inert
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cstui.domain.automations import AutomationPolicy
     from cstui.store.sql import SqlStore
 
@@ -43,6 +45,20 @@ def _store(env: Env) -> SqlStore:
     return open_store(
         env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
     )
+
+
+def start_automations(env: Env) -> Callable[[], Callable[[], None]] | None:
+    """For a console or monitor on a local store with `[automations] enabled`: what it calls
+    after its first paint to sweep in the background while it leads (it gets back the
+    function that stops the sweeper). None through a server, whose `cstui serve` sweeps."""
+    if env.remote:
+        return None
+    policy = policy_of(env)
+    if not policy.enabled:
+        return None
+    from cstui.automations.background import start_in_screen
+
+    return start_in_screen(lambda: _store(env), policy)
 
 
 @automations.command("list")

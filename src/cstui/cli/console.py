@@ -32,6 +32,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     check_console_terminal()
     settings = env.settings
     i18n.set_language(settings.lang)
+    from cstui.cli.automations import start_automations
     from cstui.console.app import ConsoleConfig, build_app
 
     # With --api the token decides who acts (one call to the server before the console
@@ -49,6 +50,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
         keymap=settings.keymap or None,
         themes_dir=locations.user_themes_dir(),
         attachment_max_bytes=settings.channels.attachment_max_bytes,
+        background=start_automations(env),
     )
     feeder = _start_feeder(env.open_store, live_seed) if live_seed is not None else None
     try:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from cstui import locations
+from cstui.cli.automations import start_automations
 from cstui.cli.console import check_console_terminal, store_for_screen
 from cstui.cli.context import Env, clock_from_env, env_of, global_options
 from cstui.config import goals_from_settings, rules_from_settings
@@ -51,6 +52,7 @@ def run_monitor(env: Env, *, export_dir: str | None = None) -> None:
         theme=settings.theme,
         themes_dir=locations.user_themes_dir(),
         export_dir=Path(export_dir) if export_dir else locations.data_dir(),
+        background=start_automations(env),
     )
     # A local store (--db) or the team server (--api): the monitor sees only the protocol.
     build_monitor(open_store, config, clock=clock).run()

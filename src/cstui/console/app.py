@@ -116,6 +116,7 @@ class CstuiApp(Notices):
         super().__init__(open_store, config, clock or (lambda: datetime.now(UTC)))
         self._theme_problems: list[str] = []
         self._load_themes()
+        self.stop_background: Callable[[], None] | None = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The app's own tokens from the default theme, so any theme (a minimal user theme,
@@ -147,6 +148,11 @@ class CstuiApp(Notices):
         self.queue.focus()
         self._set_active(0)
         self._io(self.open_store, self._store_ready, failed=self._store_failed)
+        if self.config.background is not None:
+            self.call_after_refresh(self._start_background, self.config.background)
+
+    def _start_background(self, start: Callable[[], Callable[[], None]]) -> None:
+        self.stop_background = start()  # the thread it starts does the work
 
     def _store_ready(self, store: HelpdeskStore) -> None:
         self.store = store
@@ -199,6 +205,8 @@ class CstuiApp(Notices):
             )
 
     def on_unmount(self) -> None:
+        if self.stop_background is not None:
+            self.stop_background()  # releases the lead, so another console takes over
         if self.store is not None:
             with suppress(CstuiError):  # leaving anyway: the heartbeat expires by itself
                 self.store.set_presence(actor=self.config.actor, ticket_id=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from pathlib import Path
@@ -23,3 +24,6 @@ class ConsoleConfig:
     themes_dir: Path | None = None
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_LIMIT  # a file the composer attaches
     downloads_dir: Path | None = None  # where `a` saves a file; None: the desktop's Downloads
+    # Called once after the first paint (the automations sweeper on a local store); returns
+    # what stops it on quit.
+    background: Callable[[], Callable[[], None]] | None = None

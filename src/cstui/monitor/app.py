@@ -71,6 +71,9 @@ class MonitorConfig:
     refresh_every: float = 2.0  # seconds; never faster on a local store
     figures_every: float = 30.0  # today and this week; at least PACING x the last replay
     month_every: float = 600.0  # the chosen month: a bigger replay, and it changes slowly
+    # Called once after the first paint (the automations sweeper on a local store); returns
+    # what stops it on quit.
+    background: Callable[[], Callable[[], None]] | None = None
 
 
 def monitor_bindings() -> list[Binding]:
@@ -151,6 +154,7 @@ class MonitorApp(SafeApp):
         self.trend_index = 0
         self.exported: Path | None = None
         self._busy: set[str] = set()
+        self.stop_background: Callable[[], None] | None = None
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -220,6 +224,15 @@ class MonitorApp(SafeApp):
         self._load_themes()
         self._draw_header()
         self._io(self.open_store, self._store_ready, group="open")
+        if self.config.background is not None:
+            self.call_after_refresh(self._start_background, self.config.background)
+
+    def _start_background(self, start: Callable[[], Callable[[], None]]) -> None:
+        self.stop_background = start()
+
+    def on_unmount(self) -> None:
+        if self.stop_background is not None:
+            self.stop_background()
 
     def _load_themes(self) -> None:
         from cstui.console import themes

@@ -2,12 +2,16 @@
 
 The live feed reads the shared log (one poll of its end per process, see `watch.py`), so it
 carries writes made through any server process on the same database; a client that
-reconnects with `Last-Event-ID` misses nothing.
+reconnects with `Last-Event-ID` misses nothing. The connected agent's new notifications
+come in the same stream, as `notification` events, each just before the `automation` event
+whose firing wrote it: they carry no id of their own, so a client that reconnects with the
+automation's predecessor's id gets them again (the notification's own `id` tells a repeat).
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,7 +23,8 @@ from fastapi.sse import format_sse_event
 
 from cstui import wire as W
 from cstui.domain import metrics as m
-from cstui.domain.model import Event
+from cstui.domain.automations import Notification
+from cstui.domain.model import Event, EventKind
 from cstui.errors import BadInput
 from cstui.server import schemas as S
 from cstui.server.deps import (
@@ -71,19 +76,23 @@ async def live_events(
     # Streamed by hand, not by FastAPI's EventSourceResponse: its keep-alive task fails
     # (a traceback in the server's log) when a client hangs up at the wrong moment.
     return StreamingResponse(
-        _live(state_of(request), start),
+        _live(state_of(request), start, agent.name),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _live(state: ServerState, cursor: int) -> AsyncIterator[bytes]:
-    """The feed from `cursor` on, until the client goes (its task is then cancelled)."""
+async def _live(state: ServerState, cursor: int, actor: str) -> AsyncIterator[bytes]:
+    """The feed from `cursor` on, with `actor`'s notifications, until the client goes (its
+    task is then cancelled)."""
     yield format_sse_event(comment=f"cstui events after {cursor}", retry=RETRY_MS)
     async with state.watcher.watching():
         while True:
-            batch = await anyio.to_thread.run_sync(_batch, state.store, cursor)
-            for e in batch:
+            batch = await anyio.to_thread.run_sync(_batch, state.store, cursor, actor)
+            for e, told in batch:
+                for n in told:  # before the event: its id is where a resume starts from
+                    note = json.dumps(W.NotificationPublic.encode(n))
+                    yield format_sse_event(data_str=note, event="notification")
                 data = json.dumps(W.EventPublic.encode(e))
                 yield format_sse_event(data_str=data, event=e.kind.value, id=str(e.id))
                 cursor = e.id
@@ -93,8 +102,33 @@ async def _live(state: ServerState, cursor: int) -> AsyncIterator[bytes]:
                     yield KEEPALIVE
 
 
-def _batch(store: Any, after: int) -> list[Event]:
-    return store.events_after(after, limit=FEED_BATCH)
+def _batch(store: Any, after: int, actor: str) -> list[tuple[Event, list[Notification]]]:
+    events: list[Event] = store.events_after(after, limit=FEED_BATCH)
+    return list(zip(events, _told(store, events, actor), strict=True))
+
+
+def _told(store: Any, events: list[Event], actor: str) -> list[list[Notification]]:
+    """For each event, the notifications to `actor` its firing wrote. An `automation` event
+    names whom it notified; their notifications were written in its transaction, at its
+    time, for its ticket and rule (one query for the whole batch)."""
+    firings = [e for e in events if e.kind is EventKind.AUTOMATION and actor in _notified(e)]
+    if not firings:
+        return [[] for _ in events]
+    since, until = min(e.at for e in firings), max(e.at for e in firings)
+    found: dict[tuple[int | None, str, datetime], list[Notification]] = defaultdict(list)
+    for n in store.notifications_between(actor=actor, since=since, until=until):
+        found[(n.ticket_id, n.rule, n.created_at)].append(n)
+    # pop: two firings with one key (rule, ticket, time) send their notifications once
+    fired = {e.id for e in firings}
+    return [found.pop(_key(e), []) if e.id in fired else [] for e in events]
+
+
+def _notified(e: Event) -> tuple[str, ...]:
+    return tuple((e.new or {}).get("notified") or ())
+
+
+def _key(e: Event) -> tuple[int | None, str, datetime]:
+    return (e.ticket_id, str((e.new or {}).get("rule")), e.at)
 
 
 # ISO text, parsed here: FastAPI's own datetime also takes numbers as Unix times.

@@ -59,6 +59,12 @@ class AutomationMethods:
         """The actor's notifications, newest first."""
         return self._reading(notes.notifications, actor=actor, unread_only=unread_only, limit=limit)
 
+    def notifications_between(
+        self, *, actor: str, since: datetime, until: datetime
+    ) -> list[Notification]:
+        """The actor's notifications made in [since, until], oldest first (at most 500)."""
+        return self._reading(notes.notifications_between, actor=actor, since=since, until=until)
+
     def unread_notifications(self, *, actor: str) -> int:
         return self._reading(notes.unread_count, actor=actor)
 

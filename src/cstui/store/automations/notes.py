@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 
@@ -21,14 +22,35 @@ _UNREAD = text(
     f"AND {AUTOMATION_PREDICATES['unread']} ORDER BY id DESC LIMIT :n"
 )
 _ALL = text(f"SELECT {_COLUMNS} FROM notifications WHERE agent_id = :a ORDER BY id DESC LIMIT :n")
+_BETWEEN = text(
+    f"SELECT {_COLUMNS} FROM notifications WHERE agent_id = :a "
+    "AND created_at >= :since AND created_at <= :until ORDER BY id LIMIT :n"
+)
 
 
 def notifications(tx: Tx, *, actor: str, unread_only: bool, limit: int) -> list[Notification]:
     agent_id = tx.agent(actor)["id"]
     n = max(1, min(limit, MAX_LIMIT))
+    rows = tx.conn.execute(_UNREAD if unread_only else _ALL, {"a": agent_id, "n": n})
+    return _decoded(tx, rows)
+
+
+def notifications_between(
+    tx: Tx, *, actor: str, since: datetime, until: datetime
+) -> list[Notification]:
+    """The actor's notifications made from `since` to `until` (both included), oldest first:
+    what the sweeps that wrote a stretch of the event log told them."""
+    agent_id = tx.agent(actor)["id"]
+    stamp = UtcDateTime().process_bind_param
+    dialect = tx.conn.dialect
+    params = {"a": agent_id, "n": MAX_LIMIT}
+    params |= {"since": stamp(since, dialect), "until": stamp(until, dialect)}
+    return _decoded(tx, tx.conn.execute(_BETWEEN, params))
+
+
+def _decoded(tx: Tx, rows: Iterable[Any]) -> list[Notification]:
     ts = UtcDateTime().process_result_value
     dialect = tx.conn.dialect
-    rows = tx.conn.execute(_UNREAD if unread_only else _ALL, {"a": agent_id, "n": n})
     return [
         Notification(
             id=r[0],
