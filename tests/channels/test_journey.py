@@ -85,6 +85,7 @@ def test_a_mailbox_from_the_customers_mail_to_csat_in_the_metrics(
                 screen.keys("r")
                 screen.wait_for("ctrl+s")  # the composer is open: its send key in the footer
                 screen.text(REPLY)
+                screen.wait_for(REPLY)  # every key reached the composer before it is sent
                 screen.keys("C-s")
                 reply = wait_for(
                     lambda: mail_with(dovecot, customer, f"[#{ticket['id']}]"),
