@@ -30,7 +30,6 @@ import ssl
 import subprocess
 import tempfile
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +42,7 @@ import imapclient
 import pytest
 
 from cstui.channel_config import MailboxSettings, SecretRef, SmtpSettings
+from tests.processes import wait_for
 
 DOVECOT = Path("/usr/sbin/dovecot")
 DOVEADM = Path("/usr/bin/doveadm")
@@ -55,20 +55,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def wait_for(
-    condition: Callable[[], Any], *, timeout: float, what: str, every: float = 0.05
-) -> Any:
-    """Poll `condition` until it is truthy (returned) or `timeout` passes (fail)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:

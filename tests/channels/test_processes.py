@@ -12,11 +12,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,50 +24,17 @@ from cstui.mail.parse import parse_message
 from cstui.store import SqlStore, View, init_store
 
 from ..conftest import _reset_pg
+from ..processes import CstuiProcess
 from .conftest import PASSWORD, PASSWORD_ENV, Dovecot, SmtpServer, running_mta, wait_for
 from .mails import customer_mail
 
 pytestmark = pytest.mark.slow
 
 
-class Runner:
-    """One `cstui channels run` process, its stderr kept."""
-
-    def __init__(self, db: str, config: Path) -> None:
-        env = {**os.environ, "CSTUI_CONFIG_FILE": str(config), PASSWORD_ENV: PASSWORD}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cstui", "channels", "run", "--db", db],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="backslashreplace",
-            env=env,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in list(self.lines))
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(5)
+def Runner(db: str, config: Path) -> CstuiProcess:
+    """One `cstui channels run` process, the mailbox's password in its environment."""
+    env = {"CSTUI_CONFIG_FILE": str(config), PASSWORD_ENV: PASSWORD}
+    return CstuiProcess(["channels", "run", "--db", db], env)
 
 
 def write_config(path: Path, **sections: dict[str, Any]) -> Path:

@@ -4,11 +4,6 @@ gets exactly one supervisor escalation throughout."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +13,7 @@ import pytest
 from cstui.domain.model import Department, EventKind, GoodsType, Role, Shift
 from cstui.store import SqlStore, init_store
 from tests.conftest import FakeClock, _reset_pg
+from tests.processes import CstuiProcess, wait_for
 from tests.store.test_contract import new_ticket
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -25,52 +21,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
 
-class Server:
-    """One `cstui serve` process, its stderr kept."""
-
-    def __init__(self, db: str, config: Path) -> None:
-        env = {**os.environ, "CSTUI_CONFIG_FILE": str(config), "CSTUI_NOW": NOW.isoformat()}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cstui", "serve", "--db", db, "--port", "0"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="backslashreplace",
-            env=env,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in list(self.lines))
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(5)
-
-
-def wait_for(condition: object, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
+def Server(db: str, config: Path) -> CstuiProcess:
+    """One `cstui serve` process at the test's clock."""
+    env = {"CSTUI_CONFIG_FILE": str(config), "CSTUI_NOW": NOW.isoformat()}
+    return CstuiProcess(["serve", "--db", db, "--port", "0"], env)
 
 
 def _green(store: SqlStore) -> int:
