@@ -6,8 +6,10 @@ channel, the 7-day returning-customer window) are defaults here, not constants i
 
 from __future__ import annotations
 
+import os
 import tomllib
-from datetime import time, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfoNotFoundError
@@ -77,11 +79,16 @@ class TargetSettings(BaseModel):
 class ServerSettings(BaseModel):
     """`cstui serve`: each API token may send `rate_limit_per_second` requests a second on
     average, in bursts of up to `rate_limit_burst` (0 turns the limit off); the live event
-    feed looks for new events every `events_poll_seconds`."""
+    feed looks for new events every `events_poll_seconds`. Each server process keeps up to
+    `pool_size` database connections open and opens up to `pool_overflow` more under load
+    (unset: 5 + 10 on PostgreSQL, 4 + 8 on SQLite); `workers` processes serve the port."""
 
     rate_limit_per_second: float = Field(20.0, ge=0)
     rate_limit_burst: int = Field(60, ge=1)
     events_poll_seconds: float = Field(0.5, gt=0, le=60)
+    pool_size: int | None = Field(None, ge=1, le=1000)
+    pool_overflow: int | None = Field(None, ge=0, le=1000)
+    workers: int = Field(1, ge=1, le=64)
 
 
 class Settings(BaseSettings):
@@ -238,3 +245,16 @@ def _goal(kind: Literal["at_least", "at_most", "gain"], value: float | None) -> 
     from cstui.domain.report import Goal
 
     return None if value is None else Goal(kind, value)
+
+
+def clock_from_env() -> Callable[[], datetime]:
+    """`CSTUI_NOW` pins the clock (reproducible demos and tests); otherwise real time."""
+    pinned = os.environ.get("CSTUI_NOW")
+    if not pinned:
+        return lambda: datetime.now(UTC)
+    try:
+        fixed = datetime.fromisoformat(pinned)
+    except ValueError:
+        raise BadInput(f"CSTUI_NOW: not an ISO date-time: {pinned!r}") from None
+    fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
+    return lambda: fixed

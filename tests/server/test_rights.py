@@ -159,6 +159,7 @@ WINDOW = {"since": "2026-01-01", "until": "2027-01-01"}
 # One valid request per route, keyed like the table: a new route without one fails here.
 SAMPLES: dict[Route, Callable[[World], Call]] = {
     ("GET", "/healthz"): lambda w: Call(),
+    ("GET", "/readyz"): lambda w: Call(),
     ("GET", "/openapi.json"): lambda w: Call(),
     ("GET", "/docs"): lambda w: Call(),
     ("GET", "/docs/oauth2-redirect"): lambda w: Call(),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import click
 
 from cstui import locations
 from cstui.config import Settings, load_settings, rules_from_settings
+from cstui.config import clock_from_env as clock_from_env  # where the commands find it
 from cstui.domain.display import inert
 from cstui.domain.inputs import INT_MAX, require_text
 from cstui.errors import BadInput
@@ -120,19 +120,6 @@ class Env:
             click.echo(json.dumps(data, ensure_ascii=False, indent=None))
         else:
             human()
-
-
-def clock_from_env() -> Callable[[], datetime]:
-    """`CSTUI_NOW` pins the clock (reproducible demos and tests); otherwise real time."""
-    pinned = os.environ.get("CSTUI_NOW")
-    if not pinned:
-        return lambda: datetime.now(UTC)
-    try:
-        fixed = datetime.fromisoformat(pinned)
-    except ValueError:
-        raise BadInput(f"CSTUI_NOW: not an ISO date-time: {pinned!r}") from None
-    fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=UTC)
-    return lambda: fixed
 
 
 def _store_option(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
-from typing import TYPE_CHECKING
+import tempfile
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cstui.cli.context import clock_from_env, env_of, global_options
-from cstui.config import rules_from_settings
-from cstui.errors import BadInput, Unavailable
+from cstui.errors import Unavailable
+from cstui.server.logs import LOG_FORMATS, LogFormat
+
+# prometheus-client's multiprocess directory (named here: importing it would load the server)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from cstui.channels.worker import Runner
     from cstui.config import Settings
     from cstui.store.sql import SqlStore
@@ -25,68 +33,121 @@ GRACEFUL_SECONDS = 3
     "--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="0: any free"
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes serving the port (default: [server] workers, 1)",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(LOG_FORMATS),
+    help="json: one JSON object a line",
+)
 @global_options
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, log_level: str) -> None:
-    """Serve the store over HTTP (/api/v1, /openapi.json, /healthz) until interrupted."""
-    import uvicorn
-
-    from cstui.server.app import create_app
-    from cstui.server.deps import ServerOptions, channel_options
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int | None,
+    log_level: str,
+    log_format: LogFormat,
+) -> None:
+    """Serve the store over HTTP (/api/v1, /openapi.json, /healthz, /readyz, /metrics)
+    until interrupted."""
+    from cstui.server.factory import open_served_store, server_options, store_target
     from cstui.server.runner import uvicorn_config
-    from cstui.store import open_store
 
     env = env_of(ctx)
-    if env.settings.api:
-        raise BadInput("--api: serve runs on a store (--db), not on another server")
-    s = env.settings.server
-    options = ServerOptions(
-        rate_per_second=s.rate_limit_per_second,
-        rate_burst=s.rate_limit_burst,
-        events_poll_seconds=s.events_poll_seconds,
-        **channel_options(env.settings.channels),
-    )
-    store = open_store(
-        env.db_target, rules=rules_from_settings(env.settings), clock=clock_from_env()
-    )
+    settings = env.settings
+    target = store_target(settings)
+    workers = workers or settings.server.workers
+    options = server_options(settings)  # secrets read (and refused) before anything starts
+    store = open_served_store(settings, target)
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     # Printed (and flushed) before serving: with --port 0 this is how a script learns the port.
     click.echo(f"cstui serve: listening on http://{host}:{bound}", err=True)
-    config = uvicorn_config(
-        create_app(store, options),
-        log_level=log_level,
-        # Live event streams never end on their own: on Ctrl+C or SIGTERM, close them after
-        # a few seconds instead of waiting for every client to hang up.
-        timeout_graceful_shutdown=GRACEFUL_SECONDS,
-    )
-    workers: Runner | None = None
-    sweeper: Runner | None = None
+    # Live event streams never end on their own: on Ctrl+C or SIGTERM, close them after a
+    # few seconds instead of waiting for every client to hang up.
+    common: dict[str, Any] = {"log_level": log_level, "log_format": log_format}
+    common["timeout_graceful_shutdown"] = GRACEFUL_SECONDS
+    runners: list[Runner] = []
+    metrics_dir: str | None = None
     try:
-        workers = _channel_workers(store, env.settings)
-        sweeper = _automation_sweeper(store, env.settings)
-        uvicorn.Server(config).run(sockets=[sock])
+        if workers == 1:
+            from cstui.server.app import create_app
+
+            server = _server(uvicorn_config(create_app(store, options), **common))
+            runners = _background(store, settings)
+            server.run(sockets=[sock])
+        else:
+            metrics_dir = _worker_environment(target, env.options.get("lang"))
+            from cstui.server.factory import FACTORY
+
+            config = uvicorn_config(FACTORY, workers=workers, **common)
+            runners = _background(store, settings)  # here, once: not in every worker
+            _supervise(config, sock)
     finally:
-        for runner in (sweeper, workers):
-            if runner is not None:
-                runner.stop()
+        for runner in reversed(runners):
+            runner.stop()
         store.close()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _server(config: uvicorn.Config) -> uvicorn.Server:
+    import uvicorn
+
+    return uvicorn.Server(config)
+
+
+def _supervise(config: uvicorn.Config, sock: socket.socket) -> None:
+    """uvicorn's supervisor: starts the workers (spawned: each loads the app from settings),
+    restarts one that dies, and stops them all on Ctrl+C or SIGTERM."""
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def _worker_environment(target: str, lang: str | None) -> str | None:
+    """What the worker processes inherit: the store this command resolved (from --db, the
+    environment or the config file) and a fresh directory for their Prometheus figures.
+    Returns that directory when this command made it (to remove it afterwards)."""
+    os.environ["CSTUI_DB"] = target
+    if lang:
+        os.environ["CSTUI_LANG"] = lang
+    if os.environ.get(MULTIPROC_ENV):
+        return None  # the operator's own directory (they empty it between runs)
+    made = tempfile.mkdtemp(prefix="cstui-metrics-")
+    os.environ[MULTIPROC_ENV] = made
+    return made
+
+
+def _background(store: SqlStore, settings: Settings) -> list[Runner]:
+    """The channel workers and the automations' sweeper, where configured."""
+    return [
+        runner
+        for runner in (_channel_workers(store, settings), _automation_sweeper(store, settings))
+        if runner is not None
+    ]
 
 
 def _channel_workers(store: SqlStore, settings: Settings) -> Runner | None:
     """The mailbox pollers and the delivery worker, started when channels are configured
     (with several servers on one PostgreSQL, each mailbox is polled by one of them)."""
     from cstui.channels.service import build_runner, configured
-    from cstui.cli.channels import setup_logging
 
     if not configured(settings.channels):
         return None
-    setup_logging()
     runner = build_runner(store, settings.channels, clock=clock_from_env(), lang=settings.lang)
     runner.start()
     return runner
@@ -100,11 +161,9 @@ def _automation_sweeper(store: SqlStore, settings: Settings) -> Runner | None:
     from cstui.automations.runner import Sweeper
     from cstui.channels.locks import leader_lock
     from cstui.channels.worker import Runner
-    from cstui.cli.channels import setup_logging
 
     if not settings.automations.enabled:
         return None
-    setup_logging()
     policy = automation_policy(settings.automations, store.rules)
     sweeper = Sweeper(store, policy, leader_lock(store.engine, "automations"))
     runner = Runner([sweeper.run], ["automations"])

@@ -114,6 +114,7 @@ Route = tuple[str, str]  # (method, path template as the route declares it)
 ROUTES: dict[Route, Right] = {
     # outside /api/v1: health and the API's own description
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,

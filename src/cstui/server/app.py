@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI
+import anyio
+from fastapi import Depends, FastAPI, Request
 
 from cstui import __version__
 from cstui import wire as W
+from cstui.errors import Unavailable
 from cstui.server import errors
 from cstui.server import schemas as S
 from cstui.server.admission import Admission
 from cstui.server.commands import write_router
-from cstui.server.deps import ServerOptions, ServerState
+from cstui.server.deps import API_PREFIX, ServerOptions, ServerState, state_of
+from cstui.server.prometheus import Metrics
 from cstui.server.responses import JSONResponse
 from cstui.server.rights import check_rights, check_tokenless
 from cstui.server.routes_csat import router as csat_router
@@ -30,8 +33,6 @@ from cstui.server.routes_people import router as people_router
 from cstui.server.routes_tickets import router as tickets_router
 from cstui.server.uploads import UPLOAD_PATHS, upload_limit
 from cstui.store.sql import SqlStore
-
-API_PREFIX = "/api/v1"
 
 # Every status an endpoint may answer besides its success, in the one error shape.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -64,6 +65,7 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
         upload_paths=UPLOAD_PATHS,
         upload_bytes=upload_limit(options.channels.attachment_max_bytes),
     )
+    app.add_middleware(Metrics)  # the outermost: it times what the admission refuses too
     app.state.cstui = ServerState(store=store, options=options)
     errors.install(app)
     # Included into the app itself, not through one /api/v1 router: each level of routers
@@ -98,9 +100,36 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], tags=["health"], response_model=W.HealthPublic
     )
+    app.add_api_route(
+        "/readyz",
+        readyz,
+        methods=["GET"],
+        tags=["health"],
+        response_model=W.HealthPublic,
+        responses={503: ERROR_RESPONSES[503]},
+        dependencies=tokenless,
+    )
     return app
 
 
 def healthz() -> JSONResponse:
     """Alive (no token needed); the store is checked by every real request."""
     return JSONResponse({"status": "ok", "version": __version__})
+
+
+READY_SECONDS = 2.0  # a store slower than this to answer one read is not ready
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready: the store answered a read within `READY_SECONDS` (else 503, for the balancer)."""
+    store = state_of(request).store
+    try:
+        with anyio.fail_after(READY_SECONDS):
+            await anyio.to_thread.run_sync(store.last_event_id, abandon_on_cancel=True)
+    except TimeoutError:
+        raise Unavailable(f"the store did not answer within {READY_SECONDS:g} s") from None
+    except Unavailable:
+        raise
+    except Exception as exc:  # a driver's error: its name only (its text may hold a URL)
+        raise Unavailable(f"the store did not answer ({type(exc).__name__})") from None
+    return JSONResponse({"status": "ready", "version": __version__})

@@ -30,6 +30,8 @@ from cstui.server.ratelimit import RateLimiter
 from cstui.server.watch import LogWatcher
 from cstui.store.sql import SqlStore
 
+API_PREFIX = "/api/v1"  # where the API's routers are included
+
 
 @dataclass
 class ServerOptions:

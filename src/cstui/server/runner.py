@@ -9,13 +9,13 @@ that names paths only.
   reset the connection: the client never reads the answer. Here the rest of the request is
   read and dropped (for a few seconds at most) before the connection closes.
 - The access log is one line per request: client, method, path, status and how long the
-  answer took, with the path as sent (percent-encoded, so no control character from a URL
-  reaches a terminal) and never its query string, where a searched phone number would be.
+  answer took, under the request's id (`cstui.server.logs`), with the path as sent
+  (percent-encoded, so no control character from a URL reaches a terminal) and never its
+  query string, where a searched phone number would be.
 """
 
 from __future__ import annotations
 
-import copy
 import http
 import logging
 import sys
@@ -26,8 +26,9 @@ import h11
 import pydantic_core
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from cstui.server.logs import REQUEST_ID, LogFormat, log_config, request_id
 
 # How many bytes a request's line and headers may take (h11's own default, stated here so
 # that the refusal can say it).
@@ -38,13 +39,27 @@ DRAIN_SECONDS = 5.0
 access_log = logging.getLogger("cstui.access")
 
 
-def uvicorn_config(app: ASGIApp, *, log_level: str = "info", **options: Any) -> uvicorn.Config:
-    """The uvicorn config for serving `app`; `options` are passed on to uvicorn."""
+def uvicorn_config(
+    app: ASGIApp | str,
+    *,
+    log_level: str = "info",
+    log_format: LogFormat = "text",
+    **options: Any,
+) -> uvicorn.Config:
+    """The uvicorn config for serving `app`; `options` are passed on to uvicorn.
+
+    `app` may be the import path of a factory (`module:function`) that returns the app
+    already wrapped in `AccessLog`: what worker processes (`workers=N`) load.
+    """
+    if isinstance(app, str):
+        options["factory"] = True
+    else:
+        app = AccessLog(app)
     return uvicorn.Config(
-        AccessLog(app),
+        app,
         http=RefusingProtocol,
         h11_max_incomplete_event_size=HEAD_LIMIT,
-        log_config=log_config(log_level),
+        log_config=log_config(log_level, log_format),
         log_level=log_level,
         access_log=False,  # uvicorn's would log query strings: `AccessLog` writes ours
         lifespan="off",
@@ -52,54 +67,47 @@ def uvicorn_config(app: ASGIApp, *, log_level: str = "info", **options: Any) -> 
     )
 
 
-def log_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging setup, plus `cstui.access` (to stdout, like uvicorn's access log)."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["access_line"] = {
-        "()": "uvicorn.logging.DefaultFormatter",
-        "fmt": "%(asctime)s %(levelprefix)s %(message)s",
-    }
-    config["handlers"]["access_line"] = {
-        "formatter": "access_line",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stdout",
-    }
-    config["loggers"]["cstui.access"] = {
-        "handlers": ["access_line"],
-        "level": level.upper(),
-        "propagate": False,
-    }
-    return config
-
-
 class AccessLog:
-    """ASGI middleware: one access-log line per HTTP request, once its status is known."""
+    """ASGI middleware: the request's id (in and out), and one access-log line per HTTP
+    request once its status is known."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        rid = request_id(_header(scope, b"x-request-id"))
+        token = REQUEST_ID.set(rid)
         started = time.perf_counter()
         logged = False
 
         def log(status: int) -> None:
             nonlocal logged
             logged = True
+            if not access_log.isEnabledFor(logging.INFO):
+                return
             client = scope.get("client")
+            address = f"{client[0]}:{client[1]}" if client else "-"
+            path = logged_path(scope)
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            fields = {"client": address, "method": scope["method"], "path": path}
             access_log.info(
                 '%s - "%s %s" %d %.1f ms',
-                f"{client[0]}:{client[1]}" if client else "-",
+                address,
                 scope["method"],
-                logged_path(scope),
+                path,
                 status,
-                (time.perf_counter() - started) * 1000,
+                ms,
+                extra={**fields, "status": status, "ms": ms},
             )
 
         async def logging_send(message: Message) -> None:
             if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", rid.encode("latin-1")))
+                message = {**message, "headers": headers}
                 log(message["status"])
             await send(message)
 
@@ -108,6 +116,14 @@ class AccessLog:
         finally:
             if not logged:  # it failed before answering: uvicorn answers 500
                 log(500)
+            REQUEST_ID.reset(token)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value)
+    return None
 
 
 def logged_path(scope: Scope) -> str:

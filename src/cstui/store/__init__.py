@@ -26,10 +26,21 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open_store(target: str, *, rules: Rules | None = None, clock: Clock | None = None) -> SqlStore:
+def open_store(
+    target: str,
+    *,
+    rules: Rules | None = None,
+    clock: Clock | None = None,
+    pool_size: int | None = None,
+    pool_overflow: int | None = None,
+) -> SqlStore:
+    """Open an existing store, keeping up to `pool_size` connections open and opening up to
+    `pool_overflow` more under load (None: the backend's default)."""
+    from cstui.store.engine import Pool
     from cstui.store.sql import SqlStore, utcnow
 
-    return SqlStore.open(target, rules=rules, clock=clock or utcnow)
+    pool = Pool(pool_size, pool_overflow)
+    return SqlStore.open(target, rules=rules, clock=clock or utcnow, pool=pool)
 
 
 def init_store(target: str, *, rules: Rules | None = None, clock: Clock | None = None) -> SqlStore:

@@ -27,6 +27,7 @@ import select
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -61,11 +62,29 @@ def sqlite_path(url: str) -> Path | None:
 SINGLE_STATEMENTS = "cstui_single_statements"
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """How many connections an engine keeps open, and how many more it may open under load
+    (None: the backend's default)."""
+
+    size: int | None = None
+    overflow: int | None = None
+
+    def options(self, size: int, overflow: int) -> dict[str, int]:
+        return {
+            "pool_size": size if self.size is None else self.size,
+            "max_overflow": overflow if self.overflow is None else self.overflow,
+        }
+
+
+BACKEND_POOL = Pool()  # each backend's own default sizes
+
+
+def make_engine(url: str, pool: Pool = BACKEND_POOL) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, pool)
     try:
-        engine = create_engine(url, pool_size=5, max_overflow=10)
+        engine = create_engine(url, **pool.options(5, 10))
     except Exception as exc:  # a malformed URL or a missing driver
         raise Unavailable(f"store {url}: {exc}") from None
     event.listen(engine, "connect", _autocommit_on_connect)
@@ -117,7 +136,7 @@ READ_ONLY = "cstui_read_only"  # the execution option of an engine that only rea
 MAX_PAGES_ENV = "CSTUI_SQLITE_MAX_PAGES"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, pool: Pool) -> Engine:
     # A pool keeps connections (and their PRAGMAs) open: opening one costs about 1 ms,
     # as much as a whole queue page.
     path = sqlite_path(url)
@@ -126,7 +145,7 @@ def _sqlite_engine(url: str) -> Engine:
     if reading_uri is not None:
         uri = reading_uri  # SQLAlchemy's URL would unquote a `?` or `%` in the path
         options = {"creator": lambda: _connect_uri(uri), "execution_options": {READ_ONLY: True}}
-    engine = create_engine(url, pool_size=4, max_overflow=8, **options)
+    engine = create_engine(url, **pool.options(4, 8), **options)
     event.listen(engine, "connect", _sqlite_setup(read_only=reading_uri is not None))
     event.listen(engine, "begin", _on_begin)
     return engine

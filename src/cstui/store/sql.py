@@ -84,7 +84,9 @@ from cstui.store.base import (
 from cstui.store.channels.facade import ChannelMethods
 from cstui.store.commands import handler_for
 from cstui.store.engine import (
+    BACKEND_POOL,
     SINGLE_STATEMENTS,
+    Pool,
     check_schema,
     driver_message,
     is_read_only,
@@ -140,10 +142,17 @@ class SqlStore(ChannelMethods, AutomationMethods):
         self.clock = clock
 
     @classmethod
-    def open(cls, target: str, *, rules: Rules | None = None, clock: Clock = utcnow) -> SqlStore:
+    def open(
+        cls,
+        target: str,
+        *,
+        rules: Rules | None = None,
+        clock: Clock = utcnow,
+        pool: Pool = BACKEND_POOL,
+    ) -> SqlStore:
         """Open an existing store; a missing, corrupt or newer one is `Unavailable`."""
         url = normalise_url(target)
-        engine = make_engine(url)
+        engine = make_engine(url, pool)
         check_schema(engine, url)
         return cls(engine, rules=rules, clock=clock)
 
