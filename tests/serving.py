@@ -75,9 +75,16 @@ class ServeProcess:
     """
 
     def __init__(
-        self, db: str, *, env: dict[str, str] | None = None, log_level: str = "warning"
+        self,
+        db: str,
+        *,
+        env: dict[str, str] | None = None,
+        log_level: str = "warning",
+        args: tuple[str, ...] = (),
     ) -> None:
+        """`args`: more options of `cstui serve` (`--log-format json`)."""
         self.db = db
+        self.args = args
         self.env = {**os.environ, **(env or {})}
         self.log_level = log_level
         self.proc: subprocess.Popen[str] | None = None
@@ -88,7 +95,7 @@ class ServeProcess:
     def __enter__(self) -> ServeProcess:
         command = [sys.executable, "-m", "cstui", "serve", "--db", self.db, "--port", "0"]
         self.proc = subprocess.Popen(
-            [*command, "--log-level", self.log_level],
+            [*command, "--log-level", self.log_level, *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
