@@ -18,7 +18,9 @@ import logging
 import shlex
 import signal
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+import textual_serve
 from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
@@ -27,6 +29,9 @@ from textual_serve.server import Server, to_int
 from cstui.errors import Unavailable
 
 log = logging.getLogger("cstui.web")
+
+STATICS = Path(textual_serve.__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"
 
 DRIVER = "cstui.web.driver:SessionDriver"
 HEARTBEAT_SECONDS = 4.0  # a ping when a tab was silent this long; no pong in half of it: gone
@@ -131,8 +136,19 @@ class SessionServer(Server):
         host: str,
         port: int,
         title: str,
+        public_url: str | None = None,
     ) -> None:
-        super().__init__(shlex.join(argv), host=host, port=port, title=title)
+        super().__init__(
+            shlex.join(argv),
+            host=host,
+            port=port,
+            title=title,
+            public_url=public_url,
+            # textual-serve's scripts and fonts, and its page with the fonts served from
+            # here: the page loads nothing from another host.
+            statics_path=STATICS,
+            templates_path=TEMPLATES,
+        )
         self.argv = list(argv)
         self.environment = dict(environment)
         self.sessions: set[Session] = set()
