@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +21,9 @@ import httpx
 import pytest
 
 from cstui.domain.model import EventKind, MessageKind
+from cstui.server.factory import FACTORY
 from cstui.store import init_store
+from tests.cli.test_web import free_port
 from tests.conftest import _reset_pg, assert_the_log_decodes, pg_database
 from tests.processes import CstuiProcess, wait_for
 from tests.serving import TeamHttpStore, add_team
@@ -61,10 +65,7 @@ class Workers:
         wait_for(self._ready, timeout=60, what="the workers to be ready")
 
     def _ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
+        return _ready(self.url)
 
     def worker_pids(self) -> set[int]:
         """The worker processes uvicorn reported starting."""
@@ -155,3 +156,27 @@ def test_metrics_add_up_every_workers_requests(workers: Workers) -> None:
     # Every scrape, whichever worker answers it, counts all 30 (and the readiness polls).
     counts = {healthz_count() for _ in range(6)}
     assert len(counts) == 1 and counts.pop() >= 30
+
+
+def test_uvicorn_serves_the_factory_on_the_configured_store(served_db: str) -> None:
+    """The documented alternative: uvicorn itself, the store from `CSTUI_DB`."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", FACTORY, "--port", str(port)]
+    env = {**os.environ, "CSTUI_DB": served_db, "CSTUI_SERVER__POOL_SIZE": "2"}
+    server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _ready(url), timeout=60, what="uvicorn")
+        answer = httpx.get(f"{url}/readyz", headers={"X-Request-ID": "via-uvicorn"})
+        assert answer.headers["x-request-id"] == "via-uvicorn"  # the access-log wrapper too
+        assert "cstui_store_up 1.0" in httpx.get(f"{url}/metrics").text
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
