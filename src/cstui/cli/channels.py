@@ -278,7 +278,11 @@ class InertFormatter(logging.Formatter):
 
 def setup_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(InertFormatter("%(asctime)s cstui %(name)s: %(message)s"))
+    handler.setFormatter(
+        InertFormatter(
+            "%(asctime)s %(levelname)s cstui %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"
+        )
+    )
     root = logging.getLogger("cstui.channels")
     root.handlers[:] = [handler]
     root.setLevel(level)

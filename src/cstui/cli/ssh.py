@@ -113,5 +113,9 @@ def _announce(host: str, port: int) -> None:
 
 
 def _log_to_stderr() -> None:
-    logging.basicConfig(level=logging.INFO, format="cstui ssh: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s cstui ssh: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
     logging.getLogger("asyncssh").setLevel(logging.WARNING)

@@ -42,7 +42,7 @@ def server_options(settings: Settings) -> ServerOptions:
 
 def store_target(settings: Settings) -> str:
     if settings.api:
-        raise BadInput("CSTUI_API: the server runs on a store (CSTUI_DB), not on another server")
+        raise BadInput("--api: the server runs on a store (--db, CSTUI_DB), not on another server")
     return settings.db or str(locations.default_database())
 
 
