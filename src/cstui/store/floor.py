@@ -34,13 +34,18 @@ def queue_depth(tx: Tx) -> QueueDepth:
     views = {v.value: count_tickets(tx, view=v, actor=None) for v in DEPTH_VIEWS}
     channels = _grouped(tx, "channel")
     tiers = _grouped(tx, "tier")
+    return QueueDepth(views=views, channels=channels, tiers=tiers, breached=breached_count(tx))
+
+
+def breached_count(tx: Tx) -> int:
+    """Open tickets past their nearest SLA deadline (the sla-risk view's index, up to now)."""
     breached = tx.conn.execute(
         text("SELECT COUNT(*) FROM tickets WHERE active = 1 AND due_key < :now").bindparams(
             bindparam("now", type_=_at_type())
         ),
         {"now": tx.clock()},
     ).scalar_one()
-    return QueueDepth(views=views, channels=channels, tiers=tiers, breached=int(breached))
+    return int(breached)
 
 
 def _at_type() -> Any:

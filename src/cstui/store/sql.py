@@ -615,6 +615,9 @@ class SqlStore(ChannelMethods, AutomationMethods):
     def queue_depth(self) -> QueueDepth:
         return self._reading(floor.queue_depth)
 
+    def sla_breached(self) -> int:
+        return self._reading(floor.breached_count)
+
     def green_board(self, *, limit: int = 50) -> list[GreenTicket]:
         return self._reading(floor.green_board, limit=min(limit, MAX_PAGE))
 
