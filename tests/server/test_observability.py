@@ -161,5 +161,5 @@ def test_text_logs_have_time_level_and_request_id(team_db: tuple[Path, str]) -> 
     with ServeProcess(str(team_db[0]), log_level="info") as server:
         httpx.get(f"{server.url}/healthz", headers={"X-Request-ID": "plain-1"})
         line = server.wait_for_output("[plain-1]")
-    assert re.match(r"\d{4}-\d\d-\d\dT\S+Z INFO cstui\.access \[plain-1\] ", line)
+    assert re.match(r"\d{4}-\d\d-\d\dT\S+Z INFO \[plain-1\] cstui\.access: ", line)
     assert '"GET /healthz" 200' in line

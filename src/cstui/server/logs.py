@@ -57,12 +57,12 @@ def _utc_time(record: logging.LogRecord) -> str:
 
 
 class TextFormatter(logging.Formatter):
-    """`2026-12-06T19:50:01.123Z INFO cstui.access [id] message`, made inert."""
+    """`2026-12-06T19:50:01.123Z INFO [id] cstui.access: message`, made inert."""
 
     def format(self, record: logging.LogRecord) -> str:
         rid = getattr(record, "request_id", "-")
         message = inert(record.getMessage())
-        line = f"{_utc_time(record)} {record.levelname} {record.name} [{rid}] {message}"
+        line = f"{_utc_time(record)} {record.levelname} [{rid}] {record.name}: {message}"
         if record.exc_info:
             trace = self.formatException(record.exc_info).splitlines()
             line += "".join(f"\n{inert(part)}" for part in trace)
@@ -96,6 +96,7 @@ def log_config(level: str, log_format: LogFormat = "text") -> dict[str, Any]:
     messages and every `cstui.*` logger to stderr, the access log to stdout."""
     formatter = "json" if log_format == "json" else "text"
     upper = level.upper()
+    min_info = "DEBUG" if upper == "DEBUG" else "INFO"
 
     def handler(stream: str) -> dict[str, Any]:
         return {
@@ -118,7 +119,9 @@ def log_config(level: str, log_format: LogFormat = "text") -> dict[str, Any]:
             "uvicorn": {"handlers": ["default"], "level": upper, "propagate": False},
             "uvicorn.error": {"level": upper},
             "uvicorn.access": {"handlers": [], "propagate": False},
-            "cstui": {"handlers": ["default"], "level": upper, "propagate": False},
+            # The channel workers' and the sweeper's own news (a mailbox taken over, mail
+            # sent) at INFO whatever uvicorn's level: they are rare and worth having.
+            "cstui": {"handlers": ["default"], "level": min_info, "propagate": False},
             "cstui.access": {"handlers": ["access"], "level": upper, "propagate": False},
         },
     }
