@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,31 +137,74 @@ def _write_atomically(path: Path, records: Iterator[dict[str, Any]]) -> int:
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["jsonl", "zendesk", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="The file's format: cstui's JSON Lines, a Zendesk export, or a CSV of messages",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="--from csv: the header that holds FIELD (repeatable)",
+)
+@click.option("--dry-run", is_flag=True, help="Check everything, report what would be added")
 @global_options
 @click.pass_context
-def import_(ctx: click.Context, file: str) -> None:
-    """Load JSON Lines into the store: all of it, or (on any bad line) nothing."""
+def import_(
+    ctx: click.Context, file: str, source: str, columns: tuple[str, ...], dry_run: bool
+) -> None:
+    """Load JSON Lines, or another helpdesk's export, into the store: all of it, or (on any
+    bad line) nothing. An export's tickets already imported (by their id there) are skipped."""
     from cstui.store import init_store
-    from cstui.store.transfer import parse_line, validate
 
     env = env_of(ctx)
-    records = list(_read_records(file, parse_line))
-    for number, record in records:
-        validate(number, record)  # every line is checked before the store is touched
+    if source != "jsonl":
+        from cstui.cli.foreign import read_export
+
+        export = read_export(source, file, columns)  # read and checked before the store
+        records: list[tuple[int, dict[str, Any]]] = []
+    else:
+        if columns:
+            raise BadInput("--column: only with --from csv")
+        records = _checked_lines(file)
     where = f"store {display_url(normalise_url(env.db_target))}"
     store = init_store(env.db_target, rules=rules_from_settings(env.settings))
     try:
         with told_whole(where, "nothing was imported"):  # one transaction: all or nothing
-            counts = store.import_records(records)
-        _refresh_statistics(store, where)
+            if source != "jsonl":
+                from cstui.cli import foreign
+
+                counts = foreign.run(store, export, dry_run=dry_run, show=not env.json)
+            elif dry_run:
+                counts = dict(Counter(record["type"] for _, record in records))
+            else:
+                counts = store.import_records(records)
+        if not dry_run:
+            _refresh_statistics(store, where)
     finally:
         store.close()
+    verb = "would import" if dry_run else "imported"
+    data = {**counts, "dry_run": True} if dry_run else counts
     env.emit(
-        counts,
+        data,
         lambda: click.echo(
-            "imported: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
+            f"{verb}: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
         ),
     )
+
+
+def _checked_lines(file: str) -> list[tuple[int, dict[str, Any]]]:
+    from cstui.store.transfer import parse_line, validate
+
+    records = list(_read_records(file, parse_line))
+    for number, record in records:
+        validate(number, record)  # every line is checked before the store is touched
+    return records
 
 
 def _refresh_statistics(store: SqlStore, where: str) -> None:
