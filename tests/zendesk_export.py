@@ -43,7 +43,11 @@ def make_export(tickets: int, *, seed: int = 0, agents: int = 12, days: int = 60
         }
         for c in range(n_customers)
     ]
-    return {"tickets": [_ticket(rng, i, agents, n_customers, days) for i in range(tickets)], "users": users, "count": tickets}
+    return {
+        "tickets": [_ticket(rng, i, agents, n_customers, days) for i in range(tickets)],
+        "users": users,
+        "count": tickets,
+    }
 
 
 def _ticket(rng: random.Random, i: int, agents: int, customers: int, days: int) -> dict[str, Any]:
@@ -57,7 +61,9 @@ def _ticket(rng: random.Random, i: int, agents: int, customers: int, days: int) 
         at += timedelta(minutes=rng.randint(3, 600))
         if j % 2 and assignee is not None:
             public = rng.random() > 0.15
-            comments.append(_comment(rng, i, j, assignee, at, "您好，已为您查询，包裹明天送达。", public))
+            comments.append(
+                _comment(rng, i, j, assignee, at, "您好，已为您查询，包裹明天送达。", public)
+            )
         else:
             comments.append(_comment(rng, i, j, requester, at, "好的，谢谢！"))
     solved = at + timedelta(minutes=rng.randint(1, 120))

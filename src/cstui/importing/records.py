@@ -81,6 +81,8 @@ class _Planner:
         return value
 
     def _emit(self, record: dict[str, Any]) -> None:
+        if record["type"] == "event":  # every id explicit: PostgreSQL takes no NULL id
+            record["id"] = self._next("event")
         self.plan.records.append(record)
         self.plan.counts[record["type"]] += 1
 
@@ -141,6 +143,8 @@ class _Planner:
         for c in t.comments:
             if self._is_agent(c.author):
                 self._agent(c.author, c.at)
+            else:  # a customer other than the requester (a colleague in copy): by name
+                self.names.setdefault(c.author, self._person(c.author).name)
         life = _Life(self, t, tid, owner)
         life.run(customer)
         self._emit(life.row(customer))
@@ -173,7 +177,9 @@ class _Life:
             )
         )
         if t.category is Category.COMPLAINT:
-            self.p._emit(_event(self.tid, None, t.created_at, events.Complaint(cause=None, second=False)))
+            self.p._emit(
+                _event(self.tid, None, t.created_at, events.Complaint(cause=None, second=False))
+            )
         for i, comment in enumerate(t.comments):
             self._comment(i, comment.author, comment.body, comment.public, comment.at)
         self._take(self.last)
@@ -301,7 +307,15 @@ def _message_row(
 def _event(tid: int | None, actor: str | None, at: datetime, p: events.Payload) -> dict[str, Any]:
     old, new = events.encode(p)
     kind = type(p).KIND.value
-    return {"type": "event", "ticket_id": tid, "actor": actor, "at": at, "kind": kind, "old": old, "new": new}
+    return {
+        "type": "event",
+        "ticket_id": tid,
+        "actor": actor,
+        "at": at,
+        "kind": kind,
+        "old": old,
+        "new": new,
+    }
 
 
 def plan(export: Export, known: Known) -> Plan:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Mapping
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from cstui.domain.model import Category, Channel, Priority, Status
 from cstui.errors import BadInput

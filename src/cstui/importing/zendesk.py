@@ -101,9 +101,7 @@ def _ticket(raw: dict[str, Any], comments: list[dict[str, Any]], where: str) -> 
     status = STATUSES.get(str(raw.get("status")))
     if status is None:
         raise BadInput(f"{where}.status: expected one of {', '.join(STATUSES)}")
-    via = raw.get("via") if isinstance(raw.get("via"), dict) else {}
-    rating = raw.get("satisfaction_rating") if isinstance(raw.get("satisfaction_rating"), dict) else {}
-    metric = raw.get("metric_set") if isinstance(raw.get("metric_set"), dict) else {}
+    via, rating, metric = (_object(raw, k) for k in ("via", "satisfaction_rating", "metric_set"))
     tags = [t for t in raw.get("tags") or [] if isinstance(t, str)]
     assignee = raw.get("assignee_id")
     ticket = Ticket(
@@ -124,6 +122,11 @@ def _ticket(raw: dict[str, Any], comments: list[dict[str, Any]], where: str) -> 
         ticket.comments.append(_comment(c, f"{where}.comments[{j}]"))
     ticket.comments.sort(key=lambda c: c.at)  # stable: equal times keep the export's order
     return ticket
+
+
+def _object(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def _priority(value: Any, where: str) -> Priority:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
 
-from cstui.store.schema import AGENTS, CUSTOMERS, MESSAGES, TICKETS
+from cstui.store.schema import AGENTS, CUSTOMERS, EVENTS, MESSAGES, TICKETS
 
 CHUNK = 500  # keys per IN (...): well under every database's limit of bound parameters
 ID_TABLES: dict[str, Table] = {
@@ -20,6 +20,7 @@ ID_TABLES: dict[str, Table] = {
     "customer": CUSTOMERS,
     "ticket": TICKETS,
     "message": MESSAGES,
+    "event": EVENTS,
 }
 
 
