@@ -16,6 +16,7 @@ import click
 
 from cstui import locations
 from cstui.cli.context import env_of, err, global_options, parse_when, say
+from cstui.cli.progress import bar, phase
 from cstui.config import rules_from_settings
 from cstui.domain.inputs import INT_MAX
 from cstui.domain.model import Role, Shift
@@ -39,6 +40,9 @@ def init(ctx: click.Context) -> None:
     store.close()
     where = display_url(normalise_url(env.db_target))
     env.emit({"store": where, "ok": True}, lambda: click.echo(f"store ready: {where}"))
+
+
+WRITE_WEIGHT = 10
 
 
 @click.command("seed")
@@ -70,21 +74,13 @@ def seed(
     seed: int,
 ) -> None:
     """Build a deterministic world of that size into an empty store."""
-    from cstui.demo.knowledge import load_knowledge
-    from cstui.demo.seed import seed_store
-    from cstui.store.fresh import fresh_store
-
     env = env_of(ctx)
-    with fresh_store(env.db_target, rules=rules_from_settings(env.settings)) as store:
-        counts = seed_store(
-            store,
-            tickets=n_tickets,
-            customers=n_customers,
-            seed=seed,
-            progress=None if env.json else _progress,
-        )
-        counts["articles"] = load_knowledge(store, n_articles, seed=seed)
-        store.optimize()
+    # Each ticket is planned, then built and written: the second step costs about ten
+    # times the first (measured), so the ETA is right from the planning on.
+    units = n_tickets * (1 + WRITE_WEIGHT)
+    with bar(f"seeding {n_tickets} tickets", enabled=not env.json) as advance:
+        advance(0, units)  # the bar from the first second, before the store is made
+        counts = _seed(env, advance, units, n_tickets, n_customers, n_articles, seed)
     env.emit(
         counts,
         lambda: click.echo(
@@ -93,9 +89,31 @@ def seed(
     )
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        click.echo(f"\r  {done}/{total} tickets", err=True, nl=done >= total)
+def _seed(
+    env: Any,
+    advance: Any,
+    units: int,
+    n_tickets: int,
+    n_customers: int | None,
+    n_articles: int | None,
+    seed: int,
+) -> dict[str, int]:
+    from cstui.demo.knowledge import load_knowledge
+    from cstui.demo.seed import seed_store
+    from cstui.store.fresh import fresh_store
+
+    with fresh_store(env.db_target, rules=rules_from_settings(env.settings)) as store:
+        counts = seed_store(
+            store,
+            tickets=n_tickets,
+            customers=n_customers,
+            seed=seed,
+            planning=phase(advance, 0, units),
+            progress=phase(advance, n_tickets, units, WRITE_WEIGHT),
+        )
+        counts["articles"] = load_knowledge(store, n_articles, seed=seed)
+        store.optimize()
+    return counts
 
 
 @click.command("export")
@@ -105,7 +123,19 @@ def _progress(done: int, total: int) -> None:
 def export(ctx: click.Context, file: str) -> None:
     """Write the whole store as JSON Lines (`-` for stdout)."""
     env = env_of(ctx)
-    records = env.store().export_records()
+    with bar("exporting records", enabled=not env.json) as advance:
+        advance(0, 0)
+        _export(env, file, _counted(env.store().export_records(), advance))
+
+
+def _counted(records: Iterator[dict[str, Any]], advance: Any) -> Iterator[dict[str, Any]]:
+    for n, record in enumerate(records, start=1):
+        if n % 5000 == 0:
+            advance(n, 0)
+        yield record
+
+
+def _export(env: Any, file: str, records: Iterator[dict[str, Any]]) -> None:
     if file == "-":
         _write_lines(sys.stdout, records)
         return

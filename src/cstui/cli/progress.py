@@ -20,15 +20,16 @@ def _none(done: int, total: int) -> None:
 
 @contextmanager
 def bar(label: str, *, enabled: bool) -> Iterator[Advance]:
-    """A callable `(done, total)` that moves one bar; a no-op when not shown."""
+    """A callable `(done, total)` that moves one bar; a no-op when not shown. A total of 0
+    is unknown: the bar pulses and the label counts what is done."""
     if not (enabled and sys.stderr.isatty()):
         yield _none
         return
     from rich.console import Console
     from rich.progress import (
         BarColumn,
-        MofNCompleteColumn,
         Progress,
+        TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
@@ -37,23 +38,29 @@ def bar(label: str, *, enabled: bool) -> Iterator[Advance]:
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=False,
         refresh_per_second=4,
+        # stdout is the command's output (an export's lines): never drawn into the bar's
+        # console, which is stderr's.
+        redirect_stdout=False,
+        redirect_stderr=False,
     )
     task = progress.add_task(label, total=None)
 
     def advance(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
+        described = label if total else f"{label} {done:,}"
+        progress.update(task, completed=done, total=total or None, description=described)
 
     with progress:
         yield advance
 
 
-def phase(advance: Advance, offset: int, total: int) -> Advance:
-    """One phase of a job measured as one bar: its units start at `offset`."""
-    return lambda done, _: advance(offset + done, total)
+def phase(advance: Advance, offset: int, total: int, weight: int = 1) -> Advance:
+    """One phase of a job measured as one bar: its units start at `offset`, each of its
+    steps worth `weight` units (a slower phase weighs more, so the ETA holds across)."""
+    return lambda done, _: advance(offset + done * weight, total)
