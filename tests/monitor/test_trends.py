@@ -57,8 +57,8 @@ class Charts(App[None]):
 def test_csat_by_day_and_by_week(snap_compare: Callable[..., bool]) -> None:
     """Two charts side by side: "CSAT (4–5 of 5) by day (14 days)" on the left, a braille
     line through dots between 80 and 92, no dot on 11-06 (no answers that day: the line
-    joins its neighbours), dates every two days under it; "… by week (9 weeks)" on the
-    right, Mondays under it. The unit, %, under each y axis."""
+    joins its neighbours), every third date under it (11-02 … 11-14); "… by week (9 weeks)"
+    on the right, every other Monday under it (09-28 … 11-23). The unit, %, under each y axis."""
     assert snap_compare(Charts("csat"), terminal_size=(120, 24))
 
 

@@ -124,6 +124,7 @@ class MonitorApp(SafeApp):
     #green-strip.-overdue { color: $sla-breached; text-style: bold; }
     #deliveries.-failed { color: $sla-breached; }
     .summary { height: auto; color: $text-muted; }
+    #figure-table { height: auto; max-height: 12; }  /* every figure; the charts take the rest */
     #tabs { height: 1fr; }
     #tabs ContentSwitcher { height: 1fr; }
     TabPane { padding: 0; height: 1fr; }

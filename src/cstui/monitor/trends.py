@@ -73,7 +73,9 @@ class TrendChart(PlotextPlot):
             plt.plot(xs, ys, marker="braille")
             plt.scatter(xs, ys, marker="dot")
         if labels:
-            step = max(1, len(labels) // 5)  # five dates fit under a half-width chart
+            # At most five dates: they fit under a half-width chart at 80 columns. More, and
+            # plotext drops overlapping ones, not always the same.
+            step = -(-len(labels) // 5)
             ticks = [float(i) for i in range(0, len(labels), step)]
             plt.xticks(ticks, [labels[int(i)] for i in ticks])
             plt.xlim(-0.5, len(labels) - 0.5)
@@ -84,7 +86,7 @@ class TrendChart(PlotextPlot):
 class TrendCharts(Horizontal):
     """The figure by day and by week, side by side."""
 
-    DEFAULT_CSS = "TrendCharts { height: 1fr; min-height: 8; }"
+    DEFAULT_CSS = "TrendCharts { height: 1fr; min-height: 6; }"
 
     def compose(self) -> ComposeResult:
         yield TrendChart(id="trend-days")
