@@ -144,3 +144,16 @@ def test_a_bad_export_is_one_line_and_imports_nothing(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "bad.csv: line 2: created_at: not an ISO date-time" in result.stderr
     assert json.loads(ok(run(db, "metrics", "--json")))["team"]["tickets_created"] == 0
+
+
+def test_a_json_lines_dry_run_counts_and_writes_nothing(tmp_path: Path) -> None:
+    source, copy = tmp_path / "s.db", tmp_path / "copy.db"
+    ok(run(source, "init"))
+    _imported(source, _write(tmp_path, make_export(3, seed=5)))
+    lines = tmp_path / "world.jsonl"
+    ok(run(source, "export", str(lines)))
+    kinds = Counter(json.loads(x)["type"] for x in lines.read_text("utf-8").splitlines())
+    ok(run(copy, "init"))
+    dry = json.loads(ok(run(copy, "import", str(lines), "--dry-run", "--json")))
+    assert dry == {**kinds, "dry_run": True}
+    assert json.loads(ok(run(copy, "metrics", "--json")))["team"]["tickets_created"] == 0
