@@ -82,3 +82,27 @@ def test_with_json_errors_are_one_json_object_on_stderr(tmp_path: Path) -> None:
     assert json.loads(bad.stderr)["error"]["kind"] == "bad_input"
     plain = run(db, "tickets", "show", "999999")
     assert plain.stderr.startswith("cstui: ") and plain.returncode == 4
+
+
+def test_shell_completion_as_documented() -> None:
+    """`eval "$(_CSTUI_COMPLETE=bash_source cstui)"` installs click's completion: the
+    script, then commands and choices completed (the lazily imported ones too)."""
+
+    def complete(words: str, cword: int) -> list[str]:
+        env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+        env["_CSTUI_COMPLETE"] = "bash_complete"
+        done = subprocess.run(
+            [sys.executable, "-m", "cstui"], env=env, capture_output=True, text=True, timeout=60
+        )
+        return done.stdout.split()
+
+    script = subprocess.run(
+        [sys.executable, "-m", "cstui"],
+        env={**os.environ, "_CSTUI_COMPLETE": "bash_source"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "_cstui_completion()" in script.stdout
+    assert complete("cstui imp", 1) == ["plain,import"]
+    assert complete("cstui import --from ", 3) == ["plain,jsonl", "plain,zendesk", "plain,csv"]
