@@ -49,11 +49,28 @@ RESULTS = ROOT / "bench" / "results" / "mail_ingest.json"
 TARGET_PER_SECOND = 200.0
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-TOPICS = ["订单没到", "退款进度", "发票抬头", "尺码不合适", "商品破损", "地址修改", "物流不更新",
-          "优惠券无法使用", "换货申请", "配件缺失"]
+TOPICS = [
+    "订单没到",
+    "退款进度",
+    "发票抬头",
+    "尺码不合适",
+    "商品破损",
+    "地址修改",
+    "物流不更新",
+    "优惠券无法使用",
+    "换货申请",
+    "配件缺失",
+]
 PREFIXES = ["Re: ", "回复：", "答复: ", "RE: ", "回复: Re: "]
-MIX = [("new", 36), ("tag", 16), ("reference", 16), ("subject", 14), ("foreign", 3),
-       ("duplicate", 6), ("auto", 4)]
+MIX = [
+    ("new", 36),
+    ("tag", 16),
+    ("reference", 16),
+    ("subject", 14),
+    ("foreign", 3),
+    ("duplicate", 6),
+    ("auto", 4),
+]
 
 
 @dataclass
@@ -125,8 +142,12 @@ class Corpus:
     def _subject(self) -> None:
         t = self._pick()
         subject = f"{self.rng.choice(PREFIXES)}{t.subject}"
-        self._emit(t, t.sender.upper() if self.rng.random() < 0.2 else t.sender, subject,
-                   Expected("append", t.id))
+        self._emit(
+            t,
+            t.sender.upper() if self.rng.random() < 0.2 else t.sender,
+            subject,
+            Expected("append", t.id),
+        )
 
     def _foreign(self) -> None:
         victim = self._pick()
@@ -146,8 +167,9 @@ class Corpus:
     def _auto(self) -> None:
         t = self._pick()
         subject = f"自动回复: {t.subject}"
-        self._emit(t, t.sender, subject, Expected("append", t.id), refs=t.message_ids[-1:],
-                   auto=True)
+        self._emit(
+            t, t.sender, subject, Expected("append", t.id), refs=t.message_ids[-1:], auto=True
+        )
 
     # -- the bytes ----------------------------------------------------------------------------
 
@@ -164,8 +186,10 @@ class Corpus:
         number = len(self.mails) + 1
         message_id = f"<bench.{number}.{self.rng.getrandbits(40):x}@{sender.split('@')[1]}>"
         name = self.rng.choice(SURNAMES) + self.rng.choice("伟芳娜敏静丽强磊军洋")
-        body = (f"您好，{subject}。我的订单号是 {100000 + ticket.id}，请尽快处理。\n"
-                "谢谢！\n\n-- \n" + name + "\n")
+        body = (
+            f"您好，{subject}。我的订单号是 {100000 + ticket.id}，请尽快处理。\n"
+            "谢谢！\n\n-- \n" + name + "\n"
+        )
         if refs:
             body += "\n> 您好，已收到您的问题。\n> 客服\n"
         raw = self._render(message_id, sender, name, subject, body, refs, auto)
@@ -175,14 +199,22 @@ class Corpus:
         self.raws.append((raw, ticket.id))
         self.expected.append(expected)
 
-    def _render(self, message_id: str, sender: str, name: str, subject: str, body: str,
-                refs: list[str], auto: bool) -> bytes:
+    def _render(
+        self,
+        message_id: str,
+        sender: str,
+        name: str,
+        subject: str,
+        body: str,
+        refs: list[str],
+        auto: bool,
+    ) -> bytes:
         roll = self.rng.random()
         charset = "gbk" if roll < 0.2 else "utf-8"
         encoded_name = _word(name, charset)
         head = [
             f"From: {encoded_name} <{sender}>",
-            "To: 客服 <support@shop.example.cn>".encode("utf-8").decode("ascii", "ignore")
+            "To: 客服 <support@shop.example.cn>".encode().decode("ascii", "ignore")
             and "To: support@shop.example.cn",
             f"Subject: {_word(subject, charset)}",
             f"Date: {format_datetime(self.when)}",
@@ -227,16 +259,19 @@ def _word(text: str, charset: str) -> str:
 def _text_part(body: str, charset: str, b64: bool) -> bytes:
     declared = "gb2312" if charset == "gbk" else charset  # GBK mail says gb2312 as often as not
     if b64:
-        return (f"Content-Type: text/plain; charset={declared}\n"
-                "Content-Transfer-Encoding: base64\n\n").encode() + base64.encodebytes(
-            body.encode(charset))
-    return (f"Content-Type: text/plain; charset={declared}\n"
-            "Content-Transfer-Encoding: 8bit\n\n").encode() + body.encode(charset)
+        return (
+            f"Content-Type: text/plain; charset={declared}\nContent-Transfer-Encoding: base64\n\n"
+        ).encode() + base64.encodebytes(body.encode(charset))
+    return (
+        f"Content-Type: text/plain; charset={declared}\nContent-Transfer-Encoding: 8bit\n\n"
+    ).encode() + body.encode(charset)
 
 
 def _html_part(html: str) -> bytes:
-    return (b"Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
-            + base64.encodebytes(html.encode()))
+    return (
+        b"Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+        + base64.encodebytes(html.encode())
+    )
 
 
 def _multipart(head: list[str], *parts: bytes, subtype: str = "mixed") -> bytes:
@@ -266,8 +301,11 @@ def write_mbox(corpus: Corpus, path: Path) -> None:
         for raw in corpus.mails:
             raw = raw if raw.endswith(b"\n") else raw + b"\n"
             out.write(b"From bench@example.cn Fri Nov 20 01:00:00 2026\n")
-            out.write(b"\n".join(b">" + line if line.startswith(b"From ") else line
-                                 for line in raw.split(b"\n")))
+            out.write(
+                b"\n".join(
+                    b">" + line if line.startswith(b"From ") else line for line in raw.split(b"\n")
+                )
+            )
             out.write(b"\n")
 
 
@@ -287,8 +325,14 @@ def _children_cpu() -> float:
 
 
 # The contract's action for each threading decision (`--json`'s "action").
-ACTIONS = {"new": "created", "new_linked": "created", "append": "threaded", "reopen": "reopened",
-           "duplicate": "duplicate", "bounce": "ignored"}
+ACTIONS = {
+    "new": "created",
+    "new_linked": "created",
+    "append": "threaded",
+    "reopen": "reopened",
+    "duplicate": "duplicate",
+    "bounce": "ignored",
+}
 
 
 def check(corpus: Corpus, lines: list[dict[str, Any]]) -> list[str]:
@@ -297,8 +341,12 @@ def check(corpus: Corpus, lines: list[dict[str, Any]]) -> list[str]:
     if len(lines) != len(corpus.expected):
         wrong.append(f"{len(lines)} lines for {len(corpus.expected)} messages")
     for i, (line, want) in enumerate(zip(lines, corpus.expected, strict=False), start=1):
-        got = (line.get("decision"), line.get("action"), line.get("ticket_id"),
-               line.get("linked_to"))
+        got = (
+            line.get("decision"),
+            line.get("action"),
+            line.get("ticket_id"),
+            line.get("linked_to"),
+        )
         expected = (want.decision, ACTIONS[want.decision], want.ticket_id, want.linked_to)
         if got != expected or not line.get("reason"):
             wrong.append(f"message {i}: got {got}, expected {expected}")
@@ -328,8 +376,9 @@ def main() -> int:
     profile = work / "ingest.prof" if args.profile else None
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
-    run = cstui("mail", "ingest", str(mbox), "--json", "--batch", str(args.batch), db=db,
-                profile=profile)
+    run = cstui(
+        "mail", "ingest", str(mbox), "--json", "--batch", str(args.batch), db=db, profile=profile
+    )
     wall = time.perf_counter() - t0
     cpu = _children_cpu() - cpu0
     load = os.getloadavg()[0]
@@ -344,7 +393,7 @@ def main() -> int:
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} CPUs, {platform.python_implementation()} "
-                   f"{platform.python_version()}",
+        f"{platform.python_version()}",
         "messages": len(corpus.mails),
         "mbox_bytes": mbox.stat().st_size,
         "decisions": kinds,
@@ -363,15 +412,21 @@ def main() -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    print("| messages | batch | ingest (wall) | msgs/s | CPU | msgs/CPU-s | target | wrong | exit "
-          "| load |")
+    print(
+        "| messages | batch | ingest (wall) | msgs/s | CPU | msgs/CPU-s | target | wrong | exit "
+        "| load |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     per_cpu = len(lines) / cpu if cpu else 0.0
-    print(f"| {result['messages']:,} | {args.batch} | {wall:.1f} s | **{rate:.0f}** | {cpu:.1f} s "
-          f"| {per_cpu:.0f} | ≥ {TARGET_PER_SECOND:.0f} | {len(wrong)} | {run.returncode} "
-          f"| {load:.1f} |")
-    print(f"\ndecisions: {kinds}; mbox {result['mbox_bytes'] / 1e6:.1f} MB, "
-          f"store {result['db_bytes'] / 1e6:.1f} MB")
+    print(
+        f"| {result['messages']:,} | {args.batch} | {wall:.1f} s | **{rate:.0f}** | {cpu:.1f} s "
+        f"| {per_cpu:.0f} | ≥ {TARGET_PER_SECOND:.0f} | {len(wrong)} | {run.returncode} "
+        f"| {load:.1f} |"
+    )
+    print(
+        f"\ndecisions: {kinds}; mbox {result['mbox_bytes'] / 1e6:.1f} MB, "
+        f"store {result['db_bytes'] / 1e6:.1f} MB"
+    )
     for w in wrong[:10]:
         print("  wrong:", w)
     if profile is not None:

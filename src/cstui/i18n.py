@@ -445,7 +445,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "monitor.acting": ("ACTING", "操作模式"),
     "monitor.read_only": ("read-only", "只读"),
     "monitor.figures_title": ("Against targets; month {month}", "对比目标；所选月 {month}"),
-    "monitor.trend": ("{figure}, last {days} days", "{figure}，近 {days} 天"),
+    "trend.by_day": ("{figure} by day ({n} days)", "{figure}，按日（{n} 天）"),
+    "trend.by_week": ("{figure} by week ({n} weeks)", "{figure}，按周（{n} 周）"),
+    "trend.unit.minutes": ("minutes", "分钟"),
+    "trend.unit.tickets": ("tickets", "工单"),
+    "figure.tickets_created": ("tickets created", "新建工单"),
     "monitor.exported": ("Sync sheet saved: {path}", "同步表已保存：{path}"),
     "monitor.not_supervisor": (
         "Only a supervisor may act from the monitor",

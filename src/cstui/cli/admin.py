@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ import click
 
 from cstui import locations
 from cstui.cli.context import env_of, err, global_options, parse_when, say
+from cstui.cli.progress import bar, phase
 from cstui.config import rules_from_settings
 from cstui.domain.inputs import INT_MAX
 from cstui.domain.model import Role, Shift
@@ -38,6 +40,9 @@ def init(ctx: click.Context) -> None:
     store.close()
     where = display_url(normalise_url(env.db_target))
     env.emit({"store": where, "ok": True}, lambda: click.echo(f"store ready: {where}"))
+
+
+WRITE_WEIGHT = 10
 
 
 @click.command("seed")
@@ -69,21 +74,13 @@ def seed(
     seed: int,
 ) -> None:
     """Build a deterministic world of that size into an empty store."""
-    from cstui.demo.knowledge import load_knowledge
-    from cstui.demo.seed import seed_store
-    from cstui.store.fresh import fresh_store
-
     env = env_of(ctx)
-    with fresh_store(env.db_target, rules=rules_from_settings(env.settings)) as store:
-        counts = seed_store(
-            store,
-            tickets=n_tickets,
-            customers=n_customers,
-            seed=seed,
-            progress=None if env.json else _progress,
-        )
-        counts["articles"] = load_knowledge(store, n_articles, seed=seed)
-        store.optimize()
+    # Each ticket is planned, then built and written: the second step costs about ten
+    # times the first (measured), so the ETA is right from the planning on.
+    units = n_tickets * (1 + WRITE_WEIGHT)
+    with bar(f"seeding {n_tickets} tickets", enabled=not env.json) as advance:
+        advance(0, units)  # the bar from the first second, before the store is made
+        counts = _seed(env, advance, units, n_tickets, n_customers, n_articles, seed)
     env.emit(
         counts,
         lambda: click.echo(
@@ -92,9 +89,31 @@ def seed(
     )
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        click.echo(f"\r  {done}/{total} tickets", err=True, nl=done >= total)
+def _seed(
+    env: Any,
+    advance: Any,
+    units: int,
+    n_tickets: int,
+    n_customers: int | None,
+    n_articles: int | None,
+    seed: int,
+) -> dict[str, int]:
+    from cstui.demo.knowledge import load_knowledge
+    from cstui.demo.seed import seed_store
+    from cstui.store.fresh import fresh_store
+
+    with fresh_store(env.db_target, rules=rules_from_settings(env.settings)) as store:
+        counts = seed_store(
+            store,
+            tickets=n_tickets,
+            customers=n_customers,
+            seed=seed,
+            planning=phase(advance, 0, units),
+            progress=phase(advance, n_tickets, units, WRITE_WEIGHT),
+        )
+        counts["articles"] = load_knowledge(store, n_articles, seed=seed)
+        store.optimize()
+    return counts
 
 
 @click.command("export")
@@ -104,7 +123,19 @@ def _progress(done: int, total: int) -> None:
 def export(ctx: click.Context, file: str) -> None:
     """Write the whole store as JSON Lines (`-` for stdout)."""
     env = env_of(ctx)
-    records = env.store().export_records()
+    with bar("exporting records", enabled=not env.json) as advance:
+        advance(0, 0)
+        _export(env, file, _counted(env.store().export_records(), advance))
+
+
+def _counted(records: Iterator[dict[str, Any]], advance: Any) -> Iterator[dict[str, Any]]:
+    for n, record in enumerate(records, start=1):
+        if n % 5000 == 0:
+            advance(n, 0)
+        yield record
+
+
+def _export(env: Any, file: str, records: Iterator[dict[str, Any]]) -> None:
     if file == "-":
         _write_lines(sys.stdout, records)
         return
@@ -136,31 +167,74 @@ def _write_atomically(path: Path, records: Iterator[dict[str, Any]]) -> int:
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["jsonl", "zendesk", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="The file's format: cstui's JSON Lines, a Zendesk export, or a CSV of messages",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="--from csv: the header that holds FIELD (repeatable)",
+)
+@click.option("--dry-run", is_flag=True, help="Check everything, report what would be added")
 @global_options
 @click.pass_context
-def import_(ctx: click.Context, file: str) -> None:
-    """Load JSON Lines into the store: all of it, or (on any bad line) nothing."""
+def import_(
+    ctx: click.Context, file: str, source: str, columns: tuple[str, ...], dry_run: bool
+) -> None:
+    """Load JSON Lines, or another helpdesk's export, into the store: all of it, or (on any
+    bad line) nothing. An export's tickets already imported (by their id there) are skipped."""
     from cstui.store import init_store
-    from cstui.store.transfer import parse_line, validate
 
     env = env_of(ctx)
-    records = list(_read_records(file, parse_line))
-    for number, record in records:
-        validate(number, record)  # every line is checked before the store is touched
+    if source != "jsonl":
+        from cstui.cli.foreign import read_export
+
+        export = read_export(source, file, columns)  # read and checked before the store
+        records: list[tuple[int, dict[str, Any]]] = []
+    else:
+        if columns:
+            raise BadInput("--column: only with --from csv")
+        records = _checked_lines(file)
     where = f"store {display_url(normalise_url(env.db_target))}"
     store = init_store(env.db_target, rules=rules_from_settings(env.settings))
     try:
         with told_whole(where, "nothing was imported"):  # one transaction: all or nothing
-            counts = store.import_records(records)
-        _refresh_statistics(store, where)
+            if source != "jsonl":
+                from cstui.cli import foreign
+
+                counts = foreign.run(store, export, dry_run=dry_run, show=not env.json)
+            elif dry_run:
+                counts = dict(Counter(record["type"] for _, record in records))
+            else:
+                counts = store.import_records(records)
+        if not dry_run:
+            _refresh_statistics(store, where)
     finally:
         store.close()
+    verb = "would import" if dry_run else "imported"
+    data = {**counts, "dry_run": True} if dry_run else counts
     env.emit(
-        counts,
+        data,
         lambda: click.echo(
-            "imported: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
+            f"{verb}: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing")
         ),
     )
+
+
+def _checked_lines(file: str) -> list[tuple[int, dict[str, Any]]]:
+    from cstui.store.transfer import parse_line, validate
+
+    records = list(_read_records(file, parse_line))
+    for number, record in records:
+        validate(number, record)  # every line is checked before the store is touched
+    return records
 
 
 def _refresh_statistics(store: SqlStore, where: str) -> None:

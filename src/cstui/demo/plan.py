@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -114,11 +115,13 @@ class _Planner:
         )
         self.complainants: list[int] = []
 
-    def plan(self, n: int) -> _Plan:
+    def plan(self, n: int, progress: Callable[[int, int], None] | None = None) -> _Plan:
         """The facts of tickets 1..n, in order: each depends on the ones before."""
         p = _Plan()
         for i in range(1, n + 1):
             self._one(p, i, n)
+            if progress is not None and i % 1000 == 0:
+                progress(i, n)
         return p
 
     def _one(self, p: _Plan, i: int, n: int) -> None:

@@ -67,13 +67,15 @@ def seed_store(
     progress: Progress | None = None,
     workers: int | None = None,
     live: bool = False,
+    planning: Progress | None = None,
 ) -> dict[str, int]:
     """Fill an empty store with a deterministic world; returns the rows written per table.
 
     `customers` defaults to tickets // 3 (at least 10). `now` defaults to DEFAULT_NOW, not
     the wall clock, so two runs agree. `workers` is how many processes build and write
     tickets (default: the cores, from 20,000 tickets up); the rows never depend on it.
-    `progress(done, total)` is called as tickets are written.
+    `progress(done, total)` is called as tickets are written, `planning(done, total)` as
+    they are planned (before any is written: a bar moves from the start).
 
     By default the team is behind after Double 11: a backlog of days-old open tickets, which
     is what the benchmarks and tests page through. `live=True` is a team that keeps up (the
@@ -95,7 +97,9 @@ def seed_store(
     if "fork" not in multiprocessing.get_all_start_methods():
         n_workers = 0  # the workers share the plan by forking; elsewhere, work here
     with DroppedIndexes(store.engine) as indexes:
-        world, orders = _plan_world(store, specs, tickets, n_customers, seed, now, n_workers, live)
+        world, orders = _plan_world(
+            store, specs, tickets, n_customers, seed, now, n_workers, live, planning
+        )
         write_world(world, store.engine, indexes, orders, counts, n_workers, progress)
         return dict(zip(TABLES, counts, strict=True))
 
@@ -116,13 +120,16 @@ def _plan_world(
     now: datetime,
     workers: int,
     live: bool,
+    planning: Progress | None = None,
 ) -> tuple[_World, _Orders]:
     """Everything decided before a ticket is built; orders start being written meanwhile."""
     now_ts = int(now.timestamp())
     c = _plan_customers(seed, n_customers, now_ts, workers)
     orders = _Orders(store.engine, c, seed, now_ts, parallel=workers > 1)
     classifying = _Tiers(c, store.rules, now, parallel=workers > 1)
-    plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules, live=live).plan(tickets)
+    plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules, live=live).plan(
+        tickets, planning
+    )
     tiers = classifying.finish()  # after the plan: it counted the complaints
     sqlite = store.engine.dialect.name == "sqlite"
     world = _World(seed, now, store.rules, sqlite, specs, c, plan, tickets, tiers)

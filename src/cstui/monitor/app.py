@@ -20,9 +20,8 @@ from typing import Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from cstui.console.dialogs import Answer, FormDialog
 from cstui.console.safe import SafeApp, plain
@@ -34,7 +33,6 @@ from cstui.errors import CstuiError
 from cstui.i18n import label, t
 from cstui.monitor import rows as R
 from cstui.monitor.data import (
-    TREND_FIGURES,
     Floor,
     Month,
     Recent,
@@ -42,8 +40,8 @@ from cstui.monitor.data import (
     gather_month,
     gather_recent,
     next_delay,
-    trend_values,
 )
+from cstui.monitor.trends import CHART_FIGURES, TrendCharts
 from cstui.monitor.widgets import FloorTable
 from cstui.reporting import period_text
 from cstui.store.base import HelpdeskStore
@@ -126,8 +124,7 @@ class MonitorApp(SafeApp):
     #green-strip.-overdue { color: $sla-breached; text-style: bold; }
     #deliveries.-failed { color: $sla-breached; }
     .summary { height: auto; color: $text-muted; }
-    #trend-box { height: 4; }
-    #trend { height: 2; }
+    #figure-table { height: auto; max-height: 12; }  /* every figure; the charts take the rest */
     #tabs { height: 1fr; }
     #tabs ContentSwitcher { height: 1fr; }
     TabPane { padding: 0; height: 1fr; }
@@ -207,11 +204,7 @@ class MonitorApp(SafeApp):
                 cols("figure", "target", "today", "week", "month", "change", "met"),
                 id="figure-table",
             ),
-            Vertical(
-                Static("", id="trend-label", classes="summary"),
-                Sparkline([], id="trend"),
-                id="trend-box",
-            ),
+            TrendCharts(id="trends"),
         )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -385,6 +378,7 @@ class MonitorApp(SafeApp):
             return
         self.month = month
         self._draw_figures()
+        self._draw_trend()
         self._schedule("month", self.config.month_every, took, self.refresh_month)
 
     def _draw_figures(self) -> None:
@@ -395,14 +389,10 @@ class MonitorApp(SafeApp):
         self._table("figure-table").show(rows)
 
     def _draw_trend(self) -> None:
-        if self.recent is None:
-            return
-        name = TREND_FIGURES[self.trend_index]
-        self.query_one("#trend", Sparkline).data = trend_values(self.recent, name)
-        days = len(self.recent.trend)
-        self.query_one("#trend-label", Static).update(
-            t("monitor.trend", figure=t(f"figure.{name}"), days=days)
-        )
+        name = CHART_FIGURES[self.trend_index]
+        days = self.recent.trend if self.recent else ()
+        weeks = self.month.weeks if self.month else ()
+        self.query_one(TrendCharts).draw(name, days, weeks)
 
     def _table(self, table_id: str) -> FloorTable:
         return self.query_one(f"#{table_id}", FloorTable)
@@ -433,7 +423,7 @@ class MonitorApp(SafeApp):
         self.refresh_month()
 
     def action_trend(self) -> None:
-        self.trend_index = (self.trend_index + 1) % len(TREND_FIGURES)
+        self.trend_index = (self.trend_index + 1) % len(CHART_FIGURES)
         self._draw_trend()
 
     def action_export(self) -> None:

@@ -30,13 +30,6 @@ from cstui.store.base import (
 SLA_ROWS = 50  # the most urgent at-risk tickets listed; the count covers them all
 FAILED_DELIVERIES = 100  # failed deliveries counted (shown as "100+" beyond)
 TREND_DAYS = 14
-TREND_FIGURES = (
-    "csat",
-    "complaint_rate",
-    "repeat_dispatch_rate",
-    "avg_first_response",
-    "first_contact_resolution",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +98,8 @@ class Month:
     window: Window
     current: m.Metrics
     previous: m.Metrics
+    # By week (from Monday) over both months, for the trend charts: from the same read.
+    weeks: tuple[tuple[date, m.Metrics], ...] = ()
 
 
 def gather_recent(store: HelpdeskStore, *, now: datetime, tz: tzinfo) -> Recent:
@@ -132,16 +127,8 @@ def gather_month(store: HelpdeskStore, *, chosen: datetime, tz: tzinfo) -> Month
         window=month,
         current=m.compute(log, since=month.since, until=month.until),
         previous=m.compute(log, since=before.since, until=before.until),
+        weeks=tuple(m.by_period(log, period="week", tz=tz, since=before.since, until=month.until)),
     )
-
-
-def trend_values(recent: Recent, name: str) -> list[float]:
-    """A figure per day for a sparkline; a day without data repeats the day before."""
-    values: list[float] = []
-    for _day, day_metrics in recent.trend:
-        value = m.figure(day_metrics, name)
-        values.append(value if value is not None else (values[-1] if values else 0.0))
-    return values
 
 
 def next_delay(every: float, took: float, pacing: float) -> float:

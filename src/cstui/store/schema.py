@@ -117,6 +117,10 @@ CUSTOMERS = Table(
     _int("order_count", 0),
     _int("complaint_count", 0),
     _ts("created_at", nullable=False),
+    # Where a customer came from when imported from another helpdesk ("zendesk:123"):
+    # importing the same export again finds them instead of adding them twice.
+    _str("external_id", 255, nullable=True),
+    Index("uq_customers_external", "external_id", unique=True),
 )
 
 ORDERS = Table(
@@ -170,6 +174,10 @@ TICKETS = Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     _ts("last_activity_at", nullable=False),
+    # The ticket's id in the helpdesk it was imported from ("zendesk:123", "csv:T-9"):
+    # unique, so an import run twice adds nothing the second time.
+    _str("external_id", 255, nullable=True),
+    Index("uq_tickets_external", "external_id", unique=True),
 )
 
 MESSAGES = Table(
