@@ -36,7 +36,7 @@ class AssistPolicy:
 
     categories: frozenset[Category] = frozenset()  # none: off by default
     min_score: float = 8.0  # the best article's score
-    min_margin: float = 1.5  # the best over the second best
+    min_margin: float = 2.0  # the best over the second best (1.3 let a wrong one through on dev)
     min_confidence: float = 0.75  # the category's share of the two best category scores
     review: bool = False  # prepare a draft instead of sending
 
@@ -57,6 +57,7 @@ def auto_decision(
     triage: Triage,
     scores: Sequence[float],
     *,
+    best_category: Category | None = None,
     vip: bool = False,
     green: bool = False,
 ) -> Decision:
@@ -72,6 +73,8 @@ def auto_decision(
         why_not.append(f"complaint risk {triage.risk}")
     if triage.confidence < policy.min_confidence:
         why_not.append(f"category unsure ({triage.confidence:.2f})")
+    if scores and best_category is not triage.category:
+        why_not.append("the best answer is about another matter")
     best = scores[0] if scores else 0.0
     second = scores[1] if len(scores) > 1 else 0.0
     if best < policy.min_score:

@@ -23,7 +23,8 @@ from typing import Any
 
 from cstui.domain.model import ArticleKind, Category
 from cstui.domain.triage import Triage
-from cstui.search.segment import index_tokens
+from cstui.domain.triage_words import SYNONYMS
+from cstui.search.segment import index_tokens, normalize
 
 CHAMPIONS = 300  # best articles kept per token
 BODY_CHARS = 240  # the head of an answer's body says what question it answers
@@ -46,6 +47,10 @@ class Answerable:
     title: str
     tags: tuple[str, ...]
     body: str
+
+    def group(self) -> tuple[object, ...]:
+        """The same answer in another language has the same kind, category and tags."""
+        return (self.kind, self.category, self.tags) if self.tags else (self.id,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,9 @@ class AnswerIndex:
     def __init__(self, articles: Iterable[Answerable]) -> None:
         self.articles: list[Answerable] = list(articles)
         self.postings: dict[str, list[tuple[int, float]]] = {}
+        self._by_category: dict[Category | None, list[int]] = defaultdict(list)
+        for i, a in enumerate(self.articles):
+            self._by_category[a.category].append(i)
         self._build()
 
     def __len__(self) -> int:
@@ -130,7 +138,18 @@ class AnswerIndex:
             ((s * self._prior(self.articles[i], triage, lang), i) for i, s in scores.items()),
             key=lambda p: (-p[0], p[1]),
         )
-        return [(self.articles[i], s) for s, i in ranked[:limit]]
+        if not ranked and triage is not None:  # nothing in common: the category's first
+            ranked = [(0.0, i) for i in self._by_category.get(triage.category, [])[:limit]]
+        out: list[tuple[Answerable, float]] = []
+        shown: set[tuple[object, ...]] = set()
+        for s, i in ranked:
+            a = self.articles[i]
+            if (group := a.group()) not in shown:  # one language of each answer
+                shown.add(group)
+                out.append((a, s))
+                if len(out) == limit:
+                    break
+        return out
 
     @staticmethod
     def _prior(a: Answerable, triage: Triage | None, lang: str) -> float:
@@ -156,7 +175,13 @@ def _weighted_tokens(a: Answerable) -> dict[str, float]:
 
 
 def _query_tokens(text: str) -> set[str]:
-    return {t for t in index_tokens(text[:2000]) if _useful(t)}
+    """The message's tokens, with the knowledge base's words for what customers say."""
+    head = normalize(text[:2000])
+    tokens = {t for t in index_tokens(head) if _useful(t)}
+    for phrase, words in SYNONYMS.items():
+        if phrase in head:
+            tokens.update(index_tokens(words))
+    return tokens
 
 
 def _useful(token: str) -> bool:
