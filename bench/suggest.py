@@ -203,9 +203,9 @@ def store_latency(cases: list[Case], articles: int) -> dict[str, Any]:
         url = f"sqlite:///{tmp}/kb.db"
         init_store(url)
         store = SqlStore.open(url)
-        store.add_agent("bench", "Bench", role=Role.ADMIN)
+        store.add_agent("bench", Role.ADMIN)
         start = time.perf_counter()
-        load_knowledge(store, total=articles)
+        load_knowledge(store, articles, seed=0)
         loaded = time.perf_counter() - start
         start = time.perf_counter()
         store.suggest(text="快递到哪了")

@@ -26,6 +26,7 @@ from cstui.domain.channels import (
 )
 
 # TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
+from cstui.domain.suggest import Suggestions
 from cstui.domain.commands import Command
 from cstui.domain.commands import TransferOutcome as TransferOutcome
 from cstui.domain.model import (
@@ -342,6 +343,11 @@ class HelpdeskStore(Protocol):
     def search_articles_unranked(
         self, query: str, *, limit: int = 20, include_drafts: bool = False
     ) -> list[SearchHit]: ...
+    # The triage and the likeliest answers for a ticket's last customer message (templates
+    # filled from the ticket) or for a text; exactly one of the two.
+    def suggest(
+        self, ticket_id: int | None = None, *, text: str | None = None, limit: int = 3
+    ) -> Suggestions: ...
 
     # -- presence (who has which ticket open) and audited reveals -------------------------
     def set_presence(self, *, actor: str, ticket_id: int | None) -> None: ...
