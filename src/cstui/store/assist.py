@@ -48,7 +48,7 @@ class AssistMethods:
         """The triage and the best `limit` answers for a ticket's last customer message (with
         templates filled from the ticket and its order), or for a text."""
         if (ticket_id is None) == (text is None):
-            raise BadInput("suggest: give a ticket id or a text, not both")
+            raise BadInput("suggest: give either a ticket id or a text")
         if not 1 <= limit <= MAX_SUGGESTIONS:
             raise BadInput(f"limit: between 1 and {MAX_SUGGESTIONS}")
         ticket = None if ticket_id is None else self.get_ticket(ticket_id)

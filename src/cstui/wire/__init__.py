@@ -18,6 +18,7 @@ from cstui.wire.base import (
     items,
     page,
 )
+from cstui.wire.assist import SuggestedPublic, SuggestionsPublic, TriagePublic
 from cstui.wire.channels import AttachmentPublic, DeliveryPublic, IngestPublic
 from cstui.wire.floor import (
     AgentLoadPublic,
@@ -79,12 +80,15 @@ __all__ = [
     "Page",
     "Public",
     "QueueDepthPublic",
+    "SuggestedPublic",
+    "SuggestionsPublic",
     "TicketHitPublic",
     "TicketMatchPublic",
     "TicketPublic",
     "TokenPublic",
     "TransferOutcomePublic",
     "TransferPublic",
+    "TriagePublic",
     "ViewingPublic",
     "WaitingEscalationPublic",
     "Wire",
