@@ -475,6 +475,4 @@ ARTICLES = Table(
     # tickets' flags); the search index carries the same flag, see `store/kb/index.py`.
     _int("draft", 0, server_default="0"),
     _ref("source_ticket_id", "tickets.id", nullable=True),
-    # The knowledge base's last change, for the suggestion index (`store/assist.py`).
-    Index("ix_articles_updated", "updated_at"),
 )

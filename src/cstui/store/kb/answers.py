@@ -1,8 +1,9 @@
 """What the suggestion index is built from: the published FAQs and templates.
 
 Read in one pass (id order, so the hand-written articles, loaded first, come first), with
-the knowledge base's generation: its newest id and last change, two index lookups that say
-whether a built index is still current.
+the knowledge base's generation: its newest article and its newest event outside tickets
+(every add, edit, publish and bulk load logs one; so do the rare changes to the team),
+two index lookups that say whether a built index is still current.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from cstui.domain.model import ArticleKind, Category
 from cstui.domain.suggest import Answerable
 from cstui.store.kb.index import tags_of
-from cstui.store.schema import ARTICLES
+from cstui.store.schema import ARTICLES, EVENTS
 from cstui.store.tx import Tx
 
 ANSWER_KINDS = (ArticleKind.FAQ.value, ArticleKind.TEMPLATE.value)
@@ -21,9 +22,10 @@ Generation = tuple[object, object]
 
 
 def generation(tx: Tx) -> Generation:
-    """The newest article's id and the last edit's time: any write changes one of them."""
-    a = ARTICLES.c
-    row = tx.conn.execute(select(func.max(a.id), func.max(a.updated_at))).one()
+    """The newest article's id and the newest event without a ticket (`ix_events_ticket`)."""
+    newest = select(func.max(ARTICLES.c.id)).scalar_subquery()
+    logged = select(func.max(EVENTS.c.id)).where(EVENTS.c.ticket_id.is_(None)).scalar_subquery()
+    row = tx.conn.execute(select(newest, logged)).one()
     return (row[0], row[1])
 
 

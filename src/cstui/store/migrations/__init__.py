@@ -23,7 +23,6 @@ KNOWN_REVISIONS = (
     "0010",
     "0011",
     "0012",
-    "0014",
 )
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 SCRIPT_LOCATION = Path(__file__).parent
