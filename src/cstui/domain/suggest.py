@@ -70,7 +70,7 @@ class Suggested:
             "id": self.id,
             "title": self.title,
             "kind": self.kind.value,
-            "score": round(self.score, 3),
+            "score": self.score,
             "body": self.body,
             "missing": list(self.missing),
         }

@@ -78,7 +78,7 @@ class Triage:
     def to_json(self) -> dict[str, Any]:
         return {
             "category": self.category.value,
-            "confidence": round(self.confidence, 2),
+            "confidence": self.confidence,
             "priority": self.priority.value,
             "green": self.green,
             "risk": self.risk,
@@ -86,6 +86,7 @@ class Triage:
             "lang": self.lang,
             "orders": list(self.orders),
             "tracking": list(self.tracking),
+            "runner_up": self.runner_up.value if self.runner_up else None,
             "reasons": dict(self.reasons),
         }
 
@@ -109,7 +110,7 @@ def triage(text: str) -> Triage:
     }
     return Triage(
         category=category,
-        confidence=confidence,
+        confidence=round(confidence, 2),
         priority=priority,
         green=green,
         risk=_risk_level(risk_score),

@@ -22,6 +22,7 @@ class TriagePublic(Wire):
     lang: str = Field(description="zh | en | mixed")
     orders: list[str] = Field(description="order numbers quoted in the text")
     tracking: list[str] = Field(description="tracking numbers quoted in the text")
+    runner_up: Category | None = Field(description="the second likeliest category")
     reasons: dict[str, str] = Field(description="category, priority, risk, green: why")
 
     def to_domain(self) -> Triage:
@@ -35,6 +36,7 @@ class TriagePublic(Wire):
             lang=self.lang,
             orders=tuple(self.orders),
             tracking=tuple(self.tracking),
+            runner_up=self.runner_up,
             reasons=dict(self.reasons),
         )
 
