@@ -182,7 +182,7 @@ class Corpus:
         encoded_name = _word(name, charset)
         head = [
             f"From: {encoded_name} <{sender}>",
-            "To: 客服 <support@shop.example.cn>".encode("utf-8").decode("ascii", "ignore")
+            "To: 客服 <support@shop.example.cn>".encode().decode("ascii", "ignore")
             and "To: support@shop.example.cn",
             f"Subject: {_word(subject, charset)}",
             f"Date: {format_datetime(self.when)}",

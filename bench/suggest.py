@@ -12,7 +12,7 @@ Reported, per part and overall:
 | --- | --- |
 | category accuracy | ≥ 90% |
 | top-1 / top-3 answer hit (an acceptable answer among the first 1 / 3) | top-3 ≥ 90% |
-| auto-answer precision (top-1 right among the messages `assist.auto_decision` would answer) | ≥ 98% |
+| auto-answer precision (top-1 right where `assist.auto_decision` would answer) | ≥ 98% |
 | auto-answer coverage (share of messages answered automatically) | reported |
 | triage latency per message | ≤ 5 ms |
 | suggestion latency p95 through the store, 100,000 articles | ≤ 20 ms |
@@ -39,10 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cstui.domain.assist import AssistPolicy, auto_decision
+from cstui.assist.policy import AssistPolicy, auto_decision
+from cstui.assist.ranking import Answerable, AnswerIndex
+from cstui.assist.triage import triage
 from cstui.domain.model import ArticleKind, Category
-from cstui.domain.suggest import Answerable, AnswerIndex
-from cstui.domain.triage import triage
 from cstui.search.segment import index_tokens
 
 HERE = Path(__file__).parent

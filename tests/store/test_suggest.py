@@ -13,16 +13,39 @@ from cstui.store.base import NewCustomer, NewOrder, NewTicket
 def _kb(store: SqlStore) -> dict[str, int]:
     ids = {}
     for key, title, body, kind, tags, cat in [
-        ("track", "如何查询订单物流？", "在我的订单里点查看物流。", ArticleKind.FAQ, ["物流", "查询"],
-         Category.LOGISTICS),
-        ("status", "物流进度告知", "您好{customer_name}，订单{order_id}运单号{tracking_no}，"
-         "由{carrier}配送。", ArticleKind.TEMPLATE, ["logistics-status", "物流", "查询"],
-         Category.LOGISTICS),
-        ("refund", "退款多久能到账？", "退款原路返回，1-3个工作日到账。", ArticleKind.FAQ,
-         ["退款", "到账"], Category.REFUND),
-        ("invoice", "怎么开电子发票？", "在订单详情里申请开票。", ArticleKind.FAQ, ["发票"],
-         Category.INVOICE),
-    ]:  # fmt: skip
+        (
+            "track",
+            "如何查询订单物流？",
+            "在我的订单里点查看物流。",
+            ArticleKind.FAQ,
+            ["物流", "查询"],
+            Category.LOGISTICS,
+        ),
+        (
+            "status",
+            "物流进度告知",
+            "您好{customer_name}，订单{order_id}运单号{tracking_no}，由{carrier}配送。",
+            ArticleKind.TEMPLATE,
+            ["logistics-status", "物流", "查询"],
+            Category.LOGISTICS,
+        ),
+        (
+            "refund",
+            "退款多久能到账？",
+            "退款原路返回，1-3个工作日到账。",
+            ArticleKind.FAQ,
+            ["退款", "到账"],
+            Category.REFUND,
+        ),
+        (
+            "invoice",
+            "怎么开电子发票？",
+            "在订单详情里申请开票。",
+            ArticleKind.FAQ,
+            ["发票"],
+            Category.INVOICE,
+        ),
+    ]:
         a = store.add_article(
             title=title, body=body, kind=kind, tags=tags, category=cat, actor="alice"
         )
@@ -46,9 +69,15 @@ def test_ticket_suggestions_fill_templates_from_ticket_and_order(store: SqlStore
     customer = store.add_customer(NewCustomer("王芳", phone="13800001234"))
     store.add_order(NewOrder("SO2026110100001", customer.id, 99.0, tracking_no="SF1234567890123"))
     ticket = store.create_ticket(
-        NewTicket(customer.id, "快递", "快递到哪了？三天没动", Channel.CHAT, Category.PRODUCT,
-                  order_number="SO2026110100001")
-    )  # fmt: skip
+        NewTicket(
+            customer.id,
+            "快递",
+            "快递到哪了？三天没动",
+            Channel.CHAT,
+            Category.PRODUCT,
+            order_number="SO2026110100001",
+        )
+    )
     found = store.suggest(ticket.id)
     assert found.ticket_id == ticket.id and found.triage.category is Category.LOGISTICS
     status = next(i for i in found.items if i.id == ids["status"])
@@ -60,9 +89,12 @@ def test_a_new_article_is_suggested_at_once(store: SqlStore) -> None:
     _kb(store)
     assert all("驿站" not in i.title for i in store.suggest(text="驿站取件码没收到").items)
     added = store.add_article(
-        title="没收到驿站的取件码", body="请联系驿站。", tags=["驿站", "取件码"],
-        category=Category.LOGISTICS, actor="alice",
-    )  # fmt: skip
+        title="没收到驿站的取件码",
+        body="请联系驿站。",
+        tags=["驿站", "取件码"],
+        category=Category.LOGISTICS,
+        actor="alice",
+    )
     assert store.suggest(text="驿站取件码没收到").items[0].id == added.id
     store.update_article(added.id, actor="alice", title="柜子取件")
     assert store.suggest(text="驿站取件码没收到").items[0].title == "柜子取件"
@@ -70,9 +102,14 @@ def test_a_new_article_is_suggested_at_once(store: SqlStore) -> None:
 
 def test_drafts_and_cases_are_not_suggested(store: SqlStore) -> None:
     store.add_article(
-        title="退款到账的故事", body="一位客户的退款…", kind=ArticleKind.CASE,
-        lang=ArticleLang.ZH, tags=["退款"], category=Category.REFUND, actor="alice",
-    )  # fmt: skip
+        title="退款到账的故事",
+        body="一位客户的退款…",
+        kind=ArticleKind.CASE,
+        lang=ArticleLang.ZH,
+        tags=["退款"],
+        category=Category.REFUND,
+        actor="alice",
+    )
     assert store.suggest(text="退款到账").items == ()
 
 

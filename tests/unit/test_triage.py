@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from cstui.domain.assist import AssistPolicy, auto_decision
+from cstui.assist.policy import AssistPolicy, auto_decision
+from cstui.assist.ranking import Answerable, AnswerIndex
+from cstui.assist.triage import language, triage
 from cstui.domain.model import ArticleKind, Category, Priority
-from cstui.domain.suggest import Answerable, AnswerIndex
-from cstui.domain.triage import language, triage
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
+from cstui.assist.ranking import Suggestions
 from cstui.cli.context import ID, env_of, global_options, say
-from cstui.domain.suggest import Suggestions
 
 
 @click.command("suggest")

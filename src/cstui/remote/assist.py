@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cstui import wire as W
-from cstui.domain.suggest import Suggestions
+from cstui.assist.ranking import Suggestions
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from cstui.wire.base import Wire
 
-    M = TypeVar("M", bound=BaseModel)
+    M = TypeVar("M", bound=Wire)
 
 
 class RemoteAssist:

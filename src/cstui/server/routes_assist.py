@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from cstui import wire as W
+from cstui.assist.ranking import MAX_SUGGESTIONS
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep
 from cstui.server.responses import JSONResponse
-from cstui.store.assist import MAX_SUGGESTIONS
 
 router = APIRouter(tags=["suggestions"])
 

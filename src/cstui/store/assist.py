@@ -1,6 +1,6 @@
 """Suggested answers for `SqlStore` (a mixin): triage a message, rank the knowledge base.
 
-The ranked index (`cstui.domain.suggest.AnswerIndex`) lives in memory, one per store, and is
+The ranked index (`cstui.assist.ranking.AnswerIndex`) lives in memory, one per store, and is
 rebuilt when the knowledge base's generation (`kb.answers.generation`: two index lookups)
 has moved since it was built; every process (console, server) sees an edit on its next
 suggestion. Building it reads the published FAQs and templates once (a 100,000-article base
@@ -13,10 +13,10 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from cstui.assist.ranking import MAX_SUGGESTIONS, AnswerIndex, Suggested, Suggestions
+from cstui.assist.triage import triage
 from cstui.domain.model import ArticleKind, MessageKind, Ticket
-from cstui.domain.suggest import AnswerIndex, Suggested, Suggestions
 from cstui.domain.templates import fill, ticket_values
-from cstui.domain.triage import triage
 from cstui.errors import BadInput
 from cstui.store.kb import answers
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
-MAX_SUGGESTIONS = 10
 _BUILDING = threading.Lock()  # one build at a time; readers of a built index never wait
 
 
@@ -52,7 +51,7 @@ class AssistMethods:
         if not 1 <= limit <= MAX_SUGGESTIONS:
             raise BadInput(f"limit: between 1 and {MAX_SUGGESTIONS}")
         ticket = None if ticket_id is None else self.get_ticket(ticket_id)
-        message = text if ticket is None else customer_text(ticket)
+        message = customer_text(ticket) if ticket is not None else text or ""
         if not message.strip():
             raise BadInput("suggest: the text is empty")
         found = triage(message)

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
+# TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
+from cstui.assist.ranking import Suggestions
 from cstui.domain.automations import Notification
 from cstui.domain.channels import (
     Attachment,
@@ -24,9 +26,6 @@ from cstui.domain.channels import (
     NewAttachment,
     Outbound,
 )
-
-# TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
-from cstui.domain.suggest import Suggestions
 from cstui.domain.commands import Command
 from cstui.domain.commands import TransferOutcome as TransferOutcome
 from cstui.domain.model import (

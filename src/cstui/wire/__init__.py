@@ -6,6 +6,7 @@ Each model builds its body from its domain object (`encode`, checked by `from_do
 gives the object back (`to_domain`).
 """
 
+from cstui.wire.assist import SuggestedPublic, SuggestionsPublic, TriagePublic
 from cstui.wire.base import (
     CountPublic,
     HealthPublic,
@@ -18,7 +19,6 @@ from cstui.wire.base import (
     items,
     page,
 )
-from cstui.wire.assist import SuggestedPublic, SuggestionsPublic, TriagePublic
 from cstui.wire.channels import AttachmentPublic, DeliveryPublic, IngestPublic
 from cstui.wire.floor import (
     AgentLoadPublic,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from cstui.assist.ranking import Suggested, Suggestions
+from cstui.assist.triage import Triage
 from cstui.domain.model import ArticleKind, Category, Priority
-from cstui.domain.suggest import Suggested, Suggestions
-from cstui.domain.triage import Triage
 from cstui.wire.base import Json, Public, Wire
 
 
@@ -50,9 +50,7 @@ class SuggestedPublic(Wire):
     missing: list[str] = Field(description="placeholders the ticket could not fill")
 
     def to_domain(self) -> Suggested:
-        return Suggested(
-            self.id, self.title, self.kind, self.score, self.body, tuple(self.missing)
-        )
+        return Suggested(self.id, self.title, self.kind, self.score, self.body, tuple(self.missing))
 
 
 class SuggestionsPublic(Public[Suggestions]):

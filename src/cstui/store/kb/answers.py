@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from cstui.assist.ranking import Answerable
 from cstui.domain.model import ArticleKind, Category
-from cstui.domain.suggest import Answerable
 from cstui.store.kb.index import tags_of
 from cstui.store.schema import ARTICLES, EVENTS
 from cstui.store.tx import Tx
 
 ANSWER_KINDS = (ArticleKind.FAQ.value, ArticleKind.TEMPLATE.value)
-BODY_CHARS = 600  # the index reads the head of a body; the rest is fetched when shown
 Generation = tuple[object, object]
 
 
@@ -32,7 +31,7 @@ def generation(tx: Tx) -> Generation:
 def answerables(tx: Tx) -> list[Answerable]:
     a = ARTICLES.c
     q = (
-        select(a.id, a.kind, a.lang, a.category, a.title, a.tags, func.substr(a.body, 1, BODY_CHARS))
+        select(a.id, a.kind, a.lang, a.category, a.title, a.tags)
         .where(a.draft == 0, a.kind.in_(ANSWER_KINDS))
         .order_by(a.id)
     )
@@ -44,7 +43,7 @@ def answerables(tx: Tx) -> list[Answerable]:
             category=Category(r[3]) if r[3] else None,
             title=r[4],
             tags=tags_of(r[5]),
-            body=r[6],
+            body="",  # read for the articles shown only (`bodies`)
         )
         for r in tx.conn.execute(q)
     ]

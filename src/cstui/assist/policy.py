@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cstui.assist.triage import Triage
 from cstui.domain.model import Category
-from cstui.domain.triage import Triage
 
 # The categories whose questions are answered the same for everyone: the safe defaults to
 # switch on. Refunds, repairs, returns and complaints need a person.
@@ -36,7 +36,7 @@ class AssistPolicy:
 
     categories: frozenset[Category] = frozenset()  # none: off by default
     min_score: float = 8.0  # the best article's score
-    min_margin: float = 2.0  # the best over the second best (1.3 let a wrong one through on dev)
+    min_margin: float = 2.5  # the best over the second best (1.5 let a wrong one through on dev)
     min_confidence: float = 0.75  # the category's share of the two best category scores
     review: bool = False  # prepare a draft instead of sending
 

@@ -6,7 +6,7 @@ the ticket is a green-channel candidate (fresh food or a medical device gone wro
 complaint risk and the sentiment, the language, and the order or tracking numbers quoted.
 Every finding carries its reason, in words an agent can check against the message.
 
-How: weighted words per category (`triage_words`), matched on the normalised text (Chinese
+How: weighted words per category (`words`), matched on the normalised text (Chinese
 anywhere, Latin words whole). The alternatives measured on the labelled set (a naive-Bayes
 model trained on the knowledge base, the category of the best retrieval hit) are described
 in `bench/README.md`; the word lists won on accuracy and cost well under a millisecond.
@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from cstui.domain.model import Category, Priority
-from cstui.domain.triage_words import (
+from cstui.assist.words import (
     ANGER_WORDS,
     CATEGORY_WORDS,
     FRESH_WORDS,
@@ -31,6 +30,7 @@ from cstui.domain.triage_words import (
     URGENT_WORDS,
     Words,
 )
+from cstui.domain.model import Category, Priority
 from cstui.search.segment import CJK_CLASS, normalize
 
 MAX_TEXT = 4_000  # a message's head says what it is about; quoted history below adds noise
