@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cstui.domain.model import ArticleKind, ArticleLang, Category, Channel, Priority
 from cstui.errors import BadInput, NotFound
-from cstui.store import SqlStore
+from cstui.store import SqlStore, assist
 from cstui.store.base import NewCustomer, NewOrder, NewTicket
 
 
@@ -131,3 +133,20 @@ def test_priority_and_risk_in_the_answer(store: SqlStore) -> None:
     body = found.to_json()
     assert (body["priority"], body["risk"]) == (Priority.URGENT.value, "high")
     assert set(body) >= {"category", "priority", "risk", "items"}
+
+
+def test_a_large_index_is_rebuilt_in_the_background(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The previous index answers meanwhile; the new article comes within a deadline."""
+    _kb(store)
+    store.suggest(text="驿站取件码")  # built, synchronously: there was none
+    monkeypatch.setattr(assist, "SYNC_REBUILD", 0)
+    added = store.add_article(
+        title="没收到驿站的取件码", body="请联系驿站。", tags=["驿站", "取件码"],
+        category=Category.LOGISTICS, actor="alice",
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while store.suggest(text="驿站取件码没收到").items[0].id != added.id:
+        assert time.monotonic() < deadline, "the index was never rebuilt"
+        time.sleep(0.01)

@@ -5,8 +5,8 @@ titles and tags, cut by `cstui.search.segment` as the search index cuts them) an
 message's tokens BM25-style, with a prior for the triaged category and the message's
 language. The bodies are left out: on the labelled set (`bench/suggest.py`) adding the
 head of each body (40 to 240 characters) moved top-3 by under a point and cost top-1 up
-to 4 points, and it made the index five times bigger. The store keeps one built index and rebuilds it when the knowledge
-base changes.
+to 4 points, and it made the index five times bigger. The store keeps one built index
+and rebuilds it when the knowledge base changes.
 
 Cost is bounded whatever the size of the knowledge base: each token keeps only its
 CHAMPIONS best articles (an impact-ordered posting list, ties to the older article, which is
@@ -105,7 +105,12 @@ class AnswerIndex:
     """An in-memory ranked index of the answerable articles (see the module docstring)."""
 
     def __init__(self, articles: Iterable[Answerable]) -> None:
-        self.articles: list[Answerable] = list(articles)
+        # Articles the index cannot tell apart (the same question in the same words, kept
+        # for many products) would score alike and the oldest would win: keep that one.
+        distinct: dict[tuple[object, ...], Answerable] = {}
+        for a in articles:
+            distinct.setdefault((a.kind, a.lang, a.category, a.title, a.tags), a)
+        self.articles: list[Answerable] = list(distinct.values())
         self.postings: dict[str, list[tuple[int, float]]] = {}
         self._by_category: dict[Category | None, list[int]] = defaultdict(list)
         for i, a in enumerate(self.articles):
@@ -116,18 +121,10 @@ class AnswerIndex:
         return len(self.articles)
 
     def _build(self) -> None:
-        """Postings as (-weight, article) pairs, so that a plain sort puts the best first.
-
-        A large base repeats titles and tag lists (one question asked about many products),
-        so each distinct pair is cut once."""
+        """Postings as (-weight, article) pairs, so that a plain sort puts the best first."""
         weights: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        cut: dict[tuple[str, tuple[str, ...]], list[tuple[str, float]]] = {}
         for i, a in enumerate(self.articles):
-            key = (a.title, a.tags)
-            tokens = cut.get(key)
-            if tokens is None:
-                tokens = cut[key] = list(_weighted_tokens(a).items())
-            for token, w in tokens:
+            for token, w in _weighted_tokens(a).items():
                 weights[token].append((-w, i))
         n = max(1, len(self.articles))
         for token, docs in weights.items():

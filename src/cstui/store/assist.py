@@ -3,8 +3,9 @@
 The ranked index (`cstui.assist.ranking.AnswerIndex`) lives in memory, one per store, and is
 rebuilt when the knowledge base's generation (`kb.answers.generation`: two index lookups)
 has moved since it was built; every process (console, server) sees an edit on its next
-suggestion. Building it reads the published FAQs and templates once (a 100,000-article base
-takes seconds, a fixture-sized one milliseconds).
+suggestion. Building it reads the published FAQs and templates once: milliseconds for a
+few hundred, seconds for 100,000, so a large index is rebuilt in the background while the
+previous one goes on answering.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 T = TypeVar("T")
 _BUILDING = threading.Lock()  # one build at a time; readers of a built index never wait
+SYNC_REBUILD = 5_000  # distinct answers: an index this small is rebuilt before answering
 
 
 class AssistMethods:
@@ -77,16 +79,34 @@ class AssistMethods:
         return Suggestions(found, tuple(items), ticket_id)
 
     def _answers(self) -> AnswerIndex:
+        """The built index if current; else rebuilt now (a small base: milliseconds), or,
+        for a large one, rebuilt in the background while the previous one answers."""
         current = self._reading(answers.generation)
         built = self._answer_index
         if built is not None and built[0] == current:
             return built[1]
+        if built is not None and len(built[1]) > SYNC_REBUILD:
+            if _BUILDING.acquire(blocking=False):  # else a rebuild is already under way
+                threading.Thread(target=self._rebuild, args=(current,), daemon=True).start()
+            return built[1]
         with _BUILDING:
             built = self._answer_index
             if built is None or built[0] != current:
-                index = AnswerIndex(self._reading(answers.answerables))
-                self._answer_index = built = (current, index)
+                built = self._build_answers(current)
         return built[1]
+
+    def _rebuild(self, current: answers.Generation) -> None:
+        try:
+            self._build_answers(current)
+        except Exception:
+            pass  # failed: nobody waits on this thread, and the next call tries again
+        finally:
+            _BUILDING.release()
+
+    def _build_answers(self, current: answers.Generation) -> tuple[answers.Generation, AnswerIndex]:
+        built = (current, AnswerIndex(self._reading(answers.answerables)))
+        self._answer_index = built
+        return built
 
 
 def customer_text(ticket: Ticket) -> str:
