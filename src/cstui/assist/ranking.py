@@ -27,7 +27,7 @@ from typing import Any
 
 from cstui.assist.triage import Triage
 from cstui.assist.words import SYNONYMS
-from cstui.domain.model import ArticleKind, Category
+from cstui.domain.model import ArticleKind, ArticleLang, Category
 from cstui.search.segment import index_tokens, normalize
 
 MAX_SUGGESTIONS = 10  # asked of the store at once
@@ -69,12 +69,14 @@ class Suggested:
     score: float
     body: str = ""
     missing: tuple[str, ...] = ()
+    lang: ArticleLang = ArticleLang.ZH
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "kind": self.kind.value,
+            "lang": self.lang.value,
             "score": self.score,
             "body": self.body,
             "missing": list(self.missing),
@@ -135,15 +137,23 @@ class AnswerIndex:
             self.postings[token] = [(i, -idf * w) for w, i in best]
 
     def rank(
-        self, text: str, triage: Triage | None, limit: int = 3
+        self,
+        text: str,
+        triage: Triage | None,
+        limit: int = 3,
+        kind: ArticleKind | None = None,
     ) -> list[tuple[Answerable, float]]:
-        """The best `limit` articles for the message, best first, with their scores.
-
-        Without a triage, the text alone decides (no category or language prior)."""
+        """The best `limit` articles (of `kind`, if given) for the message, best first, with
+        their scores. Without a triage, the text alone decides (no category or language
+        prior)."""
         scores: dict[int, float] = defaultdict(float)
         for token in _query_tokens(text):
             for i, w in self.postings.get(token, ()):
                 scores[i] += w
+        if kind is not None:
+            scores = defaultdict(
+                float, {i: s for i, s in scores.items() if self.articles[i].kind is kind}
+            )
         lang = "" if triage is None else "en" if triage.lang == "en" else "zh"
         # Priors multiply a score by at most MAX_PRIOR: only the best by words can win.
         top = heapq.nlargest(CANDIDATES, scores.items(), key=itemgetter(1))
@@ -151,8 +161,14 @@ class AnswerIndex:
             ((s * self._prior(self.articles[i], triage, lang), i) for i, s in top),
             key=lambda p: (-p[0], p[1]),
         )
-        if not ranked and triage is not None:  # nothing in common: the category's first
-            ranked = [(0.0, i) for i in self._by_category.get(triage.category, [])[:limit]]
+        if len(ranked) < limit and triage is not None:  # then the category's first ones
+            seen = {i for _, i in ranked}
+            more = self._by_category.get(triage.category, [])
+            ranked += [
+                (0.0, i)
+                for i in more
+                if i not in seen and (kind is None or self.articles[i].kind is kind)
+            ][: limit - len(ranked)]
         out: list[tuple[Answerable, float]] = []
         shown: set[tuple[object, ...]] = set()
         for s, i in ranked:

@@ -11,20 +11,26 @@ import click
 
 from cstui.assist.ranking import Suggestions
 from cstui.cli.context import ID, env_of, global_options, say
+from cstui.cli.tickets import choice
+from cstui.domain.model import ArticleKind
 
 
 @click.command("suggest")
 @click.argument("ticket_id", type=ID, required=False)
 @click.option("--text", default=None, help="Suggest for this text instead of a ticket")
 @click.option("--limit", default=3, show_default=True, help="Answers (1–10)")
+@click.option("--kind", default=None, help="Only this kind: faq template")
 @global_options
 @click.pass_context
-def suggest(ctx: click.Context, ticket_id: int | None, text: str | None, limit: int) -> None:
+def suggest(
+    ctx: click.Context, ticket_id: int | None, text: str | None, limit: int, kind: str | None
+) -> None:
     """Triage (category, priority, risk) and the best articles and templates, best first."""
     if (ticket_id is None) == (text is None):
         raise click.UsageError("give either a ticket id or --text")
+    kind_ = choice(ArticleKind, kind, "--kind") if kind else None
     env = env_of(ctx)
-    found = env.store().suggest(ticket_id, text=text, limit=limit)
+    found = env.store().suggest(ticket_id, text=text, limit=limit, kind=kind_)
     env.emit(found.to_json(), lambda: _print(found))
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cstui import wire as W
 from cstui.assist.ranking import Suggestions
+from cstui.domain.model import ArticleKind
 from cstui.errors import BadInput
 
 if TYPE_CHECKING:
@@ -24,12 +25,18 @@ class RemoteAssist:
         def _body(self, model: type[M], data: bytes | str) -> M: ...
 
     def suggest(
-        self, ticket_id: int | None = None, *, text: str | None = None, limit: int = 3
+        self,
+        ticket_id: int | None = None,
+        *,
+        text: str | None = None,
+        limit: int = 3,
+        kind: ArticleKind | None = None,
     ) -> Suggestions:
         if (ticket_id is None) == (text is None):
             raise BadInput("suggest: give either a ticket id or a text")
+        only = kind.value if kind else None
         if ticket_id is not None:
-            data = self._get(f"/tickets/{int(ticket_id)}/suggestions", limit=limit)
+            data = self._get(f"/tickets/{int(ticket_id)}/suggestions", limit=limit, kind=only)
         else:
-            data = self._get("/suggestions", text=text, limit=limit)
+            data = self._get("/suggestions", text=text, limit=limit, kind=only)
         return self._body(W.SuggestionsPublic, data).to_domain()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from cstui import wire as W
 from cstui.assist.ranking import MAX_SUGGESTIONS
+from cstui.domain.model import ArticleKind
 from cstui.server import schemas as S
 from cstui.server.deps import AgentDep, StoreDep
 from cstui.server.responses import JSONResponse
@@ -23,9 +24,11 @@ def ticket_suggestions(
     agent: AgentDep,
     ticket_id: Annotated[int, Path(ge=1, le=S.MAX_ID)],
     limit: Limit = 3,
+    kind: ArticleKind | None = None,
 ) -> JSONResponse:
     """The ticket's last customer message triaged, and its best answers (templates filled)."""
-    return JSONResponse(W.SuggestionsPublic.encode(store.suggest(ticket_id, limit=limit)))
+    found = store.suggest(ticket_id, limit=limit, kind=kind)
+    return JSONResponse(W.SuggestionsPublic.encode(found))
 
 
 @router.get("/suggestions", response_model=W.SuggestionsPublic)
@@ -34,6 +37,8 @@ def text_suggestions(
     agent: AgentDep,
     text: Annotated[str, Query(min_length=1, max_length=4000)],
     limit: Limit = 3,
+    kind: ArticleKind | None = None,
 ) -> JSONResponse:
-    """A customer's text triaged, and its best answers."""
-    return JSONResponse(W.SuggestionsPublic.encode(store.suggest(text=text, limit=limit)))
+    """A customer's text triaged, and its best answers (only templates: `kind=template`)."""
+    found = store.suggest(text=text, limit=limit, kind=kind)
+    return JSONResponse(W.SuggestionsPublic.encode(found))

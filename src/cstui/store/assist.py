@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from cstui.assist.ranking import MAX_SUGGESTIONS, AnswerIndex, Suggested, Suggestions
 from cstui.assist.triage import triage
-from cstui.domain.model import ArticleKind, MessageKind, Ticket
+from cstui.domain.model import ArticleKind, ArticleLang, MessageKind, Ticket
 from cstui.domain.templates import fill, ticket_values
 from cstui.errors import BadInput
 from cstui.store.kb import answers
@@ -44,10 +44,15 @@ class AssistMethods:
         def get_ticket(self, ticket_id: int, *, with_messages: bool = True) -> Ticket: ...
 
     def suggest(
-        self, ticket_id: int | None = None, *, text: str | None = None, limit: int = 3
+        self,
+        ticket_id: int | None = None,
+        *,
+        text: str | None = None,
+        limit: int = 3,
+        kind: ArticleKind | None = None,
     ) -> Suggestions:
-        """The triage and the best `limit` answers for a ticket's last customer message (with
-        templates filled from the ticket and its order), or for a text."""
+        """The triage and the best `limit` answers (of `kind`, if given) for a ticket's last
+        customer message (templates filled from the ticket and its order), or for a text."""
         if (ticket_id is None) == (text is None):
             raise BadInput("suggest: give either a ticket id or a text")
         if not 1 <= limit <= MAX_SUGGESTIONS:
@@ -57,7 +62,7 @@ class AssistMethods:
         if not message.strip():
             raise BadInput("suggest: the text is empty")
         found = triage(message)
-        ranked = self._answers().rank(message, found, limit)
+        ranked = self._answers().rank(message, found, limit, kind)
         full = self._reading(answers.bodies, ids=[a.id for a, _ in ranked])
         values = ticket_values(ticket) if ticket else {}
         if ticket is None and found.orders:  # the order the text names
@@ -74,6 +79,7 @@ class AssistMethods:
                     score,
                     filled.text if filled else body,
                     filled.missing if filled else (),
+                    ArticleLang(a.lang),
                 )
             )
         return Suggestions(found, tuple(items), ticket_id)

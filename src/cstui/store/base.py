@@ -345,7 +345,12 @@ class HelpdeskStore(Protocol):
     # The triage and the likeliest answers for a ticket's last customer message (templates
     # filled from the ticket) or for a text; exactly one of the two.
     def suggest(
-        self, ticket_id: int | None = None, *, text: str | None = None, limit: int = 3
+        self,
+        ticket_id: int | None = None,
+        *,
+        text: str | None = None,
+        limit: int = 3,
+        kind: ArticleKind | None = None,
     ) -> Suggestions: ...
 
     # -- presence (who has which ticket open) and audited reveals -------------------------

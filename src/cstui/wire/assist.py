@@ -6,7 +6,7 @@ from pydantic import Field
 
 from cstui.assist.ranking import Suggested, Suggestions
 from cstui.assist.triage import Triage
-from cstui.domain.model import ArticleKind, Category, Priority
+from cstui.domain.model import ArticleKind, ArticleLang, Category, Priority
 from cstui.wire.base import Json, Public, Wire
 
 
@@ -45,12 +45,15 @@ class SuggestedPublic(Wire):
     id: int = Field(description="the article's id")
     title: str
     kind: ArticleKind
+    lang: ArticleLang
     score: float = Field(description="higher is better")
     body: str = Field(description="the text; a template filled from the ticket")
     missing: list[str] = Field(description="placeholders the ticket could not fill")
 
     def to_domain(self) -> Suggested:
-        return Suggested(self.id, self.title, self.kind, self.score, self.body, tuple(self.missing))
+        return Suggested(
+            self.id, self.title, self.kind, self.score, self.body, tuple(self.missing), self.lang
+        )
 
 
 class SuggestionsPublic(Public[Suggestions]):
