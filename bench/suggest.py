@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -193,36 +194,46 @@ def triage_latency(cases: list[Case], reps: int = 5) -> dict[str, float]:
     return {"p50_ms": statistics.median(times), "p95_ms": pct(times, 0.95), "max_ms": max(times)}
 
 
-def store_latency(cases: list[Case], articles: int) -> dict[str, Any]:
-    """`SqlStore.suggest(text=…)` with `articles` in the knowledge base (`cstui seed --kb`)."""
+def store_latency(cases: list[Case], articles: int, db: Path | None) -> dict[str, Any]:
+    """`SqlStore.suggest(text=…)` with `articles` in the knowledge base (`cstui seed --kb`).
+
+    Each message is asked 3 times, interleaved: `p95_ms` is over every call, `best_p95_ms`
+    over each message's fastest call (what the code costs, without the box's other load).
+    """
     from cstui.demo.knowledge import load_knowledge
-    from cstui.domain.model import Role
     from cstui.store import SqlStore, init_store
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/kb.db"
-        init_store(url)
-        store = SqlStore.open(url)
-        store.add_agent("bench", Role.ADMIN)
-        start = time.perf_counter()
-        load_knowledge(store, articles, seed=0)
-        loaded = time.perf_counter() - start
+        path = db or Path(tmp) / "kb.db"
+        loaded = 0.0
+        if not path.exists():
+            store = init_store(f"sqlite:///{path}")
+            start = time.perf_counter()
+            load_knowledge(store, articles, seed=0)
+            loaded = time.perf_counter() - start
+            store.close()
+        store = SqlStore.open(f"sqlite:///{path}")
         start = time.perf_counter()
         store.suggest(text="快递到哪了")
         built = time.perf_counter() - start
-        times = []
+        times: dict[int, list[float]] = defaultdict(list)
         for _ in range(3):
-            for c in cases:
+            for n, c in enumerate(cases):
                 start = time.perf_counter()
                 store.suggest(text=c.text)
-                times.append((time.perf_counter() - start) * 1000)
+                times[n].append((time.perf_counter() - start) * 1000)
         store.close()
+    every = [t for ts in times.values() for t in ts]
+    best = [min(ts) for ts in times.values()]
     return {
         "articles": articles,
         "load_s": loaded,
         "first_call_s": built,
-        "p50_ms": statistics.median(times),
-        "p95_ms": pct(times, 0.95),
+        "p50_ms": statistics.median(every),
+        "p95_ms": pct(every, 0.95),
+        "best_p50_ms": statistics.median(best),
+        "best_p95_ms": pct(best, 0.95),
+        "loadavg": os.getloadavg(),
     }
 
 
@@ -231,6 +242,7 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--compare", action="store_true")
     ap.add_argument("--misses", action="store_true")
+    ap.add_argument("--db", type=Path, default=None, help="a store to reuse (made if missing)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "suggest.json")
     args = ap.parse_args()
     cases = load_cases()
@@ -241,7 +253,7 @@ def main() -> None:
     if args.compare:
         result["category_alternatives"] = compare(cases, index)
     if args.articles:
-        result["suggest_latency"] = store_latency(cases, args.articles)
+        result["suggest_latency"] = store_latency(cases, args.articles, args.db)
     report(result, show_misses=args.misses)
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -262,8 +274,9 @@ def report(result: dict[str, Any], *, show_misses: bool) -> None:
     if s := result.get("suggest_latency"):
         print(
             f"store.suggest with {s['articles']} articles: p50 {s['p50_ms']:.2f} ms, "
-            f"p95 {s['p95_ms']:.2f} ms (load {s['load_s']:.1f} s, first call "
-            f"{s['first_call_s']:.2f} s)"
+            f"p95 {s['p95_ms']:.2f} ms; each message's best of 3: p50 {s['best_p50_ms']:.2f} "
+            f"ms, p95 {s['best_p95_ms']:.2f} ms (load {s['load_s']:.1f} s, first call "
+            f"{s['first_call_s']:.2f} s, load average {s['loadavg'][0]:.1f})"
         )
     if show_misses:
         print("\n".join(result["quality"]["misses"]), file=sys.stderr)

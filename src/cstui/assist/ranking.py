@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -113,7 +114,9 @@ class AnswerIndex:
         for a in articles:
             distinct.setdefault((a.kind, a.lang, a.category, a.title, a.tags), a)
         self.articles: list[Answerable] = list(distinct.values())
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        # Per token, its best articles and their weights, as two arrays: a few objects per
+        # token rather than one per entry, so the garbage collector has little to walk.
+        self.postings: dict[str, tuple[array[int], array[float]]] = {}
         self._by_category: dict[Category | None, list[int]] = defaultdict(list)
         for i, a in enumerate(self.articles):
             self._by_category[a.category].append(i)
@@ -134,7 +137,10 @@ class AnswerIndex:
                 continue
             idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
             best = heapq.nsmallest(CHAMPIONS, docs) if len(docs) > CHAMPIONS else sorted(docs)
-            self.postings[token] = [(i, -idf * w) for w, i in best]
+            self.postings[token] = (
+                array("l", [i for _, i in best]),
+                array("d", [-idf * w for w, _ in best]),
+            )
 
     def rank(
         self,
@@ -148,8 +154,9 @@ class AnswerIndex:
         prior)."""
         scores: dict[int, float] = defaultdict(float)
         for token in _query_tokens(text):
-            for i, w in self.postings.get(token, ()):
-                scores[i] += w
+            if (posting := self.postings.get(token)) is not None:
+                for i, w in zip(*posting, strict=True):
+                    scores[i] += w
         if kind is not None:
             scores = defaultdict(
                 float, {i: s for i, s in scores.items() if self.articles[i].kind is kind}
