@@ -399,12 +399,12 @@ class Panes(StoreIO):
         kb.templates_only = True
         self._set_active(3)
         kb.focus_search()
-        self.suggest_answers(ticket.id, kind=ArticleKind.TEMPLATE, then_focus=True)
+        self.suggest_answers(ticket.id, kind=ArticleKind.TEMPLATE)
 
-    def suggest_answers(
-        self, ticket_id: int, *, kind: ArticleKind | None = None, then_focus: bool = False
-    ) -> None:
-        """The likeliest answers for a ticket, in a worker; shown if it is still open."""
+    def suggest_answers(self, ticket_id: int, *, kind: ArticleKind | None = None) -> None:
+        """The likeliest answers for a ticket, in a worker; shown if it is still open and
+        nothing is typed in the search box. The focus stays where it is (the agent may be
+        typing): Enter or ↓ in the empty search box goes to them."""
         store = self.store
         if store is None:
             return
@@ -414,9 +414,9 @@ class Panes(StoreIO):
             current = self.ticket_pane.ticket
             if current is None or current.id != ticket_id:
                 return  # the cursor has moved on
-            kb = self.query_one(KnowledgePane)
-            if kb.show_suggested(suggested_hits(found), triage_note(found)) and then_focus:
-                kb.action_to_results()
+            self.query_one(KnowledgePane).show_suggested(
+                suggested_hits(found), triage_note(found)
+            )
 
         self._io(
             lambda: store.suggest(ticket_id, limit=limit, kind=kind),
