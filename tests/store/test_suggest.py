@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from cstui.domain.model import ArticleKind, ArticleLang, Category, Channel, Priority
+from cstui.domain.model import ArticleKind, ArticleLang, Category, Channel, EventKind, Priority
 from cstui.errors import BadInput, NotFound
 from cstui.store import SqlStore, assist
 from cstui.store.base import NewCustomer, NewOrder, NewTicket
@@ -150,3 +150,22 @@ def test_a_large_index_is_rebuilt_in_the_background(
     while store.suggest(text="驿站取件码没收到").items[0].id != added.id:
         assert time.monotonic() < deadline, "the index was never rebuilt"
         time.sleep(0.01)
+
+
+def test_triage_is_logged_as_the_customer_writes(store: SqlStore) -> None:
+    """A new ticket and each customer message record what triage read them as."""
+    customer = store.add_customer(NewCustomer("王芳", phone="13800001234"))
+    ticket = store.create_ticket(
+        NewTicket(customer.id, "发票", "怎么开电子发票", Channel.CHAT, Category.PRODUCT)
+    )
+    store.customer_message(ticket.id, text="车厘子到了全烂了！！！再不处理我就打12315")
+    logged = [
+        e.new for e in store.events(ticket_id=ticket.id)
+        if e.kind in (EventKind.CREATED, EventKind.CUSTOMER_MESSAGE)
+    ]  # fmt: skip
+    assert logged[0] is not None and logged[1] is not None
+    assert (logged[0]["category"], logged[0]["triaged"]) == ("product", "invoice")
+    assert logged[0]["triaged_priority"] == "low" and logged[0]["green_candidate"] is False
+    later = logged[1]
+    assert (later["triaged"], later["risk"], later["green_candidate"]) == ("complaint", "high", True)
+    assert later["triaged_priority"] == "urgent"

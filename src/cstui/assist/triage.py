@@ -75,6 +75,15 @@ class Triage:
     runner_up: Category | None = None
     reasons: dict[str, str] = field(default_factory=dict)
 
+    def logged(self) -> dict[str, Any]:
+        """What a ticket's event records of it (`events.Created`, `events.CustomerMessage`)."""
+        return {
+            "triaged": self.category.value,
+            "triaged_priority": self.priority.value,
+            "risk": self.risk,
+            "green_candidate": self.green,
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "category": self.category.value,

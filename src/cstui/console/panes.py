@@ -414,9 +414,7 @@ class Panes(StoreIO):
             current = self.ticket_pane.ticket
             if current is None or current.id != ticket_id:
                 return  # the cursor has moved on
-            self.query_one(KnowledgePane).show_suggested(
-                suggested_hits(found), triage_note(found)
-            )
+            self.query_one(KnowledgePane).show_suggested(suggested_hits(found), triage_note(found))
 
         self._io(
             lambda: store.suggest(ticket_id, limit=limit, kind=kind),
