@@ -167,5 +167,9 @@ def test_triage_is_logged_as_the_customer_writes(store: SqlStore) -> None:
     assert (logged[0]["category"], logged[0]["triaged"]) == ("product", "invoice")
     assert logged[0]["triaged_priority"] == "low" and logged[0]["green_candidate"] is False
     later = logged[1]
-    assert (later["triaged"], later["risk"], later["green_candidate"]) == ("complaint", "high", True)
+    assert (later["triaged"], later["risk"], later["green_candidate"]) == (
+        "complaint",
+        "high",
+        True,
+    )
     assert later["triaged_priority"] == "urgent"
