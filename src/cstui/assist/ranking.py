@@ -21,8 +21,9 @@ import heapq
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -168,17 +169,9 @@ class AnswerIndex:
             ((s * self._prior(self.articles[i], triage, lang), i) for i, s in top),
             key=lambda p: (-p[0], p[1]),
         )
-        if len(ranked) < limit and triage is not None:  # then the category's first ones
-            seen = {i for _, i in ranked}
-            more = self._by_category.get(triage.category, [])
-            ranked += [
-                (0.0, i)
-                for i in more
-                if i not in seen and (kind is None or self.articles[i].kind is kind)
-            ][: limit - len(ranked)]
         out: list[tuple[Answerable, float]] = []
         shown: set[tuple[object, ...]] = set()
-        for s, i in ranked:
+        for s, i in chain(ranked, self._fallback(triage, kind)):
             a = self.articles[i]
             if (group := a.group()) not in shown:  # one language of each answer
                 shown.add(group)
@@ -186,6 +179,21 @@ class AnswerIndex:
                 if len(out) == limit:
                     break
         return out
+
+    def _fallback(
+        self, triage: Triage | None, kind: ArticleKind | None
+    ) -> Iterator[tuple[float, int]]:
+        """Where words found too few: the triaged category's first articles, then (when one
+        kind is asked for: `m`'s templates) every other of that kind, oldest first."""
+        if triage is None:
+            return
+        for i in self._by_category.get(triage.category, []):
+            if kind is None or self.articles[i].kind is kind:
+                yield 0.0, i
+        if kind is not None:
+            for i, a in enumerate(self.articles):
+                if a.kind is kind and a.category is not triage.category:
+                    yield 0.0, i
 
     @staticmethod
     def _prior(a: Answerable, triage: Triage | None, lang: str) -> float:
