@@ -185,6 +185,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "kb.no_results": ("No articles match", "没有匹配的文章"),
     "kb.hint": ("Enter inserts into the reply", "Enter 插入到回复"),
     "kb.inserted": ("Inserted “{title}”", "已插入“{title}”"),
+    "kb.suggested": (
+        "Suggested: {category} · {priority} · risk {risk}{green} ({why})",
+        "建议：{category} · {priority} · 风险 {risk}{green}（{why}）",
+    ),
+    "kb.green": ("green channel", "绿色通道"),
     # actions and feedback
     "action.take": ("Take", "领取"),
     "action.notices": ("Notifications", "通知"),

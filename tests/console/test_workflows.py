@@ -169,6 +169,32 @@ async def test_template_is_filled_from_the_ticket(make_app: AppFactory, store: S
             assert any(expected.missing[0] in m for _s, m in app.notices)
 
 
+async def test_a_ticket_opens_with_its_likeliest_answers(
+    make_app: AppFactory, store: SqlStore
+) -> None:
+    """Nothing typed: the knowledge pane lists the store's suggestions for the ticket, with
+    the triage in its status line; `m` lists templates, best first; Enter, Enter inserts."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket = shown(app)
+        pane = app.query_one(KnowledgePane)
+        await until(pilot, lambda: len(pane.hits) > 0)
+        expected = store.suggest(ticket.id)
+        assert [h.article_id for h in pane.hits] == [i.id for i in expected.items]
+        status = str(pane.query_one("#kb-status", Static).render())
+        assert expected.triage.category.value in status
+        await pilot.press("t", "m")
+        templates = store.suggest(ticket.id, limit=10, kind=ArticleKind.TEMPLATE)
+        want = [i.id for i in templates.items]
+        await until(pilot, lambda: [h.article_id for h in pane.hits] == want)
+        await pilot.press("enter", "enter")  # the empty search box: to the results, insert
+        await settle(pilot)
+        text = app.query_one(TicketPane).composer.area.text
+        assert text and "{customer_name}" not in text
+        assert any(templates.items[0].title in m for _s, m in app.notices), app.notices
+
+
 async def test_escalate_keeps_the_owner_and_resolve_is_refused(
     make_app: AppFactory, store: SqlStore
 ) -> None:

@@ -244,6 +244,8 @@ SAMPLES: dict[Route, Callable[[World], Call]] = {
     ("POST", "/kb/articles/{article_id}/publish"): lambda w: Call({"article_id": w.draft()}),
     ("POST", "/kb/capture/{ticket_id}"): on_ticket(),
     ("GET", "/kb/templates/{name}"): lambda w: Call({"name": TEMPLATE}),
+    ("GET", "/tickets/{ticket_id}/suggestions"): on_ticket(),
+    ("GET", "/suggestions"): lambda w: Call(query={"text": "快递到哪了"}),
     ("GET", "/events"): lambda w: Call(),
     ("GET", "/events/log"): lambda w: Call(query={"limit": 5}),
     ("GET", "/events/window"): lambda w: Call(query=WINDOW),

@@ -142,6 +142,8 @@ def samples(
     customers = [world.get_customer(c) for c in sorted({t.customer.id for t in tickets})]
     kb_hits = [h for q in ("退款", "refund", "发票") for h in world.search_articles(q, limit=30)]
     kb_hits += world.search_articles_unranked("退款", limit=30)
+    suggested = [world.suggest(t.id, limit=5) for t in tickets[:40]]
+    suggested += [world.suggest(text="快递到哪了？？SO20261102004512 发票也要", limit=10)]
     articles = [world.get_article(h.article_id) for h in kb_hits]
     transfers = world.pending_transfers() + decided
     events = list(world.events())
@@ -162,6 +164,7 @@ def samples(
         W.AgentPublic: world.list_agents(),
         W.ArticlePublic: articles,
         W.ArticleHitPublic: kb_hits,
+        W.SuggestionsPublic: suggested,
         W.EventPublic: events,
         W.MetricsPublic: [metrics.compute(events), metrics.compute([])],
         W.QueueDepthPublic: [world.queue_depth()],

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "locate": "cstui.cli.admin:locate",
     "tickets": "cstui.cli.tickets:tickets",
     "kb": "cstui.cli.kb:kb",
+    "suggest": "cstui.cli.assist:suggest",
     "serve": "cstui.cli.serve:serve",
     "channels": "cstui.cli.channels:channels",
     "mail": "cstui.cli.mail:mail",

@@ -17,11 +17,13 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cstui.assist.ranking import Suggestions
 from cstui.console.safe import assemble
 from cstui.domain.model import ArticleKind, SearchHit
 from cstui.i18n import t
 
 DEBOUNCE_SECONDS = 0.15
+SNIPPET_CHARS = 80
 KIND_MARK = {ArticleKind.FAQ: "FAQ", ArticleKind.TEMPLATE: "TPL", ArticleKind.CASE: "CASE"}
 
 
@@ -40,6 +42,35 @@ def hit_content(hit: SearchHit) -> Content:
     title = highlighted(hit.title, hit.title_highlights, "bold")
     snippet = highlighted(hit.snippet, hit.highlights, "$text-muted")
     return Content.assemble(kind, title, "\n", snippet)
+
+
+def suggested_hits(found: Suggestions) -> tuple[SearchHit, ...]:
+    """Suggested answers as the pane lists hits: the title, and the text's beginning."""
+    return tuple(
+        SearchHit(
+            article_id=s.id,
+            title=s.title,
+            snippet=" ".join(s.body.split())[:SNIPPET_CHARS],
+            kind=s.kind,
+            lang=s.lang,
+            score=s.score,
+        )
+        for s in found.items
+    )
+
+
+def triage_note(found: Suggestions) -> str:
+    """One line: what the message is about, how urgent, and why (the words that said so)."""
+    tr = found.triage
+    green = f" · {t('kb.green')}" if tr.green else ""
+    return t(
+        "kb.suggested",
+        category=tr.category.value,
+        priority=tr.priority.value,
+        risk=tr.risk,
+        green=green,
+        why=tr.reasons.get("category", ""),
+    )
 
 
 class KnowledgePane(Vertical):
@@ -99,12 +130,24 @@ class KnowledgePane(Vertical):
     def show(self, query: str, hits: tuple[SearchHit, ...]) -> None:
         if query != self.query_one(Input).value:
             return  # an older search finished after a newer one was typed
+        self._list(query, hits)
+        status = t("kb.hint") if hits or not query.strip() else t("kb.no_results")
+        self.query_one("#kb-status", Static).update(status)
+
+    def show_suggested(self, hits: tuple[SearchHit, ...], note: str) -> bool:
+        """The likeliest answers for the open ticket, while nothing is typed in the search
+        box (a search the agent typed is never replaced); `note` says why (the triage)."""
+        if self.query_one(Input).value.strip():
+            return False
+        self._list("", hits)
+        self.query_one("#kb-status", Static).update(note)
+        return True
+
+    def _list(self, query: str, hits: tuple[SearchHit, ...]) -> None:
         self.hits, self.results_for = hits, query
         results = self.query_one(OptionList)
         results.clear_options()
         results.add_options(Option(hit_content(h), id=str(h.article_id)) for h in hits)
-        status = t("kb.hint") if hits or not query.strip() else t("kb.no_results")
-        self.query_one("#kb-status", Static).update(status)
 
     @on(OptionList.OptionSelected, "#kb-results")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -22,11 +22,12 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+from cstui.assist.ranking import Suggestions
 from cstui.console.config import ConsoleConfig
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
 from cstui.console.dialogs import Answer, FormDialog
 from cstui.console.io import StoreIO
-from cstui.console.knowledge import KnowledgePane
+from cstui.console.knowledge import KnowledgePane, suggested_hits, triage_note
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
 from cstui.console.ticket import TicketExtras, TicketPane
 from cstui.domain.channels import DeliveryState
@@ -37,6 +38,8 @@ from cstui.i18n import t
 from cstui.localfiles import open_on_desktop, save_download
 from cstui.store.base import HelpdeskStore, View
 
+SUGGESTED = 3  # answers listed when a ticket opens
+SUGGESTED_TEMPLATES = 10  # templates listed by `m`
 REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
 NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
 PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
@@ -300,6 +303,8 @@ class Panes(StoreIO):
             self.notify(t("queue.viewing", who=", ".join(others)), severity="warning", timeout=4)
         self.ticket_pane.show(ticket, extras)
         self.queue.update_ticket(ticket)
+        if previous is None or previous.id != ticket.id:
+            self.suggest_answers(ticket.id)
         if previous is None or previous.customer.id != ticket.customer.id:
             self.load_customer(ticket.customer.id)
         elif previous.id == ticket.id and previous.status is not ticket.status:
@@ -385,13 +390,38 @@ class Panes(StoreIO):
     # -- the knowledge pane --------------------------------------------------------------------
 
     def open_templates(self) -> None:
-        """The knowledge pane, searching templates only, for the open ticket's reply."""
-        if self._current() is None:
+        """The knowledge pane, templates only, for the open ticket's reply: the likeliest for
+        its last customer message first, before anything is typed."""
+        ticket = self._current()
+        if ticket is None:
             return
         kb = self.query_one(KnowledgePane)
         kb.templates_only = True
         self._set_active(3)
         kb.focus_search()
+        self.suggest_answers(ticket.id, kind=ArticleKind.TEMPLATE)
+
+    def suggest_answers(self, ticket_id: int, *, kind: ArticleKind | None = None) -> None:
+        """The likeliest answers for a ticket, in a worker; shown if it is still open and
+        nothing is typed in the search box. The focus stays where it is (the agent may be
+        typing): Enter or ↓ in the empty search box goes to them."""
+        store = self.store
+        if store is None:
+            return
+        limit = SUGGESTED if kind is None else SUGGESTED_TEMPLATES
+
+        def shown(found: Suggestions) -> None:
+            current = self.ticket_pane.ticket
+            if current is None or current.id != ticket_id:
+                return  # the cursor has moved on
+            self.query_one(KnowledgePane).show_suggested(suggested_hits(found), triage_note(found))
+
+        self._io(
+            lambda: store.suggest(ticket_id, limit=limit, kind=kind),
+            shown,
+            failed=lambda _exc: None,  # no suggestions (an older server): the pane stays empty
+            newest="suggest",
+        )
 
     @on(KnowledgePane.Search)
     def _search(self, message: KnowledgePane.Search) -> None:

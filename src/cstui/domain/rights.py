@@ -177,6 +177,8 @@ ROUTES: dict[Route, Right] = {
     ("POST", "/kb/articles/{article_id}/publish"): PUBLISH_ARTICLE,
     ("POST", "/kb/capture/{ticket_id}"): CAPTURE_ARTICLE,
     ("GET", "/kb/templates/{name}"): READ,
+    ("GET", "/tickets/{ticket_id}/suggestions"): READ,
+    ("GET", "/suggestions"): READ,
     # the event log, the team's figures, the floor
     ("GET", "/events"): READ,
     ("GET", "/events/log"): READ,

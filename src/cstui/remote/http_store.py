@@ -55,6 +55,7 @@ from cstui.domain.model import (
     TicketHit,
     TransferRequest,
 )
+from cstui.remote.assist import RemoteAssist
 from cstui.store.base import (
     AgentLoad,
     GreenTicket,
@@ -138,7 +139,7 @@ def _if_match(version: int | None) -> dict[str, str]:
     return {} if version is None else {"If-Match": f'"{version}"'}
 
 
-class HttpStore:
+class HttpStore(RemoteAssist):
     """A `HelpdeskStore` whose data lives behind `cstui serve` at `url`."""
 
     def __init__(

@@ -22,6 +22,7 @@ from cstui.server.deps import API_PREFIX, ServerOptions, ServerState, state_of
 from cstui.server.prometheus import Metrics
 from cstui.server.responses import JSONResponse
 from cstui.server.rights import check_rights, check_tokenless
+from cstui.server.routes_assist import router as assist_router
 from cstui.server.routes_csat import router as csat_router
 from cstui.server.routes_files import router as files_router
 from cstui.server.routes_floor import router as floor_router
@@ -77,6 +78,7 @@ def create_app(store: SqlStore, options: ServerOptions | None = None) -> FastAPI
         files_router,
         people_router,
         kb_router,
+        assist_router,
         log_router,
         floor_router,
         notes_router,

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
+# TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
+from cstui.assist.ranking import Suggestions
 from cstui.domain.automations import Notification
 from cstui.domain.channels import (
     Attachment,
@@ -24,8 +26,6 @@ from cstui.domain.channels import (
     NewAttachment,
     Outbound,
 )
-
-# TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
 from cstui.domain.commands import Command
 from cstui.domain.commands import TransferOutcome as TransferOutcome
 from cstui.domain.model import (
@@ -342,6 +342,16 @@ class HelpdeskStore(Protocol):
     def search_articles_unranked(
         self, query: str, *, limit: int = 20, include_drafts: bool = False
     ) -> list[SearchHit]: ...
+    # The triage and the likeliest answers for a ticket's last customer message (templates
+    # filled from the ticket) or for a text; exactly one of the two.
+    def suggest(
+        self,
+        ticket_id: int | None = None,
+        *,
+        text: str | None = None,
+        limit: int = 3,
+        kind: ArticleKind | None = None,
+    ) -> Suggestions: ...
 
     # -- presence (who has which ticket open) and audited reveals -------------------------
     def set_presence(self, *, actor: str, ticket_id: int | None) -> None: ...

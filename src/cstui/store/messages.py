@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from cstui.assist.triage import triage
 from cstui.domain import lifecycle, ownership, sla
 from cstui.domain.channels import NewAttachment
 from cstui.domain.model import (
@@ -175,7 +176,7 @@ def customer_message(
         ticket_id=ticket_id,
         actor=None,
         at=now,
-        new={"message_id": message_id, "channel": ch.value},
+        new={"message_id": message_id, "channel": ch.value, **triage(text).logged()},
     )
     return Message(
         id=message_id,

@@ -68,6 +68,7 @@ from cstui.store import (
     ticket_search,
     transfer,
 )
+from cstui.store.assist import AssistMethods
 from cstui.store.automations.facade import AutomationMethods
 from cstui.store.base import (
     AgentLoad,
@@ -127,7 +128,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SqlStore(ChannelMethods, AutomationMethods):
+class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
     """`HelpdeskStore` and `ChannelStore` over SQLAlchemy Core (tables in `schema.py`)."""
 
     def __init__(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
+from cstui.assist.triage import triage
 from cstui.domain import complaints, lifecycle, ownership, rights, sla
 from cstui.domain.model import (
     ACTIVE_STATUSES,
@@ -102,6 +103,7 @@ def open_ticket(
             "tier": tier.value,
             "customer_id": ticket.customer_id,
             "complaint": complaint,
+            **triage(f"{ticket.subject}\n{ticket.body}").logged(),
         },
     )
     if complaint:

@@ -6,6 +6,7 @@ Each model builds its body from its domain object (`encode`, checked by `from_do
 gives the object back (`to_domain`).
 """
 
+from cstui.wire.assist import SuggestedPublic, SuggestionsPublic, TriagePublic
 from cstui.wire.base import (
     CountPublic,
     HealthPublic,
@@ -79,12 +80,15 @@ __all__ = [
     "Page",
     "Public",
     "QueueDepthPublic",
+    "SuggestedPublic",
+    "SuggestionsPublic",
     "TicketHitPublic",
     "TicketMatchPublic",
     "TicketPublic",
     "TokenPublic",
     "TransferOutcomePublic",
     "TransferPublic",
+    "TriagePublic",
     "ViewingPublic",
     "WaitingEscalationPublic",
     "Wire",

@@ -31,6 +31,12 @@ class Created(Payload):
     tier: Tier
     customer_id: int
     complaint: bool
+    # What triage (`cstui.assist.triage`) read the customer's words as, when they arrived:
+    # set beside what agents file and change, the log tells how often triage is right.
+    triaged: Category | None = omitted()
+    triaged_priority: Priority | None = omitted()
+    risk: str | None = omitted()
+    green_candidate: bool | None = omitted()
 
 
 @payload_class
@@ -108,6 +114,12 @@ class CustomerMessage(Payload):
     KIND = EventKind.CUSTOMER_MESSAGE
     message_id: int
     channel: Channel
+    # What triage (`cstui.assist.triage`) read the customer's words as, when they arrived:
+    # set beside what agents file and change, the log tells how often triage is right.
+    triaged: Category | None = omitted()
+    triaged_priority: Priority | None = omitted()
+    risk: str | None = omitted()
+    green_candidate: bool | None = omitted()
 
 
 @payload_class

@@ -1,0 +1,124 @@
+"""Suggested answers for `SqlStore` (a mixin): triage a message, rank the knowledge base.
+
+The ranked index (`cstui.assist.ranking.AnswerIndex`) lives in memory, one per store, and is
+rebuilt when the knowledge base's generation (`kb.answers.generation`: two index lookups)
+has moved since it was built; every process (console, server) sees an edit on its next
+suggestion. Building it reads the published FAQs and templates once: milliseconds for a
+few hundred, seconds for 100,000, so a large index is rebuilt in the background while the
+previous one goes on answering.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+
+from cstui.assist.ranking import MAX_SUGGESTIONS, AnswerIndex, Suggested, Suggestions
+from cstui.assist.triage import triage
+from cstui.domain.model import ArticleKind, ArticleLang, MessageKind, Ticket
+from cstui.domain.templates import fill, ticket_values
+from cstui.errors import BadInput
+from cstui.store.kb import answers
+
+if TYPE_CHECKING:
+    from cstui.store.tx import Tx
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_BUILDING = threading.Lock()  # one build at a time; readers of a built index never wait
+SYNC_REBUILD = 5_000  # distinct answers: an index this small is rebuilt before answering
+
+
+class AssistMethods:
+    """`HelpdeskStore.suggest` for `SqlStore`."""
+
+    _answer_index: tuple[answers.Generation, AnswerIndex] | None = None
+
+    if TYPE_CHECKING:
+
+        def _reading(
+            self, fn: Callable[Concatenate[Tx, P], T], /, *args: P.args, **kwargs: P.kwargs
+        ) -> T: ...
+
+        def get_ticket(self, ticket_id: int, *, with_messages: bool = True) -> Ticket: ...
+
+    def suggest(
+        self,
+        ticket_id: int | None = None,
+        *,
+        text: str | None = None,
+        limit: int = 3,
+        kind: ArticleKind | None = None,
+    ) -> Suggestions:
+        """The triage and the best `limit` answers (of `kind`, if given) for a ticket's last
+        customer message (templates filled from the ticket and its order), or for a text."""
+        if (ticket_id is None) == (text is None):
+            raise BadInput("suggest: give either a ticket id or a text")
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            raise BadInput(f"limit: between 1 and {MAX_SUGGESTIONS}")
+        ticket = None if ticket_id is None else self.get_ticket(ticket_id)
+        message = customer_text(ticket) if ticket is not None else text or ""
+        if not message.strip():
+            raise BadInput("suggest: the text is empty")
+        found = triage(message)
+        ranked = self._answers().rank(message, found, limit, kind)
+        full = self._reading(answers.bodies, ids=[a.id for a, _ in ranked])
+        values = ticket_values(ticket) if ticket else {}
+        if ticket is None and found.orders:  # the order the text names
+            values["order_id"] = found.orders[0]
+        items = []
+        for a, score in ranked:
+            body = full.get(a.id, a.body)
+            filled = fill(body, values) if a.kind is ArticleKind.TEMPLATE else None
+            items.append(
+                Suggested(
+                    a.id,
+                    a.title,
+                    a.kind,
+                    score,
+                    filled.text if filled else body,
+                    filled.missing if filled else (),
+                    ArticleLang(a.lang),
+                )
+            )
+        return Suggestions(found, tuple(items), ticket_id)
+
+    def _answers(self) -> AnswerIndex:
+        """The built index if current; else rebuilt now (a small base: milliseconds), or,
+        for a large one, rebuilt in the background while the previous one answers."""
+        current = self._reading(answers.generation)
+        built = self._answer_index
+        if built is not None and built[0] == current:
+            return built[1]
+        if built is not None and len(built[1]) > SYNC_REBUILD:
+            if _BUILDING.acquire(blocking=False):  # else a rebuild is already under way
+                threading.Thread(target=self._rebuild, args=(current,), daemon=True).start()
+            return built[1]
+        with _BUILDING:
+            built = self._answer_index
+            if built is None or built[0] != current:
+                built = self._build_answers(current)
+        return built[1]
+
+    def _rebuild(self, current: answers.Generation) -> None:
+        try:
+            self._build_answers(current)
+        except Exception:
+            pass  # failed: nobody waits on this thread, and the next call tries again
+        finally:
+            _BUILDING.release()
+
+    def _build_answers(self, current: answers.Generation) -> tuple[answers.Generation, AnswerIndex]:
+        built = (current, AnswerIndex(self._reading(answers.answerables)))
+        self._answer_index = built
+        return built
+
+
+def customer_text(ticket: Ticket) -> str:
+    """What the customer last said; the subject too while it is their first message."""
+    said = [m for m in ticket.messages if m.kind is MessageKind.CUSTOMER]
+    if not said:
+        return ticket.subject
+    last = said[-1].body
+    return f"{ticket.subject}\n{last}" if len(said) == 1 else last
