@@ -38,6 +38,7 @@ from cstui.localfiles import open_on_desktop, save_download
 from cstui.store.base import HelpdeskStore, View
 
 REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
+SETTLE_SECONDS = 0.2  # changes arriving within this are shown at once, in one read
 NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
 PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
 
@@ -84,6 +85,8 @@ class Panes(StoreIO):
         self._rest_timer: Timer | None = None
         self._nearest: datetime | None = None  # the agent's nearest SLA deadline
         self._warm = False
+        self._changed: set[int | None] = set()  # tickets changed since the views were read
+        self._change_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -190,6 +193,28 @@ class Panes(StoreIO):
         self.queue.set_viewers(viewers)
         self.pane.show_tabs()
         self._draw_status()
+
+    # -- live changes ------------------------------------------------------------------------
+
+    def live_changed(self, ticket_id: int | None) -> None:
+        """A ticket changed somewhere (from the live feed's thread): changes that come
+        together are shown together, a moment later."""
+        self.call_from_thread(self._note_change, ticket_id)
+
+    def _note_change(self, ticket_id: int | None) -> None:
+        self._changed.add(ticket_id)
+        if self._change_timer is None:
+            self._change_timer = self.set_timer(SETTLE_SECONDS, self._show_changes)
+
+    def _show_changes(self) -> None:
+        self._change_timer = None
+        changed, self._changed = self._changed, set()
+        if self.pane.search is None:  # a search's results are the answer to a question
+            self.queue.changed()
+        self.refresh_counts()
+        shown = self.ticket_pane.ticket
+        if shown is not None and shown.id in changed and shown.id == self._wanted_ticket:
+            self.load_ticket(shown.id)
 
     def action_view(self, step: int) -> None:
         index = (VIEWS.index(self.pane.view) + step) % len(VIEWS)
