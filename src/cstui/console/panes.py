@@ -16,7 +16,7 @@ from time import monotonic
 from typing import Any
 
 import platformdirs
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
@@ -110,11 +110,15 @@ class Panes(StoreIO):
     def ticket_pane(self) -> TicketPane:
         return self.query_one(TicketPane)
 
-    def on_resize(self) -> None:
-        self._layout_for(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: the app's own (`self.size`) is still the previous one here.
+        self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
-        self.screen.set_class(width < NARROW_BELOW, "-narrow")
+        # The main screen, also while a dialog is over it (resized under a dialog, the
+        # panes must have the new layout when it closes).
+        main = self.screen_stack[0] if self.screen_stack else self.screen
+        main.set_class(width < NARROW_BELOW, "-narrow")
 
     # -- the queue ---------------------------------------------------------------------------
 
