@@ -259,6 +259,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "action.resolve": ("Resolve", "解决"),
     "action.follow_up": ("Follow-up", "回访"),
     "action.next": ("Next ticket", "下一单"),
+    "action.back": ("Back", "返回"),
     "action.filter": ("Filter", "筛选"),
     "action.help": ("Help", "帮助"),
     "action.quit": ("Quit", "退出"),

@@ -28,7 +28,7 @@ from cstui.console.dialogs import Answer, FormDialog
 from cstui.console.io import StoreIO
 from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
-from cstui.console.ticket import TicketExtras, TicketPane
+from cstui.console.ticket import TicketExtras, TicketPane, is_text_box
 from cstui.domain.channels import DeliveryState
 from cstui.domain.files import human_size
 from cstui.domain.model import Agent, ArticleKind, Customer, Page, Ticket
@@ -443,9 +443,38 @@ class Panes(StoreIO):
 
     # -- which pane is active ------------------------------------------------------------------
 
+    def action_back(self) -> None:
+        """Escape, one step out: from a text box to its pane, from a pane to the queue, and
+        in the queue from a search's results or a filter back to the whole view."""
+        focused = self.focused
+        box = focused.id if focused is not None and is_text_box(focused) else None
+        if box == "queue-filter" or (box is None and self._filter_text()):
+            self._clear_filter()
+        elif box == "queue-search" and self.pane.search is None:
+            self.pane.remove_class("searching")
+        elif box == "kb-query":
+            self.query_one("#kb-results").focus()
+            return
+        elif box is not None and self._pane_index != 0:
+            self.action_pane(self._pane_index)
+            return
+        elif box is None and self._pane_index == 0 and self.pane.search is not None:
+            self.switch_view(self.pane.view)
+        self.action_pane(0)
+
+    def _clear_filter(self) -> None:
+        field = self.query_one("#queue-filter", Input)
+        self.pane.remove_class("filtering")
+        if field.value:
+            with field.prevent(Input.Changed):
+                field.value = ""
+            self.queue.restart()
+            self.pane.show_tabs()
+
     def action_pane(self, index: int) -> None:
         self._set_active(index)
-        target = {0: self.queue, 1: self.ticket_pane, 2: self.query_one(CustomerPane)}.get(index)
+        body = self.query_one("#ticket-body")
+        target = {0: self.queue, 1: body, 2: self.query_one(CustomerPane)}.get(index)
         if index == 3:
             self.query_one(KnowledgePane).focus_search()
         elif target is not None:
