@@ -54,6 +54,7 @@ def app_bindings() -> list[Binding]:
         Binding("slash", "filter", t("action.filter"), id="filter"),
         Binding("ctrl+f", "search", t("action.search"), id="search"),
         Binding("asterisk", "mark_all", t("action.mark_all"), show=False, id="mark-all"),
+        Binding("minus", "clear_marks", t("action.clear_marks"), show=False, id="clear-marks"),
         Binding("ctrl+r", "reload", t("action.reload"), show=False, id="reload"),
         Binding("n", "notices", t("action.notices"), show=False, id="notices"),
         Binding(

@@ -85,6 +85,7 @@ class Panes(StoreIO):
         self._rest_timer: Timer | None = None
         self._nearest: datetime | None = None  # the agent's nearest SLA deadline
         self._warm = False
+        self._marks: dict[str, dict[int, Ticket]] = {}  # other views' marks, put away
         self._changed: set[int | None] = set()  # tickets changed since the views were read
         self._change_timer: Timer | None = None
 
@@ -213,6 +214,8 @@ class Panes(StoreIO):
     def _show_changes(self) -> None:
         self._change_timer = None
         changed, self._changed = self._changed, set()
+        if not self.query(QueuePane):
+            return  # the console is closing: its panes are gone
         if self.pane.search is None:  # a search's results are the answer to a question
             self.queue.changed()
         self.refresh_counts()
@@ -224,9 +227,21 @@ class Panes(StoreIO):
         index = (VIEWS.index(self.pane.view) + step) % len(VIEWS)
         self.switch_view(VIEWS[index])
 
+    def _marks_key(self) -> str:
+        return self.pane.view.value if self.pane.search is None else f"?{self.pane.search}"
+
+    def _marks_follow(self, before: str) -> None:
+        """Marks belong to the view (or search) they were made in: leaving it puts them
+        away, coming back brings them back; a bulk action never acts on unseen rows."""
+        if self.queue.marked:
+            self._marks[before] = self.queue.marked
+        self.queue.marked = self._marks.pop(self._marks_key(), {})
+
     def switch_view(self, view: View) -> None:
+        before = self._marks_key()
         self.pane.view = view
         self.pane.search = None  # a view replaces the search results
+        self._marks_follow(before)
         self.pane.remove_class("searching")
         self.queue.restart(self._filter_text())
         self.pane.show_tabs()
@@ -265,7 +280,9 @@ class Panes(StoreIO):
         if not query:  # an empty search goes back to the view
             self.switch_view(self.pane.view)
         else:
+            before = self._marks_key()
             self.pane.search = query
+            self._marks_follow(before)
             self.queue.restart(self._filter_text())
             self.pane.show_tabs()
         self.queue.focus()
@@ -273,6 +290,11 @@ class Panes(StoreIO):
     @on(QueueList.MarksChanged)
     def _marks_changed(self, _message: QueueList.MarksChanged) -> None:
         self.pane.show_position()
+
+    def action_clear_marks(self) -> None:
+        count = len(self.queue.marked)
+        self.queue.clear_marks()
+        self.notify(t("bulk.cleared", count=count), timeout=3)
 
     def action_mark_all(self) -> None:
         count = self.queue.mark_all()
