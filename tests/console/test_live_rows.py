@@ -87,9 +87,7 @@ async def test_live_rows_arrive_and_leave_with_the_cursor_kept(
         out = await cstui(world, "mail", "ingest", "--json", stdin=mails(3))
         new = [item["ticket_id"] for item in json.loads(out)["items"]]
         assert len(new) == 3
-        await shown_within(
-            pilot, lambda: all(listed(app, i) for i in new), on(app, held.id)
-        )
+        await shown_within(pilot, lambda: all(listed(app, i) for i in new), on(app, held.id))
         assert len(queue.window) == before + 3
         rows = [t.id for t in queue.window.rows()]
         assert len(rows) == len(set(rows))  # each once

@@ -50,7 +50,7 @@ def app_bindings() -> list[Binding]:
     """The console's keys, labelled in the current language (ids are what keymaps name)."""
     return [
         *workflow_bindings(),
-        Binding("escape", "back", t("action.back"), show=False, id="back"),
+        Binding("escape", "step_out", t("action.back"), show=False, id="back"),
         Binding("slash", "filter", t("action.filter"), id="filter"),
         Binding("ctrl+f", "search", t("action.search"), id="search"),
         Binding("asterisk", "mark_all", t("action.mark_all"), show=False, id="mark-all"),

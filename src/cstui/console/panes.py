@@ -465,7 +465,7 @@ class Panes(StoreIO):
 
     # -- which pane is active ------------------------------------------------------------------
 
-    def action_back(self) -> None:
+    def action_step_out(self) -> None:
         """Escape, one step out: from a text box to its pane, from a pane to the queue, and
         in the queue from a search's results or a filter back to the whole view."""
         focused = self.focused

@@ -305,7 +305,6 @@ class Workflows(Delivery):
         self.queue.restart(self._filter_text())
         self.refresh_counts()
 
-
     def _key_of(self, binding_id: str) -> str:
         """The key bound under `binding_id` (the keymap may have changed it), as shown."""
         for active in self.screen.active_bindings.values():

@@ -13,10 +13,10 @@ events. Two agents taking one ticket are serialised by that lock: the second fin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-import time
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
