@@ -39,6 +39,7 @@ from cstui.store.base import HelpdeskStore, View
 
 REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
 SETTLE_SECONDS = 0.2  # changes arriving within this are shown at once, in one read
+COUNTS_GAP_SECONDS = 1.0  # the views' counts are read again at most this often after changes
 NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
 PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
 
@@ -88,6 +89,8 @@ class Panes(StoreIO):
         self._marks: dict[str, dict[int, Ticket]] = {}  # other views' marks, put away
         self._changed: set[int | None] = set()  # tickets changed since the views were read
         self._change_timer: Timer | None = None
+        self._counts_timer: Timer | None = None
+        self._counts_at = 0.0  # when the counts were last asked for after a change
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -218,10 +221,23 @@ class Panes(StoreIO):
             return  # the console is closing: its panes are gone
         if self.pane.search is None:  # a search's results are the answer to a question
             self.queue.changed()
-        self.refresh_counts()
+        self._counts_soon()
         shown = self.ticket_pane.ticket
         if shown is not None and shown.id in changed and shown.id == self._wanted_ticket:
             self.load_ticket(shown.id)
+
+    def _counts_soon(self) -> None:
+        """The counts again after a change, at most once a second: a burst of arrivals
+        costs one set of count queries a second, not one per arrival."""
+        wait = self._counts_at + COUNTS_GAP_SECONDS - monotonic()
+        if wait <= 0:
+            self._counts_later()
+        elif self._counts_timer is None:
+            self._counts_timer = self.set_timer(wait, self._counts_later)
+
+    def _counts_later(self) -> None:
+        self._counts_timer, self._counts_at = None, monotonic()
+        self.refresh_counts()
 
     def action_view(self, step: int) -> None:
         index = (VIEWS.index(self.pane.view) + step) % len(VIEWS)
