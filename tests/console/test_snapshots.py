@@ -47,6 +47,19 @@ def then(
     return run_before
 
 
+def taken_left(app: CstuiApp) -> Callable[[], bool]:
+    """The taken ticket has left Unassigned (the live rows have caught up) and the ticket
+    pane still shows it, escalated."""
+    shown = app.ticket_pane
+
+    def done() -> bool:
+        ticket = shown.ticket
+        rows = [t.id for t in app.queue.window.rows()]
+        return ticket is not None and bool(ticket.escalations) and ticket.id not in rows
+
+    return done
+
+
 @pytest.fixture
 def chinese() -> Iterator[None]:
     i18n.set_language("zh")
@@ -97,7 +110,7 @@ class TestTicketPane:
     def test_escalated_ticket(self, snap_compare: Compare, make_app: AppFactory) -> None:
         """After t and e (warehouse, "damaged box"): Owner agent01, an Escalations section
         with warehouse · requested and its due time, and a success toast."""
-        run = then("t", "e", "enter", *"damaged box", "enter")
+        run = then("t", "e", "enter", *"damaged box", "enter", ready=taken_left)
         assert snap_compare(make_app(), terminal_size=WIDE, run_before=run)
 
     def test_note_composer(self, snap_compare: Compare, make_app: AppFactory) -> None:

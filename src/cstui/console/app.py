@@ -27,6 +27,7 @@ from textual.screen import Screen
 
 from cstui.console.config import ConsoleConfig
 from cstui.console.dialogs import HelpScreen
+from cstui.console.live import LiveFeed
 from cstui.console.notices import Notices
 from cstui.console.panes import StatusBar
 from cstui.console.queue import VIEWS
@@ -49,9 +50,11 @@ def app_bindings() -> list[Binding]:
     """The console's keys, labelled in the current language (ids are what keymaps name)."""
     return [
         *workflow_bindings(),
+        Binding("escape", "step_out", t("action.back"), show=False, id="back"),
         Binding("slash", "filter", t("action.filter"), id="filter"),
         Binding("ctrl+f", "search", t("action.search"), id="search"),
         Binding("asterisk", "mark_all", t("action.mark_all"), show=False, id="mark-all"),
+        Binding("minus", "clear_marks", t("action.clear_marks"), show=False, id="clear-marks"),
         Binding("ctrl+r", "reload", t("action.reload"), show=False, id="reload"),
         Binding("n", "notices", t("action.notices"), show=False, id="notices"),
         Binding(
@@ -117,6 +120,7 @@ class CstuiApp(Notices):
         self._theme_problems: list[str] = []
         self._load_themes()
         self.stop_background: Callable[[], None] | None = None
+        self.live: LiveFeed | None = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The app's own tokens from the default theme, so any theme (a minimal user theme,
@@ -167,6 +171,8 @@ class CstuiApp(Notices):
         self.set_interval(CLOCK_EVERY, self._tick)
         self.set_interval(BEAT_EVERY, self._beat)
         self.set_interval(OUTBOX_EVERY, self._flush_outbox)
+        self.live = LiveFeed(store, self.live_changed)
+        self.live.start()
         self._announce_drafts()
         self._flush_outbox()  # what an earlier session could not send
 
@@ -205,6 +211,8 @@ class CstuiApp(Notices):
             )
 
     def on_unmount(self) -> None:
+        if self.live is not None:
+            self.live.stop()
         if self.stop_background is not None:
             self.stop_background()  # releases the lead, so another console takes over
         if self.store is not None:

@@ -169,7 +169,7 @@ class Delivery(Panes):
         shown_ticket, composer = self.ticket_pane.ticket, self.ticket_pane.composer
         on_this = shown_ticket is not None and shown_ticket.id == item.ticket_id
         if on_this and composer.is_open and composer.kind is item.kind:
-            composer.action_close()
+            composer.close_sent()
 
     def _after_write(self, ticket_id: int) -> None:
         if self.ticket_pane.ticket is not None and self.ticket_pane.ticket.id == ticket_id:

@@ -16,7 +16,7 @@ from time import monotonic
 from typing import Any
 
 import platformdirs
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
@@ -29,7 +29,7 @@ from cstui.console.dialogs import Answer, FormDialog
 from cstui.console.io import StoreIO
 from cstui.console.knowledge import KnowledgePane, suggested_hits, triage_note
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
-from cstui.console.ticket import TicketExtras, TicketPane
+from cstui.console.ticket import TicketExtras, TicketPane, is_text_box
 from cstui.domain.channels import DeliveryState
 from cstui.domain.files import human_size
 from cstui.domain.model import Agent, ArticleKind, Customer, Page, Ticket
@@ -41,6 +41,8 @@ from cstui.store.base import HelpdeskStore, View
 SUGGESTED = 3  # answers listed when a ticket opens
 SUGGESTED_TEMPLATES = 10  # templates listed by `m`
 REST_SECONDS = 0.15  # keys closer than this count as scrolling: load where the cursor rests
+SETTLE_SECONDS = 0.2  # changes arriving within this are shown at once, in one read
+COUNTS_GAP_SECONDS = 1.0  # the views' counts are read again at most this often after changes
 NARROW_BELOW = 100  # columns: below this, one pane at a time (1-4 and Tab switch)
 PANES = ("queue-pane", "ticket-pane", "customer-pane", "knowledge-pane")
 
@@ -87,6 +89,11 @@ class Panes(StoreIO):
         self._rest_timer: Timer | None = None
         self._nearest: datetime | None = None  # the agent's nearest SLA deadline
         self._warm = False
+        self._marks: dict[str, dict[int, Ticket]] = {}  # other views' marks, put away
+        self._changed: set[int | None] = set()  # tickets changed since the views were read
+        self._change_timer: Timer | None = None
+        self._counts_timer: Timer | None = None
+        self._counts_at = 0.0  # when the counts were last asked for after a change
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -110,11 +117,15 @@ class Panes(StoreIO):
     def ticket_pane(self) -> TicketPane:
         return self.query_one(TicketPane)
 
-    def on_resize(self) -> None:
-        self._layout_for(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: the app's own (`self.size`) is still the previous one here.
+        self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
-        self.screen.set_class(width < NARROW_BELOW, "-narrow")
+        # The main screen, also while a dialog is over it (resized under a dialog, the
+        # panes must have the new layout when it closes).
+        main = self.screen_stack[0] if self.screen_stack else self.screen
+        main.set_class(width < NARROW_BELOW, "-narrow")
 
     # -- the queue ---------------------------------------------------------------------------
 
@@ -194,13 +205,62 @@ class Panes(StoreIO):
         self.pane.show_tabs()
         self._draw_status()
 
+    # -- live changes ------------------------------------------------------------------------
+
+    def live_changed(self, ticket_id: int | None) -> None:
+        """A ticket changed somewhere (from the live feed's thread): changes that come
+        together are shown together, a moment later."""
+        self.call_from_thread(self._note_change, ticket_id)
+
+    def _note_change(self, ticket_id: int | None) -> None:
+        self._changed.add(ticket_id)
+        if self._change_timer is None:
+            self._change_timer = self.set_timer(SETTLE_SECONDS, self._show_changes)
+
+    def _show_changes(self) -> None:
+        self._change_timer = None
+        changed, self._changed = self._changed, set()
+        if not self.query(QueuePane):
+            return  # the console is closing: its panes are gone
+        if self.pane.search is None:  # a search's results are the answer to a question
+            self.queue.changed()
+        self._counts_soon()
+        shown = self.ticket_pane.ticket
+        if shown is not None and shown.id in changed and shown.id == self._wanted_ticket:
+            self.load_ticket(shown.id)
+
+    def _counts_soon(self) -> None:
+        """The counts again after a change, at most once a second: a burst of arrivals
+        costs one set of count queries a second, not one per arrival."""
+        wait = self._counts_at + COUNTS_GAP_SECONDS - monotonic()
+        if wait <= 0:
+            self._counts_later()
+        elif self._counts_timer is None:
+            self._counts_timer = self.set_timer(wait, self._counts_later)
+
+    def _counts_later(self) -> None:
+        self._counts_timer, self._counts_at = None, monotonic()
+        self.refresh_counts()
+
     def action_view(self, step: int) -> None:
         index = (VIEWS.index(self.pane.view) + step) % len(VIEWS)
         self.switch_view(VIEWS[index])
 
+    def _marks_key(self) -> str:
+        return self.pane.view.value if self.pane.search is None else f"?{self.pane.search}"
+
+    def _marks_follow(self, before: str) -> None:
+        """Marks belong to the view (or search) they were made in: leaving it puts them
+        away, coming back brings them back; a bulk action never acts on unseen rows."""
+        if self.queue.marked:
+            self._marks[before] = self.queue.marked
+        self.queue.marked = self._marks.pop(self._marks_key(), {})
+
     def switch_view(self, view: View) -> None:
+        before = self._marks_key()
         self.pane.view = view
         self.pane.search = None  # a view replaces the search results
+        self._marks_follow(before)
         self.pane.remove_class("searching")
         self.queue.restart(self._filter_text())
         self.pane.show_tabs()
@@ -239,7 +299,9 @@ class Panes(StoreIO):
         if not query:  # an empty search goes back to the view
             self.switch_view(self.pane.view)
         else:
+            before = self._marks_key()
             self.pane.search = query
+            self._marks_follow(before)
             self.queue.restart(self._filter_text())
             self.pane.show_tabs()
         self.queue.focus()
@@ -247,6 +309,11 @@ class Panes(StoreIO):
     @on(QueueList.MarksChanged)
     def _marks_changed(self, _message: QueueList.MarksChanged) -> None:
         self.pane.show_position()
+
+    def action_clear_marks(self) -> None:
+        count = len(self.queue.marked)
+        self.queue.clear_marks()
+        self.notify(t("bulk.cleared", count=count), timeout=3)
 
     def action_mark_all(self) -> None:
         count = self.queue.mark_all()
@@ -444,9 +511,38 @@ class Panes(StoreIO):
 
     # -- which pane is active ------------------------------------------------------------------
 
+    def action_step_out(self) -> None:
+        """Escape, one step out: from a text box to its pane, from a pane to the queue, and
+        in the queue from a search's results or a filter back to the whole view."""
+        focused = self.focused
+        box = focused.id if focused is not None and is_text_box(focused) else None
+        if box == "queue-filter" or (box is None and self._filter_text()):
+            self._clear_filter()
+        elif box == "queue-search" and self.pane.search is None:
+            self.pane.remove_class("searching")
+        elif box == "kb-query":
+            self.query_one("#kb-results").focus()
+            return
+        elif box is not None and self._pane_index != 0:
+            self.action_pane(self._pane_index)
+            return
+        elif box is None and self._pane_index == 0 and self.pane.search is not None:
+            self.switch_view(self.pane.view)
+        self.action_pane(0)
+
+    def _clear_filter(self) -> None:
+        field = self.query_one("#queue-filter", Input)
+        self.pane.remove_class("filtering")
+        if field.value:
+            with field.prevent(Input.Changed):
+                field.value = ""
+            self.queue.restart()
+            self.pane.show_tabs()
+
     def action_pane(self, index: int) -> None:
         self._set_active(index)
-        target = {0: self.queue, 1: self.ticket_pane, 2: self.query_one(CustomerPane)}.get(index)
+        body = self.query_one("#ticket-body")
+        target = {0: self.queue, 1: body, 2: self.query_one(CustomerPane)}.get(index)
         if index == 3:
             self.query_one(KnowledgePane).focus_search()
         elif target is not None:

@@ -133,14 +133,47 @@ class QueueList(ScrollView, can_focus=True):
         self.want()
 
     def page_loaded(self, fetch: Fetch, items: tuple[Ticket, ...], next_cursor: str | None) -> None:
+        was, started = self.current, self.window.started
+        followers = self._followers()
         if not self.window.loaded(fetch, items, next_cursor):
+            self.want()  # (a page whose start moved while it was read is asked again)
             return
-        self.window.evict(self.cursor)
         self._resize()
+        if was is not None:
+            self._keep_on(was, followers)
+        self.window.evict(self.cursor)
         self.refresh()
         self.want()
-        if fetch.page == 0 or (self.window.needle and self.cursor < len(self.window)):
+        # The first rows open the first ticket. A ticket that left the view (taken here or
+        # elsewhere) stays open in the ticket pane: the cursor's new row opens when moved to.
+        if (fetch.page == 0 and not started) or (was is None and self.current is not None):
             self._announce()
+
+    def changed(self) -> None:
+        """The store changed (another console, a process, this one): the rows in view are
+        read again and move in place."""
+        self.window.changed()
+        self.want()
+
+    def _followers(self, count: int = 50) -> list[int]:
+        """The ids after the cursor's row: where it goes if its ticket leaves the view."""
+        rows = (self.window.row(i) for i in range(self.cursor + 1, self.cursor + 1 + count))
+        return [t.id for t in rows if t is not None]
+
+    def _keep_on(self, ticket: Ticket, followers: list[int]) -> None:
+        """Keep the cursor on `ticket` (or the first of `followers` still here) where rows
+        came or went above it, and the list under it, so that nothing on screen jumps."""
+        index = self.window.index_of(ticket.id)
+        for other in followers:
+            if index is not None:
+                break
+            index = self.window.index_of(other)
+        if index is None:
+            index = min(self.cursor, max(len(self.window) - 1, 0))
+        if index != self.cursor:
+            shift = index - self.cursor
+            self.set_reactive(QueueList.cursor, index)
+            self.scroll_to(y=max(self.scroll_y + shift, 0), animate=False, immediate=True)
 
     def page_failed(self, fetch: Fetch) -> None:
         self.window.failed(fetch)

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
+from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
 from cstui.console.render import countdown, local
@@ -189,6 +190,11 @@ def attachments(extras: TicketExtras) -> Content:
     return assemble(*parts)
 
 
+def is_text_box(widget: Widget) -> bool:
+    """A widget that types the keys it is given."""
+    return isinstance(widget, Input | TextArea)
+
+
 class Composer(Vertical):
     """A reply or an internal note being written; ctrl+s sends, esc hides (kept as draft)."""
 
@@ -222,6 +228,7 @@ class Composer(Vertical):
         super().__init__(id="composer")
         self.kind = MessageKind.REPLY
         self.files: list[str] = []
+        self.came_from: Widget | None = None  # where the focus was before writing
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="composer-title")
@@ -247,6 +254,9 @@ class Composer(Vertical):
             self.area.load_text(inert(text))
         self.files = []
         self._show_files()
+        focused = self.app.focused
+        if focused is not None and self not in focused.ancestors:
+            self.came_from = focused
         self.add_class("open")
         self.area.focus()
         self.area.move_cursor(self.area.document.end)
@@ -291,8 +301,19 @@ class Composer(Vertical):
         line.display = bool(self.files)
 
     def action_close(self) -> None:
+        """Escape: hidden (what it holds stays a draft); the focus stays on the ticket."""
         self.remove_class("open")
-        self.screen.focus_next()
+        self.screen.query_one("#ticket-body").focus()
+
+    def close_sent(self) -> None:
+        """Sent: hidden, and the focus back where the agent was before writing (never into
+        a text box: the next keys act, they are not typed)."""
+        self.remove_class("open")
+        back, self.came_from = self.came_from, None
+        if back is not None and back.is_attached and back.focusable and not is_text_box(back):
+            back.focus()
+        else:
+            self.screen.query_one("#ticket-body").focus()
 
 
 class TicketPane(Vertical):

@@ -57,6 +57,7 @@ class QueueWindow:
     slots: list[_Slot] = field(default_factory=lambda: [_Slot(cursor=None)])
     generation: int = 0
     pending: set[int] = field(default_factory=set)
+    stale: set[int] = field(default_factory=set)  # held pages to read again when in view
     needle: str = ""
     scanned: int = 0
     matched: list[Ticket] = field(default_factory=list)
@@ -117,7 +118,7 @@ class QueueWindow:
         bottom = last // self.page_size + 1
         for page in range(top, min(bottom, len(self.slots) - 1) + 1):
             slot = self.slots[page]
-            if slot.items is None and page not in self.pending:
+            if (slot.items is None or page in self.stale) and page not in self.pending:
                 return self._fetch(page)
         return None
 
@@ -139,17 +140,51 @@ class QueueWindow:
         if fetch.generation != self.generation:
             return False
         self.pending.discard(fetch.page)
+        if fetch.page >= len(self.slots) or self.slots[fetch.page].cursor != fetch.cursor:
+            return False  # the page's start moved while it was read: it is asked again
+        self.stale.discard(fetch.page)
         slot = self.slots[fetch.page]
         first_time = not slot.loaded
         slot.items, slot.next_cursor, slot.loaded = tuple(items), next_cursor, True
-        if fetch.page == len(self.slots) - 1 and next_cursor is not None:
-            self.slots.append(_Slot(cursor=next_cursor))
+        self._chain(fetch.page, next_cursor)
         if self.needle:
             if first_time:
                 self.scanned += len(items)
                 self.matched.extend(t for t in items if matches(t, self.needle))
             slot.items = None  # the matches are kept; the page itself is not needed
         return True
+
+    def _chain(self, page: int, next_cursor: str | None) -> None:
+        """The page after `page` starts where `page` now ends: rows that came or went in
+        `page` moved that boundary, and the next page is read again from the new one."""
+        if page == len(self.slots) - 1:
+            if next_cursor is not None:
+                self.slots.append(_Slot(cursor=next_cursor))
+            return
+        if next_cursor is None:  # the view ends here now
+            del self.slots[page + 1 :]
+            self.stale = {p for p in self.stale if p <= page}
+            self.pending = {p for p in self.pending if p <= page}
+        elif self.slots[page + 1].cursor != next_cursor:
+            self.slots[page + 1].cursor = next_cursor
+            self.stale.add(page + 1)
+
+    def changed(self) -> None:
+        """The store changed: each page held is read again once it is in view, its rows
+        shown meanwhile (a filter's matches stay as they are until the filter changes)."""
+        if not self.needle:
+            self.stale = {p for p, s in enumerate(self.slots) if s.loaded}
+
+    def index_of(self, ticket_id: int) -> int | None:
+        """Where a ticket is among the rows in memory."""
+        if self.needle:
+            found = [i for i, t in enumerate(self.matched) if t.id == ticket_id]
+            return found[0] if found else None
+        for page, slot in enumerate(self.slots):
+            for offset, ticket in enumerate(slot.items or ()):
+                if ticket.id == ticket_id:
+                    return page * self.page_size + offset
+        return None
 
     def failed(self, fetch: Fetch) -> None:
         self.pending.discard(fetch.page)
@@ -175,6 +210,7 @@ class QueueWindow:
         self.generation += 1
         self.slots = [_Slot(cursor=None)]
         self.pending.clear()
+        self.stale.clear()
         self.needle = needle.strip()
         self.scanned = 0
         self.matched = []

@@ -297,12 +297,20 @@ class Workflows(Delivery):
             reasons = "; ".join(f"#{tid} {why}" for tid, why in refused[:4])
             more = " …" if len(refused) > 4 else ""
             message += "\n" + t("bulk.refused", count=len(refused), reasons=reasons + more)
+            message += "\n" + t("bulk.still_marked", keys=self._key_of("clear-marks"))
         for tid, why in results:
             if why is None:
                 self.queue.marked.pop(tid, None)
         self.notify(message, severity="warning" if refused else "information", timeout=10)
         self.queue.restart(self._filter_text())
         self.refresh_counts()
+
+    def _key_of(self, binding_id: str) -> str:
+        """The key bound under `binding_id` (the keymap may have changed it), as shown."""
+        for active in self.screen.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.get_key_display(active.binding)
+        return binding_id
 
 
 # -- the table's steps -----------------------------------------------------------------------

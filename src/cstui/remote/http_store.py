@@ -73,6 +73,7 @@ API = "/api/v1"
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT = 5.0
 EVENT_PAGE = 2000
+LIVE_READ_SECONDS = 30.0
 # Time allowed for files: a slow office line still sends 256 KB a second.
 UPLOAD_BYTES_PER_SECOND = 256 * 1024
 DOWNLOAD_SECONDS = 120.0
@@ -162,6 +163,8 @@ class HttpStore(RemoteAssist):
             # worker: only an https server needs it (redirects are not followed).
             verify=self.url.startswith("https://"),
         )
+        self._live: httpx.Client | None = None  # the live feed's connection, once asked for
+        self._closed = False
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -217,7 +220,10 @@ class HttpStore(RemoteAssist):
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
+        self._closed = True
         self.client.close()
+        if self._live is not None:
+            self._live.close()
 
     # -- agents -----------------------------------------------------------------------------
 
@@ -716,6 +722,19 @@ class HttpStore(RemoteAssist):
             if len(found.items) < EVENT_PAGE:
                 return
             after = found.last_id
+
+    def live_events(self) -> Iterator[Event | None]:
+        """The server's live feed, on its own connection: a quiet stream sends a keep-alive
+        every few seconds, so one silent for `LIVE_READ_SECONDS` has gone and is reopened."""
+        from cstui.remote.feed import live_events
+
+        self._live = httpx.Client(
+            base_url=self.client.base_url,
+            headers=self.client.headers,
+            timeout=httpx.Timeout(10.0, read=LIVE_READ_SECONDS),
+            verify=self.url.startswith("https://"),
+        )
+        return live_events(self._live, lambda: self._closed)
 
     def window_events(self, *, since: datetime, until: datetime) -> Iterator[Event]:
         """Every event of each ticket with an event in [since, until) (see SqlStore)."""

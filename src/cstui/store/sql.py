@@ -13,6 +13,7 @@ events. Two agents taking one ticket are serialised by that lock: the second fin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -103,6 +104,7 @@ R = TypeVar("R")
 Outcome = idempotency.Outcome
 
 MAX_PAGE = queue.MAX_PAGE
+LIVE_POLL_SECONDS = 0.5  # how often a live reader of a local store looks at the log's end
 
 # The transaction that store calls on this thread (or task) join: see `SqlStore.transaction`.
 _JOINED: ContextVar[tuple[SqlStore, Connection] | None] = ContextVar("cstui_joined", default=None)
@@ -595,6 +597,19 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
             if len(chunk) < batch:
                 return
             after = chunk[-1].id
+
+    def live_events(self, *, poll: float = LIVE_POLL_SECONDS) -> Iterator[Event | None]:
+        """The log from now on, looked at every `poll` seconds (one indexed read of the
+        events after the last one seen); None after each look that found nothing new."""
+        after = self.last_event_id()
+        while True:
+            found = self.events_after(after, limit=500)
+            yield from found
+            if found:
+                after = found[-1].id
+            if len(found) < 500:
+                yield None
+                time.sleep(poll)
 
     def window_events(
         self, *, since: datetime, until: datetime, batch: int = 500
