@@ -28,6 +28,7 @@ from cstui.domain.channels import (
 # TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
 from cstui.domain.commands import Command
 from cstui.domain.commands import TransferOutcome as TransferOutcome
+from cstui.domain.figures import Quality
 from cstui.domain.model import (
     Agent,
     Article,
@@ -373,6 +374,8 @@ class HelpdeskStore(Protocol):
         ticket_id: int | None = None,
     ) -> Iterator[Event]: ...
     def window_events(self, *, since: datetime, until: datetime) -> Iterator[Event]: ...
+    # The quality figures of [since, until) (either end open), team and per agent.
+    def quality(self, *, since: datetime | None, until: datetime | None) -> Quality: ...
     def export_records(self) -> Iterator[dict[str, Any]]: ...
     def import_records(self, records: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]: ...
 
