@@ -25,8 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from cstui.domain import figures as F
@@ -116,32 +115,44 @@ def _apply(conn: Connection, deltas: Deltas) -> None:
         pending[key] = F.plus(pending.get(key, F.ZERO), v)
 
 
+# One statement for both databases (SQLite and PostgreSQL share ON CONFLICT … excluded),
+# made once: building the expression per write cost more than the write itself.
+_UPSERT = text(
+    f"INSERT INTO metric_hours (hour, agent, {', '.join(F.COLUMNS)}) "
+    f"VALUES (:hour, :agent, {', '.join(':' + c for c in F.COLUMNS)}) "
+    "ON CONFLICT (hour, agent) DO UPDATE SET "
+    + ", ".join(f"{c} = metric_hours.{c} + excluded.{c}" for c in F.COLUMNS)
+)
+
+
 def _upsert(conn: Connection, deltas: Mapping[tuple[int, str], F.Vector]) -> None:
     rows = [
         {"hour": hour, "agent": agent, **dict(zip(F.COLUMNS, v, strict=True))}
         for (hour, agent), v in sorted(deltas.items())
         if v != F.ZERO
     ]
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(METRIC_HOURS)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["hour", "agent"],
-        set_={c: METRIC_HOURS.c[c] + stmt.excluded[c] for c in F.COLUMNS},
-    )
-    conn.execute(stmt, rows)
+    if rows:
+        conn.execute(_UPSERT, rows)
 
 
 # -- as the log grows ---------------------------------------------------------------------
+
+
+# Made once, for the same reason as `_UPSERT` (each is compiled once and cached).
+_FACTS_OF = (
+    select(METRIC_TICKETS)
+    .where(METRIC_TICKETS.c.ticket_id == bindparam("tid"))
+    .with_for_update()  # SQLite: nothing (one writer); PostgreSQL: the row's lock
+)
+_NEW_FACTS = insert(METRIC_TICKETS)
+_SET_FACTS = update(METRIC_TICKETS).where(METRIC_TICKETS.c.ticket_id == bindparam("tid"))
 
 
 def note_event(conn: Connection, e: Event) -> None:
     """Fold one newly appended event into the figures (see the module docstring)."""
     if not KEEP or e.ticket_id is None or e.kind not in m.FIGURE_KINDS:
         return
-    q = select(METRIC_TICKETS).where(METRIC_TICKETS.c.ticket_id == e.ticket_id)
-    row = conn.execute(q.with_for_update()).mappings().first()
+    row = conn.execute(_FACTS_OF, {"tid": e.ticket_id}).mappings().first()
     if row is not None and (e.at, e.id) < (row["last_at"], row["last_id"]):
         _refold(conn, e.ticket_id, row)
         return
@@ -155,10 +166,9 @@ def note_event(conn: Connection, e: Event) -> None:
         _add(deltas, [F.answer_part(answer)])
     values = _facts_row(e.ticket_id, facts, e)
     if row is None:
-        conn.execute(insert(METRIC_TICKETS), values)
+        conn.execute(_NEW_FACTS, values)
     else:
-        where = METRIC_TICKETS.c.ticket_id == e.ticket_id
-        conn.execute(update(METRIC_TICKETS).where(where).values(values))
+        conn.execute(_SET_FACTS, {**values, "tid": e.ticket_id})
     _apply(conn, deltas)
 
 
