@@ -92,8 +92,11 @@ def read_side(db: str, kept_reps: int, cases: list[str]) -> list[dict[str, Any]]
     cstui = [PYTHON, "-m", "cstui", "--db", db]
     rows: list[dict[str, Any]] = []
     start_wall, start_cpu, start_peak, _ = timed([*cstui, "--help"])  # the floor: startup
-    print(f"| (startup: cstui --help) | {start_wall:.2f} s | {start_cpu:.2f} s | "
-          f"{start_peak:.0f} MB | | | | |", flush=True)
+    print(
+        f"| (startup: cstui --help) | {start_wall:.2f} s | {start_cpu:.2f} s | "
+        f"{start_peak:.0f} MB | | | | |",
+        flush=True,
+    )
     for name in cases:
         args, replay, extra = CASES[name]
         runs = [timed([*cstui, *args, "--json"]) for _ in range(kept_reps)]
@@ -120,7 +123,9 @@ def read_side(db: str, kept_reps: int, cases: list[str]) -> list[dict[str, Any]]
             f"| {same} |",
             flush=True,
         )
-    rows.append({"case": "startup", "wall_s": start_wall, "cpu_s": start_cpu, "peak_mb": start_peak})
+    rows.append(
+        {"case": "startup", "wall_s": start_wall, "cpu_s": start_cpu, "peak_mb": start_peak}
+    )
     return rows
 
 
@@ -173,24 +178,28 @@ def write_side(db: str, appends: int, block: int) -> dict[str, Any]:
         customer = int(conn.execute(select(CUSTOMERS.c.id).limit(1)).scalar_one())
     done = {True: 0, False: 0}
     spent = {True: 0.0, False: 0.0}
+    cpu = {True: 0.0, False: 0.0}  # this process's: SQLite works in it
     n = 0
     while min(done.values()) < appends:
         for keep in (True, False):  # interleaved: noise hits both alike
             figures.KEEP = keep
             first = _last_event(store)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             while _last_event(store) - first < block:
                 n += 1
                 _life(store, customer, agents[n % len(agents)], n)
             spent[keep] += time.perf_counter() - start
+            cpu[keep] += time.process_time() - start_cpu
             done[keep] += _last_event(store) - first
     figures.KEEP = True
     per_event = {k: spent[k] / done[k] for k in (True, False)}
     ratio = per_event[True] / per_event[False]
+    cpu_ratio = (cpu[True] / done[True]) / (cpu[False] / done[False])
     print(
-        f"appends: {done[True]} events kept {spent[True]:.1f} s, {done[False]} events "
-        f"without {spent[False]:.1f} s; per event {per_event[True] * 1e3:.3f} ms against "
-        f"{per_event[False] * 1e3:.3f} ms: {100 * (ratio - 1):+.1f}%",
+        f"appends: {done[True]} events kept {spent[True]:.1f} s ({cpu[True]:.1f} s CPU), "
+        f"{done[False]} events without {spent[False]:.1f} s ({cpu[False]:.1f} s CPU); "
+        f"per event {per_event[True] * 1e3:.3f} ms against {per_event[False] * 1e3:.3f} ms: "
+        f"wall {100 * (ratio - 1):+.1f}%, CPU {100 * (cpu_ratio - 1):+.1f}%",
         flush=True,
     )
     store.rebuild_figures()
@@ -200,7 +209,10 @@ def write_side(db: str, appends: int, block: int) -> dict[str, Any]:
         "events_without": done[False],
         "seconds_kept": spent[True],
         "seconds_without": spent[False],
+        "cpu_seconds_kept": cpu[True],
+        "cpu_seconds_without": cpu[False],
         "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
     }
 
 
@@ -211,6 +223,7 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--appends", type=int, default=0, help="events per side (0: skip)")
     parser.add_argument("--block", type=int, default=2000, help="events per interleaved block")
+    parser.add_argument("--out", default=str(RESULTS), help="where the JSON goes")
     args = parser.parse_args()
     if not os.environ.get("CSTUI_NOW"):
         raise SystemExit("set CSTUI_NOW (the bench world: 2026-11-20T02:00:00+00:00)")
@@ -220,11 +233,13 @@ def main() -> None:
         "| replay: peak RSS | equal |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    result["read"] = read_side(args.db, args.kept_reps, args.cases.split(","))
+    if args.cases:
+        result["read"] = read_side(args.db, args.kept_reps, args.cases.split(","))
     if args.appends:
         result["append"] = write_side(args.db, args.appends, args.block)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

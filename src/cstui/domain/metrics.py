@@ -359,7 +359,9 @@ def _tally_for(tallies: dict[Hashable, Tally], key: Hashable | None) -> Tally | 
     return tally
 
 
-def _add_ticket(tallies: dict[Hashable, Tally], t: TicketFacts, group: _Grouper, w: _Window) -> None:
+def _add_ticket(
+    tallies: dict[Hashable, Tally], t: TicketFacts, group: _Grouper, w: _Window
+) -> None:
     """A ticket counts where it was created and, separately, where it was finally resolved."""
     created, resolved = t.created_at, t.resolved_at
     if created is None or t.merged:

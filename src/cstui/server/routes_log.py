@@ -22,7 +22,6 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
 
 from cstui import wire as W
-from cstui.domain import metrics as m
 from cstui.domain.automations import Notification
 from cstui.domain.model import Event, EventKind
 from cstui.errors import BadInput

@@ -73,7 +73,13 @@ def _facts_row(ticket_id: int, t: m.TicketFacts, last: Event) -> dict[str, Any]:
 
 
 def _answer_row(ticket_id: int, event_id: int, a: m.Answer) -> dict[str, Any]:
-    return {"ticket_id": ticket_id, "event_id": event_id, "at": a.at, "score": a.score, "owner": a.owner}
+    return {
+        "ticket_id": ticket_id,
+        "event_id": event_id,
+        "at": a.at,
+        "score": a.score,
+        "owner": a.owner,
+    }
 
 
 def _answer(row: RowMapping) -> m.Answer:
@@ -209,7 +215,9 @@ def _replayed(
     return facts_rows, answer_rows
 
 
-def _insert_all(conn: Connection, facts: list[dict[str, Any]], answers: list[dict[str, Any]]) -> None:
+def _insert_all(
+    conn: Connection, facts: list[dict[str, Any]], answers: list[dict[str, Any]]
+) -> None:
     if facts:
         conn.execute(insert(METRIC_TICKETS), facts)
     if answers:
@@ -262,7 +270,7 @@ def quality(conn: Connection, *, since: datetime | None, until: datetime | None)
     sums = F.Sums()
     first = None if since is None else _ceil_hour(since)
     last = None if until is None else F.hour_of(until)
-    if first is not None and last is not None and first >= last:
+    if since is not None and until is not None and _ceil_hour(since) >= F.hour_of(until):
         _ends(conn, sums, since, until)  # no whole hour inside: the window is all end
         return sums.quality()
     _hours(conn, sums, first, last)
