@@ -191,6 +191,11 @@ def write_side(db: str, appends: int, block: int) -> dict[str, Any]:
             spent[keep] += time.perf_counter() - start
             cpu[keep] += time.process_time() - start_cpu
             done[keep] += _last_event(store) - first
+            print(
+                f"  {'kept' if keep else 'without'}: {done[keep]} events, {spent[keep]:.1f} s, "
+                f"{cpu[keep]:.1f} s CPU",
+                flush=True,
+            )
     figures.KEEP = True
     per_event = {k: spent[k] / done[k] for k in (True, False)}
     ratio = per_event[True] / per_event[False]

@@ -41,9 +41,10 @@ def rebuild(ctx: click.Context) -> None:
     from cstui.store.sql import SqlStore
 
     env = env_of(ctx)
-    store = env.store()
-    if not isinstance(store, SqlStore):
+    if env.remote:
         raise BadInput("metrics rebuild: run it on the store itself (--db), not through --api")
+    store = env.store()
+    assert isinstance(store, SqlStore)  # not remote: the SQL store
     made = store.rebuild_figures()
     env.emit(
         made,
