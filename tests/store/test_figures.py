@@ -152,7 +152,11 @@ def test_kept_rebuilt_and_replayed_figures_agree_on_sqlite(
 
 @pytest.mark.postgres
 def test_kept_rebuilt_and_replayed_figures_agree_on_postgresql(pg_template: str) -> None:
-    _property(_pg_stores(pg_template), examples=20)
+    try:
+        _property(_pg_stores(pg_template), examples=20)
+    finally:
+        admin = pg_template.rsplit("/", 1)[0] + "/postgres"
+        _autocommit(admin, f'DROP DATABASE IF EXISTS "figures_example_{os.getpid()}" WITH (FORCE)')
 
 
 def test_a_window_inside_one_hour_and_one_cut_off_the_hour_read_the_ends(
