@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cstui.__main__ import main
+from cstui.domain.metrics import as_dict
 from cstui.server.deps import ServerOptions
 from tests.server.conftest import Served, serve_store
 from tests.serving import loopback_socket
@@ -87,6 +88,10 @@ def test_admin_commands_and_metrics(capsys: pytest.CaptureFixture[str], served: 
     served.new_ticket()  # the module's other tests may run on another worker (xdist)
     code, out, _ = cstui(capsys, served, "alice", "metrics", "--json")
     assert code == 0 and json.loads(out)["team"]["tickets_created"] >= 1
+    code, out, _ = cstui(capsys, served, "alice", "metrics", "--by-agent", "--json")
+    kept = served.store.quality(since=None, until=None)
+    expected = {name: as_dict(figures) for name, figures in kept.agents.items()}
+    assert code == 0 and json.loads(out)["agents"] == expected
 
 
 def test_bad_tokens_and_missing_options(capsys: pytest.CaptureFixture[str], served: Served) -> None:

@@ -21,7 +21,7 @@ COMMANDS: dict[str, str] = {
     "export": "cstui.cli.admin:export",
     "import": "cstui.cli.admin:import_",
     "agents": "cstui.cli.admin:agents",
-    "metrics": "cstui.cli.admin:metrics",
+    "metrics": "cstui.cli.metrics:metrics",
     "report": "cstui.cli.report:report",
     "monitor": "cstui.cli.monitor:monitor",
     "ssh-serve": "cstui.cli.ssh:ssh_serve",

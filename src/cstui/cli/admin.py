@@ -1,4 +1,4 @@
-"""Commands that manage the store itself: init, seed, import, export, agents, metrics, locate."""
+"""Commands that manage the store itself: init, seed, import, export, agents, locate."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from cstui import locations
-from cstui.cli.context import env_of, err, global_options, parse_when, say
+from cstui.cli.context import env_of, err, global_options, say
 from cstui.cli.progress import bar, phase
 from cstui.config import rules_from_settings
 from cstui.domain.inputs import INT_MAX
@@ -317,49 +316,6 @@ def agents_token(ctx: click.Context, name: str) -> None:
     env = env_of(ctx)
     token = env.store().issue_token(name)
     env.emit({"token": token}, lambda: click.echo(token))
-
-
-END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)  # `--until` left open
-
-
-@click.command("metrics")
-@click.option("--since", default=None, help="ISO date or date-time (inclusive)")
-@click.option("--until", default=None, help="ISO date or date-time (exclusive)")
-@click.option("--by-agent", is_flag=True, help="Also per agent")
-@global_options
-@click.pass_context
-def metrics(ctx: click.Context, since: str | None, until: str | None, by_agent: bool) -> None:
-    """The team's quality figures, computed from the event log."""
-    from cstui.domain import metrics as m
-
-    env = env_of(ctx)
-    start, end = parse_when(since, "--since"), parse_when(until, "--until")
-    if start and end and end <= start:
-        raise BadInput("--until: must be after --since")
-    store = env.store()
-    if start is None:
-        events = list(store.events(until=end))
-    else:
-        # Each ticket active in the window brings its whole history: one opened before
-        # `--since` and resolved in it still counts as resolved, with its full duration.
-        events = list(store.window_events(since=start, until=end or END_OF_TIME))
-    team = m.compute(events, since=start, until=end)
-    data: dict[str, Any] = {"team": m.as_dict(team)}
-    if by_agent:
-        data["agents"] = {
-            k: m.as_dict(v) for k, v in sorted(m.by_agent(events, since=start, until=end).items())
-        }
-    env.emit(data, lambda: _print_metrics(data["team"], m))
-
-
-def _print_metrics(figures: dict[str, Any], m: Any) -> None:
-    for name, value in figures.items():
-        target = m.TARGETS.get(name)
-        mark = ""
-        if target is not None and value is not None:
-            ok = value >= target.value if target.higher_is_better else value <= target.value
-            mark = ("  ✓" if ok else "  ✗") + f" (target {target.value})"
-        click.echo(f"{name:<32} {'—' if value is None else value}{mark}")
 
 
 @click.command("locate")

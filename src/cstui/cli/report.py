@@ -38,21 +38,17 @@ if TYPE_CHECKING:
 def report(ctx: click.Context, period: str, fmt: str, at: str | None) -> None:
     """The period's figures against the team's targets, with the change on the last period."""
     from cstui import reporting
-    from cstui.domain.report import build, previous_window, window
+    from cstui.domain.report import assemble
     from cstui.i18n import set_language
 
     env = env_of(ctx)
     set_language(env.settings.lang)
     tz = ZoneInfo(env.settings.timezone)
-    moment = _moment(at, tz)
-    chosen = cast("Period", period)  # click has checked it is one of PERIODS
-    current = window(moment, chosen, tz)
-    before = previous_window(current, tz)
-    events = env.store().window_events(since=before.since, until=current.until)
-    result = build(
-        events,
-        at=moment,
-        period=chosen,
+    store = env.store()
+    result = assemble(
+        lambda w: store.quality(since=w.since, until=w.until).team,
+        at=_moment(at, tz),
+        period=cast("Period", period),  # click has checked it is one of PERIODS
         tz=tz,
         goals=goals_from_settings(env.settings),
     )

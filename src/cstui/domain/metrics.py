@@ -111,7 +111,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
 
 
 @dataclass(slots=True)
-class _Ticket:
+class TicketFacts:
     """What the replay learns about one ticket; mutable only while the log is replayed."""
 
     created_at: datetime | None = None
@@ -140,7 +140,7 @@ class _Ticket:
 
 
 @dataclass(frozen=True, slots=True)
-class _Answer:
+class Answer:
     """One satisfaction answer (CSAT), credited to `owner`."""
 
     at: datetime
@@ -148,7 +148,7 @@ class _Answer:
     owner: str | None
 
 
-def _on_created(t: _Ticket, e: Event) -> None:
+def _on_created(t: TicketFacts, e: Event) -> None:
     """The first CREATED wins: a replayed or duplicated one must not move the start."""
     created = payload_as(Created, e)
     if t.created_at is not None:
@@ -158,42 +158,42 @@ def _on_created(t: _Ticket, e: Event) -> None:
     t.complaint = t.complaint or created.complaint or created.category is Category.COMPLAINT
 
 
-def _on_owner(t: _Ticket, e: Event) -> None:
+def _on_owner(t: TicketFacts, e: Event) -> None:
     t.owner = payload_as(OwnerChange, e).owner
     t.owners.add(t.owner)
 
 
-def _on_reply(t: _Ticket, e: Event) -> None:
+def _on_reply(t: TicketFacts, e: Event) -> None:
     if t.first_reply_at is None:
         t.first_reply_at = e.at
 
 
-def _on_escalated(t: _Ticket, e: Event) -> None:
+def _on_escalated(t: TicketFacts, e: Event) -> None:
     t.escalated = True
 
 
-def _on_complaint(t: _Ticket, e: Event) -> None:
+def _on_complaint(t: TicketFacts, e: Event) -> None:
     t.complaint = True
     t.second_complaint = t.second_complaint or payload_as(Complaint, e).second
 
 
-def _on_resolved(t: _Ticket, e: Event) -> None:
+def _on_resolved(t: TicketFacts, e: Event) -> None:
     t.resolved_at = e.at
     t.resolver = payload_as(Resolved, e).owner or t.owner
 
 
-def _on_reopened(t: _Ticket, e: Event) -> None:
+def _on_reopened(t: TicketFacts, e: Event) -> None:
     """A comeback undoes the resolution: the ticket is open work again."""
     t.reopened = True
     t.resolved_at = None
     t.resolver = None
 
 
-def _on_merged(t: _Ticket, e: Event) -> None:
+def _on_merged(t: TicketFacts, e: Event) -> None:
     t.merged = True
 
 
-_Handler = Callable[[_Ticket, Event], None]
+_Handler = Callable[[TicketFacts, Event], None]
 _HANDLERS: Mapping[EventKind, _Handler] = {
     EventKind.CREATED: _on_created,
     EventKind.REPLY: _on_reply,
@@ -206,12 +206,12 @@ _HANDLERS: Mapping[EventKind, _Handler] = {
 }
 
 
-def _answer(t: _Ticket, e: Event) -> _Answer | None:
+def _answer(t: TicketFacts, e: Event) -> Answer | None:
     """A 1..5 score, or None: a score out of range must not skew the shares."""
     answer = payload_as(Csat, e)
     if not 1 <= answer.score <= 5:
         return None
-    return _Answer(at=e.at, score=answer.score, owner=answer.owner or t.owner)
+    return Answer(at=e.at, score=answer.score, owner=answer.owner or t.owner)
 
 
 def _order(e: Event) -> tuple[datetime, int]:
@@ -236,21 +236,32 @@ def _by_ticket(events: Iterable[Event]) -> dict[int, list[Event]]:
     return grouped
 
 
-def _replay_ticket(events: list[Event], answers: list[_Answer]) -> _Ticket:
+# The kinds that change a figure: any other event leaves every figure as it was.
+FIGURE_KINDS = frozenset({*_HANDLERS, EventKind.CSAT})
+
+
+def fold(t: TicketFacts, e: Event) -> Answer | None:
+    """One event, the next in the ticket's log order, into its facts; a valid CSAT answer
+    is returned (it belongs to the window it was given in, not to the ticket)."""
+    if e.kind is EventKind.CSAT:
+        return _answer(t, e)
+    if (handler := _HANDLERS.get(e.kind)) is not None:
+        handler(t, e)
+    return None
+
+
+def _replay_ticket(events: list[Event], answers: list[Answer]) -> TicketFacts:
     """One ticket's facts; its valid CSAT answers are appended to `answers`."""
-    t = _Ticket()
+    t = TicketFacts()
     for e in events:
-        if e.kind is EventKind.CSAT:
-            if (answer := _answer(t, e)) is not None:
-                answers.append(answer)
-        elif (handler := _HANDLERS.get(e.kind)) is not None:
-            handler(t, e)
+        if (answer := fold(t, e)) is not None:
+            answers.append(answer)
     return t
 
 
-def _replay(events: Iterable[Event]) -> tuple[list[_Ticket], list[_Answer]]:
+def _replay(events: Iterable[Event]) -> tuple[list[TicketFacts], list[Answer]]:
     """Facts for every ticket, and every CSAT answer, in one pass over the log."""
-    answers: list[_Answer] = []
+    answers: list[Answer] = []
     tickets = [_replay_ticket(own, answers) for own in _by_ticket(events).values()]
     return tickets, answers
 
@@ -267,7 +278,7 @@ def _mean(total: timedelta, count: int) -> timedelta | None:
 
 
 @dataclass(slots=True)
-class _Tally:
+class Tally:
     """Running sums for one group; mutable so that adding up stays one cheap pass."""
 
     created: int = 0
@@ -286,7 +297,7 @@ class _Tally:
     satisfied: int = 0
     very_satisfied: int = 0
 
-    def add_created(self, t: _Ticket, created_at: datetime) -> None:
+    def add_created(self, t: TicketFacts, created_at: datetime) -> None:
         self.created += 1
         self.complaints += t.complaint
         self.second_complaints += t.complaint and t.second_complaint
@@ -296,7 +307,7 @@ class _Tally:
             self.replied += 1
             self.first_response += max(_ZERO, t.first_reply_at - created_at)
 
-    def add_resolved(self, t: _Ticket, created_at: datetime, resolved_at: datetime) -> None:
+    def add_resolved(self, t: TicketFacts, created_at: datetime, resolved_at: datetime) -> None:
         first = t.first_contact
         self.resolved += 1
         self.first_contact += first
@@ -304,7 +315,7 @@ class _Tally:
         self.basic_first_contact += t.basic and first
         self.resolution_time += max(_ZERO, resolved_at - created_at)
 
-    def add_answer(self, a: _Answer) -> None:
+    def add_answer(self, a: Answer) -> None:
         self.answers += 1
         self.satisfied += a.score >= 4
         self.very_satisfied += a.score == 5
@@ -339,16 +350,18 @@ class _Window:
         return (self.since is None or at >= self.since) and (self.until is None or at < self.until)
 
 
-def _tally_for(tallies: dict[Hashable, _Tally], key: Hashable | None) -> _Tally | None:
+def _tally_for(tallies: dict[Hashable, Tally], key: Hashable | None) -> Tally | None:
     if key is None:
         return None
     tally = tallies.get(key)
     if tally is None:
-        tally = tallies[key] = _Tally()
+        tally = tallies[key] = Tally()
     return tally
 
 
-def _add_ticket(tallies: dict[Hashable, _Tally], t: _Ticket, group: _Grouper, w: _Window) -> None:
+def _add_ticket(
+    tallies: dict[Hashable, Tally], t: TicketFacts, group: _Grouper, w: _Window
+) -> None:
     """A ticket counts where it was created and, separately, where it was finally resolved."""
     created, resolved = t.created_at, t.resolved_at
     if created is None or t.merged:
@@ -360,9 +373,9 @@ def _add_ticket(tallies: dict[Hashable, _Tally], t: _Ticket, group: _Grouper, w:
         tally.add_resolved(t, created, resolved)
 
 
-def _tallies(events: Iterable[Event], group: _Grouper, w: _Window) -> dict[Hashable, _Tally]:
+def _tallies(events: Iterable[Event], group: _Grouper, w: _Window) -> dict[Hashable, Tally]:
     tickets, answers = _replay(events)
-    tallies: dict[Hashable, _Tally] = {}
+    tallies: dict[Hashable, Tally] = {}
     for t in tickets:
         _add_ticket(tallies, t, group, w)
     for a in answers:
@@ -386,7 +399,7 @@ def compute(
 ) -> Metrics:
     """The team's figures for [since, until); see the module docstring for what counts."""
     whole = _grouped(events, lambda agent, at: "", since, until)
-    return whole.get("", _Tally().metrics())
+    return whole.get("", Tally().metrics())
 
 
 def by_agent(
@@ -456,7 +469,7 @@ def by_period(
     last = last or (busy[-1] if busy else first)
     if first is None or last is None:
         return []
-    empty = _Tally().metrics()
+    empty = Tally().metrics()
     return [(d, grouped.get(d, empty)) for d in _starts(first, last, period)]
 
 

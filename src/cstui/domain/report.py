@@ -11,7 +11,7 @@ period before, so it is judged on the change, not on the value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
@@ -143,4 +143,20 @@ def build(
     log = list(events)
     now = m.compute(log, since=cur.since, until=cur.until)
     before = m.compute(log, since=prev.since, until=prev.until)
+    return Report(cur, prev, now, before, lines(now, before, goals))
+
+
+def assemble(
+    figures: Callable[[Window], m.Metrics],
+    *,
+    at: datetime,
+    period: m.Period,
+    tz: tzinfo,
+    goals: Mapping[str, Goal] = DEFAULT_GOALS,
+) -> Report:
+    """The report for the period holding `at`, each window's figures from `figures` (the
+    store's kept sums): the same report as `build` over the log."""
+    cur = window(at, period, tz)
+    prev = previous_window(cur, tz)
+    now, before = figures(cur), figures(prev)
     return Report(cur, prev, now, before, lines(now, before, goals))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from cstui.domain import metrics as m
 from cstui.domain.channels import Delivery, DeliveryState
@@ -103,31 +103,50 @@ class Month:
 
 
 def gather_recent(store: HelpdeskStore, *, now: datetime, tz: tzinfo) -> Recent:
-    """One read of the log since the earlier of Monday and the trend's first day."""
+    """Today, this week (team and per agent) and each day of the trend, from the store's
+    kept sums: a few small reads, however long the log."""
     today, week = window(now, "day", tz), window(now, "week", tz)
     trend_since = today.since - timedelta(days=TREND_DAYS - 1)
-    since = min(trend_since, week.since)
-    log = list(store.window_events(since=since, until=max(today.until, week.until)))
-    trend = m.by_period(log, period="day", tz=tz, since=trend_since, until=today.until)
+    this_week = store.quality(since=week.since, until=week.until)
     return Recent(
         at=now,
-        today=m.compute(log, since=today.since, until=today.until),
-        week=m.compute(log, since=week.since, until=week.until),
-        trend=tuple(trend),
-        agents=m.by_agent(log, since=week.since, until=week.until),
+        today=store.quality(since=today.since, until=today.until).team,
+        week=this_week.team,
+        trend=tuple(_trend(store, trend_since, today, tz)),
+        agents=this_week.agents,
     )
 
 
+def _trend(
+    store: HelpdeskStore, since: datetime, today: Window, tz: tzinfo
+) -> list[tuple[date, m.Metrics]]:
+    """One row per local day from the one holding `since` to today."""
+    return _periods(store, "day", since, today.until, tz)
+
+
+def _periods(
+    store: HelpdeskStore, period: m.Period, since: datetime, until: datetime, tz: tzinfo
+) -> list[tuple[date, m.Metrics]]:
+    """One row per local day or week from the one holding `since` to the one holding
+    `until`, each cut to [since, until) (as `metrics.by_period` cuts them)."""
+    rows: list[tuple[date, m.Metrics]] = []
+    start = m.period_start(since, period, tz)
+    while (w := window(datetime.combine(start, time(12), tzinfo=tz), period, tz)).since < until:
+        span = store.quality(since=max(w.since, since), until=min(w.until, until))
+        rows.append((start, span.team))
+        start = m.next_period(start, period)
+    return rows
+
+
 def gather_month(store: HelpdeskStore, *, chosen: datetime, tz: tzinfo) -> Month:
-    """The month holding `chosen` and the month before, from one read of the log."""
+    """The month holding `chosen` and the month before, from the store's kept sums."""
     month = window(chosen, "month", tz)
     before = previous_window(month, tz)
-    log = list(store.window_events(since=before.since, until=month.until))
     return Month(
         window=month,
-        current=m.compute(log, since=month.since, until=month.until),
-        previous=m.compute(log, since=before.since, until=before.until),
-        weeks=tuple(m.by_period(log, period="week", tz=tz, since=before.since, until=month.until)),
+        current=store.quality(since=month.since, until=month.until).team,
+        previous=store.quality(since=before.since, until=before.until).team,
+        weeks=tuple(_periods(store, 'week', before.since, month.until, tz)),
     )
 
 

@@ -28,6 +28,7 @@ from cstui.domain import commands as C
 from cstui.domain.automations import Notification
 from cstui.domain.channels import Attachment, Delivery, DeliveryState, NewAttachment
 from cstui.domain.commands import Command
+from cstui.domain.figures import Quality
 from cstui.domain.model import (
     Agent,
     Article,
@@ -741,6 +742,13 @@ class HttpStore(RemoteAssist):
         params = {"since": since.isoformat(), "until": until.isoformat()}
         lines = self._lines("/events/window", params)
         return (self._body(W.EventPublic, e).to_domain() for e in lines)
+
+    def quality(self, *, since: datetime | None, until: datetime | None) -> Quality:
+        """The server's kept figures of [since, until), team and per agent."""
+        when = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v}
+        found = self._body(W.MetricsReportPublic, self._get("/metrics", by_agent=True, **when))
+        agents = {k: v.to_domain() for k, v in (found.agents or {}).items()}
+        return Quality(team=found.team.to_domain(), agents=agents)
 
     def export_records(self) -> Iterator[dict[str, Any]]:
         """The server's store as export records (admins), streamed line by line."""

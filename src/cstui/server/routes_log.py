@@ -22,7 +22,6 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
 
 from cstui import wire as W
-from cstui.domain import metrics as m
 from cstui.domain.automations import Notification
 from cstui.domain.model import Event, EventKind
 from cstui.errors import BadInput
@@ -191,15 +190,22 @@ def window_events(
 
 @router.get("/metrics", response_model=W.MetricsReportPublic)
 def metrics(
-    store: StoreDep, agent: AgentDep, since: When = None, until: When = None
+    store: StoreDep,
+    agent: AgentDep,
+    since: When = None,
+    until: When = None,
+    by_agent: bool = False,
 ) -> JSONResponse:
-    """The team's quality figures over [since, until), computed from the log."""
+    """The team's quality figures over [since, until) (and each agent's with `by_agent`),
+    from the sums the store keeps with the log."""
     start, end = _aware(since), _aware(until, "until")
     if start and end and end <= start:
         raise BadInput("until: must be after since")
-    events = list(store.events(since=start, until=end))
-    team = m.compute(events, since=start, until=end)
-    return JSONResponse({"team": W.MetricsPublic.encode(team)})
+    found = store.quality(since=start, until=end)
+    data: dict[str, Any] = {"team": W.MetricsPublic.encode(found.team)}
+    if by_agent:
+        data["agents"] = {k: W.MetricsPublic.encode(v) for k, v in found.agents.items()}
+    return JSONResponse(data)
 
 
 @router.get("/export", response_class=StreamingResponse, responses=NDJSON)

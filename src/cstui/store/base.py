@@ -28,6 +28,7 @@ from cstui.domain.channels import (
 )
 from cstui.domain.commands import Command
 from cstui.domain.commands import TransferOutcome as TransferOutcome
+from cstui.domain.figures import Quality
 from cstui.domain.model import (
     Agent,
     Article,
@@ -386,6 +387,9 @@ class HelpdeskStore(Protocol):
     # The log as it is written, from now on: each new event, and None at each quiet moment
     # (nothing new for a while), where a reader may stop. Runs until the store is closed.
     def live_events(self) -> Iterator[Event | None]: ...
+
+    # The quality figures of [since, until) (either end open), team and per agent.
+    def quality(self, *, since: datetime | None, until: datetime | None) -> Quality: ...
     def export_records(self) -> Iterator[dict[str, Any]]: ...
     def import_records(self, records: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]: ...
 

@@ -318,6 +318,66 @@ EVENTS = Table(
     _str("new", nullable=True),  # JSON
 )
 
+# The quality figures kept as the log grows (`store/figures.py`, `domain/figures.py`), all
+# rebuilt from the log by `cstui metrics rebuild`: each ticket's facts as replayed so far
+# (`metrics.TicketFacts`; `last_at`, `last_id`: the last figure event folded in) ...
+METRIC_TICKETS = Table(
+    "metric_tickets",
+    metadata,
+    Column("ticket_id", Integer(), primary_key=True, autoincrement=False),
+    _ts("created_at", index=True),
+    _int("basic", 0),
+    _int("complaint", 0),
+    _int("second_complaint", 0),
+    _str("owners", default="[]"),  # JSON list of names
+    _str("owner", nullable=True),
+    _ts("first_reply_at"),
+    _int("escalated", 0),
+    _int("reopened", 0),
+    _ts("resolved_at", index=True),
+    _str("resolver", nullable=True),
+    _int("merged", 0),
+    _ts("last_at", nullable=False),
+    Column("last_id", BigInteger(), nullable=False),
+)
+# ... each valid CSAT answer, credited to its owner ...
+METRIC_ANSWERS = Table(
+    "metric_answers",
+    metadata,
+    Column("ticket_id", Integer(), primary_key=True, autoincrement=False),
+    Column("event_id", BigInteger(), primary_key=True, autoincrement=False),
+    _ts("at", nullable=False, index=True),
+    Column("score", Integer(), nullable=False),
+    _str("owner", nullable=True),
+)
+# ... and per UTC hour and credited agent ('' for none), what they add (`figures.COLUMNS`).
+METRIC_HOURS = Table(
+    "metric_hours",
+    metadata,
+    Column("hour", BigInteger(), primary_key=True, autoincrement=False),
+    _str("agent", primary_key=True),
+    *(
+        Column(name, BigInteger(), nullable=False, server_default="0")
+        for name in (
+            "created",
+            "complaints",
+            "second_complaints",
+            "owned",
+            "redispatched",
+            "replied",
+            "first_response_us",
+            "resolved",
+            "first_contact",
+            "basic_resolved",
+            "basic_first_contact",
+            "resolution_us",
+            "answers",
+            "satisfied",
+            "very_satisfied",
+        )
+    ),
+)
+
 # Which ticket each agent has open now (a heartbeat, not history).
 PRESENCE = Table(
     "presence",

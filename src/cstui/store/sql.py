@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from cstui.domain import commands as C
 from cstui.domain.channels import NewAttachment
 from cstui.domain.commands import Command
+from cstui.domain.figures import Quality
 from cstui.domain.model import (
     Agent,
     Article,
@@ -61,6 +62,7 @@ from cstui.store import (
     agents,
     customers,
     feed,
+    figures,
     floor,
     handover,
     idempotency,
@@ -230,8 +232,13 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
             return
         with _translated_errors(), self.engine.connect() as conn:
             conn = conn.execution_options(cstui_write=True)
-            with conn.begin():
-                yield conn
+            figures.defer(conn)  # the hour rows are written once, in key order, at the end
+            try:
+                with conn.begin():
+                    yield conn
+                    figures.flush(conn)
+            finally:
+                figures.discard(conn)
 
     def _tx(self, conn: Connection) -> Tx:
         return Tx(conn, self.rules, self.clock)
@@ -625,6 +632,16 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
         ids = self._reading(feed.window_tickets, since=since, until=until)
         for start in range(0, len(ids), batch):
             yield from self._reading(feed.events_of, ticket_ids=ids[start : start + batch])
+
+    def quality(self, *, since: datetime | None, until: datetime | None) -> Quality:
+        """The quality figures of [since, until), from the sums kept with the log."""
+        with self._read() as conn:
+            return figures.quality(conn, since=since, until=until)
+
+    def rebuild_figures(self) -> dict[str, int]:
+        """The kept figures made again from the log alone (`cstui metrics rebuild`)."""
+        with self._write() as conn:
+            return figures.rebuild(conn)
 
     # -- the supervisor's monitor (store/floor.py) ---------------------------------------
 

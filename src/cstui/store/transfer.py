@@ -41,7 +41,7 @@ from cstui.domain.model import (
     Tier,
 )
 from cstui.errors import BadInput, Conflict
-from cstui.store import ticket_index
+from cstui.store import figures, ticket_index
 from cstui.store.kb.index import index_imported
 from cstui.store.schema import (
     AGENTS,
@@ -274,6 +274,8 @@ def import_records(engine: Engine, records: Iterable[tuple[int, dict[str, Any]]]
                 _insert(conn, name, rows, lines[name])
             index_imported(conn, batches["article"])
             ticket_index.index_tickets(conn, sorted(t["id"] for t in batches["ticket"]))
+            if batches["event"]:
+                figures.rebuild(conn)  # imported history, like any other, moves the figures
             _reset_sequences(conn)
     return {name: len(rows) for name, rows in batches.items() if rows}
 

@@ -10,6 +10,7 @@ return.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -19,9 +20,11 @@ from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from cstui.domain import events, rights
-from cstui.domain.model import EventKind, Message, MessageFile, Role
+from cstui.domain.metrics import FIGURE_KINDS
+from cstui.domain.model import Event, EventKind, Message, MessageFile, Role
 from cstui.domain.rules import Rules
 from cstui.errors import NotFound, StaleVersion
+from cstui.store import figures
 from cstui.store import rows as R
 from cstui.store.schema import AGENTS, CUSTOMERS, EVENTS, TICKETS
 
@@ -167,7 +170,7 @@ class Tx:
         """Append one event, given as its payload or as a kind and two objects that must fit
         the kind's payload class (`domain.events`): the log holds only what decodes."""
         logged, old_text, new_text = events.columns(kind, old, new)
-        self.conn.execute(
+        key = self.conn.execute(
             insert(EVENTS),
             {
                 "ticket_id": ticket_id,
@@ -177,4 +180,18 @@ class Tx:
                 "old": old_text,
                 "new": new_text,
             },
-        )
+        ).inserted_primary_key
+        if ticket_id is not None and logged in FIGURE_KINDS:  # the figures move with the log
+            assert key is not None
+            figures.note_event(
+                self.conn,
+                Event(
+                    id=int(key[0]),
+                    ticket_id=ticket_id,
+                    actor=actor,
+                    at=at,
+                    kind=logged,
+                    old=json.loads(old_text) if old_text else None,
+                    new=json.loads(new_text) if new_text else None,
+                ),
+            )

@@ -84,3 +84,4 @@ class MetricsPublic(Public[m.Metrics]):
 
 class MetricsReportPublic(Wire):
     team: MetricsPublic
+    agents: dict[str, MetricsPublic] | None = None  # with `by_agent` only

@@ -23,6 +23,7 @@ KNOWN_REVISIONS = (
     "0010",
     "0011",
     "0012",
+    "0013",
     "0015",
 )
 HEAD_REVISION = KNOWN_REVISIONS[-1]
