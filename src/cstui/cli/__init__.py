@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "calendar": "cstui.cli.calendar:calendar",
     "attachments": "cstui.cli.attachments:attachments",
     "automations": "cstui.cli.automations:automations",
+    "notifications": "cstui.cli.notifications:notifications",
 }
 
 
