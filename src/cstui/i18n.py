@@ -241,6 +241,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "#{ticket}: department answered ({state})",
         "#{ticket} 部门已答复（{state}）",
     ),
+    "automation.complaint_warning": (
+        "#{ticket}: complaint early warning ({reasons})",
+        "#{ticket} 投诉预警（{reasons}）",
+    ),
     "automation.returning_routed": (
         "#{ticket}: your returning customer wrote again",
         "#{ticket} 您的老客户再次来信",
