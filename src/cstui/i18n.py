@@ -413,6 +413,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "monitor.deliveries_failed": ("Failed deliveries: {n}", "发送失败：{n} 条"),
     "monitor.none_waiting": ("No escalation waiting", "暂无待处理升级"),
+    "monitor.dept_overdue": ("{n} overdue", "{n} 项超时"),
     "monitor.state.paused": ("paused", "已暂停"),
     "monitor.state.working": ("working", "处理中"),
     "monitor.state.online": ("online", "在线"),
