@@ -96,6 +96,8 @@ def plans(store: SqlStore, policy: AutomationPolicy) -> dict[str, list[str]]:
     sqlite = store.engine.dialect.name == "sqlite"
     with store.engine.connect() as conn:
         for source, query in due.QUERIES.items():
+            if source not in windows:
+                continue  # a rule that is off (auto_assign) is not read at all
             lo, hi = windows[source]
             params = {"lo": lo, "hi": hi, "after_at": lo, "after": -1, "n": due.PAGE}
             out[source] = _explain(conn, query, params, sqlite)
