@@ -23,6 +23,7 @@ KNOWN_REVISIONS = (
     "0010",
     "0011",
     "0012",
+    "0016",
 )
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 SCRIPT_LOCATION = Path(__file__).parent
