@@ -246,6 +246,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "#{ticket}: department answered ({state})",
         "#{ticket} 部门已答复（{state}）",
     ),
+    "automation.complaint_warning": (
+        "#{ticket}: complaint early warning ({reasons})",
+        "#{ticket} 投诉预警（{reasons}）",
+    ),
     "automation.returning_routed": (
         "#{ticket}: your returning customer wrote again",
         "#{ticket} 您的老客户再次来信",
@@ -421,6 +425,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "monitor.deliveries_failed": ("Failed deliveries: {n}", "发送失败：{n} 条"),
     "monitor.none_waiting": ("No escalation waiting", "暂无待处理升级"),
+    "monitor.dept_overdue": ("{n} overdue", "{n} 项超时"),
     "monitor.state.paused": ("paused", "已暂停"),
     "monitor.state.working": ("working", "处理中"),
     "monitor.state.online": ("online", "在线"),

@@ -121,6 +121,10 @@ def test_overdue_department_and_complex_case_at_two_working_days() -> None:
             Rule.DEPARTMENT_ANSWER,
         ),
         (EventFacts(4, 5, T0, EventKind.ROUTED.value, "bob"), Rule.RETURNING_ROUTED),
+        (
+            EventFacts(5, 5, T0, EventKind.COMPLAINT_WARNING.value, "bob", reasons=("x",)),
+            Rule.COMPLAINT_WARNING,
+        ),
     ],
 )
 def test_event_rules(facts: EventFacts, rule: Rule | None) -> None:
@@ -145,3 +149,12 @@ def test_settings_turn_rules_off_and_refuse_nonsense_in_one_line(
     monkeypatch.setenv("CSTUI_AUTOMATIONS__RISK_SHARE", "1.5")
     with pytest.raises(BadInput, match=r"^config: automations\.risk_share: "):
         load_settings()
+
+
+def test_a_complaint_warning_goes_to_the_supervisors_with_its_reasons() -> None:
+    facts = EventFacts(7, 5, T0, EventKind.COMPLAINT_WARNING.value, "bob",
+                       reasons=("3 contacts in 7 days", "1 overdue promise"))  # fmt: skip
+    [firing] = evaluate_event(facts, POLICY)
+    [action] = firing.actions
+    assert isinstance(action, Notify) and action.recipients == (SUPERVISORS,)
+    assert action.params["reasons"] == "3 contacts in 7 days; 1 overdue promise"

@@ -102,3 +102,19 @@ def test_refreshes_wait_longer_after_a_slow_one() -> None:
     assert next_delay(2.0, 0.01, 3.0) == 2.0  # a small store: every 2 s, never faster
     assert next_delay(2.0, 0.8, 3.0) == pytest.approx(2.4)  # a million tickets: a bit slower
     assert next_delay(30.0, 20.0, 10.0) == 200.0  # a huge replay: ten times its own time
+
+
+def test_each_department_line_counts_its_waiting_and_overdue() -> None:
+    from cstui.domain.supervision import DepartmentLine, department_lines
+
+    items = [item(Department.QC, 1, 8), item(Department.WAREHOUSE, 2, 9)]
+    items += [item(Department.WAREHOUSE, 3, 7), item(Department.WAREHOUSE, 4, 9)]
+    assert department_lines(items, local(10)) == [
+        DepartmentLine(Department.WAREHOUSE, 3, 1),  # #3 was due at 9:00
+        DepartmentLine(Department.QC, 1, 1),
+    ]
+    assert department_lines(items, local(8)) == [
+        DepartmentLine(Department.WAREHOUSE, 3, 0),
+        DepartmentLine(Department.QC, 1, 0),
+    ]
+    assert department_lines([], local(8)) == []

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "attachments": "cstui.cli.attachments:attachments",
     "automations": "cstui.cli.automations:automations",
     "backup": "cstui.cli.backup:backup",
+    "notifications": "cstui.cli.notifications:notifications",
 }
 
 

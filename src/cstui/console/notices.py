@@ -21,31 +21,14 @@ from cstui.console.dialogs import DIALOG_CSS
 from cstui.console.safe import assemble
 from cstui.console.workflows import Workflows
 from cstui.domain.automations import Notification, Urgency
-from cstui.domain.model import Department
-from cstui.i18n import label, t
+from cstui.i18n import t
+from cstui.notice_text import notice_text
 
 FEED_LIMIT = 50  # the unread entries read per refresh; more shows as "50+"
 TOASTS_PER_REFRESH = 3  # a backlog of urgent ones at start-up is said in a few toasts, not 40
 
 # The list's answer: the notifications to mark read, and the ticket to open (if any).
 Choice = tuple[list[int], int | None] | None
-
-
-def notice_text(n: Notification) -> str:
-    """The message in the current language from its key and values; a key this console
-    does not know, or values that do not fit it, still say which rule and ticket."""
-    values: dict[str, Any] = dict(n.params)
-    dept = values.get("department")
-    if dept in {d.value for d in Department}:
-        values["department"] = label(Department(dept))
-    values.setdefault("ticket", str(n.ticket_id or ""))  # also: `t` formats only with values
-    try:
-        text = t(n.text_key, **values)
-    except (KeyError, IndexError, ValueError):
-        text = n.text_key
-    if text == n.text_key:  # not in the catalog: the rule's name and the ticket
-        text = f"{n.rule.replace('_', ' ')} #{values.get('ticket', n.ticket_id or '')}"
-    return text
 
 
 class NoticesScreen(ModalScreen[Choice]):

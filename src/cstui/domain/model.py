@@ -178,6 +178,7 @@ class EventKind(StrEnum):
     ESCALATION_STATE = "escalation_state"
     GREEN_CHANNEL = "green_channel"
     COMPLAINT = "complaint"
+    COMPLAINT_WARNING = "complaint_warning"  # 投诉预警 raised on a new contact: new["reasons"]
     RESOLVED = "resolved"
     RESOLVE_OVERRIDE = "resolve_override"  # resolved despite an open escalation (audited)
     REOPENED = "reopened"

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import Protocol
 
 from cstui.domain.model import Department, EscalationState, Shift
 
@@ -102,6 +103,35 @@ def sync_sheet(items: Iterable[SyncItem]) -> dict[Department, list[SyncItem]]:
     for rows in sheet.values():
         rows.sort(key=lambda i: (not i.green, i.created_at, i.escalation_id))
     return dict(sorted(sheet.items(), key=lambda kv: list(Department).index(kv[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentLine:
+    """A department's line on the sync sheet: what waits on it, and how much is overdue
+    (an escalation past its due time, which the `escalation_overdue` rule also tells the
+    ticket's owner of)."""
+
+    department: Department
+    waiting: int
+    overdue: int
+
+
+class _Waiting(Protocol):
+    @property
+    def department(self) -> Department: ...
+    @property
+    def due_at(self) -> datetime: ...
+
+
+def department_lines(items: Iterable[_Waiting], now: datetime) -> list[DepartmentLine]:
+    """Each department with something waiting, in the sheet's order."""
+    waiting: dict[Department, int] = {}
+    overdue: dict[Department, int] = {}
+    for item in items:
+        waiting[item.department] = waiting.get(item.department, 0) + 1
+        if now >= item.due_at:
+            overdue[item.department] = overdue.get(item.department, 0) + 1
+    return [DepartmentLine(d, waiting[d], overdue.get(d, 0)) for d in Department if d in waiting]
 
 
 SYNC_COLUMNS = (

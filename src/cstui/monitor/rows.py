@@ -15,7 +15,7 @@ from cstui.domain import metrics as m
 from cstui.domain.model import Channel, Department, Tier
 from cstui.domain.report import REPORT_FIGURES, Goal
 from cstui.domain.sla import Risk, risk
-from cstui.domain.supervision import AgentState, agent_state
+from cstui.domain.supervision import AgentState, agent_state, department_lines
 from cstui.i18n import label, t
 from cstui.monitor.data import FAILED_DELIVERIES, Floor, Month, Recent
 from cstui.reporting import change_text, goal_text, value_text, verdict_text
@@ -180,10 +180,12 @@ def escalation_rows(floor: Floor, tz: tzinfo | None) -> list[Row]:
 
 
 def department_counts(floor: Floor) -> str:
-    counts: dict[str, int] = {}
-    for e in floor.escalations:
-        counts[label(e.department)] = counts.get(label(e.department), 0) + 1
-    return " · ".join(f"{d} {n}" for d, n in counts.items()) or t("monitor.none_waiting")
+    """Each department's line: how many wait on it, and how many of them are overdue."""
+    parts = []
+    for line in department_lines(floor.escalations, floor.at):
+        late = f" ({t('monitor.dept_overdue', n=line.overdue)})" if line.overdue else ""
+        parts.append(f"{label(line.department)} {line.waiting}{late}")
+    return " · ".join(parts) or t("monitor.none_waiting")
 
 
 _STATE_TONE = {

@@ -415,6 +415,7 @@ FIRINGS = Table(
     _ts("fired_at", nullable=False),
     Index("uq_firings_key", "rule", "ticket_id", "instance", unique=True),
     Index("ix_firings_fired", "fired_at", "rule"),  # the monitor's "fired today" count
+    Index("ix_firings_ticket", "ticket_id"),  # a sweep's "already fired?" by its tickets
 )
 
 # An agent's notifications (an automation told them something); read state kept per row.

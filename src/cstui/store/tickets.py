@@ -28,6 +28,7 @@ from cstui.errors import BadInput, Conflict, NotFound
 from cstui.store import outbox, ticket_index
 from cstui.store import rows as R
 from cstui.store.base import NewTicket
+from cstui.store.complaint_warning import raise_if_at_risk
 from cstui.store.complaints import is_second_complaint, note_complaint
 from cstui.store.messages import NO_ORIGIN, Origin
 from cstui.store.schema import AGENTS, MESSAGES, ORDERS, TICKETS
@@ -125,6 +126,14 @@ def open_ticket(
             old={"owner": None},
             new={"owner": routed_to["name"], "reason": "returning customer"},
         )
+    raise_if_at_risk(
+        tx,
+        ticket_id=ticket_id,
+        customer_id=ticket.customer_id,
+        prior_complaints=int(customer["complaint_count"]),
+        actor=actor,
+        now=now,
+    )
     return ticket_id, message_id
 
 

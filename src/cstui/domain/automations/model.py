@@ -36,12 +36,15 @@ class Rule(StrEnum):
     LOW_CSAT = "low_csat"  # a CSAT of 1 or 2: complaint care
     DEPARTMENT_ANSWER = "department_answer"  # acknowledged, done or rejected
     RETURNING_ROUTED = "returning_routed"  # a returning customer's ticket routed to its owner
+    COMPLAINT_WARNING = "complaint_warning"  # 投诉预警 raised on a new contact: supervisors
     AUTO_ASSIGN = "auto_assign"  # unowned past its tier's wait: the least-loaded agent on shift
 
 
 # Rules found in the event log; rules about an escalation (instance "<escalation id>:…");
 # the others are about a ticket's own deadlines.
-EVENT_RULES = frozenset({Rule.LOW_CSAT, Rule.DEPARTMENT_ANSWER, Rule.RETURNING_ROUTED})
+EVENT_RULES = frozenset(
+    {Rule.LOW_CSAT, Rule.DEPARTMENT_ANSWER, Rule.RETURNING_ROUTED, Rule.COMPLAINT_WARNING}
+)
 ESCALATION_RULES = frozenset({Rule.ESCALATION_OVERDUE, Rule.COMPLEX_CASE})
 GREEN_RULES = frozenset({Rule.GREEN_WARNING, Rule.GREEN_ESCALATION})
 TICKET_RULES = frozenset(Rule) - EVENT_RULES - ESCALATION_RULES - GREEN_RULES
@@ -153,6 +156,7 @@ class EventFacts:
     score: int | None = None  # csat
     state: EscalationState | None = None  # escalation_state
     department: str | None = None
+    reasons: tuple[str, ...] = ()  # complaint_warning
 
 
 @dataclass(frozen=True, slots=True)

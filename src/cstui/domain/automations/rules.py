@@ -239,7 +239,7 @@ def _green_escalation(g: GreenFacts, at: datetime, instance: str) -> Firing:
     return Firing(Rule.GREEN_ESCALATION, g.ticket_id, instance, at, (action, notify))
 
 
-# -- events: CSAT, department answers, a returning customer routed ---------------------------
+# -- events: CSAT, department answers, complaint warnings, returning customers --------------
 
 
 def evaluate_event(ev: EventFacts, policy: AutomationPolicy) -> list[Firing]:
@@ -271,6 +271,18 @@ def evaluate_event(ev: EventFacts, policy: AutomationPolicy) -> list[Firing]:
                 department=ev.department or "",
             )
         )
+    elif ev.kind == EventKind.COMPLAINT_WARNING:
+        found.append(
+            _notify(
+                Rule.COMPLAINT_WARNING,
+                ev.ticket_id,
+                instance,
+                ev.at,
+                (SUPERVISORS,),
+                Urgency.WARNING,
+                reasons="; ".join(ev.reasons),
+            )
+        )
     elif ev.kind == EventKind.ROUTED and ev.owner:
         found.append(
             _notify(Rule.RETURNING_ROUTED, ev.ticket_id, instance, ev.at, (ev.owner,), Urgency.INFO)
@@ -298,6 +310,7 @@ def thresholds(policy: AutomationPolicy) -> list[tuple[Rule, bool, str]]:
         Rule.LOW_CSAT: f"a CSAT of {policy.low_csat} or lower",
         Rule.DEPARTMENT_ANSWER: "a department acknowledged, finished or rejected",
         Rule.RETURNING_ROUTED: "a returning customer routed to their owner",
+        Rule.COMPLAINT_WARNING: "a new contact from a customer likely to complain",
         Rule.AUTO_ASSIGN: _waits(policy),
     }
     return [(rule, policy.on(rule), words[rule]) for rule in Rule]

@@ -167,6 +167,14 @@ class Complaint(Payload):
 
 
 @payload_class
+class ComplaintWarning(Payload):
+    """投诉预警: the customer of a new ticket looks likely to complain, and why."""
+
+    KIND = EventKind.COMPLAINT_WARNING
+    reasons: tuple[str, ...]
+
+
+@payload_class
 class Resolved(Payload):
     KIND = EventKind.RESOLVED
     code: ResolutionCode

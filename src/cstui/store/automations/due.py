@@ -39,7 +39,12 @@ from cstui.store.tx import Tx
 
 PAGE = 1000
 _TIMED = (bindparam("lo", type_=UtcDateTime()), bindparam("hi", type_=UtcDateTime()))
-EVENT_KINDS = (EventKind.CSAT.value, EventKind.ESCALATION_STATE.value, EventKind.ROUTED.value)
+EVENT_KINDS = (
+    EventKind.CSAT.value,
+    EventKind.ESCALATION_STATE.value,
+    EventKind.ROUTED.value,
+    EventKind.COMPLAINT_WARNING.value,
+)
 # Event ids are taken at insert, not at commit: on PostgreSQL a transaction may commit an
 # event below the position a sweep already passed. Each sweep reads this many ids back
 # again (the firings' keys drop what was seen).
@@ -250,6 +255,8 @@ def event_facts(tx: Tx, after: int, page: int = PAGE) -> tuple[list[EventFacts],
             facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, owner, state=p.state))
         elif isinstance(p, events.Routed):
             facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, p.owner))
+        elif isinstance(p, events.ComplaintWarning):
+            facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, owner, reasons=p.reasons))
     if escalation_ids:
         depts = dict(
             tx.conn.execute(_ESC_DEPARTMENT, {"ids": sorted(set(escalation_ids.values()))}).all()
@@ -261,7 +268,9 @@ def event_facts(tx: Tx, after: int, page: int = PAGE) -> tuple[list[EventFacts],
 def _with_department(f: EventFacts, department: str | None) -> EventFacts:
     if department is None:
         return f
-    return EventFacts(f.id, f.ticket_id, f.at, f.kind, f.owner, f.score, f.state, department)
+    return EventFacts(
+        f.id, f.ticket_id, f.at, f.kind, f.owner, f.score, f.state, department, f.reasons
+    )
 
 
 # When a ticket went green, as the monitor's green board reads it.

@@ -25,6 +25,7 @@ KNOWN_REVISIONS = (
     "0012",
     "0013",
     "0015",
+    "0016",
 )
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 SCRIPT_LOCATION = Path(__file__).parent
