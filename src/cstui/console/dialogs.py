@@ -56,11 +56,13 @@ class FormDialog(ModalScreen[Answer | None]):
         text_required: bool = False,
         initial_text: str = "",
         check_label: str | None = None,
+        checked: bool = False,
     ) -> None:
         super().__init__()
         self.title_text, self.choices, self.choice_label = title, choices, choice_label
         self.text_label, self.text_required = text_label, text_required
         self.initial_text, self.check_label = initial_text, check_label
+        self.checked = checked
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -72,7 +74,7 @@ class FormDialog(ModalScreen[Answer | None]):
                 yield Label(self.text_label)
                 yield Input(value=self.initial_text, id="dialog-text")
             if self.check_label is not None:
-                yield Checkbox(self.check_label, id="dialog-check")
+                yield Checkbox(self.check_label, self.checked, id="dialog-check")
             yield Static("", classes="dialog-error")
             with Horizontal():
                 yield Button(t("dialog.cancel"), id="cancel")

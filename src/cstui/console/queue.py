@@ -219,7 +219,7 @@ class QueueList(ScrollView, can_focus=True):
     def _row(self, ticket: Ticket, width: int) -> list[Segment]:
         """● ★ #id due ◆ subject [owner]: the marks first so urgency reads at a glance."""
         base = self.rich_style
-        due = ticket.due.nearest()
+        due = ticket.due.headline()
         level = risk(due, self._now, self.risk_window) if ticket.is_active else Risk.OK
         due_style = {Risk.BREACHED: "breached", Risk.AT_RISK: "at-risk", Risk.OK: "ok"}[level]
         mark, owner, owner_style = self._owner(ticket)

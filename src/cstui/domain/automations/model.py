@@ -37,11 +37,14 @@ class Rule(StrEnum):
     DEPARTMENT_ANSWER = "department_answer"  # acknowledged, done or rejected
     RETURNING_ROUTED = "returning_routed"  # a returning customer's ticket routed to its owner
     AUTO_ASSIGN = "auto_assign"  # unowned past its tier's wait: the least-loaded agent on shift
+    TRANSFER_DENIED = "transfer_denied"  # a supervisor's no, with its reason, to the owner
 
 
 # Rules found in the event log; rules about an escalation (instance "<escalation id>:…");
 # the others are about a ticket's own deadlines.
-EVENT_RULES = frozenset({Rule.LOW_CSAT, Rule.DEPARTMENT_ANSWER, Rule.RETURNING_ROUTED})
+EVENT_RULES = frozenset(
+    {Rule.LOW_CSAT, Rule.DEPARTMENT_ANSWER, Rule.RETURNING_ROUTED, Rule.TRANSFER_DENIED}
+)
 ESCALATION_RULES = frozenset({Rule.ESCALATION_OVERDUE, Rule.COMPLEX_CASE})
 GREEN_RULES = frozenset({Rule.GREEN_WARNING, Rule.GREEN_ESCALATION})
 TICKET_RULES = frozenset(Rule) - EVENT_RULES - ESCALATION_RULES - GREEN_RULES
@@ -153,6 +156,7 @@ class EventFacts:
     score: int | None = None  # csat
     state: EscalationState | None = None  # escalation_state
     department: str | None = None
+    note: str | None = None  # transfer_denied: the supervisor's reason
 
 
 @dataclass(frozen=True, slots=True)

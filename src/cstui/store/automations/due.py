@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
-from cstui.domain import events
+from cstui.domain import events, supervision
 from cstui.domain.automations import (
     AutomationPolicy,
     EscalationFacts,
@@ -39,7 +39,12 @@ from cstui.store.tx import Tx
 
 PAGE = 1000
 _TIMED = (bindparam("lo", type_=UtcDateTime()), bindparam("hi", type_=UtcDateTime()))
-EVENT_KINDS = (EventKind.CSAT.value, EventKind.ESCALATION_STATE.value, EventKind.ROUTED.value)
+EVENT_KINDS = (
+    EventKind.CSAT.value,
+    EventKind.ESCALATION_STATE.value,
+    EventKind.ROUTED.value,
+    EventKind.TRANSFER_DENIED.value,
+)
 # Event ids are taken at insert, not at commit: on PostgreSQL a transaction may commit an
 # event below the position a sweep already passed. Each sweep reads this many ids back
 # again (the firings' keys drop what was seen).
@@ -248,6 +253,8 @@ def event_facts(tx: Tx, after: int, page: int = PAGE) -> tuple[list[EventFacts],
         elif isinstance(p, events.EscalationStateChanged):
             escalation_ids[e.id] = p.escalation_id
             facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, owner, state=p.state))
+        elif isinstance(p, events.TransferDenied):
+            facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, owner, note=p.note))
         elif isinstance(p, events.Routed):
             facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, p.owner))
     if escalation_ids:
@@ -261,7 +268,9 @@ def event_facts(tx: Tx, after: int, page: int = PAGE) -> tuple[list[EventFacts],
 def _with_department(f: EventFacts, department: str | None) -> EventFacts:
     if department is None:
         return f
-    return EventFacts(f.id, f.ticket_id, f.at, f.kind, f.owner, f.score, f.state, department)
+    return EventFacts(
+        f.id, f.ticket_id, f.at, f.kind, f.owner, f.score, f.state, department, f.note
+    )
 
 
 # When a ticket went green, as the monitor's green board reads it.
@@ -284,9 +293,9 @@ def green_facts(tx: Tx, ids: Iterable[int]) -> list[GreenFacts]:
     dialect = tx.conn.dialect
     out = []
     for r in rows:
-        starts = [d for d in (ts(r[4], dialect), ts(r[5], dialect)) if d is not None]
-        since = min(starts) if starts else ts(r[2], dialect)
-        assert since is not None  # created_at is NOT NULL
+        created = ts(r[2], dialect)
+        assert created is not None  # created_at is NOT NULL
+        since = supervision.green_since(created, (ts(r[4], dialect), ts(r[5], dialect)))
         out.append(GreenFacts(ticket_id=r[0], owner=r[1], since=since, active=bool(r[3])))
     return out
 
