@@ -27,6 +27,7 @@ from textual.screen import Screen
 
 from cstui.console.config import ConsoleConfig
 from cstui.console.dialogs import HelpScreen
+from cstui.console.helpkeys import help_rows, legend_rows
 from cstui.console.notices import Notices
 from cstui.console.panes import StatusBar
 from cstui.console.queue import VIEWS
@@ -96,7 +97,7 @@ def build_app(
     Textual reads a class's BINDINGS when the class is made, so the labelled class is made
     here, after `i18n.set_language`, instead of at import.
     """
-    labelled = type("CstuiApp", (CstuiApp,), {"BINDINGS": app_bindings()})
+    labelled = type("CstuiApp", (CstuiApp,), {"BINDINGS": app_bindings(), "__module__": __name__})
     return labelled(open_store, config, clock=clock)
 
 
@@ -245,18 +246,8 @@ class CstuiApp(Notices):
     # -- help and the command palette -------------------------------------------------------
 
     def action_help(self) -> None:
-        rows = []
-        for binding in self._bindings_for_help():
-            rows.append((self.get_key_display(binding), binding.description))
-        self.push_screen(HelpScreen(rows))
-
-    def _bindings_for_help(self) -> list[Binding]:
-        seen: dict[str, Binding] = {}
-        for _key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            if binding.description and binding.id not in seen:
-                seen[binding.id or binding.action] = binding
-        return list(seen.values())
+        active = [(a.node, a.binding) for a in self.screen.active_bindings.values()]
+        self.push_screen(HelpScreen(help_rows(self, active), legend_rows()))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every workflow and every view in the command palette (ctrl+p), with its key."""
