@@ -3,8 +3,9 @@ legend of the marks the queue draws.
 
 Textual's own bindings (scrolling, Page Left, copy on super+c, focus next) are left out:
 they are how widgets work, not what an agent does. A key is kept when a cstui class
-declares it under an id (every one of ours has one; Textual's have none), and its words come from the catalog by the binding's id, so a class whose
-BINDINGS were made before the language was chosen still reads in that language.
+declares it under an id (every one of ours has one; Textual's have none). Its words come
+from the catalog by that id, so a class whose BINDINGS were made before the language was
+chosen still reads in that language.
 """
 
 from __future__ import annotations
