@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from rich.cells import cell_len
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -126,9 +127,22 @@ def _orders(orders: tuple[Order, ...], width: int) -> list[str | tuple[str, str]
         return []
     out: list[str | tuple[str, str]] = ["\n", (t("customer.order_list"), "bold"), "\n"]
     for o in orders:
-        line = f"{o.number} ¥{money(o.amount)} {o.logistics_status or ''}"
-        out += [fit(line, width), "\n"]
+        out += [order_line(o.number, money(o.amount), o.logistics_status or "", width), "\n"]
     return out
+
+
+def order_line(number: str, amount: str, status: str, width: int) -> str:
+    """An order in `width` cells: the amount is never cut; the status, then the number, give
+    way first."""
+    rest = width - cell_len(amount) - 1
+    if rest <= 0:
+        return fit(amount, width)
+    num = number if cell_len(number) <= rest else fit(number, rest)
+    line = f"{num} {amount}"
+    room = width - cell_len(line) - 1
+    if status and room > 0:
+        line += " " + fit(status, min(room, cell_len(status)))
+    return fit(line, width)
 
 
 def _tickets(
