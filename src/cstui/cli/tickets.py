@@ -103,7 +103,7 @@ def _print_queue(items: Iterable[Ticket], next_cursor: str | None, tz: tzinfo) -
         ("prio", 6),
         ("tier", 15),
         ("owner", 8),
-        (f"due ({offset(tz)})", 11),
+        (f"due ({offset(tz)})", 12),
     ):
         table.add_column(name, no_wrap=True, min_width=width)
     table.add_column("subject", no_wrap=True, overflow="ellipsis", max_width=36)
