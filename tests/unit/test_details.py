@@ -65,9 +65,10 @@ def test_money_is_written_one_way(amount: float, text: str) -> None:
 
 @pytest.mark.parametrize("width", [14, 18, 22, 30, 40])
 def test_an_order_amount_is_never_cut(width: int) -> None:
-    line = order_line("SO202611200042", yuan(1215.49), "运输中", width)
-    assert cell_len(line) <= width
-    assert "¥1,215.49" in line
+    text = order_line("SO202611200042", yuan(1215.49), "运输中", width)
+    assert all(cell_len(line) <= width for line in text.split("\n"))
+    assert "¥1,215.49" in text
+    assert "SO202611200042" in text or width < 14
 
 
 def test_first_response_met_after_a_reply_and_a_pending_ticket_paused() -> None:
@@ -120,3 +121,21 @@ def test_refund_progress_does_not_promise_a_date_and_3_to_7_days_at_once() -> No
     for lang in ("zh", "en"):
         body = found[lang]["body"]
         assert "{due_date}" not in body and "3–7" in body
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_light_theme_draws_unfocused_pane_borders_visibly() -> None:
+    """Unfocused panes are framed in $panel-lighten-2 (app.tcss): on the light theme that
+    was white on off-white; it must stand 3:1 against the background."""
+    from cstui.console.themes import available_themes
+
+    light = available_themes(Path("/nonexistent"))["cstui-light"]
+    border = light.variables["panel-lighten-2"]
+    assert light.background is not None
+    a, b = sorted((_luminance(border), _luminance(light.background)))
+    assert (b + 0.05) / (a + 0.05) >= 3.0
