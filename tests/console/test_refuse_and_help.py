@@ -156,3 +156,13 @@ async def test_help_is_for_agents(make_app: AppFactory, lang: str) -> None:
     if lang == "zh":
         words = " ".join(rows.values())
         assert not re.search(r"[A-Za-z]{3,}", words), words
+
+
+async def test_q_quit_is_in_the_footer_at_120_columns(make_app: AppFactory) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = [k for k in app.query(FooterKey) if k.key == "q"]
+        assert keys and keys[0].region.right <= 120 and keys[0].region.width > 0

@@ -139,3 +139,14 @@ def test_light_theme_draws_unfocused_pane_borders_visibly() -> None:
     assert light.background is not None
     a, b = sorted((_luminance(border), _luminance(light.background)))
     assert (b + 0.05) / (a + 0.05) >= 3.0
+
+
+def test_view_tabs_break_between_tabs_never_inside_one() -> None:
+    from cstui.console.tabs import pack_tabs
+
+    tabs = [("Mine 7", False), ("New 15", True), ("Open 251", False), ("Esc 54", False)]
+    lines = pack_tabs(tabs, 24).split("\n")
+    plain = [line.replace("[reverse b]", "").replace("[/]", "") for line in lines]
+    assert plain == ["Mine 7 ·  New 15 ", "Open 251 · Esc 54"]
+    assert all(cell_len(p) <= 24 for p in plain)
+    assert pack_tabs([("[x] 1", False)], 40) == "\\[x] 1"  # outside text stays text

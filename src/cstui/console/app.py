@@ -49,6 +49,8 @@ CLOCK_EVERY = 15.0  # countdowns move by the minute; redraw them a few times a m
 def app_bindings() -> list[Binding]:
     """The console's keys, labelled in the current language (ids are what keymaps name)."""
     return [
+        # first: the footer is cut at the terminal's edge, and how to leave must always show
+        Binding("q", "quit", t("action.quit"), id="quit"),
         *workflow_bindings(),
         Binding("slash", "filter", t("action.filter"), id="filter"),
         Binding("ctrl+f", "search", t("action.search"), id="search"),
@@ -82,7 +84,6 @@ def app_bindings() -> list[Binding]:
             id="pane.knowledge",
         ),
         Binding("question_mark", "help", t("action.help"), id="help"),
-        Binding("q", "quit", t("action.quit"), id="quit"),
     ]
 
 
@@ -233,14 +234,16 @@ class CstuiApp(Notices):
             else t("view." + view.value),
             due,
         ]
-        if self._offline is not None:
-            parts.append(f"{t('header.offline')}: {self._offline}")
-        badge = self.unread_label()
-        if badge:  # only when there is something unread: the bar is otherwise as it was
-            parts.append(badge)
+        # What waits on the agent comes before why the server is away: a long error is the
+        # part the terminal's edge cuts, never the unsent count.
         unsent = self.outbox.count()
         if unsent:
             parts.append(t("header.unsent", n=unsent))
+        badge = self.unread_label()
+        if badge:  # only when there is something unread: the bar is otherwise as it was
+            parts.append(badge)
+        if self._offline is not None:
+            parts.append(f"{t('header.offline')}: {self._offline}")
         self.query_one(StatusBar).show(" │ ".join(parts))
 
     # -- help and the command palette -------------------------------------------------------

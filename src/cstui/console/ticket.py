@@ -77,7 +77,7 @@ def _extras(tk: Ticket, tz: tzinfo | None) -> list[str | tuple[str, str]]:
     if tk.resolution_code is not None:
         out += [(t("ticket.resolution", code=label(tk.resolution_code)), "$success"), "  "]
     if tk.pending_transfer is not None:
-        out += [(t("ticket.pending_transfer", to=tk.pending_transfer), "$sla-risk bold"), "  "]
+        out += [(t("ticket.pending_transfer", to=tk.pending_transfer), "$sla-risk bold"), "\n"]
     if tk.links:
         out += [t("ticket.links", ids=", ".join(f"#{i}" for i in tk.links)), "  "]
     if tk.merged_into is not None:
