@@ -20,6 +20,7 @@ Compare = Callable[..., bool]
 
 def tab(key: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run_before(pilot: Pilot[None]) -> None:
+        pilot.app.animation_level = "none"  # the tab underline slides: no half-way frames
         await settle(pilot)
         await pilot.press(key)
         await settle(pilot)
