@@ -150,3 +150,16 @@ def test_view_tabs_break_between_tabs_never_inside_one() -> None:
     assert plain == ["Mine 7 ·  New 15 ", "Open 251 · Esc 54"]
     assert all(cell_len(p) <= 24 for p in plain)
     assert pack_tabs([("[x] 1", False)], 40) == "\\[x] 1"  # outside text stays text
+
+
+def test_a_denied_transfer_tells_the_owner_why() -> None:
+    from cstui.domain.automations import AutomationPolicy, EventFacts, Urgency
+    from cstui.domain.automations.rules import evaluate_event
+    from cstui.domain.model import EventKind
+
+    ev = EventFacts(9, 7, NOW, EventKind.TRANSFER_DENIED, "alice", note="他今天满单")
+    (firing,) = evaluate_event(ev, AutomationPolicy())
+    (action,) = firing.actions
+    assert action.recipients == ("alice",) and action.urgency is Urgency.URGENT  # type: ignore[attr-defined]
+    assert action.params["note"] == "他今天满单"  # type: ignore[attr-defined]
+    assert action.text_key == "automation.transfer_denied"  # type: ignore[attr-defined]
