@@ -181,7 +181,7 @@ class TestWorkflow:
             "links",
         ):
             assert key in item
-        assert set(item["due"]) == {"first_response", "next_response", "resolution"}
+        assert set(item["due"]) == {"first_response", "next_response", "resolution", "green"}
         nxt = json.loads(
             ok(
                 run(

@@ -256,6 +256,8 @@ async def test_an_agent_cannot_switch_to_acting(make_monitor: MonitorFactory) ->
 
 
 async def test_approve_and_deny_transfers(make_monitor: MonitorFactory, store: SqlStore) -> None:
+    """Approving names the ticket (not the request's id); denying asks a reason, which is
+    kept in the event and sent to the agent who asked."""
     first, second = store.pending_transfers()[:2]
     app = make_monitor()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -264,10 +266,21 @@ async def test_approve_and_deny_transfers(make_monitor: MonitorFactory, store: S
         await select(pilot, "6", "transfer-table", str(first.id))
         await pilot.press("y")
         await settle(pilot)
+        assert i18n.t("monitor.approved", id=first.ticket_id, to=first.to_agent) in [
+            text for _, text in app.notices
+        ]
         await select(pilot, "6", "transfer-table", str(second.id))
         await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"他今天满单")
+        await pilot.press("enter")
         await settle(pilot)
         assert str(first.id) not in cells(app, "transfer-table")
+        assert str(second.id) not in cells(app, "transfer-table")
+    (denied,) = [
+        e for e in store.events(ticket_id=second.ticket_id) if e.kind is EventKind.TRANSFER_DENIED
+    ]
+    assert denied.new == {"request_id": second.id, "note": "他今天满单"}
     assert store.get_ticket(first.ticket_id).owner == first.to_agent
     assert store.get_ticket(second.ticket_id).owner == second.from_owner
     decided = {

@@ -58,6 +58,26 @@ def test_green_board_counts_two_hours_from_the_supervisors_call(
     assert [g.ticket_id for g in store.green_board()] == [plain, fresh]  # soonest due first
 
 
+def test_a_green_tickets_own_deadline_is_the_green_boards(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """The green channel's 2 hours ride on the ticket itself (`due.green`), the same instant
+    the monitor's Green tab counts down, in the ticket, in lists and null off the channel."""
+    plain = new_ticket(store)
+    other = new_ticket(store)
+    store.set_green_channel(plain, actor="sue", reason="客户投诉升级")
+    clock.advance(minutes=30)
+    fresh = new_ticket(store, goods=GoodsType.FRESH, subject="生鲜变质")
+    store.take(fresh, actor="alice")
+    store.escalate(fresh, actor="alice", department=Department.QC, reason="质检", green=True)
+    board = {g.ticket_id: g.due_at for g in store.green_board()}
+    for tid in (plain, fresh):
+        assert store.get_ticket(tid).due.green == board[tid]
+    page = store.list_tickets(view=View.GREEN, actor="sue", limit=10)
+    assert {t.id: t.due.green for t in page.items} == board
+    assert store.get_ticket(other).due.green is None
+
+
 def test_waiting_escalations_leave_the_list_when_answered(
     store: SqlStore, clock: FakeClock
 ) -> None:

@@ -56,7 +56,7 @@ def test_big_spender_is_vip_with_a_reason() -> None:
     got = classify(stats(annual_spend=62_000.0, complaint_count=3), T, NOW)
     assert got.tier is Tier.VIP
     assert got.flags == {Tier.VIP, Tier.PRIOR_COMPLAINANT, Tier.HIGH_AOV}
-    assert got.reasons[0] == "annual spend ¥62,000 ≥ ¥50,000"
+    assert got.reasons[0] == "annual spend ¥62,000.00 ≥ ¥50,000.00"
     assert "3 complaints" in got.reasons
 
 

@@ -28,9 +28,11 @@ DEMO_AGENT = "agent01"
 def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = None) -> None:
     """Open the console on env's store as `actor`; optionally feed live customer traffic."""
     from cstui import i18n
+    from cstui.console.themes import check_theme
 
-    check_console_terminal()
     settings = env.settings
+    check_theme(settings.theme, locations.user_themes_dir())
+    check_console_terminal()
     i18n.set_language(settings.lang)
     from cstui.cli.automations import start_automations
     from cstui.console.app import ConsoleConfig, build_app

@@ -35,9 +35,11 @@ def run_monitor(env: Env, *, export_dir: str | None = None) -> None:
     from pathlib import Path
 
     from cstui import i18n
+    from cstui.console.themes import check_theme
 
-    check_console_terminal()
     settings = env.settings
+    check_theme(settings.theme, locations.user_themes_dir())
+    check_console_terminal()
     i18n.set_language(settings.lang)
     from cstui.monitor.app import MonitorConfig, build_monitor
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import tzinfo
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -14,8 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from cstui.cli.context import ID, Env, env_of, err, global_options, say
+from cstui.cli.timetext import offset, short, stamp, zone
 from cstui.config import rules_from_settings
 from cstui.domain import commands as C
+from cstui.domain.deadlines import Deadline, DeadlineName, DueState, ticket_deadlines
 from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import (
     Article,
@@ -31,6 +34,7 @@ from cstui.domain.model import (
 )
 from cstui.domain.templates import Filled, fill, ticket_values
 from cstui.errors import BadInput, Conflict, CstuiError
+from cstui.i18n import label
 from cstui.localfiles import read_attachments
 from cstui.serialize import (
     escalation_dict,
@@ -87,10 +91,11 @@ def list_cmd(
         return
     page = env.store().list_tickets(view, actor=actor, limit=limit, cursor=cursor)
     data = {"items": [ticket_dict(t) for t in page.items], "next_cursor": page.next_cursor}
-    env.emit(data, lambda: _print_queue(page.items, page.next_cursor))
+    tz = zone(env.settings.timezone)
+    env.emit(data, lambda: _print_queue(page.items, page.next_cursor, tz))
 
 
-def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
+def _print_queue(items: Iterable[Ticket], next_cursor: str | None, tz: tzinfo) -> None:
     table = Table(box=None, header_style="bold")
     for name, width in (
         ("id", 6),
@@ -98,20 +103,20 @@ def _print_queue(items: Iterable[Ticket], next_cursor: str | None) -> None:
         ("prio", 6),
         ("tier", 15),
         ("owner", 8),
-        ("due", 11),
+        (f"due ({offset(tz)})", 12),
     ):
         table.add_column(name, no_wrap=True, min_width=width)
     table.add_column("subject", no_wrap=True, overflow="ellipsis", max_width=36)
     for t in items:
-        due = t.due.nearest()
+        due = t.due.headline()
         green = "🟢 " if t.green_channel else ""
         cells = (
             str(t.id),
             t.status.value,
             t.priority.value,
-            t.customer.tier.value,
+            label(t.customer.tier),
             t.owner or "—",
-            due.strftime("%m-%d %H:%M") if due else "—",
+            short(due, tz),
             green + t.subject,
         )
         table.add_row(*(Text(inert(cell)) for cell in cells))  # Text: never read as markup
@@ -146,7 +151,7 @@ def _print_hits(hits: Sequence[TicketHit], next_cursor: str | None) -> None:
     for h in hits:
         t = h.ticket
         say(
-            f"#{t.id}  {t.status.value:<9} {t.customer.tier.value:<16} "
+            f"#{t.id}  {t.status.value:<9} {label(t.customer.tier):<17} "
             f"{t.owner or '—':<10} {t.subject}"
         )
         if h.match is not None:
@@ -172,36 +177,48 @@ def show(ctx: click.Context, ticket_id: int) -> None:
     """One ticket with its thread, deadlines and escalations."""
     env = env_of(ctx)
     ticket = env.store().get_ticket(ticket_id)
-    env.emit(ticket_dict(ticket, messages=True), lambda: _print_ticket(ticket))
+    tz = zone(env.settings.timezone)
+    env.emit(ticket_dict(ticket, messages=True), lambda: _print_ticket(ticket, tz))
 
 
-def _print_ticket(t: Ticket) -> None:
+_DUE_NAMES = {
+    DeadlineName.GREEN: "green channel (2 h)",
+    DeadlineName.FIRST_RESPONSE: "first response",
+    DeadlineName.NEXT_RESPONSE: "next response",
+    DeadlineName.RESOLUTION: "resolution",
+}
+
+
+def _print_ticket(t: Ticket, tz: tzinfo) -> None:
     say(f"#{t.id} {t.subject}")
     say(
         f"  {t.status.value} · {t.priority.value} · {t.channel.value} · "
         f"{t.category.value} · v{t.version}"
     )
-    say(f"  customer: {t.customer.name} ({t.customer.tier.value})")
+    say(f"  customer: {t.customer.name} ({label(t.customer.tier)})")
     say(f"  owner: {t.owner or '—'} · owners so far: {t.dispatch_count}")
     if t.order:
         say(
             f"  order: {t.order.number} · {t.order.tracking_no or '—'} · "
             f"{t.order.logistics_status or '—'}"
         )
-    for label, due in (
-        ("first response", t.due.first_response),
-        ("next response", t.due.next_response),
-        ("resolution", t.due.resolution),
-    ):
-        if due:
-            say(f"  due {label}: {due.isoformat()}")
+    for d in ticket_deadlines(t):
+        say(f"  {_DUE_NAMES[d.name]}: {_due_text(d, tz)}")
     for e in t.escalations:
         say(
             f"  escalation #{e.id} {e.department.value} {e.state.value} "
-            f"due {e.due_at.isoformat()}{' (green)' if e.green else ''}: {e.reason}"
+            f"due {stamp(e.due_at, tz)}{' (green)' if e.green else ''}: {e.reason}"
         )
     for m in t.messages:
-        say(f"  [{m.created_at:%m-%d %H:%M}] {m.kind.value} {m.author}: {m.body}")
+        say(f"  [{stamp(m.created_at, tz, '%m-%d %H:%M')}] {m.kind.value} {m.author}: {m.body}")
+
+
+def _due_text(d: Deadline, tz: tzinfo) -> str:
+    if d.state is DueState.DUE:
+        return f"due {stamp(d.at, tz)}"
+    if d.state is DueState.MET:
+        return f"met {stamp(d.at, tz)}"
+    return "paused (waiting on the customer)" if d.state is DueState.PAUSED else "—"
 
 
 @tickets.command("take")

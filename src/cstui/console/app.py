@@ -27,6 +27,7 @@ from textual.screen import Screen
 
 from cstui.console.config import ConsoleConfig
 from cstui.console.dialogs import HelpScreen
+from cstui.console.helpkeys import help_rows, legend_rows
 from cstui.console.live import LiveFeed
 from cstui.console.notices import Notices
 from cstui.console.panes import StatusBar
@@ -49,6 +50,8 @@ CLOCK_EVERY = 15.0  # countdowns move by the minute; redraw them a few times a m
 def app_bindings() -> list[Binding]:
     """The console's keys, labelled in the current language (ids are what keymaps name)."""
     return [
+        # first: the footer is cut at the terminal's edge, and how to leave must always show
+        Binding("q", "quit", t("action.quit"), id="quit"),
         *workflow_bindings(),
         Binding("escape", "step_out", t("action.back"), show=False, id="back"),
         Binding("slash", "filter", t("action.filter"), id="filter"),
@@ -84,7 +87,6 @@ def app_bindings() -> list[Binding]:
             id="pane.knowledge",
         ),
         Binding("question_mark", "help", t("action.help"), id="help"),
-        Binding("q", "quit", t("action.quit"), id="quit"),
     ]
 
 
@@ -99,7 +101,7 @@ def build_app(
     Textual reads a class's BINDINGS when the class is made, so the labelled class is made
     here, after `i18n.set_language`, instead of at import.
     """
-    labelled = type("CstuiApp", (CstuiApp,), {"BINDINGS": app_bindings()})
+    labelled = type("CstuiApp", (CstuiApp,), {"BINDINGS": app_bindings(), "__module__": __name__})
     return labelled(open_store, config, clock=clock)
 
 
@@ -240,31 +242,23 @@ class CstuiApp(Notices):
             else t("view." + view.value),
             due,
         ]
-        if self._offline is not None:
-            parts.append(f"{t('header.offline')}: {self._offline}")
-        badge = self.unread_label()
-        if badge:  # only when there is something unread: the bar is otherwise as it was
-            parts.append(badge)
+        # What waits on the agent comes before why the server is away: a long error is the
+        # part the terminal's edge cuts, never the unsent count.
         unsent = self.outbox.count()
         if unsent:
             parts.append(t("header.unsent", n=unsent))
+        badge = self.unread_label()
+        if badge:  # only when there is something unread: the bar is otherwise as it was
+            parts.append(badge)
+        if self._offline is not None:
+            parts.append(f"{t('header.offline')}: {self._offline}")
         self.query_one(StatusBar).show(" │ ".join(parts))
 
     # -- help and the command palette -------------------------------------------------------
 
     def action_help(self) -> None:
-        rows = []
-        for binding in self._bindings_for_help():
-            rows.append((self.get_key_display(binding), binding.description))
-        self.push_screen(HelpScreen(rows))
-
-    def _bindings_for_help(self) -> list[Binding]:
-        seen: dict[str, Binding] = {}
-        for _key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            if binding.description and binding.id not in seen:
-                seen[binding.id or binding.action] = binding
-        return list(seen.values())
+        active = [(a.node, a.binding) for a in self.screen.active_bindings.values()]
+        self.push_screen(HelpScreen(help_rows(self, active), legend_rows()))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every workflow and every view in the command palette (ctrl+p), with its key."""

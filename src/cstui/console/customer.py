@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from rich.cells import cell_len
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -126,9 +127,24 @@ def _orders(orders: tuple[Order, ...], width: int) -> list[str | tuple[str, str]
         return []
     out: list[str | tuple[str, str]] = ["\n", (t("customer.order_list"), "bold"), "\n"]
     for o in orders:
-        line = f"{o.number} ¥{money(o.amount)} {o.logistics_status or ''}"
-        out += [fit(line, width), "\n"]
+        for line in order_line(o.number, money(o.amount), o.logistics_status or "", width).split(
+            "\n"
+        ):
+            out += [line, "\n"]
     return out
+
+
+def order_line(number: str, amount: str, status: str, width: int) -> str:
+    """An order in `width` cells: number, amount and status on one line when they fit;
+    otherwise the amount and status go under the number. The amount is never cut."""
+    one = f"{number} {amount}" + (f" {status}" if status else "")
+    if cell_len(one) <= width:
+        return one
+    second = f"  {amount}" if cell_len(amount) + 2 <= width else amount
+    room = width - cell_len(second) - 1
+    if status and room > 0:
+        second += " " + fit(status, min(room, cell_len(status)))
+    return f"{fit(number, min(width, cell_len(number)))}\n{second}"
 
 
 def _tickets(
@@ -155,7 +171,10 @@ def _csat(csat: tuple[tuple[int, int], ...]) -> list[str | tuple[str, str]]:
 
 class CustomerPane(VerticalScroll):
     DEFAULT_CSS = """
-    CustomerPane { padding: 0 1; }
+    /* The scrollbar's room is kept even when it is not drawn: lines are cut to the width
+       measured here, and a scrollbar that appears later would wrap each one (an amount
+       cut to "¥1…" on the next line). */
+    CustomerPane { padding: 0 1; scrollbar-gutter: stable; }
     """
 
     def __init__(self, tz: tzinfo | None, id: str | None = None) -> None:
@@ -171,7 +190,7 @@ class CustomerPane(VerticalScroll):
 
     def show(self, card: CustomerCard) -> None:
         self.card = card
-        width = max(self.scrollable_content_region.width, 20)
+        width = max(self.scrollable_content_region.width, 8)
         self.query_one("#customer-card", Static).update(card_content(card, self.tz, width))
 
     def on_resize(self) -> None:

@@ -13,11 +13,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cstui.console.safe import plain
+from cstui.console.safe import assemble, plain
 from cstui.i18n import t
 
 DIALOG_CSS = """
@@ -56,11 +57,13 @@ class FormDialog(ModalScreen[Answer | None]):
         text_required: bool = False,
         initial_text: str = "",
         check_label: str | None = None,
+        checked: bool = False,
     ) -> None:
         super().__init__()
         self.title_text, self.choices, self.choice_label = title, choices, choice_label
         self.text_label, self.text_required = text_label, text_required
         self.initial_text, self.check_label = initial_text, check_label
+        self.checked = checked
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -72,7 +75,7 @@ class FormDialog(ModalScreen[Answer | None]):
                 yield Label(self.text_label)
                 yield Input(value=self.initial_text, id="dialog-text")
             if self.check_label is not None:
-                yield Checkbox(self.check_label, id="dialog-check")
+                yield Checkbox(self.check_label, self.checked, id="dialog-check")
             yield Static("", classes="dialog-error")
             with Horizontal():
                 yield Button(t("dialog.cancel"), id="cancel")
@@ -164,16 +167,29 @@ class HelpScreen(ModalScreen[None]):
     )
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
-    def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self, rows: Sequence[tuple[str, str]], legend: Sequence[tuple[str, str]] = ()
+    ) -> None:
         super().__init__()
-        self.rows = rows
+        self.rows, self.legend = rows, legend
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(t("help.title"), classes="dialog-title")
             with VerticalScroll():
-                yield Static("\n".join(f"[b]{k:>12}[/b]  {d}" for k, d in self.rows))
-            yield Static(t("help.footer"), classes="dialog-hint")
+                # Plain text put together: a key such as `[` is never read as markup.
+                yield Static(_table(self.rows), id="help-keys")
+                if self.legend:
+                    yield Label(t("help.legend"), classes="dialog-title")
+                    yield Static(_table(self.legend), id="help-legend")
+            yield Static(plain(t("help.footer")), classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _table(rows: Sequence[tuple[str, str]]) -> Content:
+    parts: list[str | tuple[str, str]] = []
+    for key, words in rows:
+        parts += [(f"{key:>12}", "bold"), f"  {words}\n"]
+    return assemble(*parts)

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rich.markup import escape
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -26,6 +25,7 @@ from textual.widgets import Input, Static
 
 from cstui.console.render import countdown, fit, highlighted
 from cstui.console.safe import plain
+from cstui.console.tabs import pack_tabs
 from cstui.console.window import Fetch, QueueWindow
 from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import MatchField, Ticket, TicketMatch, Tier
@@ -252,7 +252,7 @@ class QueueList(ScrollView, can_focus=True):
     def _row(self, ticket: Ticket, width: int) -> list[Segment]:
         """● ★ #id due ◆ subject [owner]: the marks first so urgency reads at a glance."""
         base = self.rich_style
-        due = ticket.due.nearest()
+        due = ticket.due.headline()
         level = risk(due, self._now, self.risk_window) if ticket.is_active else Risk.OK
         due_style = {Risk.BREACHED: "breached", Risk.AT_RISK: "at-risk", Risk.OK: "ok"}[level]
         mark, owner, owner_style = self._owner(ticket)
@@ -405,17 +405,25 @@ class ViewTabs(Line):
     def show_views(
         self, current: View, counts: Mapping[View, int], search: str | None = None
     ) -> None:
-        parts = []
+        tabs: list[tuple[str, bool]] = []
         if search is not None:
-            parts.append(f"[reverse b] {escape(inert(t('tab.search', query=search)))} [/]")
+            tabs.append((inert(t("tab.search", query=search)), True))
         for view in VIEWS:
             count = counts.get(view)
             label = t(f"tab.{view.value}") + (f" {count:,}" if count is not None else "")
-            if view is current and search is None:
-                parts.append(f"[reverse b] {label} [/]")
-            else:
-                parts.append(label)
-        self.show(" · ".join(parts))
+            tabs.append((label, view is current and search is None))
+        self._tabs = tabs
+        self.show(pack_tabs(tabs, self._width()))
+
+    _tabs: list[tuple[str, bool]] = []
+
+    def _width(self) -> int:
+        # before the first layout the pane has no size yet: one long line, packed again then
+        return self.content_region.width or 10_000
+
+    def on_resize(self) -> None:
+        if self._tabs:
+            self.show(pack_tabs(self._tabs, self._width()))
 
 
 class QueuePane(Vertical):

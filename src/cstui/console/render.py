@@ -14,6 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from cstui.domain.display import inert
+from cstui.domain.money import yuan
 from cstui.domain.sla import Risk, risk
 
 ELLIPSIS = "…"
@@ -69,7 +70,8 @@ def risk_of(due: datetime | None, now: datetime, window: timedelta) -> Risk:
 
 
 def money(amount: float) -> str:
-    return f"{amount:,.0f}" if amount >= 1000 else f"{amount:,.2f}"
+    """The one way money is written (`domain.money.yuan`): `¥1,215.49`."""
+    return yuan(amount)
 
 
 def local(when: datetime | None, tz: object | None, fmt: str = "%m-%d %H:%M") -> str:

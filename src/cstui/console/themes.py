@@ -101,6 +101,16 @@ def available_themes(user_dir: Path | None = None) -> dict[str, Theme]:
     return load_themes(user_dir)[0]
 
 
+def check_theme(name: str, user_dir: Path | None = None) -> None:
+    """A theme the config or CSTUI_THEME names must exist: a one-line `BadInput` (exit 2)
+    listing the themes there are, instead of quietly drawing the default."""
+    if name == DEFAULT_THEME:
+        return  # the usual case costs no theme files read
+    themes = available_themes(user_dir)
+    if name not in themes:
+        raise BadInput(f"theme: no theme named {name!r}; themes: {', '.join(sorted(themes))}")
+
+
 def app_tokens(theme: Theme) -> dict[str, str]:
     """The theme's app tokens: defaults that keep `$vip` defined under Textual's own themes."""
     return {token: theme.variables[token] for token in APP_TOKENS}

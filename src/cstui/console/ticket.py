@@ -23,6 +23,7 @@ from textual.widgets import Input, Static, TextArea
 from cstui.console.render import countdown, local
 from cstui.console.safe import assemble, plain
 from cstui.domain.channels import Attachment, Delivery, DeliveryState
+from cstui.domain.deadlines import Deadline, DeadlineName, DueState, ticket_deadlines
 from cstui.domain.display import inert
 from cstui.domain.files import human_size
 from cstui.domain.model import Message, MessageKind, Ticket
@@ -76,6 +77,8 @@ def _extras(tk: Ticket, tz: tzinfo | None) -> list[str | tuple[str, str]]:
         out += [(t("ticket.follow_up", when=local(tk.follow_up_due, tz)), "$sla-risk"), "  "]
     if tk.resolution_code is not None:
         out += [(t("ticket.resolution", code=label(tk.resolution_code)), "$success"), "  "]
+    if tk.pending_transfer is not None:
+        out += [(t("ticket.pending_transfer", to=tk.pending_transfer), "$sla-risk bold"), "\n"]
     if tk.links:
         out += [t("ticket.links", ids=", ".join(f"#{i}" for i in tk.links)), "  "]
     if tk.merged_into is not None:
@@ -83,24 +86,39 @@ def _extras(tk: Ticket, tz: tzinfo | None) -> list[str | tuple[str, str]]:
     return [*out, "\n"] if out else []
 
 
+_DEADLINE_KEY = {
+    DeadlineName.GREEN: "ticket.green_due",
+    DeadlineName.FIRST_RESPONSE: "ticket.first_response",
+    DeadlineName.NEXT_RESPONSE: "ticket.next_response",
+    DeadlineName.RESOLUTION: "ticket.resolve_by",
+}
+
+
 def deadlines(tk: Ticket, now: datetime, window: timedelta, tz: tzinfo | None) -> Content:
-    """Each deadline kept separately, with a countdown coloured by its risk."""
+    """Each deadline kept separately, with a countdown coloured by its risk; on the green
+    channel its own 2-hour deadline comes first."""
     parts: list[str | tuple[str, str]] = [(t("ticket.sla"), "bold"), "\n"]
-    for key, due in (
-        ("ticket.first_response", tk.due.first_response),
-        ("ticket.next_response", tk.due.next_response),
-        ("ticket.resolve_by", tk.due.resolution),
-    ):
-        parts.append((f"  {t(key)}: ", "$text-muted"))
-        if due is None:
-            parts.append(t("due.none"))
-        else:
-            level = risk(due, now, window)
-            left = countdown(due, now)
-            text = t("due.over", left=left[1:]) if left.startswith("-") else t("due.in", left=left)
-            parts += [(f"{text} ({local(due, tz)})", RISK_STYLE[level])]
+    for d in ticket_deadlines(tk):
+        parts.append((f"  {t(_DEADLINE_KEY[d.name])}: ", "$text-muted"))
+        parts.append(_deadline(d, now, window, tz))
         parts.append("\n")
     return assemble(*parts)
+
+
+def _deadline(d: Deadline, now: datetime, window: timedelta, tz: tzinfo | None) -> tuple[str, str]:
+    if d.state is DueState.MET and d.at is not None:
+        return t("due.met", when=local(d.at, tz)), "$sla-ok"
+    if d.state is DueState.PAUSED:
+        return t("due.paused"), "$text-muted"
+    if d.at is None:
+        return t("due.none"), ""
+    left = countdown(d.at, now)
+    text = t("due.over", left=left[1:]) if left.startswith("-") else t("due.in", left=left)
+    level = risk(d.at, now, window)
+    style = RISK_STYLE[level]
+    if d.name is DeadlineName.GREEN and level is not Risk.BREACHED:
+        style = "$green-channel bold"
+    return f"{text} ({local(d.at, tz)})", style
 
 
 def escalations(tk: Ticket, now: datetime, tz: tzinfo | None) -> Content:

@@ -24,6 +24,8 @@ from textual.binding import Binding
 
 from cstui.console.delivery import Delivery
 from cstui.console.dialogs import Answer, ConfirmDialog, FormDialog
+from cstui.console.handoff import candidates
+from cstui.domain.escalation import check_green_channel
 from cstui.domain.model import (
     Customer,
     Department,
@@ -33,7 +35,7 @@ from cstui.domain.model import (
     Status,
     Ticket,
 )
-from cstui.domain.ownership import check_resolve
+from cstui.domain.ownership import check_resolve, may_transfer_now
 from cstui.errors import AlreadyOwned, CstuiError, StaleVersion
 from cstui.i18n import label, t
 from cstui.store.base import HelpdeskStore, View
@@ -332,6 +334,8 @@ def _departments(r: Request) -> FormDialog:
         text_label=t("dialog.reason"),
         text_required=True,
         check_label=t("dialog.green"),
+        # a green ticket's escalation is a green one unless the agent says otherwise
+        checked=r.ticket is not None and r.ticket.green_channel,
     )
 
 
@@ -352,12 +356,9 @@ def _codes(r: Request) -> FormDialog:
 
 
 def _colleagues(r: Request) -> FormDialog:
-    """Whom to transfer to: every other agent (`load` listed them)."""
-    choices = [
-        (a.name, f"{a.display_name or a.name} ({a.name}, {label(a.role)})")
-        for a in r.loaded
-        if a.name != r.actor
-    ]
+    """Whom to transfer to: every other agent with presence, shift and load, the likeliest
+    first (`load` read the floor's agent loads)."""
+    choices = candidates(r.loaded, actor=r.actor, now=r.now, tz=r.tz)
     return FormDialog(
         r.title,
         choices=choices,
@@ -391,6 +392,19 @@ def _may_resolve(r: Request) -> None:
     check_resolve(
         open_escalations=len(r.open_ticket.open_escalations), actor_role=r.role, override=False
     )
+
+
+def _may_transfer(r: Request) -> None:
+    """A transfer waiting for approval is said at once, not after the form is filled."""
+    tk = r.open_ticket
+    may_transfer_now(tk.id, tk.pending_transfer, r.role)
+
+
+def _may_green(r: Request) -> None:
+    """Already green, or goods that do not qualify: said before a reason is asked for."""
+    tk = r.open_ticket
+    goods = tk.order.goods_type if tk.order is not None else None
+    check_green_channel(goods, r.role, ticket_id=tk.id, green_already=tk.green_channel)
 
 
 def _second_hand_off(r: Request) -> str | None:
@@ -471,6 +485,7 @@ WORKFLOWS: dict[str, Workflow] = {
             "green",
             "g",
             "action.green",
+            check=_may_green,
             ask=_reason,
             write=lambda s, r: s.set_green_channel(r.ticket_id, actor=r.actor, reason=r.text),
             done=lambda r, _: t("done.green", id=r.ticket_id),
@@ -479,8 +494,9 @@ WORKFLOWS: dict[str, Workflow] = {
             "transfer",
             "x",
             "action.transfer",
+            check=_may_transfer,
             confirm=_second_hand_off,
-            load=lambda s: s.list_agents(),
+            load=lambda s: s.agent_loads(),
             ask=_colleagues,
             write=lambda s, r: s.transfer(r.ticket_id, actor=r.actor, to=r.choice, reason=r.text),
             done=_transferred,

@@ -329,10 +329,17 @@ class SlaDue:
     first_response: datetime | None = None
     next_response: datetime | None = None
     resolution: datetime | None = None
+    # The green channel's own deadline (2 h from entering it); None off the channel. Not an
+    # SLA clock: it never pauses, and the queue already puts green tickets first.
+    green: datetime | None = None
 
     def nearest(self) -> datetime | None:
         dues = [d for d in (self.first_response, self.next_response, self.resolution) if d]
         return min(dues) if dues else None
+
+    def headline(self) -> datetime | None:
+        """The one countdown a list row shows: the green channel's own when on it."""
+        return self.green or self.nearest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +379,8 @@ class Ticket:
     resolution_code: ResolutionCode | None = None
     resolved_at: datetime | None = None
     merged_into: int | None = None
+    # The agent a transfer waiting for a supervisor's approval would hand it to (None: none).
+    pending_transfer: str | None = None
     messages: tuple[Message, ...] = field(default=(), compare=False)
 
     @property

@@ -94,6 +94,21 @@ def plan_transfer(
     return TransferPlan(to=to, reason=text, needs_approval=needs_approval)
 
 
+def check_no_pending_transfer(ticket_id: int, pending_to: str | None) -> None:
+    """One transfer waits for approval at a time: the next one once it is decided."""
+    if pending_to is not None:
+        raise Conflict(
+            f"ticket {ticket_id} already has a transfer to {pending_to} waiting for approval"
+        )
+
+
+def may_transfer_now(ticket_id: int, pending_to: str | None, actor_role: Role) -> None:
+    """What the console says at once on `x`: a transfer that would need approval while one
+    already waits is refused (a supervisor's own transfer needs none, so it goes ahead)."""
+    if not is_supervising(actor_role):
+        check_no_pending_transfer(ticket_id, pending_to)
+
+
 def check_decide_transfer(actor_role: Role) -> None:
     if not is_supervising(actor_role):
         raise PermissionDenied("only a supervisor may approve or deny a transfer")

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
-from cstui.domain.model import Department, EscalationState, Shift
+from cstui.domain.model import Department, Escalation, EscalationState, Shift
 
 SHIFT_HOURS: dict[Shift, tuple[time, time]] = {
     Shift.MORNING: (time(8, 0), time(17, 0)),
@@ -34,6 +34,22 @@ class AgentState(StrEnum):
     ONLINE = "online"  # console open
     AWAY = "away"  # on shift, no console heartbeat
     OFF = "off"  # not on shift
+
+
+# Whom a transfer should go to first: someone at their console, then on shift but away; a
+# paused agent (taken off routing by a supervisor) or one off shift last.
+_HANDOFF_RANK = {
+    AgentState.ONLINE: 0,
+    AgentState.WORKING: 0,
+    AgentState.AWAY: 1,
+    AgentState.PAUSED: 2,
+    AgentState.OFF: 3,
+}
+
+
+def handoff_key(state: AgentState, open_tickets: int, name: str) -> tuple[int, int, str]:
+    """The transfer picker's order: presence first, then the lightest load."""
+    return (_HANDOFF_RANK[state], open_tickets, name)
 
 
 def on_shift(shift: Shift | None, at: datetime, tz: tzinfo) -> bool:
@@ -69,6 +85,27 @@ def green_due(since: datetime, escalation_due: datetime | None, window: timedelt
     its green escalation's own due time when that is sooner."""
     due = since + window
     return min(due, escalation_due) if escalation_due is not None else due
+
+
+def green_since(created_at: datetime, starts: Iterable[datetime | None]) -> datetime:
+    """When a ticket entered the green channel: the earliest of being put on it and its first
+    green escalation; a ticket that was green from the start counts from its creation."""
+    found = [s for s in starts if s is not None]
+    return min(found) if found else created_at
+
+
+def ticket_green_due(
+    created_at: datetime,
+    marked_at: datetime | None,
+    escalations: Iterable[Escalation],
+    window: timedelta,
+) -> datetime:
+    """A green ticket's deadline from what the ticket carries: the one definition the monitor's
+    Green tab, the queue row, the ticket pane and the ticket JSON (`due.green`) all show."""
+    green = [e for e in escalations if e.green]
+    since = green_since(created_at, [marked_at, *(e.created_at for e in green)])
+    open_dues = [e.due_at for e in green if e.is_open]
+    return green_due(since, min(open_dues) if open_dues else None, window)
 
 
 def remaining(due: datetime, now: datetime) -> timedelta:

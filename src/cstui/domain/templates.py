@@ -55,7 +55,7 @@ def ticket_values(
         values["agent_name"] = agent_name
     if ticket.order is not None:
         values["order_id"] = ticket.order.number
-        values["refund_amount"] = f"{ticket.order.amount:.2f}"
+        values["refund_amount"] = f"{ticket.order.amount:,.2f}"  # grouped, as money is shown
         if ticket.order.tracking_no:
             values["tracking_no"] = ticket.order.tracking_no
     due = ticket.due.resolution

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from cstui.domain.calendar import require_aware
 from cstui.domain.model import TIER_RANK, Tier
+from cstui.domain.money import yuan
 from cstui.errors import BadInput
 
 
@@ -93,7 +94,7 @@ def spend_cutoff(annual_spends: Sequence[float], top_share: float) -> float | No
 
 
 def _money(amount: float) -> str:
-    return f"¥{amount:,.0f}"
+    return yuan(amount)
 
 
 def _vip_reasons(

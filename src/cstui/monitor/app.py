@@ -25,7 +25,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from cstui.console.dialogs import Answer, FormDialog
 from cstui.console.safe import SafeApp, plain
-from cstui.domain.model import Agent, EscalationState, Role
+from cstui.domain.model import Agent, EscalationState, Role, TransferRequest
 from cstui.domain.ownership import is_supervising
 from cstui.domain.report import DEFAULT_GOALS, Goal, window
 from cstui.domain.supervision import SyncItem, sync_csv, sync_sheet
@@ -519,11 +519,33 @@ class MonitorApp(SafeApp):
         table = self._selected("transfers") if store else None
         if store is None or table is None or table.selected_key is None:
             return
-        request, actor = int(table.selected_key), self.config.actor
+        request = int(table.selected_key)
+        if approve:
+            self._decide(store, request, True, None)
+            return
+        # A denial says why: the reason goes back to the agent who asked (their notices).
+        dialog = FormDialog(
+            t("monitor.deny_title", id=request), text_label=t("dialog.reason"), text_required=True
+        )
+
+        def answered(answer: Answer | None) -> None:
+            if answer is not None:
+                self._decide(store, request, False, answer.text)
+
+        self.push_screen(dialog, answered)
+
+    def _decide(self, store: HelpdeskStore, request: int, approve: bool, note: str | None) -> None:
+        """The decision, then a notice naming the ticket (not the request's own id)."""
+        actor = self.config.actor
         key = "monitor.approved" if approve else "monitor.denied"
+
+        def done(decided: TransferRequest) -> None:
+            self.notify(t(key, id=decided.ticket_id, to=decided.to_agent))
+            self.refresh_floor()
+
         self._io(
-            lambda: store.decide_transfer(request, actor=actor, approve=approve),
-            self._then(t(key, id=request)),
+            lambda: store.decide_transfer(request, actor=actor, approve=approve, note=note),
+            done,
             group="act",
         )
 

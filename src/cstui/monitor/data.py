@@ -146,7 +146,7 @@ def gather_month(store: HelpdeskStore, *, chosen: datetime, tz: tzinfo) -> Month
         window=month,
         current=store.quality(since=month.since, until=month.until).team,
         previous=store.quality(since=before.since, until=before.until).team,
-        weeks=tuple(_periods(store, 'week', before.since, month.until, tz)),
+        weeks=tuple(_periods(store, "week", before.since, month.until, tz)),
     )
 
 

@@ -78,9 +78,8 @@ def green_board(tx: Tx, *, limit: int) -> list[GreenTicket]:
 
 def _green(r: Any, window: Any) -> GreenTicket:
     created, marked, escalated, esc_due = (R.dt(v) for v in r[3:7])
-    starts = [d for d in (marked, escalated) if d is not None]
-    since = min(starts) if starts else created
-    assert since is not None  # created_at is NOT NULL
+    assert created is not None  # created_at is NOT NULL
+    since = supervision.green_since(created, (marked, escalated))
     return GreenTicket(
         ticket_id=r[0],
         subject=r[1],

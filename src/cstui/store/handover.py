@@ -57,12 +57,11 @@ def _request_transfer(
     now: datetime,
 ) -> TransferRequest:
     pending = tx.conn.execute(
-        select(TRANSFERS.c.id).where(
+        select(TRANSFERS.c.to_agent).where(
             TRANSFERS.c.ticket_id == row["id"], TRANSFERS.c.state == "pending"
         )
-    ).first()
-    if pending:
-        raise Conflict(f"ticket {row['id']} already has a transfer waiting for approval")
+    ).scalar()
+    ownership.check_no_pending_transfer(row["id"], pending)
     request_id = tx.insert(
         TRANSFERS,
         {

@@ -28,7 +28,7 @@ def get_ticket(tx: Tx, *, ticket_id: int, with_messages: bool = True) -> Ticket:
     if row is None:
         raise NotFound(f"ticket {ticket_id}: no such ticket")
     messages = tuple(tx.messages(ticket_id)) if with_messages else ()
-    return R.ticket_from_row(row, messages)
+    return R.ticket_from_row(row, messages, tx.rules.escalation.green_window)
 
 
 def ticket_owner(tx: Tx, *, ticket_id: int) -> str | None:
@@ -58,7 +58,8 @@ def list_tickets(
     rows = tx.conn.execute(_page_statement(sql, spec.order, bool(cursor)), params).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [R.ticket_from_row(r) for r in rows]
+    window = tx.rules.escalation.green_window
+    items = [R.ticket_from_row(r, (), window) for r in rows]
     next_cursor = None
     if more:
         next_cursor = encode_cursor(R.order_keys(rows[-1], spec.order))
@@ -91,7 +92,7 @@ def customer_tickets(tx: Tx, *, customer_id: int, limit: int) -> list[Ticket]:
         "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT :n"
     )
     rows = tx.conn.execute(text(sql), {"c": customer_id, "n": limit}).all()
-    return [R.ticket_from_row(r) for r in rows]
+    return [R.ticket_from_row(r, (), tx.rules.escalation.green_window) for r in rows]
 
 
 _TICKET_JOINS = R.TICKET_FROM.removeprefix("FROM tickets t ")

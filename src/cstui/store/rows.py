@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import RowMapping
 
+from cstui.domain.escalation import GREEN_CHANNEL_WINDOW
 from cstui.domain.model import (
     Agent,
     Category,
@@ -43,6 +44,7 @@ from cstui.domain.model import (
     TransferRequest,
 )
 from cstui.domain.sla import SlaClock
+from cstui.domain.supervision import ticket_green_due
 from cstui.store.schema import NO_DUE
 
 E = TypeVar("E", bound=Enum)
@@ -110,9 +112,21 @@ _RELATED = {
 }
 
 
+# Column 43: when a green ticket was put on the channel (its 2-hour clock starts there). Only
+# green tickets pay for the lookup, and it reads that ticket's events through its index.
+_GREEN_MARKED = (
+    "CASE WHEN t.green_rank = 0 THEN (SELECT MAX(ev.at) FROM events ev "
+    "WHERE ev.ticket_id = t.id AND ev.kind = 'green_channel') END"
+)
+# Column 44: whom a transfer waiting for approval would hand the ticket to (at most one).
+_PENDING_TRANSFER = (
+    "(SELECT MAX(tr.to_agent) FROM transfers tr WHERE tr.ticket_id = t.id AND tr.state = 'pending')"
+)
+
+
 def ticket_columns(dialect: str) -> str:
     """What a ticket row selects (`t`, `c`, `o` and `a` joined as in `TICKET_FROM`)."""
-    return f"{TICKET_COLUMNS}, {_RELATED[dialect]}"
+    return f"{TICKET_COLUMNS}, {_RELATED[dialect]}, {_GREEN_MARKED}, {_PENDING_TRANSFER}"
 
 
 def ticket_select(dialect: str) -> str:
@@ -150,8 +164,18 @@ _TIER = _enum_reader(Tier)
 _GOODS = _enum_reader(GoodsType)
 
 
-def ticket_from_row(r: Sequence[Any], messages: tuple[Message, ...] = ()) -> Ticket:
+def ticket_from_row(
+    r: Sequence[Any],
+    messages: tuple[Message, ...] = (),
+    green_window: timedelta = GREEN_CHANNEL_WINDOW,
+) -> Ticket:
     """A ticket from a `ticket_select` row."""
+    created = dt(r[10])
+    escalations = _escalations_from_json(r[41])
+    green = None
+    if r[9] == 0:
+        assert created is not None  # created_at is NOT NULL
+        green = ticket_green_due(created, dt(r[43]), escalations, green_window)
     customer = Customer(
         r[21], r[22], _TIER(r[23]), r[24], r[25], r[26], r[27], r[28], r[29], dt(r[30])
     )
@@ -169,9 +193,9 @@ def ticket_from_row(r: Sequence[Any], messages: tuple[Message, ...] = ()) -> Tic
         dispatch_count=r[7],
         version=r[8],
         green_channel=r[9] == 0,
-        created_at=dt(r[10]),  # type: ignore[arg-type]
+        created_at=created,  # type: ignore[arg-type]
         updated_at=dt(r[11]),  # type: ignore[arg-type]
-        due=SlaDue(dt(r[12]), dt(r[13]), dt(r[14])),
+        due=SlaDue(dt(r[12]), dt(r[13]), dt(r[14]), green),
         complaint_cause=ComplaintCause(r[15]) if r[15] else None,
         second_complaint=bool(r[16]),
         follow_up_due=dt(r[17]),
@@ -180,8 +204,9 @@ def ticket_from_row(r: Sequence[Any], messages: tuple[Message, ...] = ()) -> Tic
         merged_into=r[20],
         customer=customer,
         order=order,
-        escalations=_escalations_from_json(r[41]),
+        escalations=escalations,
         links=_links_from_json(r[42]),
+        pending_transfer=r[44],
         messages=messages,
     )
 

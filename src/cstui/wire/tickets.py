@@ -112,6 +112,7 @@ class DuePublic(Public[SlaDue]):
     first_response: Stamp | None
     next_response: Stamp | None
     resolution: Stamp | None
+    green: Stamp | None = None  # the green channel's 2-hour deadline; null off the channel
 
     @classmethod
     def encode(cls, d: SlaDue) -> Json:
@@ -119,10 +120,11 @@ class DuePublic(Public[SlaDue]):
             "first_response": iso(d.first_response),
             "next_response": iso(d.next_response),
             "resolution": iso(d.resolution),
+            "green": iso(d.green),
         }
 
     def to_domain(self) -> SlaDue:
-        return SlaDue(self.first_response, self.next_response, self.resolution)
+        return SlaDue(self.first_response, self.next_response, self.resolution, self.green)
 
 
 class EscalationPublic(Public[Escalation]):
@@ -280,6 +282,9 @@ class TicketFields(Wire):
     resolution_code: ResolutionCode | None
     resolved_at: Stamp | None
     merged_into: int | None = Field(description="the ticket this duplicate was merged into")
+    pending_transfer: str | None = Field(
+        default=None, description="the agent a transfer waiting for approval would hand it to"
+    )
     created_at: Stamp
     updated_at: Stamp
 
@@ -310,6 +315,7 @@ class TicketFields(Wire):
             resolution_code=self.resolution_code,
             resolved_at=self.resolved_at,
             merged_into=self.merged_into,
+            pending_transfer=self.pending_transfer,
             messages=messages,
         )
 
@@ -351,6 +357,7 @@ class TicketPublic(TicketFields, Public[Ticket]):
             "resolution_code": t.resolution_code.value if t.resolution_code else None,
             "resolved_at": iso(t.resolved_at),
             "merged_into": t.merged_into,
+            "pending_transfer": t.pending_transfer,
             "created_at": t.created_at.isoformat(),
             "updated_at": t.updated_at.isoformat(),
         }

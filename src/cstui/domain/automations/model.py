@@ -38,12 +38,19 @@ class Rule(StrEnum):
     RETURNING_ROUTED = "returning_routed"  # a returning customer's ticket routed to its owner
     COMPLAINT_WARNING = "complaint_warning"  # 投诉预警 raised on a new contact: supervisors
     AUTO_ASSIGN = "auto_assign"  # unowned past its tier's wait: the least-loaded agent on shift
+    TRANSFER_DENIED = "transfer_denied"  # a supervisor's no, with its reason, to the owner
 
 
 # Rules found in the event log; rules about an escalation (instance "<escalation id>:…");
 # the others are about a ticket's own deadlines.
 EVENT_RULES = frozenset(
-    {Rule.LOW_CSAT, Rule.DEPARTMENT_ANSWER, Rule.RETURNING_ROUTED, Rule.COMPLAINT_WARNING}
+    {
+        Rule.LOW_CSAT,
+        Rule.DEPARTMENT_ANSWER,
+        Rule.RETURNING_ROUTED,
+        Rule.COMPLAINT_WARNING,
+        Rule.TRANSFER_DENIED,
+    }
 )
 ESCALATION_RULES = frozenset({Rule.ESCALATION_OVERDUE, Rule.COMPLEX_CASE})
 GREEN_RULES = frozenset({Rule.GREEN_WARNING, Rule.GREEN_ESCALATION})
@@ -157,6 +164,7 @@ class EventFacts:
     state: EscalationState | None = None  # escalation_state
     department: str | None = None
     reasons: tuple[str, ...] = ()  # complaint_warning
+    note: str | None = None  # transfer_denied: the supervisor's reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -283,6 +283,18 @@ def evaluate_event(ev: EventFacts, policy: AutomationPolicy) -> list[Firing]:
                 reasons="; ".join(ev.reasons),
             )
         )
+    elif ev.kind == EventKind.TRANSFER_DENIED and ev.owner:
+        found.append(
+            _notify(
+                Rule.TRANSFER_DENIED,
+                ev.ticket_id,
+                instance,
+                ev.at,
+                (ev.owner,),
+                Urgency.URGENT,  # the agent is waiting on it: said at once
+                note=ev.note or "—",
+            )
+        )
     elif ev.kind == EventKind.ROUTED and ev.owner:
         found.append(
             _notify(Rule.RETURNING_ROUTED, ev.ticket_id, instance, ev.at, (ev.owner,), Urgency.INFO)
@@ -312,6 +324,7 @@ def thresholds(policy: AutomationPolicy) -> list[tuple[Rule, bool, str]]:
         Rule.RETURNING_ROUTED: "a returning customer routed to their owner",
         Rule.COMPLAINT_WARNING: "a new contact from a customer likely to complain",
         Rule.AUTO_ASSIGN: _waits(policy),
+        Rule.TRANSFER_DENIED: "a transfer denied: its reason to the owner",
     }
     return [(rule, policy.on(rule), words[rule]) for rule in Rule]
 

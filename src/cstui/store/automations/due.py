@@ -15,12 +15,13 @@ deadline was breached before the pause) is found only when it falls within `GRAC
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, text
 
-from cstui.domain import events
+from cstui.domain import events, supervision
 from cstui.domain.automations import (
     AutomationPolicy,
     EscalationFacts,
@@ -44,6 +45,7 @@ EVENT_KINDS = (
     EventKind.ESCALATION_STATE.value,
     EventKind.ROUTED.value,
     EventKind.COMPLAINT_WARNING.value,
+    EventKind.TRANSFER_DENIED.value,
 )
 # Event ids are taken at insert, not at commit: on PostgreSQL a transaction may commit an
 # event below the position a sweep already passed. Each sweep reads this many ids back
@@ -253,6 +255,8 @@ def event_facts(tx: Tx, after: int, page: int = PAGE) -> tuple[list[EventFacts],
         elif isinstance(p, events.EscalationStateChanged):
             escalation_ids[e.id] = p.escalation_id
             facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, owner, state=p.state))
+        elif isinstance(p, events.TransferDenied):
+            facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, owner, note=p.note))
         elif isinstance(p, events.Routed):
             facts.append(EventFacts(e.id, e.ticket_id, e.at, e.kind, p.owner))
         elif isinstance(p, events.ComplaintWarning):
@@ -268,9 +272,7 @@ def event_facts(tx: Tx, after: int, page: int = PAGE) -> tuple[list[EventFacts],
 def _with_department(f: EventFacts, department: str | None) -> EventFacts:
     if department is None:
         return f
-    return EventFacts(
-        f.id, f.ticket_id, f.at, f.kind, f.owner, f.score, f.state, department, f.reasons
-    )
+    return replace(f, department=department)
 
 
 # When a ticket went green, as the monitor's green board reads it.
@@ -293,9 +295,9 @@ def green_facts(tx: Tx, ids: Iterable[int]) -> list[GreenFacts]:
     dialect = tx.conn.dialect
     out = []
     for r in rows:
-        starts = [d for d in (ts(r[4], dialect), ts(r[5], dialect)) if d is not None]
-        since = min(starts) if starts else ts(r[2], dialect)
-        assert since is not None  # created_at is NOT NULL
+        created = ts(r[2], dialect)
+        assert created is not None  # created_at is NOT NULL
+        since = supervision.green_since(created, (ts(r[4], dialect), ts(r[5], dialect)))
         out.append(GreenFacts(ticket_id=r[0], owner=r[1], since=since, active=bool(r[3])))
     return out
 
