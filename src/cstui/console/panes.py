@@ -20,11 +20,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from cstui.console.config import ConsoleConfig
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
 from cstui.console.dialogs import Answer, FormDialog
+from cstui.console.footer import KeysFooter
 from cstui.console.io import StoreIO
 from cstui.console.knowledge import KnowledgePane
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
@@ -97,7 +98,7 @@ class Panes(StoreIO):
             )
             yield CustomerPane(self.config.tz, id="customer-pane")
             yield KnowledgePane(id="knowledge-pane")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def pane(self) -> QueuePane:
