@@ -119,6 +119,8 @@ class Panes(StoreIO):
     @on(QueueList.WantPage)
     def _want_page(self, message: QueueList.WantPage) -> None:
         store, fetch, view = self.store, message.fetch, self.pane.view
+        if fetch.generation != self.queue.window.generation:
+            return  # asked for before a restart (at mount, before the store was open)
         if store is None:
             self.queue.page_failed(fetch)
             return
