@@ -187,8 +187,14 @@ class Panes(StoreIO):
         self.pane.counts, self._nearest, viewers = result
         if not self._warm:
             # The store's statement caches and the first pages are made by now: freeze
-            # them too, so a full collection only walks what scrolling makes.
+            # them too, so a full collection only walks what scrolling makes. One full
+            # pass first, now that the first rows are painted (the collector was paused
+            # until the store was open): it frees what start-up left, and it is what
+            # keeps later full passes rare (CPython runs one when the objects made since
+            # the last exceed a quarter of those it kept then).
             self._warm = True
+            gc.unfreeze()
+            gc.collect()
             gc.freeze()
         self.queue.set_viewers(viewers)
         self.pane.show_tabs()
