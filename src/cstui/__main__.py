@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import gc
 import os
 import sys
 import traceback
@@ -34,6 +35,11 @@ KINDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run `cstui`; returns (and exits with) the documented exit code."""
+    # Start-up makes objects that live as long as the process (modules, classes, settings,
+    # the console's widgets): the cyclic collector's passes over them cost the console
+    # 55-75 ms before its first row. It is paused until the console's store is open (the
+    # console freezes what exists then, see `CstuiApp._store_ready`) or a subcommand runs.
+    gc.disable()
     from cstui.cli import cli
     from cstui.cli.context import Env
 
@@ -67,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             code = fail(f"unexpected error: {type(exc).__name__}: {exc}", USAGE_ERROR)
     finally:
         env.close()
+        gc.enable()
     return code
 
 

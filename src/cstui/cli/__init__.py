@@ -6,6 +6,7 @@ paint must not wait for the store's modules (SQLAlchemy) that most commands impo
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -74,4 +75,6 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from cstui.cli.console import run_console
 
-        run_console(env_of(ctx))
+        run_console(env_of(ctx))  # the console turns the collector back on (see __main__)
+    else:
+        gc.enable()

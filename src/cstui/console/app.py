@@ -105,6 +105,17 @@ def build_app(
     return labelled(open_store, config, clock=clock)
 
 
+def _collect_from_now() -> None:
+    """End the collector's start-up pause (`cstui.__main__`), once the store is open.
+
+    Everything made so far (modules, classes, the app's widgets) lives as long as the
+    process: it is frozen out of the cyclic collector, whose full passes over it took
+    60-90 ms on the UI thread, long enough to be seen as a stuck key.
+    """
+    gc.freeze()
+    gc.enable()
+
+
 class CstuiApp(Notices):
     """The console: its start-up, timers, status bar, help and palette, over the layers."""
 
@@ -162,10 +173,7 @@ class CstuiApp(Notices):
 
     def _store_ready(self, store: HelpdeskStore) -> None:
         self.store = store
-        # Everything made so far (modules, classes, the app's widgets) lives as long as the
-        # process: keep it out of the cyclic collector, whose full passes over it took
-        # 60-90 ms on the UI thread, long enough to be seen as a stuck key.
-        gc.freeze()
+        _collect_from_now()
         self._load_agent(store)
         self.queue.restart()
         self.refresh_counts()
@@ -177,6 +185,10 @@ class CstuiApp(Notices):
         self.live.start()
         self._announce_drafts()
         self._flush_outbox()  # what an earlier session could not send
+
+    def _store_failed(self, exc: CstuiError) -> None:
+        _collect_from_now()  # offline: no first row to wait for
+        super()._store_failed(exc)
 
     def _load_agent(self, store: HelpdeskStore) -> None:
         self._io(lambda: store.get_agent(self.config.actor), self._agent_ready)

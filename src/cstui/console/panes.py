@@ -20,12 +20,13 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from cstui.assist.ranking import Suggestions
 from cstui.console.config import ConsoleConfig
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
 from cstui.console.dialogs import Answer, FormDialog
+from cstui.console.footer import KeysFooter
 from cstui.console.io import StoreIO
 from cstui.console.knowledge import KnowledgePane, suggested_hits, triage_note
 from cstui.console.queue import VIEWS, Line, QueueList, QueuePane
@@ -107,7 +108,7 @@ class Panes(StoreIO):
             )
             yield CustomerPane(self.config.tz, id="customer-pane")
             yield KnowledgePane(id="knowledge-pane")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def pane(self) -> QueuePane:
@@ -132,6 +133,8 @@ class Panes(StoreIO):
     @on(QueueList.WantPage)
     def _want_page(self, message: QueueList.WantPage) -> None:
         store, fetch, view = self.store, message.fetch, self.pane.view
+        if fetch.generation != self.queue.window.generation:
+            return  # asked for before a restart (at mount, before the store was open)
         if store is None:
             self.queue.page_failed(fetch)
             return
@@ -198,8 +201,14 @@ class Panes(StoreIO):
         self.pane.counts, self._nearest, viewers = result
         if not self._warm:
             # The store's statement caches and the first pages are made by now: freeze
-            # them too, so a full collection only walks what scrolling makes.
+            # them too, so a full collection only walks what scrolling makes. One full
+            # pass first, now that the first rows are painted (the collector was paused
+            # until the store was open): it frees what start-up left, and it is what
+            # keeps later full passes rare (CPython runs one when the objects made since
+            # the last exceed a quarter of those it kept then).
             self._warm = True
+            gc.unfreeze()
+            gc.collect()
             gc.freeze()
         self.queue.set_viewers(viewers)
         self.pane.show_tabs()

@@ -38,6 +38,7 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, DisconnectionError, Operat
 
 from cstui.errors import BadInput, Unavailable
 from cstui.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
+from cstui.store.schema import postgresql_predicates
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -87,6 +88,8 @@ def make_engine(url: str, pool: Pool = BACKEND_POOL) -> Engine:
         engine = create_engine(url, **pool.options(5, 10))
     except Exception as exc:  # a malformed URL or a missing driver
         raise Unavailable(f"store {url}: {exc}") from None
+    if engine.dialect.name == "postgresql":
+        postgresql_predicates()
     event.listen(engine, "connect", _autocommit_on_connect)
     event.listen(engine, "checkout", _drop_if_closed_by_server)
     event.listen(engine, "begin", _on_begin)

@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
 from cstui.errors import BadInput, CstuiError
+from cstui.store.dialect import insert_for
 from cstui.store.schema import IDEMPOTENCY_KEYS
 from cstui.store.tx import Tx
 
@@ -80,7 +79,7 @@ def record(conn: Connection, *, agent_id: int, key: str, status: int, body: Any)
 
 
 def _insert_new(conn: Connection, agent_id: int, key: str, fingerprint: str, now: datetime) -> Any:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(conn.dialect.name)
     values = {
         "agent_id": agent_id,
         "key": key,

@@ -68,8 +68,6 @@ from cstui.store import (
     idempotency,
     presence,
     queue,
-    ticket_search,
-    transfer,
 )
 from cstui.store.assist import AssistMethods
 from cstui.store.automations.facade import AutomationMethods
@@ -97,7 +95,6 @@ from cstui.store.engine import (
     make_engine,
     normalise_url,
 )
-from cstui.store.kb import articles, bulk, capture
 from cstui.store.tx import Clock, Tx
 
 P = ParamSpec("P")
@@ -398,6 +395,8 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
         self, query: str, *, actor: str | None, limit: int = 50, cursor: str | None = None
     ) -> Page[TicketHit]:
         """Tickets matching `status:open tier:vip 退款` (see `store/ticket_search.py`)."""
+        from cstui.store import ticket_search
+
         return self._reading(
             ticket_search.search_tickets, query=query, actor=actor, limit=limit, cursor=cursor
         )
@@ -663,12 +662,18 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
     # -- moving data in and out -----------------------------------------------------------
 
     def export_records(self) -> Iterator[dict[str, Any]]:
+        from cstui.store import transfer
+
         return transfer.export_records(self.engine)
 
     def import_records(self, records: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]:
+        from cstui.store import transfer
+
         return transfer.import_records(self.engine, records)
 
     # -- the knowledge base (store/kb: articles, capture, the dialect's search index) -------
+    # Its modules (the segmenter; multiprocessing for bulk indexing), like ticket search and
+    # export, are imported on first use: opening a store for the console's queue needs none.
 
     def add_article(
         self,
@@ -681,6 +686,8 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
         category: Category | None = None,
         actor: str,
     ) -> Article:
+        from cstui.store.kb import articles
+
         new = NewArticle(title, body, kind, lang, tuple(tags), category)
         return self._writing(articles.add_article, new=new, actor=actor)
 
@@ -694,6 +701,8 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
         tags: Iterable[str] | None = None,
         expected_version: int | None = None,
     ) -> Article:
+        from cstui.store.kb import articles
+
         return self._writing(
             articles.update_article,
             article_id=article_id,
@@ -705,15 +714,23 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
         )
 
     def capture_article(self, ticket_id: int, *, actor: str) -> Article:
+        from cstui.store.kb import capture
+
         return self._writing(capture.capture_article, ticket_id=ticket_id, actor=actor)
 
     def publish_article(self, article_id: int, *, actor: str) -> Article:
+        from cstui.store.kb import articles
+
         return self._writing(articles.publish_article, article_id=article_id, actor=actor)
 
     def get_article(self, article_id: int) -> Article:
+        from cstui.store.kb import articles
+
         return self._reading(articles.get_article, article_id=article_id)
 
     def find_template(self, name: str, *, lang: ArticleLang | None = None) -> Article:
+        from cstui.store.kb import articles
+
         return self._reading(articles.find_template, name=name, lang=lang)
 
     def search_articles(
@@ -725,6 +742,8 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
         lang: ArticleLang | None = None,
         include_drafts: bool = False,
     ) -> list[SearchHit]:
+        from cstui.store.kb import articles
+
         return self._reading(
             articles.search_articles,
             query=query,
@@ -737,6 +756,8 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
     def search_articles_unranked(
         self, query: str, *, limit: int = 20, include_drafts: bool = False
     ) -> list[SearchHit]:
+        from cstui.store.kb import articles
+
         return self._reading(
             articles.search_articles_unranked,
             query=query,
@@ -746,17 +767,22 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
 
     def count_matches(self, query: str, *, include_drafts: bool = False) -> int:
         """How many articles match (for a result count; it reads every match)."""
+        from cstui.store.kb import articles
+
         return self._reading(articles.count_matches, query=query, include_drafts=include_drafts)
 
     def bulk_add_articles(
         self,
         rows: Iterable[NewArticle],
         *,
-        batch: int = bulk.BULK_BATCH,
+        batch: int | None = None,
         workers: int | None = None,
     ) -> int:
         """Insert and index many articles in one transaction (`store/kb/bulk.py`)."""
-        return self._writing(bulk.bulk_add_articles, rows=rows, batch=batch, workers=workers)
+        from cstui.store.kb import bulk
+
+        size = bulk.BULK_BATCH if batch is None else batch
+        return self._writing(bulk.bulk_add_articles, rows=rows, batch=size, workers=workers)
 
 
 __all__ = ["Clock", "SqlStore", "utcnow"]

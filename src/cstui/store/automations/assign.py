@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cstui.domain.automations import SYSTEM_ACTOR, AgentLoad, choose_agent
 from cstui.domain.model import Role, Shift
 from cstui.store import tickets
+from cstui.store.dialect import insert_for
 from cstui.store.schema import AGENTS, AUTOMATION_STATE
 from cstui.store.tx import Tx
 
@@ -69,7 +69,7 @@ def give(tx: Tx, ticket_id: int, agent: tuple[str, int], now: datetime) -> None:
     """Assign through the take path (as the system) and note the agent's turn."""
     name, agent_id = agent
     tickets.assign_owner(tx, ticket_id=ticket_id, owner=name, actor=SYSTEM_ACTOR)
-    make: Any = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+    make: Any = insert_for(tx.dialect)
     stmt = make(AUTOMATION_STATE).values(
         key=f"{_TURN}{agent_id}", position=_micros(now), updated_at=now
     )

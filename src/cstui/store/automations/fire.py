@@ -15,7 +15,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cstui.domain import events
 from cstui.domain.automations import (
@@ -38,6 +37,7 @@ from cstui.domain.escalation import escalation_due
 from cstui.domain.model import EscalationState, EventKind, Role
 from cstui.store.automations import assign
 from cstui.store.automations.due import escalation_facts, green_facts, ticket_facts
+from cstui.store.dialect import insert_for
 from cstui.store.schema import AGENTS, ESCALATIONS, FIRINGS, NOTIFICATIONS
 from cstui.store.tx import Tx
 
@@ -127,7 +127,7 @@ def _claim(tx: Tx, firing: Firing, now: datetime) -> bool:
 @cache
 def _claim_statement(dialect: str) -> Any:
     """Built once per dialect: building it per firing took a third of the firing's time."""
-    make: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    make: Any = insert_for(dialect)
     names = ("rule", "ticket_id", "instance", "due_at", "fired_at")
     stmt = make(FIRINGS).values({n: bindparam(n, type_=FIRINGS.c[n].type) for n in names})
     stmt = stmt.on_conflict_do_nothing(index_elements=["rule", "ticket_id", "instance"])

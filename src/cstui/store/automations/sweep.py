@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cstui.domain.automations import (
     AutomationPolicy,
@@ -28,6 +27,7 @@ from cstui.domain.automations import (
 from cstui.errors import CstuiError
 from cstui.store.automations import due
 from cstui.store.automations.fire import fire
+from cstui.store.dialect import insert_for
 from cstui.store.schema import AUTOMATION_STATE
 from cstui.store.tx import Tx
 
@@ -137,7 +137,7 @@ def save_position(tx: Tx, *, position: int, now: datetime) -> None:
 
 
 def _advance(tx: Tx, key: str, value: int, now: datetime) -> None:
-    make: Any = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+    make: Any = insert_for(tx.dialect)
     stmt = make(AUTOMATION_STATE).values(key=key, position=value, updated_at=now)
     tx.conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
     tx.conn.execute(
