@@ -8,8 +8,8 @@ Ctrl+C ends a command with exit 130, as a shell expects of an interrupted progra
 from __future__ import annotations
 
 import functools
-import json
 import gc
+import json
 import os
 import sys
 import traceback
