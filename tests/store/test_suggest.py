@@ -173,3 +173,19 @@ def test_triage_is_logged_as_the_customer_writes(store: SqlStore) -> None:
         True,
     )
     assert later["triaged_priority"] == "urgent"
+
+
+def test_the_ticket_carries_its_latest_triage(store: SqlStore) -> None:
+    """The ticket read with its thread shows what triage logged last, with the reasons."""
+    customer = store.add_customer(NewCustomer("李雷", phone="13800004321"))
+    ticket = store.create_ticket(
+        NewTicket(customer.id, "发票", "怎么开电子发票", Channel.CHAT, Category.PRODUCT)
+    )
+    first = store.get_ticket(ticket.id).triage
+    assert first is not None and first.category is Category.INVOICE
+    assert any(r.startswith("category: ") for r in first.reasons)
+    assert store.get_ticket(ticket.id, with_messages=False).triage is None
+    store.customer_message(ticket.id, text="车厘子到了全烂了！！！再不处理我就打12315")
+    later = store.get_ticket(ticket.id).triage
+    assert later is not None and (later.category, later.risk) == (Category.COMPLAINT, "high")
+    assert later.green and later.priority is Priority.URGENT
