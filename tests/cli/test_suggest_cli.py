@@ -46,4 +46,3 @@ def test_a_ticket_templates_only_and_human_output(db: Path) -> None:
 )
 def test_bad_requests_are_one_line(db: Path, args: tuple[str, ...], code: int) -> None:
     assert_one_line_error(run(db, "suggest", *args), code)
-

@@ -103,6 +103,12 @@ def set_priority(tx: Tx, cmd: C.SetPriority) -> Ticket:
     return _ticket(tx, cmd.ticket_id)
 
 
+@handles(C.SetCategory)
+def set_category(tx: Tx, cmd: C.SetCategory) -> Ticket:
+    tickets.set_category(tx, ticket_id=cmd.ticket_id, actor=cmd.actor, category=cmd.category)
+    return _ticket(tx, cmd.ticket_id)
+
+
 @handles(C.Resolve)
 def resolve(tx: Tx, cmd: C.Resolve) -> Ticket:
     tickets.resolve(
