@@ -114,3 +114,16 @@ def test_a_wrong_assist_setting_is_one_line(db: Path) -> None:
     result = run(db, "tickets", "show", "1")
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1 and "assist.categories" in result.stderr
+
+
+def test_a_sender_known_only_by_the_order_they_name_hears_nothing_of_it(db: Path) -> None:
+    """Linked to the order's customer (one customer across channels), but the order's
+    parcel state goes only to an address of the customer's own."""
+    configure(db)
+    raw = mail(6, f"订单{ORDER}快递到哪了？").replace("chen.jing@example.cn", "x@example.net")
+    item = ingest(db, raw)
+    assert "order the message names" in item["reason"]
+    ticket = show(db, item["ticket_id"])
+    assert ticket["customer"]["name"] == "陈静"
+    (reply,) = [m for m in ticket["messages"] if m["kind"] == "reply"]
+    assert "SF1234567890123" not in reply["text"] and "运输中" not in reply["text"]

@@ -32,10 +32,17 @@ _ANSWERED_BEFORE = text(
 
 
 def auto_answer(
-    tx: Tx, *, ticket_id: int, message_id: int, said: str, answers: AnswerIndex
+    tx: Tx,
+    *,
+    ticket_id: int,
+    message_id: int,
+    said: str,
+    answers: AnswerIndex,
+    identified: bool = True,
 ) -> int | None:
     """Answer (or draft the answer to) the customer's message `said` when the policy
-    allows; the id of the reply or note written, None when a person answers."""
+    allows; the id of the reply or note written, None when a person answers. A sender not
+    `identified` by their own address (linked by a number they wrote) hears of no order."""
     policy = tx.rules.assist
     if not policy.categories or _answered_before(tx, ticket_id):
         return None
@@ -57,7 +64,9 @@ def auto_answer(
         vip=ticket.customer.tier is Tier.VIP,
         green=ticket.green_channel,
     )
-    order = ticket.order or _named_order(tx, found.orders, ticket.customer.id)
+    order = None
+    if identified:
+        order = ticket.order or _named_order(tx, found.orders, ticket.customer.id)
     if not decision.send or (order is not None and order.logistics_status in NEEDS_A_PERSON):
         return None
     body = kb_answers.bodies(tx, ids=[best.id]).get(best.id, "")

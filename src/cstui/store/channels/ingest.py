@@ -30,6 +30,7 @@ from cstui.store import attachments as files
 from cstui.store import outbox, ticket_index
 from cstui.store.auto_answer import auto_answer
 from cstui.store.base import NewCustomer, NewTicket
+from cstui.store.channels import linking
 from cstui.store.complaints import has_csat, record_csat
 from cstui.store.customers import add_customer
 from cstui.store.merge import link_both_ways
@@ -95,6 +96,11 @@ def ingest(tx: Tx, *, message: Inbound, answers: AnswerIndex | None = None) -> I
         decision = Decision(Action.DUPLICATE, duplicate, threading.Via.DUPLICATE)
         return Ingested(IngestOutcome(duplicate, None, False, False, True), decision)
     customer_id = _find_customer(tx, message.channel, address, message.conversation_id)
+    customer_by = None
+    if customer_id is None and message.auto is AutoKind.NONE:
+        said = f"{message.subject}\n{message.text}"
+        if (named := linking.named_customer(tx, said, address)) is not None:
+            customer_id, customer_by = named
     lookups = _lookups(tx, message, customer_id)
     survey = _survey_reply(tx, message, customer_id)
     if survey is not None:
@@ -123,8 +129,10 @@ def ingest(tx: Tx, *, message: Inbound, answers: AnswerIndex | None = None) -> I
             message_id=outcome.message_id,
             said=said,
             answers=answers,
+            # a sender known only by what they wrote is told nothing of the orders
+            identified=customer_by is None,
         )
-    return Ingested(outcome, decision)
+    return Ingested(replace(outcome, customer_by=customer_by), decision)
 
 
 def _external_id(message: Inbound) -> str:
