@@ -121,8 +121,8 @@ def _write(tx: Tx, ticket: Ticket, body: str, *, review: bool) -> int | None:
         "body": body,
         "created_at": now,
     }
+    ticket_index.add_message(tx.conn, ticket.id, body)  # before the insert: it reads the thread
     message_id = tx.insert(MESSAGES, values)
-    ticket_index.add_message(tx.conn, ticket.id, body)
     if not review:
         outbox.queue_reply(tx, ticket=row, message_id=message_id)
     return message_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
@@ -24,6 +24,9 @@ from cstui.domain.rules import Rules
 from cstui.errors import NotFound, StaleVersion
 from cstui.store import rows as R
 from cstui.store.schema import AGENTS, CUSTOMERS, EVENTS, TICKETS
+
+if TYPE_CHECKING:
+    from cstui.assist.ranking import AnswerIndex
 
 Clock = Callable[[], datetime]
 
@@ -39,12 +42,15 @@ class Held(NamedTuple):
 class Tx:
     """The store inside one transaction (read or write): what every aggregate works with."""
 
-    __slots__ = ("clock", "conn", "rules")
+    __slots__ = ("answers", "clock", "conn", "rules")
 
     def __init__(self, conn: Connection, rules: Rules, clock: Clock) -> None:
         self.conn = conn
         self.rules = rules
         self.clock = clock
+        # The suggestion index, set for a customer's words arriving while `[assist]` answers
+        # some on its own (`store/auto_answer.py`); built before the transaction begins.
+        self.answers: AnswerIndex | None = None
 
     @property
     def dialect(self) -> str:
