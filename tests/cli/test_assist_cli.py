@@ -69,10 +69,11 @@ def auto_events(db: Path, ticket_id: int) -> list[dict[str, Any]]:
 def test_where_is_my_parcel_is_answered_once_with_its_state(db: Path) -> None:
     configure(db)
     raw = mail(1, f"订单{ORDER}快递到哪了？")
-    ticket_id = ingest(db, raw)["ticket_id"]
+    item = ingest(db, raw)
+    ticket_id = item["ticket_id"]
     ticket = show(db, ticket_id)
     replies = [m for m in ticket["messages"] if m["kind"] == "reply"]
-    assert len(replies) == 1
+    assert len(replies) == 1 and item["auto_answered"] == replies[0]["id"]
     assert ORDER in replies[0]["text"] and "SF1234567890123" in replies[0]["text"]
     assert "运输中" in replies[0]["text"] and "{" not in replies[0]["text"]
     assert replies[0]["delivery"]["state"] == "queued"

@@ -253,6 +253,7 @@ def _line(
         "reopened": out.reopened,
         "duplicate": out.duplicate,
         "linked_to": out.linked_to,
+        "auto_answered": out.auto_answered,
     }
 
 

@@ -135,3 +135,4 @@ class IngestOutcome:
     linked_to: int | None = None  # a late reply to a closed ticket opened a linked one
     # an unknown sender was found by what the message named: "phone", "email" or "order"
     customer_by: str | None = None
+    auto_answered: int | None = None  # the reply (or note) `[assist]` wrote on its own

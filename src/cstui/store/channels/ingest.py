@@ -120,10 +120,11 @@ def ingest(tx: Tx, *, message: Inbound, answers: AnswerIndex | None = None) -> I
         assert decision.ticket_id is not None
         outcome = _continue(tx, message, origin, decision)
     _keep_conversation(tx, message, outcome)
+    answered = None
     if answers is not None and message.auto is AutoKind.NONE and outcome.ticket_id is not None:
         said = f"{message.subject}\n{message.text}" if outcome.created else message.text
         assert outcome.message_id is not None  # written above
-        auto_answer(
+        answered = auto_answer(
             tx,
             ticket_id=outcome.ticket_id,
             message_id=outcome.message_id,
@@ -132,7 +133,7 @@ def ingest(tx: Tx, *, message: Inbound, answers: AnswerIndex | None = None) -> I
             # a sender known only by what they wrote is told nothing of the orders
             identified=customer_by is None,
         )
-    return Ingested(replace(outcome, customer_by=customer_by), decision)
+    return Ingested(replace(outcome, customer_by=customer_by, auto_answered=answered), decision)
 
 
 def _external_id(message: Inbound) -> str:
