@@ -24,6 +24,7 @@ from pydantic_settings import (
 )
 
 from cstui import locations
+from cstui.assist_config import AssistSettings, assist_policy
 from cstui.automation_config import AutomationSettings
 from cstui.calendar_config import CalendarSettings, business_calendar
 from cstui.channel_config import ChannelSettings
@@ -118,6 +119,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     channels: ChannelSettings = ChannelSettings()
     automations: AutomationSettings = AutomationSettings()
+    assist: AssistSettings = AssistSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -198,6 +200,7 @@ def rules_from_settings(settings: Settings) -> Rules:
         transfer_needs_approval=settings.transfer_needs_approval,
         returning_window=timedelta(days=settings.returning_customer_days),
         channels=channel_policy(settings),
+        assist=assist_policy(settings.assist),
     )
 
 

@@ -108,6 +108,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ticket.category": ("Category", "类别"),
     "ticket.order": ("Order", "订单"),
     "ticket.no_order": ("no order", "无订单"),
+    "ticket.triage": ("Triage", "分诊"),
+    "ticket.risk": ("risk {risk}", "风险 {risk}"),
     "ticket.green": ("GREEN CHANNEL", "绿色通道"),
     "ticket.complaint": ("complaint: {cause}", "投诉：{cause}"),
     "ticket.second_complaint": ("second complaint", "二次投诉"),

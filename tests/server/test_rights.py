@@ -212,6 +212,7 @@ SAMPLES: dict[Route, Callable[[World], Call]] = {
     ("POST", "/tickets/{ticket_id}/resolve"): on_ticket({"code": "solved"}),
     ("POST", "/tickets/{ticket_id}/green"): on_ticket({"reason": "生鲜"}, goods=GoodsType.FRESH),
     ("POST", "/tickets/{ticket_id}/complaint"): on_ticket({"cause": "attitude"}),
+    ("POST", "/tickets/{ticket_id}/category"): on_ticket({"category": "invoice"}),
     ("POST", "/tickets/{ticket_id}/csat"): on_ticket({"score": 5}),
     ("POST", "/tickets/{ticket_id}/follow-up"): on_ticket({"due": DUE}),
     ("POST", "/tickets/{ticket_id}/follow-up/done"): lambda w: Call(

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from cstui import wire as W
 from cstui.domain.model import ArticleKind, ArticleLang, Category, Channel, EventKind, Priority
 from cstui.errors import BadInput, NotFound
 from cstui.store import SqlStore, assist
@@ -173,3 +174,23 @@ def test_triage_is_logged_as_the_customer_writes(store: SqlStore) -> None:
         True,
     )
     assert later["triaged_priority"] == "urgent"
+
+
+def test_the_ticket_carries_its_latest_triage(store: SqlStore) -> None:
+    """The ticket read with its thread shows what triage logged last, with the reasons."""
+    customer = store.add_customer(NewCustomer("李雷", phone="13800004321"))
+    ticket = store.create_ticket(
+        NewTicket(customer.id, "发票", "怎么开电子发票", Channel.CHAT, Category.PRODUCT)
+    )
+    first = store.get_ticket(ticket.id).triage
+    assert first is not None and first.category is Category.INVOICE
+    assert any(r.startswith("category: ") for r in first.reasons)
+    assert store.get_ticket(ticket.id, with_messages=False).triage is None
+    store.customer_message(ticket.id, text="车厘子到了全烂了！！！再不处理我就打12315")
+    read = store.get_ticket(ticket.id)
+    later = read.triage
+    assert later is not None and (later.category, later.risk) == (Category.COMPLAINT, "high")
+    assert later.green and later.priority is Priority.URGENT
+    # The HTTP store reads it back from the wire as it was.
+    wire = W.TicketPublic.model_validate(W.TicketPublic.encode(read, messages=True))
+    assert wire.to_domain().triage == later

@@ -51,7 +51,8 @@ def values_of(tp: Any) -> st.SearchStrategy[Any]:
         return st.datetimes(timezones=zones, allow_imaginary=False)
     if tp == tuple[str, ...]:
         return st.lists(st.text()).map(tuple)
-    return {str: st.text(), int: st.integers(), bool: st.booleans()}[tp]
+    finite = st.floats(allow_nan=False, allow_infinity=False)
+    return {str: st.text(), int: st.integers(), bool: st.booleans(), float: finite}[tp]
 
 
 def payloads_of(cls: type[Payload]) -> st.SearchStrategy[Payload]:

@@ -14,36 +14,10 @@ from dataclasses import dataclass, field
 
 from cstui.assist.triage import Triage
 from cstui.domain.model import Category
+from cstui.domain.rules import ANSWERABLE, AssistPolicy
 
-# The categories whose questions are answered the same for everyone: the safe defaults to
-# switch on. Refunds, repairs, returns and complaints need a person.
-ANSWERABLE = frozenset(
-    {
-        Category.LOGISTICS,
-        Category.ADDRESS,
-        Category.INVOICE,
-        Category.PROMOTION,
-        Category.PRODUCT,
-        Category.ACCOUNT,
-    }
-)
 NEVER = frozenset({Category.COMPLAINT})
-
-
-@dataclass(frozen=True, slots=True)
-class AssistPolicy:
-    """What may be answered automatically, and how sure the answer must be."""
-
-    categories: frozenset[Category] = frozenset()  # none: off by default
-    min_score: float = 8.0  # the best article's score
-    min_margin: float = 2.5  # the best over the second best (1.5 let a wrong one through on dev)
-    min_confidence: float = 0.75  # the category's share of the two best category scores
-    review: bool = False  # prepare a draft instead of sending
-
-    @classmethod
-    def all_on(cls) -> AssistPolicy:
-        """Every category that may be: what the benchmark measures."""
-        return cls(categories=ANSWERABLE)
+__all__ = ["ANSWERABLE", "NEVER", "AssistPolicy", "Decision", "auto_decision"]
 
 
 @dataclass(frozen=True, slots=True)

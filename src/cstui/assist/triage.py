@@ -82,6 +82,7 @@ class Triage:
             "triaged_priority": self.priority.value,
             "risk": self.risk,
             "green_candidate": self.green,
+            "triage_reasons": [f"{k}: {v}" for k, v in self.reasons.items() if v],
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -253,6 +253,7 @@ def _line(
         "reopened": out.reopened,
         "duplicate": out.duplicate,
         "linked_to": out.linked_to,
+        "auto_answered": out.auto_answered,
     }
 
 
@@ -269,6 +270,8 @@ def _reason(message: Inbound | None, result: Ingested) -> str:
         reason += f" named ticket #{out.linked_to}: a new ticket linked to it"
     elif decision.action is Action.NEW and message is not None and message.references:
         reason = "new: In-Reply-To names no mail of ours"
+    if out.customer_by is not None:
+        reason += f"; the sender is the customer whose {out.customer_by} the message names"
     if message is not None and message.auto is AutoKind.AUTO_REPLY:
         reason = f"auto-reply ({reason})"
     return reason

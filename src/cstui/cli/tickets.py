@@ -22,6 +22,7 @@ from cstui.domain.deadlines import Deadline, DeadlineName, DueState, ticket_dead
 from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import (
     Article,
+    Category,
     Department,
     EscalationState,
     MessageKind,
@@ -589,6 +590,21 @@ def priority(ctx: click.Context, ticket_ids: tuple[int, ...], priority: str) -> 
         C.SetPriority(ticket_id=ticket_ids[0], actor=actor, priority=value)
     )
     env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: {ticket.priority}"))
+
+
+@tickets.command("category")
+@click.argument("ticket_id", type=ID)
+@click.argument("category")
+@global_options
+@click.pass_context
+def category(ctx: click.Context, ticket_id: int, category: str) -> None:
+    """File a ticket under another category (a correction of triage, logged)."""
+    env = env_of(ctx)
+    value = choice(Category, category, "category")
+    ticket = env.store().execute(
+        C.SetCategory(ticket_id=ticket_id, actor=env.actor(), category=value)
+    )
+    env.emit(ticket_dict(ticket), lambda: say(f"#{ticket.id}: {ticket.category}"))
 
 
 @tickets.command("resolve")

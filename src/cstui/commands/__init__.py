@@ -113,6 +113,8 @@ WRITES: tuple[Op, ...] = (
        if_match=IfMatch.REQUIRED, idempotency_key=False, body=Q.TicketPatch, name="patch_ticket",
        doc="Set the status or the priority, only if the ticket is still at the If-Match "
            "version."),
+    Op(C.SetCategory, "POST", f"{TICKET}/category", W.TicketPublic, rights.CHANGE_TICKET,
+       doc="File the ticket under another category (a correction of triage, logged)."),
     Op(C.AddMessage, "POST", f"{TICKET}/messages", W.MessagePublic, rights.WRITE_MESSAGE,
        status=201, if_match=IfMatch.OPTIONAL, body=Q.MessageIn,
        doc="A reply to the customer or an internal note; a retried key never sends twice."),

@@ -56,8 +56,21 @@ def head(tk: Ticket, tz: tzinfo | None) -> Content:
     if tk.dispatch_count:
         parts += ["  ", (t("ticket.owners_had", n=tk.dispatch_count), "$text-muted")]
     parts.append("\n")
-    parts += _order_line(tk) + _extras(tk, tz)
+    parts += _order_line(tk) + _triage_line(tk) + _extras(tk, tz)
     return assemble(*parts)
+
+
+def _triage_line(tk: Ticket) -> list[str | tuple[str, str]]:
+    """What triage read the latest words as, and the first reason (the words that said so)."""
+    tr = tk.triage
+    if tr is None:
+        return []
+    bits = [label(tr.category), label(tr.priority), t("ticket.risk", risk=tr.risk)]
+    if tr.green:
+        bits.append(t("kb.green"))
+    why = f"  ({_one_line(tr.reasons[0], 60)})" if tr.reasons else ""
+    muted = "$text-muted"
+    return [(t("ticket.triage") + ": ", muted), " · ".join(bits), (why, muted), "\n"]
 
 
 def _order_line(tk: Ticket) -> list[str | tuple[str, str]]:

@@ -133,3 +133,6 @@ class IngestOutcome:
     reopened: bool
     duplicate: bool  # the same external id was stored before: nothing was written
     linked_to: int | None = None  # a late reply to a closed ticket opened a linked one
+    # an unknown sender was found by what the message named: "phone", "email" or "order"
+    customer_by: str | None = None
+    auto_answered: int | None = None  # the reply (or note) `[assist]` wrote on its own

@@ -98,6 +98,16 @@ class SetPriority(Command[Ticket]):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SetCategory(Command[Ticket]):
+    """File the ticket under another category: logged as `category`, beside what triage
+    read (the `triaged` fields), so triage's accuracy is measured from the log."""
+
+    ticket_id: int
+    actor: str
+    category: Category
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Resolve(Command[Ticket]):
     ticket_id: int
     actor: str

@@ -197,6 +197,8 @@ class EventKind(StrEnum):
     ROUTING_PAUSED = "routing_paused"  # a supervisor paused or resumed an agent: new["paused"]
     ARTICLES_LOADED = "articles_loaded"  # a bulk load (seed, demo): new["count"], id range
     AUTOMATION = "automation"  # a rule acted on its own (`domain.automations`), actor "system"
+    AUTO_ANSWERED = "auto_answered"  # a common question answered (or drafted) on its own
+    CATEGORY = "category"  # an agent filed the ticket under another category
 
 
 # Events that give a ticket a new owner (their payloads are `events.OwnerChange`).
@@ -355,6 +357,17 @@ class TransferRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketTriage:
+    """What triage read the customer's latest words as, when they arrived (from the log)."""
+
+    category: Category
+    priority: Priority
+    risk: str  # low | medium | high
+    green: bool  # a green-channel candidate
+    reasons: tuple[str, ...] = ()  # "category: words 快递, 到哪" and the like
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     id: int
     subject: str
@@ -382,6 +395,7 @@ class Ticket:
     # The agent a transfer waiting for a supervisor's approval would hand it to (None: none).
     pending_transfer: str | None = None
     messages: tuple[Message, ...] = field(default=(), compare=False)
+    triage: TicketTriage | None = field(default=None, compare=False)  # read with the thread
 
     @property
     def open_escalations(self) -> tuple[Escalation, ...]:

@@ -1,5 +1,5 @@
 """The bundle of policies one store applies: calendar, SLA, escalation, tiers, follow-up,
-channels."""
+channels, automatic answers."""
 
 from __future__ import annotations
 
@@ -15,6 +15,36 @@ from cstui.domain.sla import SlaPolicy
 from cstui.domain.tiers import TierThresholds
 
 DEFAULT_ATTACHMENT_LIMIT = 20 * 1024 * 1024  # bytes a file
+
+
+# The categories whose questions are answered the same for everyone: the safe defaults to
+# switch on automatic answers for. Refunds, repairs, returns and complaints need a person.
+ANSWERABLE = frozenset(
+    {
+        Category.LOGISTICS,
+        Category.ADDRESS,
+        Category.INVOICE,
+        Category.PROMOTION,
+        Category.PRODUCT,
+        Category.ACCOUNT,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AssistPolicy:
+    """What may be answered automatically, and how sure the answer must be (`[assist]`)."""
+
+    categories: frozenset[Category] = frozenset()  # none: off by default
+    min_score: float = 8.0  # the best article's score
+    min_margin: float = 2.5  # the best over the second best (1.5 let a wrong one through on dev)
+    min_confidence: float = 0.75  # the category's share of the two best category scores
+    review: bool = False  # prepare a draft (a note for the owner) instead of sending
+
+    @classmethod
+    def all_on(cls) -> AssistPolicy:
+        """Every category that may be: what the benchmark measures."""
+        return cls(categories=ANSWERABLE)
 
 
 @dataclass(frozen=True)
@@ -49,3 +79,4 @@ class Rules:
     transfer_needs_approval: bool = True
     returning_window: timedelta = RETURNING_CUSTOMER_WINDOW
     channels: ChannelPolicy = field(default_factory=ChannelPolicy)
+    assist: AssistPolicy = field(default_factory=AssistPolicy)

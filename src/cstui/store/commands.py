@@ -8,7 +8,7 @@ command's result, read in the same transaction, so what a write answers is what 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cstui.domain import commands as C
 from cstui.domain.model import Escalation, Message, Ticket, TransferRequest
@@ -22,11 +22,16 @@ from cstui.store import (
     queue,
     tickets,
 )
+from cstui.store.auto_answer import auto_answer
 from cstui.store.base import NewTicket
 from cstui.store.tx import Tx
 
+if TYPE_CHECKING:
+    from cstui.assist.ranking import AnswerIndex
+
 Handler = Callable[[Tx, Any], Any]
 H = TypeVar("H", bound=Handler)
+R = TypeVar("R")
 
 HANDLERS: dict[type[C.Command[Any]], Handler] = {}
 
@@ -70,6 +75,13 @@ def create_ticket(tx: Tx, cmd: C.CreateTicket) -> Ticket:
         complaint_cause=cmd.complaint_cause,
     )
     ticket_id = tickets.create_ticket(tx, ticket=new, actor=cmd.actor)
+    if tx.answers is not None:
+        first = _ticket(tx, ticket_id, with_messages=True).messages
+        if first:  # the customer's words, answered when `[assist]` allows
+            said = f"{cmd.subject}\n{cmd.body}"
+            auto_answer(
+                tx, ticket_id=ticket_id, message_id=first[0].id, said=said, answers=tx.answers
+            )
     return _ticket(tx, ticket_id, with_messages=True)
 
 
@@ -100,6 +112,12 @@ def set_priority(tx: Tx, cmd: C.SetPriority) -> Ticket:
         priority=cmd.priority,
         expected_version=cmd.expected_version,
     )
+    return _ticket(tx, cmd.ticket_id)
+
+
+@handles(C.SetCategory)
+def set_category(tx: Tx, cmd: C.SetCategory) -> Ticket:
+    tickets.set_category(tx, ticket_id=cmd.ticket_id, actor=cmd.actor, category=cmd.category)
     return _ticket(tx, cmd.ticket_id)
 
 
@@ -136,9 +154,26 @@ def add_message(tx: Tx, cmd: C.AddMessage) -> Message:
 
 @handles(C.CustomerMessage)
 def customer_message(tx: Tx, cmd: C.CustomerMessage) -> Message:
-    return messages.customer_message(
+    written = messages.customer_message(
         tx, ticket_id=cmd.ticket_id, text=cmd.text, channel=cmd.channel
     )
+    if tx.answers is not None:  # answered when `[assist]` allows
+        auto_answer(
+            tx, ticket_id=cmd.ticket_id, message_id=written.id, said=cmd.text, answers=tx.answers
+        )
+    return written
+
+
+# The commands that bring a customer's words: `SqlStore.execute` builds the suggestion
+# index for them (outside the transaction) when `[assist]` answers some on its own.
+CUSTOMER_WORDS = (C.CreateTicket, C.CustomerMessage)
+
+
+def with_answers(tx: Tx, cmd: C.Command[R], answers: AnswerIndex) -> R:
+    """`cmd`'s handler, with the suggestion index at hand."""
+    tx.answers = answers
+    result: R = handler_for(type(cmd))(tx, cmd)
+    return result
 
 
 # -- escalations and the green channel --------------------------------------------------------

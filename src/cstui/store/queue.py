@@ -6,6 +6,7 @@ built once (`_page_statement`), read as plain rows (`rows.ticket_from_row`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,7 @@ from cstui.errors import BadInput, NotFound
 from cstui.store import rows as R
 from cstui.store.base import View
 from cstui.store.schema import AGENTS, TICKETS
+from cstui.store.triaged import ticket_triage
 from cstui.store.tx import Tx
 from cstui.store.views import VIEW_SPECS, decode_cursor, encode_cursor, keyset_sql
 
@@ -27,8 +29,11 @@ def get_ticket(tx: Tx, *, ticket_id: int, with_messages: bool = True) -> Ticket:
     row = tx.conn.execute(statement, {"id": ticket_id}).first()
     if row is None:
         raise NotFound(f"ticket {ticket_id}: no such ticket")
-    messages = tuple(tx.messages(ticket_id)) if with_messages else ()
-    return R.ticket_from_row(row, messages, tx.rules.escalation.green_window)
+    green = tx.rules.escalation.green_window
+    if not with_messages:
+        return R.ticket_from_row(row, (), green)
+    ticket = R.ticket_from_row(row, tuple(tx.messages(ticket_id)), green)
+    return replace(ticket, triage=ticket_triage(tx, ticket_id))
 
 
 def ticket_owner(tx: Tx, *, ticket_id: int) -> str | None:

@@ -84,7 +84,7 @@ from cstui.store.base import (
     WaitingEscalation,
 )
 from cstui.store.channels.facade import ChannelMethods
-from cstui.store.commands import handler_for
+from cstui.store.commands import CUSTOMER_WORDS, handler_for, with_answers
 from cstui.store.engine import (
     BACKEND_POOL,
     SINGLE_STATEMENTS,
@@ -417,6 +417,9 @@ class SqlStore(ChannelMethods, AutomationMethods, AssistMethods):
         (`store/commands.py`) in one write transaction, which returns the result."""
         cmd.check()
         handler = handler_for(type(cmd))
+        words = type(cmd) in CUSTOMER_WORDS  # `[assist]` may answer them: the index first
+        if words and self.rules.assist.categories:
+            return self._writing(with_answers, cmd, self._answers())
         result: R = self._writing(handler, cmd)
         return result
 

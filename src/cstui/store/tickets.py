@@ -253,6 +253,24 @@ def set_priority(
     )
 
 
+def set_category(tx: Tx, *, ticket_id: int, actor: str, category: Category) -> None:
+    """The ticket filed under another category (an agent's correction of triage); the
+    same category again changes nothing and logs nothing."""
+    now = tx.clock()
+    row = tx.ticket_for(ticket_id, actor=actor, right=rights.CHANGE_TICKET).row
+    if row["category"] == category.value:
+        return
+    tx.change(row, {"category": category.value}, at=now)
+    tx.event(
+        EventKind.CATEGORY,
+        ticket_id=ticket_id,
+        actor=actor,
+        at=now,
+        old={"category": row["category"]},
+        new={"category": category.value},
+    )
+
+
 def resolve(
     tx: Tx,
     *,

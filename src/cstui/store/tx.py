@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
@@ -27,6 +27,9 @@ from cstui.errors import NotFound, StaleVersion
 from cstui.store import figures
 from cstui.store import rows as R
 from cstui.store.schema import AGENTS, CUSTOMERS, EVENTS, TICKETS
+
+if TYPE_CHECKING:
+    from cstui.assist.ranking import AnswerIndex
 
 Clock = Callable[[], datetime]
 
@@ -42,12 +45,15 @@ class Held(NamedTuple):
 class Tx:
     """The store inside one transaction (read or write): what every aggregate works with."""
 
-    __slots__ = ("clock", "conn", "rules")
+    __slots__ = ("answers", "clock", "conn", "rules")
 
     def __init__(self, conn: Connection, rules: Rules, clock: Clock) -> None:
         self.conn = conn
         self.rules = rules
         self.clock = clock
+        # The suggestion index, set for a customer's words arriving while `[assist]` answers
+        # some on its own (`store/auto_answer.py`); built before the transaction begins.
+        self.answers: AnswerIndex | None = None
 
     @property
     def dialect(self) -> str:

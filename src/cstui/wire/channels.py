@@ -105,6 +105,12 @@ class IngestPublic(Public[IngestOutcome]):
     reopened: bool
     duplicate: bool = Field(description="this message id was received before: nothing written")
     linked_to: int | None = Field(description="the closed ticket a new one was linked to")
+    customer_by: str | None = Field(
+        default=None, description="an unknown sender found by the phone | email | order named"
+    )
+    auto_answered: int | None = Field(
+        default=None, description="the reply (or, in review mode, note) `[assist]` wrote"
+    )
 
     @classmethod
     def encode(cls, o: IngestOutcome) -> Json:
@@ -115,6 +121,8 @@ class IngestPublic(Public[IngestOutcome]):
             "reopened": o.reopened,
             "duplicate": o.duplicate,
             "linked_to": o.linked_to,
+            "customer_by": o.customer_by,
+            "auto_answered": o.auto_answered,
         }
 
     def to_domain(self) -> IngestOutcome:
@@ -125,4 +133,6 @@ class IngestPublic(Public[IngestOutcome]):
             reopened=self.reopened,
             duplicate=self.duplicate,
             linked_to=self.linked_to,
+            customer_by=self.customer_by,
+            auto_answered=self.auto_answered,
         )

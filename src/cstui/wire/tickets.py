@@ -5,6 +5,7 @@ CONTRACT.md fixes the minimum a ticket carries; everything here is additive to t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import Field
@@ -32,6 +33,7 @@ from cstui.domain.model import (
     Ticket,
     TicketHit,
     TicketMatch,
+    TicketTriage,
     Tier,
     TransferRequest,
 )
@@ -328,9 +330,37 @@ _due = DuePublic.encode
 _escalation = EscalationPublic.encode
 
 
+class TicketTriagePublic(Public[TicketTriage]):
+    """What triage read the customer's latest words as when they arrived, and why."""
+
+    category: Category
+    priority: Priority = Field(description="the suggested priority")
+    risk: str = Field(description="complaint risk: low | medium | high")
+    green: bool = Field(description="a green-channel candidate (fresh food, medical device)")
+    reasons: list[str] = Field(description='"category: …", "priority: …", "risk: …"')
+
+    @classmethod
+    def encode(cls, tr: TicketTriage) -> Json:
+        return {
+            "category": tr.category.value,
+            "priority": tr.priority.value,
+            "risk": tr.risk,
+            "green": tr.green,
+            "reasons": list(tr.reasons),
+        }
+
+    def to_domain(self) -> TicketTriage:
+        return TicketTriage(
+            self.category, self.priority, self.risk, self.green, tuple(self.reasons)
+        )
+
+
 class TicketPublic(TicketFields, Public[Ticket]):
     messages: list[MessagePublic] = Field(
         default_factory=list, description="the thread, oldest first: only when asked for"
+    )
+    triage: TicketTriagePublic | None = Field(
+        default=None, description="with the thread: what triage read the latest words as"
     )
 
     @classmethod
@@ -363,10 +393,14 @@ class TicketPublic(TicketFields, Public[Ticket]):
         }
         if messages:
             out["messages"] = [MessagePublic.encode(m) for m in t.messages]
+            out["triage"] = None if t.triage is None else TicketTriagePublic.encode(t.triage)
         return out
 
     def to_domain(self) -> Ticket:
-        return self.ticket(tuple(m.to_domain() for m in self.messages))
+        ticket = self.ticket(tuple(m.to_domain() for m in self.messages))
+        if self.triage is None:
+            return ticket
+        return replace(ticket, triage=self.triage.to_domain())
 
 
 class TicketMatchPublic(Public[TicketMatch]):

@@ -37,6 +37,7 @@ class Created(Payload):
     triaged_priority: Priority | None = omitted()
     risk: str | None = omitted()
     green_candidate: bool | None = omitted()
+    triage_reasons: tuple[str, ...] | None = omitted()  # "category: …", "risk: …"
 
 
 @payload_class
@@ -120,6 +121,7 @@ class CustomerMessage(Payload):
     triaged_priority: Priority | None = omitted()
     risk: str | None = omitted()
     green_candidate: bool | None = omitted()
+    triage_reasons: tuple[str, ...] | None = omitted()  # "category: …", "risk: …"
 
 
 @payload_class
@@ -193,6 +195,30 @@ class Reopened(Payload):
     KIND = EventKind.REOPENED
     status: Status
     old_status: Status
+
+
+@payload_class
+class AutoAnswered(Payload):
+    """`[assist]` answered the customer's message on its own (`mode` "send": a reply went
+    out) or prepared the answer as a note for the owner to review (`mode` "draft")."""
+
+    KIND = EventKind.AUTO_ANSWERED
+    message_id: int  # the reply or the note
+    answered: int  # the customer's message answered
+    article_id: int
+    category: Category
+    score: float
+    mode: str
+
+
+@payload_class
+class CategoryChanged(Payload):
+    """An agent filed the ticket under another category; set beside `triaged` (on the
+    `created` and `customer_message` events), the log measures triage's accuracy."""
+
+    KIND = EventKind.CATEGORY
+    category: Category
+    old_category: Category
 
 
 @payload_class

@@ -23,6 +23,8 @@ from cstui.store.channels import ingest as ingesting
 from cstui.store.channels.ingest import Ingested
 
 if TYPE_CHECKING:
+    from cstui.assist.ranking import AnswerIndex
+    from cstui.domain.rules import Rules
     from cstui.store.tx import Tx
 
 P = ParamSpec("P")
@@ -41,6 +43,14 @@ class ChannelMethods:
         def _reading(
             self, fn: Callable[Concatenate[Tx, P], T], /, *args: P.args, **kwargs: P.kwargs
         ) -> T: ...
+
+        def _answers(self) -> AnswerIndex: ...
+
+        rules: Rules
+
+    def _auto_answers(self) -> AnswerIndex | None:
+        """The suggestion index when `[assist]` answers some questions on its own."""
+        return self._answers() if self.rules.assist.categories else None
 
     # -- the console's and the server's ---------------------------------------------------
 
@@ -71,17 +81,18 @@ class ChannelMethods:
 
     def ingest_traced(self, message: Inbound) -> Ingested:
         """`ingest`, with the threading decision it took."""
+        answers = self._auto_answers()
         try:
-            return self._writing(ingesting.ingest, message=message)
+            return self._writing(ingesting.ingest, message=message, answers=answers)
         except Conflict:
             # Another process stored the same message at the same moment (its unique id
             # refused ours): once more, it is now a duplicate.
-            return self._writing(ingesting.ingest, message=message)
+            return self._writing(ingesting.ingest, message=message, answers=answers)
 
     def ingest_batch(self, messages: Iterable[Inbound]) -> list[Ingested]:
         """Several messages in one transaction: all stored or none (a bulk load; a crash
         loses only the uncommitted batch, which re-running stores once)."""
-        return self._writing(_ingest_all, messages=list(messages))
+        return self._writing(_ingest_all, messages=list(messages), answers=self._auto_answers())
 
     def claim_deliveries(
         self, *, channels: Collection[Channel], limit: int, lease: timedelta
@@ -107,5 +118,5 @@ class ChannelMethods:
         )
 
 
-def _ingest_all(tx: Tx, *, messages: list[Inbound]) -> list[Ingested]:
-    return [ingesting.ingest(tx, message=m) for m in messages]
+def _ingest_all(tx: Tx, *, messages: list[Inbound], answers: AnswerIndex | None) -> list[Ingested]:
+    return [ingesting.ingest(tx, message=m, answers=answers) for m in messages]

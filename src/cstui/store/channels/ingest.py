@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 
+from cstui.assist.ranking import AnswerIndex
 from cstui.domain import threading
 from cstui.domain.channels import AutoKind, DeliveryKind, Inbound, IngestOutcome, NewAttachment
 from cstui.domain.model import Channel, EventKind, MessageKind, Status
@@ -27,7 +28,9 @@ from cstui.domain.threading import Action, Candidate, Decision, Lookups
 from cstui.errors import BadInput
 from cstui.store import attachments as files
 from cstui.store import outbox, ticket_index
+from cstui.store.auto_answer import auto_answer
 from cstui.store.base import NewCustomer, NewTicket
+from cstui.store.channels import linking
 from cstui.store.complaints import has_csat, record_csat
 from cstui.store.customers import add_customer
 from cstui.store.merge import link_both_ways
@@ -79,8 +82,9 @@ class Ingested:
     decision: Decision
 
 
-def ingest(tx: Tx, *, message: Inbound) -> Ingested:
-    """Store the message once and thread it (see the module docstring)."""
+def ingest(tx: Tx, *, message: Inbound, answers: AnswerIndex | None = None) -> Ingested:
+    """Store the message once and thread it (see the module docstring); with `answers`, a
+    common question is answered on its own when `[assist]` allows (`store/auto_answer`)."""
     message = storable(message)
     if message.auto is AutoKind.BOUNCE:
         return _bounce(tx, message)  # it writes no message: there is nothing to store twice
@@ -92,6 +96,11 @@ def ingest(tx: Tx, *, message: Inbound) -> Ingested:
         decision = Decision(Action.DUPLICATE, duplicate, threading.Via.DUPLICATE)
         return Ingested(IngestOutcome(duplicate, None, False, False, True), decision)
     customer_id = _find_customer(tx, message.channel, address, message.conversation_id)
+    customer_by = None
+    if customer_id is None and message.auto is AutoKind.NONE:
+        said = f"{message.subject}\n{message.text}"
+        if (named := linking.named_customer(tx, said, address)) is not None:
+            customer_id, customer_by = named
     lookups = _lookups(tx, message, customer_id)
     survey = _survey_reply(tx, message, customer_id)
     if survey is not None:
@@ -111,7 +120,20 @@ def ingest(tx: Tx, *, message: Inbound) -> Ingested:
         assert decision.ticket_id is not None
         outcome = _continue(tx, message, origin, decision)
     _keep_conversation(tx, message, outcome)
-    return Ingested(outcome, decision)
+    answered = None
+    if answers is not None and message.auto is AutoKind.NONE and outcome.ticket_id is not None:
+        said = f"{message.subject}\n{message.text}" if outcome.created else message.text
+        assert outcome.message_id is not None  # written above
+        answered = auto_answer(
+            tx,
+            ticket_id=outcome.ticket_id,
+            message_id=outcome.message_id,
+            said=said,
+            answers=answers,
+            # a sender known only by what they wrote is told nothing of the orders
+            identified=customer_by is None,
+        )
+    return Ingested(replace(outcome, customer_by=customer_by, auto_answered=answered), decision)
 
 
 def _external_id(message: Inbound) -> str:
