@@ -279,6 +279,9 @@ def test_window_events_give_the_figures_of_the_whole_log(world: Path) -> None:
 
 def test_a_target_out_of_range_is_bad_input(cstui, tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text("[targets]\ncsat = 1.5\n")
-    code, out, err = cstui("report", "--json")
+    code, out, err = cstui("report")
     assert (code, out) == (2, "")
     assert err.startswith("cstui: config: targets.csat:")
+    code, out, err = cstui("report", "--json")  # with --json the same error, as JSON
+    assert (code, out) == (2, "")
+    assert json.loads(err)["error"]["message"].startswith("config: targets.csat:")
