@@ -39,7 +39,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cstui.server.deps import API_PREFIX
-from cstui.store.base import View
+from cstui.store.base import DEPTH_VIEWS
 from cstui.store.sql import SqlStore
 
 log = logging.getLogger("cstui.server")
@@ -47,16 +47,6 @@ log = logging.getLogger("cstui.server")
 METRICS_PATH = "/metrics"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 FIRINGS_WINDOW = timedelta(hours=24)
-# The queue views counted at each scrape, each by its own partial index. (Not the monitor's
-# per-channel and per-tier counts: GROUP BYs over every open ticket, seconds on a million.)
-DEPTH_VIEWS = (
-    View.UNASSIGNED,
-    View.ALL_OPEN,
-    View.VIP,
-    View.GREEN,
-    View.SLA_RISK,
-    View.ESCALATED,
-)
 
 REQUEST_SECONDS = Histogram(
     "cstui_http_request_duration_seconds",

@@ -82,6 +82,18 @@ class View(StrEnum):
             raise BadInput(f"view: unknown view {value!r} (one of: {names})") from None
 
 
+# The views whose depth the monitor and the metrics scrape count (each by its own partial
+# index): the team's queues, not one agent's.
+DEPTH_VIEWS = (
+    View.UNASSIGNED,
+    View.ALL_OPEN,
+    View.VIP,
+    View.GREEN,
+    View.SLA_RISK,
+    View.ESCALATED,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class NewCustomer:
     name: str

@@ -14,19 +14,17 @@ from sqlalchemy import bindparam, text
 from cstui.domain import supervision
 from cstui.domain.model import Department, EscalationState, Role, Shift
 from cstui.store import rows as R
-from cstui.store.base import AgentLoad, GreenTicket, QueueDepth, View, WaitingEscalation
+from cstui.store.base import (
+    DEPTH_VIEWS,
+    AgentLoad,
+    GreenTicket,
+    QueueDepth,
+    WaitingEscalation,
+)
 from cstui.store.queue import count_tickets
 from cstui.store.schema import EVENTS
 from cstui.store.tx import Tx
 
-DEPTH_VIEWS = (
-    View.UNASSIGNED,
-    View.ALL_OPEN,
-    View.VIP,
-    View.GREEN,
-    View.SLA_RISK,
-    View.ESCALATED,
-)
 _OPEN = "('requested', 'acknowledged')"
 
 

@@ -35,6 +35,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
+from cstui.domain.figures import COLUMNS as FIGURE_COLUMNS
+
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
 
 
@@ -357,26 +359,7 @@ METRIC_HOURS = Table(
     metadata,
     Column("hour", BigInteger(), primary_key=True, autoincrement=False),
     _str("agent", primary_key=True),
-    *(
-        Column(name, BigInteger(), nullable=False, server_default="0")
-        for name in (
-            "created",
-            "complaints",
-            "second_complaints",
-            "owned",
-            "redispatched",
-            "replied",
-            "first_response_us",
-            "resolved",
-            "first_contact",
-            "basic_resolved",
-            "basic_first_contact",
-            "resolution_us",
-            "answers",
-            "satisfied",
-            "very_satisfied",
-        )
-    ),
+    *(Column(name, BigInteger(), nullable=False, server_default="0") for name in FIGURE_COLUMNS),
 )
 
 # Which ticket each agent has open now (a heartbeat, not history).
