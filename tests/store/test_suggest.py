@@ -70,7 +70,15 @@ def test_text_suggestions_best_first(store: SqlStore) -> None:
 def test_ticket_suggestions_fill_templates_from_ticket_and_order(store: SqlStore) -> None:
     ids = _kb(store)
     customer = store.add_customer(NewCustomer("王芳", phone="13800001234"))
-    store.add_order(NewOrder("SO2026110100001", customer.id, 99.0, tracking_no="SF1234567890123"))
+    store.add_order(
+        NewOrder(
+            "SO2026110100001",
+            customer.id,
+            99.0,
+            tracking_no="SF1234567890123",
+            logistics_status="in_transit",
+        )
+    )
     ticket = store.create_ticket(
         NewTicket(
             customer.id,
@@ -85,7 +93,10 @@ def test_ticket_suggestions_fill_templates_from_ticket_and_order(store: SqlStore
     assert found.ticket_id == ticket.id and found.triage.category is Category.LOGISTICS
     status = next(i for i in found.items if i.id == ids["status"])
     assert "王芳" in status.body and "SF1234567890123" in status.body
-    assert status.missing == ("carrier",)
+    assert "由顺丰速运配送" in status.body and status.missing == ()  # the number's carrier
+    # The logistics FAQ opens with the parcel's state, as an automatic answer would.
+    track = next(i for i in found.items if i.id == ids["track"])
+    assert track.body.startswith("订单 SO2026110100001，物流状态：运输中，承运：顺丰速运")
 
 
 def test_a_new_article_is_suggested_at_once(store: SqlStore) -> None:
