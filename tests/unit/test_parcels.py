@@ -34,7 +34,8 @@ def test_a_number_of_no_known_form_names_no_carrier(number: str | None) -> None:
 def test_the_parcel_line_says_what_is_known() -> None:
     placed = datetime(2026, 11, 2, tzinfo=UTC)
     order = Order("SO1", 1, 9.0, GoodsType.GENERAL, placed, "SF1234567890123", "in_transit")
-    assert parcel_line(order) == "订单 SO1，物流状态：运输中，承运：顺丰速运，运单号：SF1234567890123。"
+    said = "订单 SO1，物流状态：运输中，承运：顺丰速运，运单号：SF1234567890123。"
+    assert parcel_line(order) == said
     assert parcel_line(order, "en") == (
         "Order SO1, status: in transit, carrier: SF Express, tracking number: SF1234567890123."
     )
