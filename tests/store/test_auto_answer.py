@@ -19,6 +19,7 @@ from cstui.store.base import NewCustomer, NewOrder, NewTicket
 from tests.store.test_suggest import _kb
 
 ORDER = "SO20261102004512"
+PRODUCT = Category.PRODUCT
 
 
 def _world(store: SqlStore) -> int:
@@ -74,7 +75,7 @@ def test_the_console_marks_the_automatic_answer(store: SqlStore) -> None:
     who = _world(store)
     store.rules = replace(store.rules, assist=AssistPolicy.all_on())
     made = store.create_ticket(
-        NewTicket(who, "快递到哪了", f"你好，我的订单{ORDER}快递到哪了？", Channel.EMAIL, Category.PRODUCT)
+        NewTicket(who, "快递到哪了", f"你好，我的订单{ORDER}快递到哪了？", Channel.EMAIL, PRODUCT)
     )
     shown = thread(made.messages, UTC).plain
     assert shown.count(f"· {ASSISTANT} ·") == 1 and shown.count("[sent automatically]") == 1
