@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 T = TypeVar("T")
 _BUILDING = threading.Lock()  # one build at a time; readers of a built index never wait
-LOGISTICS = Category.LOGISTICS  # its FAQs are shown under the order's parcel line
+# On a ticket about its parcel, its FAQs are shown under the order's parcel line.
+LOGISTICS = Category.LOGISTICS
 SYNC_REBUILD = 5_000  # distinct answers: an index this small is rebuilt before answering
 
 
@@ -72,7 +73,7 @@ class AssistMethods:
             filled = None
             if a.kind is ArticleKind.TEMPLATE:
                 filled = fill(body, _values(ticket, found.orders, a.lang))
-            elif ticket is not None and ticket.order is not None and a.category is LOGISTICS:
+            elif ticket and ticket.order and LOGISTICS is found.category is a.category:
                 body = answer_text(body, ticket.order, a.lang)  # as an automatic answer reads
             items.append(
                 Suggested(
