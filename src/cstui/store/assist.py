@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from cstui.assist.answer import answer_text
@@ -20,6 +21,7 @@ from cstui.assist.triage import triage
 from cstui.domain.model import ArticleKind, ArticleLang, Category, MessageKind, Ticket
 from cstui.domain.templates import fill, ticket_values
 from cstui.errors import BadInput
+from cstui.store.auto_answer import named_order
 from cstui.store.kb import answers
 
 if TYPE_CHECKING:
@@ -65,6 +67,11 @@ class AssistMethods:
         if not message.strip():
             raise BadInput("suggest: the text is empty")
         found = triage(message)
+        if ticket is not None and ticket.order is None and found.orders:
+            # The order the customer names, when it is theirs, fills the answers as the
+            # ticket's own would (another customer's order is never shown).
+            named = self._reading(named_order, found.orders, ticket.customer.id)
+            ticket = replace(ticket, order=named) if named else ticket
         ranked = self._answers().rank(message, found, limit, kind)
         full = self._reading(answers.bodies, ids=[a.id for a, _ in ranked])
         items = []
