@@ -136,6 +136,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "msg.customer": ("customer", "客户"),
     "msg.reply": ("reply", "回复"),
     "msg.note": ("internal note", "内部备注"),
+    "msg.automatic": ("sent automatically", "自动回复"),
+    "msg.automatic_draft": ("prepared automatically: check and send", "自动草拟：请核对后发送"),
     "msg.system": ("system", "系统"),
     "ticket.files": ("Attachments", "附件"),
     "ticket.files_hint": ("a saves one to Downloads", "按 a 保存到下载目录"),

@@ -68,7 +68,7 @@ def auto_events(db: Path, ticket_id: int) -> list[dict[str, Any]]:
 
 def test_where_is_my_parcel_is_answered_once_with_its_state(db: Path) -> None:
     configure(db)
-    raw = mail(1, f"订单{ORDER}快递到哪了？")
+    raw = mail(1, f"你好，我的订单{ORDER}快递到哪了？")
     item = ingest(db, raw)
     ticket_id = item["ticket_id"]
     ticket = show(db, ticket_id)

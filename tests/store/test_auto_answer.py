@@ -5,14 +5,21 @@ customer, a note in review mode, nothing while `[assist]` is off."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC
 
-from cstui.domain.model import Category, Channel, EventKind, MessageKind
+import pytest
+
+from cstui.assist.answer import ASSISTANT
+from cstui.console.ticket import thread
+from cstui.domain.model import Category, Channel, EventKind, MessageKind, Role
 from cstui.domain.rules import AssistPolicy
+from cstui.errors import BadInput
 from cstui.store import SqlStore
 from cstui.store.base import NewCustomer, NewOrder, NewTicket
 from tests.store.test_suggest import _kb
 
 ORDER = "SO20261102004512"
+PRODUCT = Category.PRODUCT
 
 
 def _world(store: SqlStore) -> int:
@@ -60,3 +67,21 @@ def test_off_by_default_and_review_mode_writes_a_note(store: SqlStore) -> None:
     )
     (note,) = [m for m in phone.messages if m.kind is MessageKind.NOTE]
     assert ORDER in note.body and [e["mode"] for e in _auto(store, phone.id)] == ["draft"]
+
+
+def test_the_console_marks_the_automatic_answer(store: SqlStore) -> None:
+    """The thread tells the agent which answer went out on its own (or waits as a draft);
+    no agent can take the name it is signed with."""
+    who = _world(store)
+    store.rules = replace(store.rules, assist=AssistPolicy.all_on())
+    made = store.create_ticket(
+        NewTicket(who, "快递到哪了", f"你好，我的订单{ORDER}快递到哪了？", Channel.EMAIL, PRODUCT)
+    )
+    shown = thread(made.messages, UTC).plain
+    assert shown.count(f"· {ASSISTANT} ·") == 1 and shown.count("[sent automatically]") == 1
+    store.take(made.id, actor="alice")
+    store.add_message(made.id, actor="alice", kind=MessageKind.REPLY, text="还有别的问题吗？")
+    again = store.get_ticket(made.id).messages
+    assert thread(again, UTC).plain.count("[sent automatically]") == 1  # not the agent's
+    with pytest.raises(BadInput, match="automatic answers"):
+        store.add_agent(name=ASSISTANT, role=Role.AGENT)

@@ -70,7 +70,15 @@ def test_text_suggestions_best_first(store: SqlStore) -> None:
 def test_ticket_suggestions_fill_templates_from_ticket_and_order(store: SqlStore) -> None:
     ids = _kb(store)
     customer = store.add_customer(NewCustomer("王芳", phone="13800001234"))
-    store.add_order(NewOrder("SO2026110100001", customer.id, 99.0, tracking_no="SF1234567890123"))
+    store.add_order(
+        NewOrder(
+            "SO2026110100001",
+            customer.id,
+            99.0,
+            tracking_no="SF1234567890123",
+            logistics_status="in_transit",
+        )
+    )
     ticket = store.create_ticket(
         NewTicket(
             customer.id,
@@ -85,7 +93,29 @@ def test_ticket_suggestions_fill_templates_from_ticket_and_order(store: SqlStore
     assert found.ticket_id == ticket.id and found.triage.category is Category.LOGISTICS
     status = next(i for i in found.items if i.id == ids["status"])
     assert "王芳" in status.body and "SF1234567890123" in status.body
-    assert status.missing == ("carrier",)
+    assert "由顺丰速运配送" in status.body and status.missing == ()  # the number's carrier
+    # The logistics FAQ opens with the parcel's state, as an automatic answer would.
+    track = next(i for i in found.items if i.id == ids["track"])
+    assert track.body.startswith("订单 SO2026110100001，物流状态：运输中，承运：顺丰速运")
+
+
+def test_the_order_a_ticket_names_fills_it_when_it_is_the_customers(store: SqlStore) -> None:
+    """A mail naming an order opens a ticket without one: the named order fills the
+    answers if it is the customer's own, never another customer's."""
+    ids = _kb(store)
+    mine = store.add_customer(NewCustomer("王芳", phone="13800001234"))
+    other = store.add_customer(NewCustomer("李雷", phone="13900001234"))
+    store.add_order(NewOrder("SO20261101000011", mine.id, 9.0, tracking_no="YT1234567890123"))
+    store.add_order(NewOrder("SO20261101000012", other.id, 9.0, tracking_no="JT1234567890123"))
+    said = "订单SO20261101000011快递到哪了"  # 王芳's
+    for who, shown in [(mine, True), (other, False)]:
+        ticket = store.create_ticket(
+            NewTicket(who.id, "快递到哪了", said, Channel.EMAIL, Category.PRODUCT)
+        )
+        found = store.suggest(ticket.id)
+        status = next(i for i in found.items if i.id == ids["status"])
+        assert ("由圆通速递配送" in status.body) is shown
+        assert ("carrier" in status.missing) is not shown
 
 
 def test_a_new_article_is_suggested_at_once(store: SqlStore) -> None:

@@ -229,5 +229,12 @@ def _query_tokens(text: str) -> set[str]:
 
 
 def _useful(token: str) -> bool:
-    """A lone Chinese character (the end of a run) or a one-letter word says too little."""
-    return len(token) > 1
+    """A lone Chinese character (the end of a run) or a one-letter word says too little,
+    and a bigram across the particle 的 (`我的订单` → `的订`) is no word: it matched
+    `用花呗付款的订单怎么退款？` to `我的订单…快递到哪了`. Measured on the set's dev part
+    (`bench/suggest.py`), dropping it moved top-1 from 87.7% to 88.5%, the rest unchanged;
+    dropping the bigrams across 了 or 吗 too cost top-1 (`错了`, `少了` are words)."""
+    return len(token) > 1 and PARTICLE not in token
+
+
+PARTICLE = "的"

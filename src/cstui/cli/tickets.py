@@ -350,7 +350,8 @@ def _from_template(env: Env, ticket_id: int, name: str) -> tuple[Article, Filled
     article = store.find_template(name, lang=guess_lang("\n".join([ticket.subject, *customer])))
     agent = store.get_agent(env.actor())
     tz = rules_from_settings(env.settings).calendar.tz
-    values = ticket_values(ticket, agent_name=agent.display_name or agent.name, tz=tz)
+    name = agent.display_name or agent.name
+    values = ticket_values(ticket, agent_name=name, tz=tz, lang=article.lang.value)
     return article, fill(article.body, values)
 
 

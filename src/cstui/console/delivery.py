@@ -86,7 +86,8 @@ class Delivery(Panes):
 
     def _insert_article(self, ticket: Ticket, article: Any) -> None:
         name = self.agent.display_name or self.agent.name if self.agent else self.config.actor
-        filled = fill(article.body, ticket_values(ticket, agent_name=name, tz=self.config.tz))  # type: ignore[arg-type]
+        values = ticket_values(ticket, agent_name=name, tz=self.config.tz, lang=article.lang.value)  # type: ignore[arg-type]
+        filled = fill(article.body, values)
         composer = self.ticket_pane.composer
         if not composer.is_open:
             self.compose_message(MessageKind.REPLY)

@@ -77,7 +77,7 @@ class KnowledgePane(Vertical):
     DEFAULT_CSS = """
     KnowledgePane #kb-query { height: 1; border: none; padding: 0 1; margin-bottom: 1; }
     KnowledgePane #kb-results { height: 1fr; border: none; }
-    KnowledgePane #kb-status { height: 1; color: $text-muted; padding: 0 1; }
+    KnowledgePane #kb-status { height: auto; max-height: 4; color: $text-muted; padding: 0 1; }
     """
 
     BINDINGS = [Binding("down", "to_results", show=False, id="kb.results")]

@@ -20,6 +20,7 @@ from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
+from cstui.assist.answer import ASSISTANT
 from cstui.console.render import countdown, local
 from cstui.console.safe import assemble, plain
 from cstui.domain.channels import Attachment, Delivery, DeliveryState
@@ -177,7 +178,7 @@ def thread(
         style = KIND_STYLE[m.kind]
         who = t(KIND_LABEL[m.kind])
         heading = f"▌{who} · {m.author} · {label(m.channel)} · {local(m.created_at, tz)}"
-        parts += [(heading, f"{style} bold"), "\n", (m.body, style), "\n"]
+        parts += [(heading, f"{style} bold"), *_automatic(m), "\n", (m.body, style), "\n"]
         if m.id in files:
             parts += [(f"  + {t('ticket.files_of_message', n=files[m.id])}", "$text-muted"), "\n"]
         if m.id in by_message:
@@ -188,6 +189,15 @@ def thread(
             name = t(f"delivery.kind.{d.kind.value}")
             parts += [(f"{name} → ", "$text-muted"), delivery_state(d, tz), "\n"]
     return assemble(*parts)
+
+
+def _automatic(m: Message) -> list[str | tuple[str, str]]:
+    """The mark on an answer the assistant wrote (no agent bears its name): sent on its
+    own, or, in review mode, a note waiting for the owner to send."""
+    if m.kind is MessageKind.CUSTOMER or m.author != ASSISTANT:
+        return []
+    key = "msg.automatic" if m.kind is MessageKind.REPLY else "msg.automatic_draft"
+    return ["  ", (f"[{t(key)}]", "$accent bold")]
 
 
 def delivery_state(d: Delivery, tz: tzinfo | None) -> tuple[str, str]:

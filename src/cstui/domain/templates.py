@@ -14,6 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cstui.domain.model import Ticket
+from cstui.domain.parcels import carrier_of
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -47,9 +48,14 @@ def placeholders(template: str) -> tuple[str, ...]:
 
 
 def ticket_values(
-    ticket: Ticket, *, agent_name: str | None = None, tz: ZoneInfo | None = None
+    ticket: Ticket,
+    *,
+    agent_name: str | None = None,
+    tz: ZoneInfo | None = None,
+    lang: str = "zh",
 ) -> dict[str, str]:
-    """What a ticket can tell a template; keys it cannot answer are left out."""
+    """What a ticket can tell a template (in `lang`, the template's language: the carrier's
+    name); keys it cannot answer are left out."""
     values = {"customer_name": ticket.customer.name, "ticket_id": str(ticket.id)}
     if agent_name:
         values["agent_name"] = agent_name
@@ -58,6 +64,8 @@ def ticket_values(
         values["refund_amount"] = f"{ticket.order.amount:,.2f}"  # grouped, as money is shown
         if ticket.order.tracking_no:
             values["tracking_no"] = ticket.order.tracking_no
+            if carrier := carrier_of(ticket.order.tracking_no, lang):
+                values["carrier"] = carrier
     due = ticket.due.resolution
     if due is not None:
         values["due_date"] = _local_date(due, tz)

@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select, update
 
+from cstui.assist.answer import ASSISTANT
 from cstui.domain import rights
 from cstui.domain.model import Agent, EventKind, Role, Shift
 from cstui.errors import BadInput, Conflict
@@ -25,6 +26,8 @@ def add_agent(
     name = name.strip()
     if not name or len(name) > 64 or any(c.isspace() for c in name):
         raise BadInput("name: an agent name is 1–64 characters without spaces")
+    if name == ASSISTANT:  # the automatic answers' author: the thread marks them by it
+        raise BadInput(f"name: {ASSISTANT} is the name automatic answers are signed with")
     now = tx.clock()
     if tx.conn.execute(select(AGENTS.c.id).where(AGENTS.c.name == name)).first():
         raise Conflict(f"agent {name} exists already")

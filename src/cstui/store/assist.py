@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from cstui.assist.answer import answer_text
 from cstui.assist.ranking import MAX_SUGGESTIONS, AnswerIndex, Suggested, Suggestions
 from cstui.assist.triage import triage
-from cstui.domain.model import ArticleKind, ArticleLang, MessageKind, Ticket
+from cstui.domain.model import ArticleKind, ArticleLang, Category, MessageKind, Ticket
 from cstui.domain.templates import fill, ticket_values
 from cstui.errors import BadInput
+from cstui.store.auto_answer import named_order
 from cstui.store.kb import answers
 
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 T = TypeVar("T")
 _BUILDING = threading.Lock()  # one build at a time; readers of a built index never wait
+# On a ticket about its parcel, its FAQs are shown under the order's parcel line.
+LOGISTICS = Category.LOGISTICS
 SYNC_REBUILD = 5_000  # distinct answers: an index this small is rebuilt before answering
 
 
@@ -62,15 +67,21 @@ class AssistMethods:
         if not message.strip():
             raise BadInput("suggest: the text is empty")
         found = triage(message)
+        if ticket is not None and ticket.order is None and found.orders:
+            # The order the customer names, when it is theirs, fills the answers as the
+            # ticket's own would (another customer's order is never shown).
+            named = self._reading(named_order, found.orders, ticket.customer.id)
+            ticket = replace(ticket, order=named) if named else ticket
         ranked = self._answers().rank(message, found, limit, kind)
         full = self._reading(answers.bodies, ids=[a.id for a, _ in ranked])
-        values = ticket_values(ticket) if ticket else {}
-        if ticket is None and found.orders:  # the order the text names
-            values["order_id"] = found.orders[0]
         items = []
         for a, score in ranked:
             body = full.get(a.id, a.body)
-            filled = fill(body, values) if a.kind is ArticleKind.TEMPLATE else None
+            filled = None
+            if a.kind is ArticleKind.TEMPLATE:
+                filled = fill(body, _values(ticket, found.orders, a.lang))
+            elif ticket and ticket.order and LOGISTICS is found.category is a.category:
+                body = answer_text(body, ticket.order, a.lang)  # as an automatic answer reads
             items.append(
                 Suggested(
                     a.id,
@@ -113,6 +124,14 @@ class AssistMethods:
         built = (current, AnswerIndex(self._reading(answers.answerables)))
         self._answer_index = built
         return built
+
+
+def _values(ticket: Ticket | None, named: tuple[str, ...], lang: str) -> dict[str, str]:
+    """What fills a template: the ticket and its order, or the order a text names."""
+    values = ticket_values(ticket, lang=lang) if ticket else {}
+    if ticket is None and named:
+        values["order_id"] = named[0]
+    return values
 
 
 def customer_text(ticket: Ticket) -> str:

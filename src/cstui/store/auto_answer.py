@@ -66,7 +66,7 @@ def auto_answer(
     )
     order = None
     if identified:
-        order = ticket.order or _named_order(tx, found.orders, ticket.customer.id)
+        order = ticket.order or named_order(tx, found.orders, ticket.customer.id)
     if not decision.send or (order is not None and order.logistics_status in NEEDS_A_PERSON):
         return None
     body = kb_answers.bodies(tx, ids=[best.id]).get(best.id, "")
@@ -96,7 +96,7 @@ def _answered_before(tx: Tx, ticket_id: int) -> bool:
     return tx.conn.execute(_ANSWERED_BEFORE, params).first() is not None
 
 
-def _named_order(tx: Tx, numbers: tuple[str, ...], customer_id: int) -> Order | None:
+def named_order(tx: Tx, numbers: tuple[str, ...], customer_id: int) -> Order | None:
     """The first order the text names that is this customer's: another's is never told."""
     if not numbers:
         return None
