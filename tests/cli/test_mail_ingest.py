@@ -142,7 +142,8 @@ def test_a_refused_message_is_reported_and_the_rest_go_in(db: Path, tmp_path: Pa
     )
     result = run(db, "mail", "ingest", str(box), "--json")
     assert result.returncode == 2, result.stderr
-    assert result.stderr.strip() == "cstui: 1 of 2 messages refused"
+    error = json.loads(result.stderr)["error"]  # with --json the error is JSON too
+    assert (error["code"], error["message"]) == (2, "1 of 2 messages refused")
     refused, stored = lines(result.stdout)
     assert not refused["ok"] and "sender" in refused["error"]
     assert refused["action"] == "ignored" and "sender" in refused["reason"]
