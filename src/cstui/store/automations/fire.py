@@ -190,9 +190,7 @@ def _notify(
     return list(ids)
 
 
-def recipient_ids(
-    tx: Tx, action: Notify, agents: dict[str, dict[str, int]]
-) -> dict[str, int]:
+def recipient_ids(tx: Tx, action: Notify, agents: dict[str, dict[str, int]]) -> dict[str, int]:
     """The ids of the agents `action` names, looked up once per name in `agents`."""
     ids: dict[str, int] = {}
     for name in action.recipients:
