@@ -170,9 +170,13 @@ def test_two_sweepers_at_once_on_postgresql_escalate_once(pg_url: str, clock: Fa
     for t in threads:
         t.join(60)
     assert errors == []
+    warned = [n.ticket_id for n in first.notifications(actor="alice", limit=500)]
     for ticket in tickets:
         assert len(_supervisor_escalations(first, ticket)) == 1
         assert _rules(first, ticket).count("green_escalation") == 1
+        # the warning only notifies: claimed in a batch, still once, told once
+        assert _rules(first, ticket).count("green_warning") == 1
+        assert warned.count(ticket) == 2  # the warning and the escalation, once each
     second.close()
     first.close()
 

@@ -201,3 +201,21 @@ class Tx:
                     new=json.loads(new_text) if new_text else None,
                 ),
             )
+
+    def payload_events(
+        self, logged: list[tuple[events.Payload, int]], *, actor: str, at: datetime
+    ) -> None:
+        """Append one event per (payload, ticket) in one statement: a batch of firings logs
+        in one round trip. A kind the figures follow goes through `event`, one at a time."""
+        rows = []
+        for payload, ticket_id in logged:
+            if payload.KIND in FIGURE_KINDS:
+                self.event(payload, ticket_id=ticket_id, actor=actor, at=at)
+                continue
+            kind, old_text, new_text = events.columns(payload, None, None)
+            rows.append(
+                {"ticket_id": ticket_id, "actor": actor, "at": at, "kind": kind.value,
+                 "old": old_text, "new": new_text}
+            )  # fmt: skip
+        if rows:
+            self.conn.execute(insert(EVENTS), rows)

@@ -183,13 +183,28 @@ def _notify(
     tx: Tx, firing: Firing, action: Notify, now: datetime, agents: dict[str, dict[str, int]]
 ) -> list[str]:
     """One notification per agent named (every supervisor for `SUPERVISORS`); the names."""
+    ids = recipient_ids(tx, action, agents)
+    rows = notification_rows(firing, action, ids, now)
+    if rows:
+        tx.conn.execute(insert(NOTIFICATIONS), rows)
+    return list(ids)
+
+
+def recipient_ids(tx: Tx, action: Notify, agents: dict[str, dict[str, int]]) -> dict[str, int]:
+    """The ids of the agents `action` names, looked up once per name in `agents`."""
     ids: dict[str, int] = {}
     for name in action.recipients:
         if name not in agents:
             agents[name] = recipients(tx, (name,))
         ids.update(agents[name])
+    return ids
+
+
+def notification_rows(
+    firing: Firing, action: Notify, ids: dict[str, int], now: datetime
+) -> list[dict[str, Any]]:
     params = json.dumps(dict(action.params), ensure_ascii=False, sort_keys=True)
-    rows = [
+    return [
         {
             "agent_id": agent_id,
             "ticket_id": firing.ticket_id,
@@ -201,9 +216,6 @@ def _notify(
         }
         for agent_id in ids.values()
     ]
-    if rows:
-        tx.conn.execute(insert(NOTIFICATIONS), rows)
-    return list(ids)
 
 
 def recipients(tx: Tx, names: tuple[str, ...]) -> dict[str, int]:

@@ -1,10 +1,11 @@
-"""One sweep: what is due (read), then each firing carried out (`fire`), in batches.
+"""One sweep: what is due (read), then the firings carried out (`batch`, `fire`), in batches.
 
 Reading and firing are separate transactions: the read is a snapshot of what looked due,
-and `fire` checks each again under the ticket's lock before acting, so a slow sweep never
-acts on a deadline that moved meanwhile. A batch's firings share one transaction, each in a
-savepoint of its own: one that fails (the ticket changed under it) is rolled back alone and
-tried again by the next sweep.
+and a batch checks each firing again under its ticket's lock before acting, so a slow sweep
+never acts on a deadline that moved meanwhile. A batch's firings share one transaction: those
+that only notify are claimed and carried out together (`batch`), the others one at a time
+(`fire`), each in a savepoint of its own, rolled back alone when it fails (the ticket changed
+under it) and tried again by the next sweep.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from cstui.domain.automations import (
     evaluate_ticket,
 )
 from cstui.errors import CstuiError
-from cstui.store.automations import due
+from cstui.store.automations import batch, due
 from cstui.store.automations.fire import fire
 from cstui.store.dialect import insert_for
 from cstui.store.schema import AUTOMATION_STATE
@@ -114,11 +115,25 @@ def _position(tx: Tx, now: datetime, policy: AutomationPolicy) -> int:
 
 
 def fire_batch(tx: Tx, firings: list[Firing], *, now: datetime, policy: AutomationPolicy) -> int:
-    """Fire each (in ticket order, so two sweepers lock tickets in the same order); how many
-    acted. A firing that fails is rolled back to its savepoint, the others stand."""
-    fired = 0
+    """Fire the batch; how many acted. Its tickets are locked first, in one statement and in
+    id order (two sweepers queue on the same ticket first). The firings that only notify go
+    together (`batch.fire_notifying`); the others, or all of them if the batch fails, one
+    at a time, each in a savepoint: one that fails is rolled back alone and tried again by
+    the next sweep."""
+    ordered = sorted(firings, key=lambda f: (f.ticket_id, f.key))
+    present = batch.lock_tickets(tx, (f.ticket_id for f in ordered))
+    ordered = [f for f in ordered if f.ticket_id in present]  # a deleted ticket: nothing
     agents: dict[str, dict[str, int]] = {}  # recipients looked up once a batch
-    for firing in sorted(firings, key=lambda f: (f.ticket_id, f.key)):
+    plain = [f for f in ordered if batch.notifies_only(f)]
+    single = [f for f in ordered if not batch.notifies_only(f)]
+    fired = 0
+    if plain:
+        try:
+            with tx.conn.begin_nested():
+                fired += batch.fire_notifying(tx, plain, policy, now, agents)
+        except CstuiError:
+            single = ordered  # rolled back as a whole: each on its own
+    for firing in single:
         try:
             with tx.conn.begin_nested():
                 fired += fire(tx, firing, policy, now, agents)
