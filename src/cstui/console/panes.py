@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from textual import events, on
@@ -22,7 +22,6 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Input
 
-from cstui.assist.ranking import Suggestions
 from cstui.console.config import ConsoleConfig
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
 from cstui.console.dialogs import Answer, FormDialog
@@ -38,6 +37,9 @@ from cstui.errors import CstuiError, NotFound
 from cstui.i18n import t
 from cstui.localfiles import open_on_desktop, save_download
 from cstui.store.base import HelpdeskStore, View
+
+if TYPE_CHECKING:
+    from cstui.assist.ranking import Suggestions
 
 SUGGESTED = 3  # answers listed when a ticket opens
 SUGGESTED_TEMPLATES = 10  # templates listed by `m`
