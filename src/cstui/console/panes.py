@@ -19,6 +19,7 @@ import platformdirs
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -112,13 +113,18 @@ class Panes(StoreIO):
             yield KnowledgePane(id="knowledge-pane")
         yield KeysFooter()
 
+    # The panes are on the main screen: a timer or an answer may arrive while a dialog is
+    # over it, and the app's own query looks only at the screen on top.
     @property
     def pane(self) -> QueuePane:
-        return self.query_one(QueuePane)
+        return self._main_screen().query_one(QueuePane)
 
     @property
     def ticket_pane(self) -> TicketPane:
-        return self.query_one(TicketPane)
+        return self._main_screen().query_one(TicketPane)
+
+    def _main_screen(self) -> Screen[Any]:
+        return self.screen_stack[0] if self.screen_stack else self.screen
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: the app's own (`self.size`) is still the previous one here.
@@ -127,8 +133,7 @@ class Panes(StoreIO):
     def _layout_for(self, width: int) -> None:
         # The main screen, also while a dialog is over it (resized under a dialog, the
         # panes must have the new layout when it closes).
-        main = self.screen_stack[0] if self.screen_stack else self.screen
-        main.set_class(width < NARROW_BELOW, "-narrow")
+        self._main_screen().set_class(width < NARROW_BELOW, "-narrow")
 
     # -- the queue ---------------------------------------------------------------------------
 
