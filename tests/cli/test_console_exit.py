@@ -1,10 +1,12 @@
 """A console or monitor that cannot open its store, or find its agent, ends at once.
 
 The real command runs on a pseudo-terminal (stdin and stdout), with stderr kept apart: the
-one line must arrive there, with the CLI's exit code, before a deadline. The screen never
-starts (Textual draws on stderr, so one plain line there also proves it did not). Before,
-the console opened and stayed on "loading…" for ever. Through a team server that is down,
-the console must still open, offline, as it did.
+one line must arrive there, with the CLI's exit code, before a deadline. Before, the
+console opened and stayed on "loading…" for ever. The monitor's screen never starts
+(Textual draws on stderr, so one plain line there also proves it did not). The console
+paints first and opens its store in a worker: its screen starts, ends, and gives the
+terminal back (the alternate screen left) before the line. Through a team server that is
+down, the console must still open, offline, as it did.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -70,6 +73,7 @@ CASES = [
     (("monitor", "--db", "{missing}", "--as", "agent01"), 6, "no store at"),
     (("monitor", "--as", "ghost"), 4, "agent ghost: no such agent"),
 ]
+LEAVE_ALT_SCREEN = "\x1b[?1049l"
 
 
 @pytest.mark.parametrize(
@@ -83,6 +87,10 @@ def test_a_screen_that_cannot_start_ends_with_the_clis_line(
     missing = str(tmp_path / "no" / "such" / "dir" / "x.db")
     returncode, err = on_a_terminal(seeded, *(a.replace("{missing}", missing) for a in args))
     assert returncode == code, err
+    if args[0] != "monitor":  # the console's screen came and went first
+        screen, left, err = err.rpartition(LEAVE_ALT_SCREEN)
+        assert left and screen, err
+        err = re.sub(r"\x1b\[\?[0-9;]*[hl]", "", err)  # modes reset: mouse, focus, cursor
     assert err.endswith("\n") and err.count("\n") == 1, err  # one line, and no screen
     assert err.startswith("cstui: ") and says in err and "\x1b" not in err
 

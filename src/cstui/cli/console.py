@@ -40,7 +40,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     # With --api the token decides who acts (one call to the server before the console
     # opens); on a store, --as does.
     name = actor or env.actor()
-    open_store = store_for_screen(env, name)
+    open_store = store_for_screen(env, name, before_screen=False)
     rules, clock = rules_from_settings(settings), clock_from_env()
     config = ConsoleConfig(
         actor=name,
@@ -53,28 +53,45 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
         themes_dir=locations.user_themes_dir(),
         attachment_max_bytes=settings.channels.attachment_max_bytes,
         background=start_automations(env),
+        open_or_end=not env.remote,
     )
     feeder = _start_feeder(env.open_store, live_seed) if live_seed is not None else None
+    app = build_app(open_store, config, clock=clock)
     try:
-        build_app(open_store, config, clock=clock).run()
+        app.run()
     finally:
         if feeder is not None:
             feeder.stop()
+    if app.start_error is not None:  # the store or the agent: the command's line and code
+        raise app.start_error
 
 
-def store_for_screen(env: Env, name: str) -> Callable[[], HelpdeskStore]:
+def store_for_screen(
+    env: Env, name: str, *, before_screen: bool = True
+) -> Callable[[], HelpdeskStore]:
     """The store of a console or monitor acting as `name`, as the factory the app calls.
 
-    A local store is opened, and the agent found, before the screen starts: a store that
-    cannot be opened or an agent who does not exist ends the command with the same line and
-    exit code (6, 4) as any other command, instead of a screen stuck loading. The app then
-    works on that store. Through a team server the token has named the agent already, and
-    the store is opened in the app's worker, so a server that is down still opens offline.
+    A local store that cannot be opened, or an agent who does not exist, ends the command
+    with the same line and exit code (6, 4) as any other command, instead of a screen stuck
+    loading. `before_screen`: the store is opened and the agent found here, before the
+    screen starts; otherwise the factory does both in the app's worker after its first
+    paint (SQLAlchemy and the store's modules are imported there), and the app ends with
+    that error (`ConsoleConfig.open_or_end`). Through a team server the token has named the
+    agent already, and the store is opened in the app's worker, so a server that is down
+    still opens offline.
     """
     if env.remote:
         return env.open_store
-    env.store().get_agent(name)
-    return env.store
+    if before_screen:
+        env.store().get_agent(name)
+        return env.store
+
+    def opened() -> HelpdeskStore:
+        store = env.store()
+        store.get_agent(name)
+        return store
+
+    return opened
 
 
 def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> Feeder:

@@ -134,6 +134,7 @@ class CstuiApp(Notices):
         self._load_themes()
         self.stop_background: Callable[[], None] | None = None
         self.live: LiveFeed | None = None
+        self.start_error: CstuiError | None = None  # why the app ended at start (open_or_end)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The app's own tokens from the default theme, so any theme (a minimal user theme,
@@ -165,8 +166,6 @@ class CstuiApp(Notices):
         self.queue.focus()
         self._set_active(0)
         self._io(self.open_store, self._store_ready, failed=self._store_failed)
-        if self.config.background is not None:
-            self.call_after_refresh(self._start_background, self.config.background)
 
     def _start_background(self, start: Callable[[], Callable[[], None]]) -> None:
         self.stop_background = start()  # the thread it starts does the work
@@ -185,9 +184,15 @@ class CstuiApp(Notices):
         self.live.start()
         self._announce_drafts()
         self._flush_outbox()  # what an earlier session could not send
+        if self.config.background is not None:  # after the first paint, on a store that opened
+            self.call_after_refresh(self._start_background, self.config.background)
 
     def _store_failed(self, exc: CstuiError) -> None:
         _collect_from_now()  # offline: no first row to wait for
+        if self.config.open_or_end:  # the command says why, as any other command would
+            self.start_error = exc
+            self.exit(return_code=exc.exit_code)
+            return
         super()._store_failed(exc)
 
     def _load_agent(self, store: HelpdeskStore) -> None:

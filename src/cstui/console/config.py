@@ -27,3 +27,6 @@ class ConsoleConfig:
     # Called once after the first paint (the automations sweeper on a local store); returns
     # what stops it on quit.
     background: Callable[[], Callable[[], None]] | None = None
+    # A store that cannot be opened at start-up (or whose agent is missing) ends the app, its
+    # error kept in `start_error` for the command to report; else the console opens offline.
+    open_or_end: bool = False

@@ -7,6 +7,7 @@ to insert the article, or the template filled from the ticket, into the reply.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.binding import Binding
@@ -17,10 +18,12 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cstui.assist.ranking import Suggestions
 from cstui.console.safe import assemble
 from cstui.domain.model import ArticleKind, SearchHit
 from cstui.i18n import t
+
+if TYPE_CHECKING:
+    from cstui.assist.ranking import Suggestions
 
 DEBOUNCE_SECONDS = 0.15
 SNIPPET_CHARS = 80

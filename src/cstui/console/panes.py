@@ -13,16 +13,16 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
-from cstui.assist.ranking import Suggestions
 from cstui.console.config import ConsoleConfig
 from cstui.console.customer import CustomerCard, CustomerPane, gather_card
 from cstui.console.dialogs import Answer, FormDialog
@@ -38,6 +38,9 @@ from cstui.errors import CstuiError, NotFound
 from cstui.i18n import t
 from cstui.localfiles import open_on_desktop, save_download
 from cstui.store.base import HelpdeskStore, View
+
+if TYPE_CHECKING:
+    from cstui.assist.ranking import Suggestions
 
 SUGGESTED = 3  # answers listed when a ticket opens
 SUGGESTED_TEMPLATES = 10  # templates listed by `m`
@@ -110,13 +113,18 @@ class Panes(StoreIO):
             yield KnowledgePane(id="knowledge-pane")
         yield KeysFooter()
 
+    # The panes are on the main screen: a timer or an answer may arrive while a dialog is
+    # over it, and the app's own query looks only at the screen on top.
     @property
     def pane(self) -> QueuePane:
-        return self.query_one(QueuePane)
+        return self._main_screen().query_one(QueuePane)
 
     @property
     def ticket_pane(self) -> TicketPane:
-        return self.query_one(TicketPane)
+        return self._main_screen().query_one(TicketPane)
+
+    def _main_screen(self) -> Screen[Any]:
+        return self.screen_stack[0] if self.screen_stack else self.screen
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: the app's own (`self.size`) is still the previous one here.
@@ -125,8 +133,7 @@ class Panes(StoreIO):
     def _layout_for(self, width: int) -> None:
         # The main screen, also while a dialog is over it (resized under a dialog, the
         # panes must have the new layout when it closes).
-        main = self.screen_stack[0] if self.screen_stack else self.screen
-        main.set_class(width < NARROW_BELOW, "-narrow")
+        self._main_screen().set_class(width < NARROW_BELOW, "-narrow")
 
     # -- the queue ---------------------------------------------------------------------------
 

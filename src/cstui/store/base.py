@@ -12,11 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-# TransferOutcome is defined with the commands (a transfer's result) and imported from here too.
-from cstui.assist.ranking import Suggestions
-from cstui.domain.automations import Notification
 from cstui.domain.channels import (
     Attachment,
     Delivery,
@@ -26,9 +23,6 @@ from cstui.domain.channels import (
     NewAttachment,
     Outbound,
 )
-from cstui.domain.commands import Command
-from cstui.domain.commands import TransferOutcome as TransferOutcome
-from cstui.domain.figures import Quality
 from cstui.domain.model import (
     Agent,
     Article,
@@ -59,7 +53,25 @@ from cstui.domain.model import (
 )
 from cstui.errors import BadInput
 
+if TYPE_CHECKING:
+    # Only the protocol's signatures name these: the commands, the figures and the ranking
+    # are not imported with the protocol (the console's first paint needs none of them).
+    from cstui.assist.ranking import Suggestions
+    from cstui.domain.automations import Notification
+    from cstui.domain.commands import Command, TransferOutcome
+    from cstui.domain.figures import Quality
+
 R = TypeVar("R")
+
+
+def __getattr__(name: str) -> Any:
+    """TransferOutcome is defined with the commands (a transfer's result) and imported
+    from here too, on first use."""
+    if name == "TransferOutcome":
+        from cstui.domain.commands import TransferOutcome
+
+        return TransferOutcome
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class View(StrEnum):
