@@ -32,7 +32,8 @@ def test_every_key_is_bound_under_the_id_the_readme_names() -> None:
     ids = [b.id for b in bindings] + marks
     assert len(ids) == len(set(ids))
     assert named == {i for i in ids if i and not i.startswith("pane.")}  # 1-4 are not named
-    flows = bindings[: len(WORKFLOWS)]  # first, in the table's order: the footer's
+    assert bindings[0].id == "quit"  # the footer's first key: a new user's way out
+    flows = bindings[1 : 1 + len(WORKFLOWS)]  # then the table's, in its order: the footer's
     assert [b.id for b in flows] == list(WORKFLOWS)
     assert all(re.fullmatch(r"workflow\('[a-z-]+'\)", b.action) for b in flows)
 
