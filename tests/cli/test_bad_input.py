@@ -205,6 +205,9 @@ ID_CALLS: dict[tuple[str, str], tuple[str, ...]] = {
     ("kb publish", "article_id"): ("kb", "publish", "{}"),
     ("kb edit", "article_id"): ("kb", "edit", "{}", "--title", "t"),
     ("kb edit", "expected_version"): ("kb", "edit", "1", "--title", "t", "--version", "{}"),
+    ("tickets category", "ticket_id"): ("tickets", "category", "{}", "logistics"),
+    ("notifications read", "ids"): ("notifications", "read", "{}"),
+    ("suggest", "ticket_id"): ("suggest", "{}"),
 }
 
 
@@ -234,9 +237,10 @@ def test_every_id_parameter_takes_only_the_stores_ids() -> None:
     ctx = click.Context(cli)
     assert set(ID_CALLS) == _id_parameters()  # none left out, none made up
     for command, name in ID_CALLS:
-        group = cli.get_command(ctx, command.split()[0])
-        assert isinstance(group, click.Group)
-        sub = group.get_command(ctx, command.split()[1])
+        sub = cli.get_command(ctx, command.split()[0])
+        for word in command.split()[1:]:  # a group's subcommand (`suggest` stands alone)
+            assert isinstance(sub, click.Group)
+            sub = sub.get_command(ctx, word)
         assert sub is not None
         param = next(p for p in sub.params if p.name == name)
         assert isinstance(param.type, Id), (command, name)

@@ -45,7 +45,8 @@ def test_bulk_take_takes_the_free_and_reports_the_owned(store: SqlStore) -> None
     events_before = len(list(store.events()))
     result = run(db_of(store), "tickets", "take", *map(str, ids), "--json", agent="alice")
     assert result.returncode == 3, result.stderr
-    assert result.stderr.strip() == "cstui: 5 of 50 tickets refused"
+    error = json.loads(result.stderr)["error"]  # with --json the error is JSON too
+    assert (error["code"], error["message"]) == (3, "5 of 50 tickets refused")
     out = json.loads(result.stdout)
     assert out["summary"] == {"done": 45, "refused": 5}
     refused = {r["id"]: r for r in out["results"] if not r["ok"]}

@@ -22,9 +22,9 @@ from cstui.domain.model import ArticleKind, ArticleLang, Category, MessageKind, 
 from cstui.domain.templates import fill, ticket_values
 from cstui.errors import BadInput
 from cstui.store.auto_answer import named_order
-from cstui.store.kb import answers
 
 if TYPE_CHECKING:
+    from cstui.store.kb import answers
     from cstui.store.tx import Tx
 
 P = ParamSpec("P")
@@ -73,6 +73,8 @@ class AssistMethods:
             named = self._reading(named_order, found.orders, ticket.customer.id)
             ticket = replace(ticket, order=named) if named else ticket
         ranked = self._answers().rank(message, found, limit, kind)
+        from cstui.store.kb import answers  # the knowledge base loads on first use
+
         full = self._reading(answers.bodies, ids=[a.id for a, _ in ranked])
         items = []
         for a, score in ranked:
@@ -98,6 +100,8 @@ class AssistMethods:
     def _answers(self) -> AnswerIndex:
         """The built index if current; else rebuilt now (a small base: milliseconds), or,
         for a large one, rebuilt in the background while the previous one answers."""
+        from cstui.store.kb import answers  # the knowledge base loads on first use
+
         current = self._reading(answers.generation)
         built = self._answer_index
         if built is not None and built[0] == current:
@@ -121,6 +125,8 @@ class AssistMethods:
             _BUILDING.release()
 
     def _build_answers(self, current: answers.Generation) -> tuple[answers.Generation, AnswerIndex]:
+        from cstui.store.kb import answers
+
         built = (current, AnswerIndex(self._reading(answers.answerables)))
         self._answer_index = built
         return built

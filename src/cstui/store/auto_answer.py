@@ -22,7 +22,6 @@ from cstui.assist.triage import triage
 from cstui.domain.model import ArticleKind, EventKind, MessageKind, Order, Ticket, Tier
 from cstui.store import outbox, queue, ticket_index
 from cstui.store import rows as R
-from cstui.store.kb import answers as kb_answers
 from cstui.store.schema import MESSAGES, ORDERS
 from cstui.store.tx import Tx
 
@@ -69,6 +68,8 @@ def auto_answer(
         order = ticket.order or named_order(tx, found.orders, ticket.customer.id)
     if not decision.send or (order is not None and order.logistics_status in NEEDS_A_PERSON):
         return None
+    from cstui.store.kb import answers as kb_answers  # loaded on first use
+
     body = kb_answers.bodies(tx, ids=[best.id]).get(best.id, "")
     reply = answer_text(body, order, found.lang)
     written = _write(tx, ticket, reply, review=policy.review)
