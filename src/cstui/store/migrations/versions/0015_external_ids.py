@@ -30,5 +30,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("tickets", "customers"):
         op.drop_index(f"uq_{table}_external", table_name=table)
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("external_id")
+        # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild would drop `tickets`, which
+        # other tables' foreign keys hold on to.
+        op.execute(f"ALTER TABLE {table} DROP COLUMN external_id")
