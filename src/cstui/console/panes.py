@@ -256,7 +256,8 @@ class Panes(StoreIO):
 
     def _counts_later(self) -> None:
         self._counts_timer, self._counts_at = None, monotonic()
-        self.refresh_counts()
+        if self.screen_stack:  # none while the app is closing: nothing left to count for
+            self.refresh_counts()
 
     def action_view(self, step: int) -> None:
         index = (VIEWS.index(self.pane.view) + step) % len(VIEWS)
