@@ -1,3 +1,3 @@
 """cstui: a terminal console for e-commerce customer-service teams."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
