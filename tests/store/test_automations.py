@@ -224,3 +224,75 @@ def test_fired_since_counts_by_rule_from_a_time_on(store: SqlStore, clock: FakeC
     later = store.automations_fired(since=midnight + timedelta(seconds=1))
     assert later == {"green_escalation": 1, "green_warning": 1}
     assert store.automations_fired(since=midnight) == {"green_escalation": 1, "green_warning": 2}
+
+
+@pytest.mark.postgres
+def test_an_event_committed_below_a_swept_position_is_still_read(
+    pg_url: str, clock: FakeClock
+) -> None:
+    """On PostgreSQL an event's id is taken at insert: a CSAT whose transaction commits after
+    a sweep passed a later event's id is read by the next sweep all the same."""
+    from cstui.domain import commands as C
+    from cstui.domain.model import ResolutionCode, Role, Shift
+    from cstui.store import init_store
+    from cstui.store.commands import handler_for
+    from cstui.store.tx import Tx
+    from tests.conftest import _reset_pg
+
+    _reset_pg(pg_url)
+    store = init_store(pg_url, clock=clock)
+    store.add_agent("alice", Role.AGENT, Shift.MORNING)
+    store.add_agent("sue", Role.SUPERVISOR, Shift.MORNING)
+    late, early = (new_ticket(store) for _ in range(2))
+    for ticket in (late, early):
+        store.take(ticket, actor="alice")
+        store.resolve(ticket, actor="alice", code=ResolutionCode.SOLVED)
+    inserted, release = threading.Event(), threading.Event()
+
+    def slow(tx: Tx, cmd: C.RecordCsat) -> None:
+        handler_for(C.RecordCsat)(tx, cmd)
+        inserted.set()
+        assert release.wait(30)  # commits only after the sweep below
+
+    writer = threading.Thread(
+        target=store._writing, args=(slow, C.RecordCsat(ticket_id=late, score=1))
+    )
+    writer.start()
+    try:
+        assert inserted.wait(30)
+        store.record_csat(early, score=1)  # a later id, committed first
+        store.sweep(POLICY)
+        assert _rules(store, early) == ["low_csat"] and _rules(store, late) == []
+    finally:
+        release.set()
+        writer.join(30)
+    clock.advance(seconds=30)
+    store.sweep(POLICY)
+    assert _rules(store, late) == ["low_csat"] and _rules(store, early) == ["low_csat"]
+    store.close()
+
+
+def test_the_slowest_targets_risk_is_found_by_sweeps_every_30_seconds(
+    store: SqlStore, clock: FakeClock
+) -> None:
+    """A low-priority next response has the longest "at risk" lead (a fifth of 8 hours):
+    sweeps that each read only what can have fallen due since the last still find it, at
+    its time and not before."""
+    from cstui.domain.model import Priority
+
+    risk = AutomationPolicy(rules=frozenset({Rule.NEXT_RESPONSE_RISK}))
+    ticket = new_ticket(store, priority=Priority.LOW)
+    store.take(ticket, actor="alice")
+    store.add_message(ticket, actor="alice", kind=MessageKind.REPLY, text="在查")
+    store.customer_message(ticket, text="还没到")
+    due = store.get_ticket(ticket).due.next_response
+    assert due is not None
+    starts = due - timedelta(minutes=480 * (1 - risk.risk_share))
+    clock.now = starts - timedelta(seconds=45)
+    store.sweep(risk)
+    clock.advance(seconds=30)
+    store.sweep(risk)
+    assert _rules(store, ticket) == []
+    clock.advance(seconds=30)
+    store.sweep(risk)
+    assert _rules(store, ticket) == ["next_response_risk"]

@@ -48,8 +48,9 @@ EVENT_KINDS = (
     EventKind.TRANSFER_DENIED.value,
 )
 # Event ids are taken at insert, not at commit: on PostgreSQL a transaction may commit an
-# event below the position a sweep already passed. Each sweep reads this many ids back
-# again (the firings' keys drop what was seen).
+# event below the position a sweep already passed. Each sweep looks this many ids back
+# again, but reads only the events among them written within `GRACE` of the last sweep (a
+# late commit is a recent write); the firings' keys drop what was seen.
 EVENT_OVERLAP = 2000
 
 
@@ -79,8 +80,11 @@ QUERIES = {name: _keyset(*spec) for name, spec in SOURCES.items()}
 ESCALATION_SOURCES = frozenset({"esc_due", "esc_open"})
 GREEN_SOURCES = frozenset({"green_esc", "green_mark"})
 # A deadline set a little before the last sweep's time (a write that committed while the
-# sweep ran) is still found: each sweep reads this far behind where the last one got to.
-GRACE = timedelta(minutes=10)
+# sweep ran, or a server's clock a little behind) is still found: each sweep reads this far
+# behind where the last one got to. Deadlines are set minutes ahead of their write, so a
+# write that commits after a sweep read yet is due before that sweep's time has been open
+# for minutes; everything re-read costs every sweep, so the margin is kept to that.
+GRACE = timedelta(minutes=2)
 
 
 def windows(
@@ -112,10 +116,11 @@ def windows(
 
 
 def _lead(policy: AutomationPolicy, name: str) -> timedelta:
-    """The longest "at risk" lead before a deadline, in wall time (nights count)."""
+    """The longest "at risk" lead before a deadline: `risk_starts` counts it in wall time
+    back from the deadline, so it is the slowest target's unused share, nights or not."""
     table: dict[Priority, timedelta] = getattr(policy.sla, name)
     slowest = max(table.values()) * max([1.0, *policy.sla.tier_factor.values()])
-    return slowest * (1 - policy.risk_share) * 3  # *3: a lead may span a closed night
+    return slowest * (1 - policy.risk_share)
 
 
 def due_ids(tx: Tx, source: str, lo: datetime, hi: datetime, page: int = PAGE) -> Iterator[int]:
@@ -210,8 +215,8 @@ def escalation_facts(tx: Tx, ids: Iterable[int]) -> list[EscalationFacts]:
 
 _EVENTS = text(
     f"SELECT {R.EVENT_COLUMNS} FROM events WHERE id > :after AND kind IN :kinds "
-    "ORDER BY id LIMIT :n"
-).bindparams(bindparam("kinds", expanding=True))
+    "AND (id > :position OR at >= :since) ORDER BY id LIMIT :n"
+).bindparams(bindparam("kinds", expanding=True), bindparam("since", type_=UtcDateTime()))
 _FIRST_SINCE = text("SELECT id FROM events WHERE at >= :lo ORDER BY at, id LIMIT 1").bindparams(
     bindparam("lo", type_=UtcDateTime())
 )
@@ -231,12 +236,14 @@ def last_event(tx: Tx) -> int:
     return int(tx.conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM events")).scalar() or 0)
 
 
-def event_facts(tx: Tx, after: int, page: int = PAGE) -> tuple[list[EventFacts], int]:
-    """The next page of events the event rules read, and the last id read."""
-    rows = [
-        R.event_from_row(r)
-        for r in tx.conn.execute(_EVENTS, {"after": after, "kinds": EVENT_KINDS, "n": page})
-    ]
+def event_facts(
+    tx: Tx, after: int, position: int, since: datetime, page: int = PAGE
+) -> tuple[list[EventFacts], int]:
+    """The next page of events the event rules read, and the last id read: those past
+    `position`, and of those at or before it (the overlap) the ones written at `since` or
+    later."""
+    params = {"after": after, "position": position, "since": since, "kinds": EVENT_KINDS}
+    rows = [R.event_from_row(r) for r in tx.conn.execute(_EVENTS, params | {"n": page})]
     if not rows:
         return [], after
     tickets = sorted({e.ticket_id for e in rows if e.ticket_id is not None})

@@ -62,10 +62,10 @@ def find_due(tx: Tx, *, now: datetime, policy: AutomationPolicy) -> Due:
     for firing in _time_firings(tx, now, policy, swept):
         if firing.due_at >= oldest:
             found.setdefault(firing.key, firing)
-    position = _position(tx, now, policy)
-    after = max(0, position - due.EVENT_OVERLAP)
+    start = position = _position(tx, now, policy)
+    after, since = max(0, start - due.EVENT_OVERLAP), (swept or oldest) - due.GRACE
     while True:
-        page, after = due.event_facts(tx, after)
+        page, after = due.event_facts(tx, after, start, since)
         for fact in page:
             if fact.at <= now:
                 for firing in evaluate_event(fact, policy):
