@@ -394,7 +394,9 @@ def follow_the_docs(root: Root, database: str) -> list[str]:
     (root / "root").mkdir()
     edit = next(i for i, line in enumerate(here) if "# edit it" in line)
     run_shell("\n".join(here[: edit + 1]), root)
-    # "edit it": the database's URL (PostgreSQL's trust here, no password); the paths moved.
+    # "edit it": the database's URL as the example writes it (PostgreSQL's trust here, no
+    # password); the paths moved.
+    database = database.replace("postgresql+psycopg://", "postgresql://", 1)
     env_file = root / "etc/cstui/cstui.env"
     assert (env_file.stat().st_mode & 0o777) == 0o600
     lines = root.moved(env_file.read_text(encoding="utf-8")).splitlines()
@@ -621,32 +623,37 @@ def test_metrics_through_the_proxy_add_up_both_workers(deployment: Deployment) -
     runtime = deployment.root / "run/cstui"  # the unit's PROMETHEUS_MULTIPROC_DIR
     with deployment.client() as prometheus:
         before = prometheus.get("/metrics")
-        assert before.status_code == 200 and "cstui_store_up 1.0" in before.text
-        assert 'cstui_queue_tickets{view="unassigned"}' in before.text
-        counted = ticket_reads(before.text)
+    assert before.status_code == 200 and "cstui_store_up 1.0" in before.text
+    assert 'cstui_queue_tickets{view="unassigned"}' in before.text
+    counted = ticket_reads(before.text)
+    alice = {"Authorization": f"Bearer {deployment.tokens['alice']}"}
 
-        def read_once(_: int) -> int:
-            # A connection each, several at once: nginx opens several to the server, and the
-            # workers take them as each is free.
-            with deployment.client("alice", timeout=30) as alice:
-                return alice.get(f"/api/v1/tickets/{ticket['id']}").status_code
+    def read_once(_: int) -> int:
+        # Straight to the server, a new connection each and several at once, so that each
+        # worker takes some (nginx keeps its few connections to the server open, and those
+        # may all be one worker's).
+        url = f"{deployment.api}/api/v1/tickets/{ticket['id']}"
+        return httpx.get(url, headers=alice, timeout=30).status_code
 
-        sent: list[int] = []
+    sent: list[int] = []
 
-        def both_workers_served() -> bool:
-            with ThreadPoolExecutor(8) as pool:
-                sent.extend(pool.map(read_once, range(16)))
-            return len(list(runtime.glob("histogram_*.db"))) >= 2
+    def both_workers_served() -> bool:
+        with ThreadPoolExecutor(8) as pool:
+            sent.extend(pool.map(read_once, range(16)))
+        return len(list(runtime.glob("histogram_*.db"))) >= 2
 
-        wait_for(both_workers_served, timeout=DEADLINE, what="requests served by both workers")
-        assert set(sent) == {200}
-        workers = {pid for pid, _ in descendants(deployment.serve.proc.pid)}
-        writers = {int(f.stem.split("_")[1]) for f in runtime.glob("histogram_*.db")}
-        assert writers <= workers, (writers, workers)
-        # Whichever worker answers a scrape, it counts every worker's requests.
-        for _ in range(4):
-            with deployment.client() as scrape:  # a new connection each
-                assert ticket_reads(scrape.get("/metrics").text) - counted == len(sent)
+    wait_for(both_workers_served, timeout=DEADLINE, what="requests served by both workers")
+    assert set(sent) == {200}
+    workers = {pid for pid, _ in descendants(deployment.serve.proc.pid)}
+    writers = {int(f.stem.split("_")[1]) for f in runtime.glob("histogram_*.db")}
+    assert writers <= workers, (writers, workers)
+    # Whichever worker answers a scrape, it counts every worker's requests: through the
+    # proxy, and each server's own (a new connection each).
+    for _ in range(3):
+        with deployment.client() as scrape:
+            assert ticket_reads(scrape.get("/metrics").text) - counted == len(sent)
+        direct = httpx.get(f"{deployment.api}/metrics", timeout=30)
+        assert ticket_reads(direct.text) - counted == len(sent)
 
 
 def test_metrics_are_refused_outside_the_allow_list(deployment: Deployment) -> None:
