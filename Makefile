@@ -23,5 +23,6 @@ contracts:
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it ran no test: that fails the gate like any other failure.
+# loadgroup: as load, but the tests of one xdist_group (one costly deployment) stay together.
 test:
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadgroup

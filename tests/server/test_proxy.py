@@ -5,6 +5,7 @@ the browser console behind its password. Skipped where nginx is not installed.""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import shutil
 import subprocess
@@ -52,6 +53,18 @@ def self_signed(directory: Path) -> None:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=1))
+        # What a client checks (strictly, as Python 3.13 does): fullchain.pem can be its CA.
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("cs.example.test"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
+        )
         .sign(key, hashes.SHA256())
     )
     (directory / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
