@@ -103,8 +103,12 @@ def plans(store: SqlStore, policy: AutomationPolicy) -> dict[str, list[str]]:
             out[source] = _explain(conn, query, params, sqlite)
         out["green_facts"] = _explain(conn, due._GREEN_OF, {"ids": [1, 2, 3]}, sqlite)
         out["events"] = _explain(
-            conn, due._EVENTS, {"after": 0, "kinds": list(due.EVENT_KINDS), "n": due.PAGE}, sqlite
-        )
+            conn,
+            due._EVENTS,
+            {"after": 0, "position": 0, "since": DEFAULT_NOW - due.GRACE,
+             "kinds": list(due.EVENT_KINDS), "n": due.PAGE},
+            sqlite,
+        )  # fmt: skip
     return out
 
 
