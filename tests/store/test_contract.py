@@ -203,6 +203,24 @@ class TestOwnership:
         later = store.get_ticket(new_ticket(store, customer_id=customer, subject="新问题"))
         assert later.owner is None
 
+    def test_the_most_recently_active_owner_gets_the_customer_back(
+        self, store: SqlStore, clock: FakeClock
+    ) -> None:
+        older = new_ticket(store)
+        customer = store.get_ticket(older).customer.id
+        store.take(older, actor="alice")
+        clock.advance(hours=1)
+        newer = new_ticket(store, customer_id=customer, subject="又来问")
+        if store.get_ticket(newer).owner is None:
+            store.take(newer, actor="alice")
+        store.steal(newer, actor="sue", reason="customer asked for a supervisor")
+        clock.advance(hours=1)
+        assert store.get_ticket(new_ticket(store, customer_id=customer)).owner == "sue"
+        clock.advance(hours=1)
+        store.add_message(older, actor="alice", kind=MessageKind.REPLY, text="已退款")
+        clock.advance(hours=1)  # the older ticket is now the latest touched, its id the lower
+        assert store.get_ticket(new_ticket(store, customer_id=customer)).owner == "alice"
+
     def test_stale_version_is_refused(self, store: SqlStore) -> None:
         tid = new_ticket(store)
         version = store.take(tid, actor="alice").version

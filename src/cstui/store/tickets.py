@@ -151,10 +151,17 @@ def _order_for(tx: Tx, number: str | None, customer_id: int) -> RowMapping | Non
 def _returning_owner(tx: Tx, customer_id: int, now: datetime) -> RowMapping | None:
     """First-contact ownership across channels: recent owners get the customer back."""
     window = tx.rules.returning_window
-    q = select(TICKETS.c.owner_id, TICKETS.c.last_activity_at).where(
-        TICKETS.c.customer_id == customer_id,
-        TICKETS.c.owner_id.is_not(None),
-        TICKETS.c.last_activity_at >= now - window,
+    # The newest owned contact is the one that counts: read backwards on the customer's
+    # (customer_id, last_activity_at) index and stop there, however many tickets they have.
+    q = (
+        select(TICKETS.c.owner_id, TICKETS.c.last_activity_at)
+        .where(
+            TICKETS.c.customer_id == customer_id,
+            TICKETS.c.owner_id.is_not(None),
+            TICKETS.c.last_activity_at >= now - window,
+        )
+        .order_by(TICKETS.c.last_activity_at.desc(), TICKETS.c.id.desc())
+        .limit(1)
     )
     contacts = [
         ownership.PastContact(owner=str(oid), last_activity_at=at) for oid, at in tx.conn.execute(q)
