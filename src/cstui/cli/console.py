@@ -18,7 +18,8 @@ from cstui.errors import BadInput
 
 if TYPE_CHECKING:
     from cstui.demo.live import Feeder
-    from cstui.store.base import HelpdeskStore
+    from cstui.domain.rules import Rules
+    from cstui.store.base import FirstLook, HelpdeskStore, View
 
 DEMO_TICKETS = 5_000
 DEMO_CUSTOMERS = 2_000
@@ -54,6 +55,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
         attachment_max_bytes=settings.channels.attachment_max_bytes,
         background=start_automations(env),
         open_or_end=not env.remote,
+        first_look=first_look_for_screen(env, name, rules),
     )
     feeder = _start_feeder(env.open_store, live_seed) if live_seed is not None else None
     app = build_app(open_store, config, clock=clock)
@@ -92,6 +94,23 @@ def store_for_screen(
         return store
 
     return opened
+
+
+def first_look_for_screen(
+    env: Env, name: str, rules: Rules
+) -> Callable[[View, int], FirstLook | None] | None:
+    """On a local store: how the console reads its agent and first rows before the store is
+    open (`cstui.store.glance`, imported in the app's worker). None through a team server."""
+    if env.remote:
+        return None
+    target, green_window = env.db_target, rules.escalation.green_window
+
+    def look(view: View, limit: int) -> FirstLook | None:
+        from cstui.store.glance import first_look
+
+        return first_look(target, name, view, limit=limit, green_window=green_window)
+
+    return look
 
 
 def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> Feeder:
