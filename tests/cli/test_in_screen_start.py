@@ -79,9 +79,11 @@ def test_a_local_store_gives_the_console_a_first_look_and_a_server_none(tmp_path
     look = first_look_for_screen(local, "alice", rules_from_settings(local.settings))
 
     assert look is not None
-    seen = look(View.UNASSIGNED, 100)
+    seen = look(View.UNASSIGNED, 100)  # the console's opening page, read in a thread
     assert seen is not None
     assert seen.agent.name == "alice"
     assert [t.id for t in seen.page.items] == [ticket]
+    other = look(View.ALL_OPEN, 10)  # not the page read while the console loads
+    assert other is not None and [t.id for t in other.page.items] == [ticket]
     remote = Env(options={"api": "http://127.0.0.1:9", "token": "t"})
     assert first_look_for_screen(remote, "alice", rules_from_settings(remote.settings)) is None
