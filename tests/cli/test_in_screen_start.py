@@ -1,6 +1,7 @@
 """`start_automations`: what `cstui` and `cstui monitor` hand their screen. On a local store
 with `[automations] enabled = true` it sweeps in a thread of its own until stopped; off, or
-through a server (`--api`), there is nothing to start."""
+through a server (`--api`), there is nothing to start. The console's first look, likewise,
+is read from a local store only."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pytest
 
 from cstui.channels.locks import FileLock
 from cstui.cli.automations import start_automations
+from cstui.cli.console import first_look_for_screen
 from cstui.cli.context import Env
+from cstui.config import rules_from_settings
 from cstui.domain.model import Department, EventKind, GoodsType, Role, Shift
-from cstui.store import init_store
+from cstui.store import View, init_store
 from tests.conftest import FakeClock
 from tests.store.test_contract import new_ticket
 
@@ -63,3 +66,24 @@ def test_a_local_store_sweeps_until_stopped(
     lock = FileLock(Path(f"{db}.automations.lock"))
     assert lock.acquire()
     lock.release()
+
+
+def test_a_local_store_gives_the_console_a_first_look_and_a_server_none(tmp_path: Path) -> None:
+    db = tmp_path / "look.db"
+    store = init_store(str(db))
+    store.add_agent("alice", Role.AGENT, Shift.MORNING)
+    ticket = new_ticket(store, goods=GoodsType.FRESH, subject="生鲜变质")
+    store.close()
+    local = Env(options={"db": str(db)})
+
+    look = first_look_for_screen(local, "alice", rules_from_settings(local.settings))
+
+    assert look is not None
+    seen = look(View.UNASSIGNED, 100)  # the console's opening page, read in a thread
+    assert seen is not None
+    assert seen.agent.name == "alice"
+    assert [t.id for t in seen.page.items] == [ticket]
+    other = look(View.ALL_OPEN, 10)  # not the page read while the console loads
+    assert other is not None and [t.id for t in other.page.items] == [ticket]
+    remote = Env(options={"api": "http://127.0.0.1:9", "token": "t"})
+    assert first_look_for_screen(remote, "alice", rules_from_settings(remote.settings)) is None

@@ -89,3 +89,21 @@ def test_the_knowledge_base_loads_when_it_is_first_searched(target: str) -> None
 
     assert out["rows"] == 1
     assert "cstui.store.kb.articles" in modules
+
+
+# What the console does before its store is open, on a local store: the first look.
+FIRST_LOOK = """
+import json, sys
+from datetime import timedelta
+from cstui.store.base import View
+from cstui.store.glance import first_look
+look = first_look(sys.argv[1], "alice", View.UNASSIGNED, limit=100, green_window=timedelta(hours=2))
+print(json.dumps({"rows": len(look.page.items), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_the_first_look_needs_no_sqlalchemy(target: str) -> None:
+    out, modules = _loaded(FIRST_LOOK, target)
+
+    assert out["rows"] == 1  # the queue really was read
+    assert sorted(m for m in modules if m.startswith(("sqlalchemy", "cstui.store.sql"))) == []

@@ -18,7 +18,8 @@ from cstui.errors import BadInput
 
 if TYPE_CHECKING:
     from cstui.demo.live import Feeder
-    from cstui.store.base import HelpdeskStore
+    from cstui.domain.rules import Rules
+    from cstui.store.base import FirstLook, HelpdeskStore, View
 
 DEMO_TICKETS = 5_000
 DEMO_CUSTOMERS = 2_000
@@ -34,14 +35,15 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
     check_theme(settings.theme, locations.user_themes_dir())
     check_console_terminal()
     i18n.set_language(settings.lang)
-    from cstui.cli.automations import start_automations
-    from cstui.console.app import ConsoleConfig, build_app
-
     # With --api the token decides who acts (one call to the server before the console
     # opens); on a store, --as does.
     name = actor or env.actor()
-    open_store = store_for_screen(env, name, before_screen=False)
     rules, clock = rules_from_settings(settings), clock_from_env()
+    first_look = first_look_for_screen(env, name, rules)  # read while the console loads
+    from cstui.cli.automations import start_automations
+    from cstui.console.app import ConsoleConfig, build_app
+
+    open_store = store_for_screen(env, name, before_screen=False)
     config = ConsoleConfig(
         actor=name,
         store_key=str(settings.api) if env.remote else env.db_target,
@@ -54,6 +56,7 @@ def run_console(env: Env, *, actor: str | None = None, live_seed: int | None = N
         attachment_max_bytes=settings.channels.attachment_max_bytes,
         background=start_automations(env),
         open_or_end=not env.remote,
+        first_look=first_look,
     )
     feeder = _start_feeder(env.open_store, live_seed) if live_seed is not None else None
     app = build_app(open_store, config, clock=clock)
@@ -92,6 +95,44 @@ def store_for_screen(
         return store
 
     return opened
+
+
+def first_look_for_screen(
+    env: Env, name: str, rules: Rules
+) -> Callable[[View, int], FirstLook | None] | None:
+    """On a local store: how the console reads its agent and first rows before the store is
+    open (`cstui.store.glance`). The console's opening page is read at once, in a thread,
+    while the console itself loads. None through a team server."""
+    if env.remote:
+        return None
+    import threading
+
+    from cstui.console.window import OPENING_VIEW, PAGE_SIZE
+    from cstui.store.glance import first_look
+
+    target, green_window = env.db_target, rules.escalation.green_window
+    opening = (OPENING_VIEW, PAGE_SIZE)
+    early: list[FirstLook | None] = []
+
+    def read(view: View, limit: int) -> FirstLook | None:
+        return first_look(target, name, view, limit=limit, green_window=green_window)
+
+    def read_early() -> None:
+        try:
+            early.append(read(*opening))
+        except Exception:
+            early.append(None)
+
+    thread = threading.Thread(target=read_early, name="first-look", daemon=True)
+    thread.start()
+
+    def look(view: View, limit: int) -> FirstLook | None:
+        if (view, limit) == opening:
+            thread.join()
+            return early[0]
+        return read(view, limit)
+
+    return look
 
 
 def _start_feeder(open_store: Callable[[], HelpdeskStore], seed: int) -> Feeder:

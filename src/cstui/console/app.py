@@ -8,7 +8,8 @@ The app is built in layers, each in its own module and each using only those bel
 - `workflows.Workflows`: the table of workflows and the one way to run them;
 - `notices.Notices`: the agent's notifications (a count, a list, urgent ones as toasts);
 - `CstuiApp`, here: start-up (the store is opened in a worker after the first paint, so the
-  screen shows at once), the timers, the status bar, the keys, help and the palette.
+  screen shows at once; on a local store its first rows are read before, without the
+  store's SQL layer), the timers, the status bar, the keys, help and the palette.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ from cstui.console.notices import Notices
 from cstui.console.panes import StatusBar
 from cstui.console.queue import VIEWS
 from cstui.console.render import countdown
+from cstui.console.window import Fetch
 from cstui.console.workflows import workflow_bindings
 from cstui.domain.model import Agent
 from cstui.errors import CstuiError
 from cstui.i18n import label, t
-from cstui.store.base import HelpdeskStore
+from cstui.store.base import FirstLook, HelpdeskStore, View
 
 __all__ = ["ConsoleConfig", "CstuiApp", "StatusBar", "app_bindings", "build_app"]
 
@@ -116,6 +118,16 @@ def _collect_from_now() -> None:
     gc.enable()
 
 
+def _first_look(
+    look: Callable[[View, int], FirstLook | None], view: View, size: int
+) -> FirstLook | None:
+    """Only a head start: whatever goes wrong, the store opens as it would have."""
+    try:
+        return look(view, size)
+    except Exception:
+        return None
+
+
 class CstuiApp(Notices):
     """The console: its start-up, timers, status bar, help and palette, over the layers."""
 
@@ -165,7 +177,27 @@ class CstuiApp(Notices):
         self._layout_for(self.size.width)
         self.queue.focus()
         self._set_active(0)
+        look = self.config.first_look
+        if look is None:
+            self._open()
+            return
+        # The agent and the first rows first, then the store (SQLAlchemy is imported there).
+        view, size = self.pane.view, self.queue.window.page_size
+        fetch = Fetch(page=0, cursor=None, generation=self.queue.window.generation)
+        self._io(lambda: _first_look(look, view, size), partial(self._looked, fetch))
+
+    def _open(self) -> None:
         self._io(self.open_store, self._store_ready, failed=self._store_failed)
+
+    def _looked(self, fetch: Fetch, look: FirstLook | None) -> None:
+        """The first look's agent and rows are shown as the store's own would be; the store
+        is opened after that frame, so the two do not compete for the GIL."""
+        if look is not None and look.view is self.pane.view:
+            self.agent = look.agent
+            self.queue.page_loaded(fetch, look.page.items, look.page.next_cursor)
+            self.pane.show_tabs()
+            self._draw_status()
+        self.call_after_refresh(self._open)
 
     def _start_background(self, start: Callable[[], Callable[[], None]]) -> None:
         self.stop_background = start()  # the thread it starts does the work
@@ -174,7 +206,12 @@ class CstuiApp(Notices):
         self.store = store
         _collect_from_now()
         self._load_agent(store)
-        self.queue.restart()
+        if self.queue.window.started:  # the first look's rows: read again, the cursor kept
+            self.queue.changed()
+            if self.queue.current is not None:
+                self.load_ticket(self.queue.current.id)
+        else:
+            self.queue.restart()
         self.refresh_counts()
         self.set_interval(COUNTS_EVERY, self.refresh_counts)
         self.set_interval(CLOCK_EVERY, self._tick)

@@ -6,8 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cstui.channel_config import DEFAULT_ATTACHMENT_LIMIT
+
+if TYPE_CHECKING:
+    from cstui.store.base import FirstLook, View
 
 
 @dataclass(frozen=True)
@@ -30,3 +34,6 @@ class ConsoleConfig:
     # A store that cannot be opened at start-up (or whose agent is missing) ends the app, its
     # error kept in `start_error` for the command to report; else the console opens offline.
     open_or_end: bool = False
+    # A local store's agent and first page of a view (`limit` rows), read before the store
+    # is open so that the first rows show at once (None: no such head start).
+    first_look: Callable[[View, int], FirstLook | None] | None = None

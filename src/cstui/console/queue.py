@@ -26,7 +26,7 @@ from textual.widgets import Input, Static
 from cstui.console.render import countdown, fit, highlighted
 from cstui.console.safe import plain
 from cstui.console.tabs import pack_tabs
-from cstui.console.window import Fetch, QueueWindow
+from cstui.console.window import OPENING_VIEW, Fetch, QueueWindow
 from cstui.domain.display import inert, inert_spans
 from cstui.domain.model import MatchField, Ticket, TicketMatch, Tier
 from cstui.domain.sla import Risk, risk
@@ -440,7 +440,7 @@ class QueuePane(Vertical):
     def __init__(self, queue: QueueList, id: str | None = None) -> None:
         super().__init__(id=id)
         self.queue = queue
-        self.view: View = View.UNASSIGNED
+        self.view: View = OPENING_VIEW
         self.search: str | None = None  # the results of a search show instead of the view
         self.counts: dict[View, int] = {}
 

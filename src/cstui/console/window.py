@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cstui.domain.model import Ticket
+from cstui.store.base import View
 
+OPENING_VIEW = View.UNASSIGNED  # the view the queue shows when the console opens
 PAGE_SIZE = 100
 KEEP_PAGES = 12  # rows kept in memory: about 1,200 tickets, whatever the view's size
 FILTER_SCAN_LIMIT = 5_000

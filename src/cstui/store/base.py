@@ -192,6 +192,17 @@ class WaitingEscalation:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstLook:
+    """What a console shows before its store is open: the acting agent and the first page
+    of its opening view, read from a local store without the store's SQL layer
+    (`cstui.store.glance`); the store reads them again once open."""
+
+    agent: Agent
+    view: View
+    page: Page[Ticket]
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLoad:
     """An agent as the monitor shows them: open tickets, presence, paused routing."""
 

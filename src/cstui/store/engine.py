@@ -39,24 +39,10 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, DisconnectionError, Operat
 from cstui.errors import BadInput, Unavailable
 from cstui.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
 from cstui.store.schema import postgresql_predicates
+from cstui.store.urls import normalise_url as normalise_url
+from cstui.store.urls import sqlite_path as sqlite_path
 
 BUSY_TIMEOUT_MS = 30_000
-
-
-def normalise_url(target: str) -> str:
-    """A bare path means SQLite; URLs pass through."""
-    if "://" in target:
-        if target.startswith("postgresql://"):
-            return "postgresql+psycopg://" + target.removeprefix("postgresql://")
-        return target
-    return f"sqlite:///{Path(target).expanduser()}"
-
-
-def sqlite_path(url: str) -> Path | None:
-    if not url.startswith("sqlite:///"):
-        return None
-    rest = url.removeprefix("sqlite:///")
-    return None if rest in ("", ":memory:") else Path(rest)
 
 
 # The execution option of a connection whose statements each stand alone (see `_on_begin`).

@@ -16,12 +16,12 @@ from cstui.domain.model import Page, Ticket
 from cstui.errors import BadInput, NotFound
 from cstui.store import rows as R
 from cstui.store.base import View
+from cstui.store.pages import MAX_PAGE as MAX_PAGE
+from cstui.store.pages import check_limit, page_of, page_sql
 from cstui.store.schema import AGENTS, TICKETS
 from cstui.store.triaged import ticket_triage
 from cstui.store.tx import Tx
-from cstui.store.views import VIEW_SPECS, decode_cursor, encode_cursor, keyset_sql
-
-MAX_PAGE = 500
+from cstui.store.views import VIEW_SPECS, decode_cursor, keyset_sql
 
 
 def get_ticket(tx: Tx, *, ticket_id: int, with_messages: bool = True) -> Ticket:
@@ -50,25 +50,16 @@ def ticket_owner(tx: Tx, *, ticket_id: int) -> str | None:
 def list_tickets(
     tx: Tx, *, view: View, actor: str | None, limit: int, cursor: str | None
 ) -> Page[Ticket]:
-    if not 1 <= limit <= MAX_PAGE:
-        raise BadInput(f"limit: between 1 and {MAX_PAGE}")
+    check_limit(limit)
     spec = VIEW_SPECS[view]
     params: dict[str, Any] = {"n": limit + 1}
     params.update(_view_params(tx, view, actor))
     if cursor:
         keys = decode_cursor(cursor, spec.order)
         params.update({f"k{i}": v for i, v in enumerate(keys)})
-    where, order = keyset_sql(spec, after=bool(cursor))
-    sql = _page_sql(where, order, tx.dialect)
+    sql = page_sql(spec, after=bool(cursor), dialect=tx.dialect)
     rows = tx.conn.execute(_page_statement(sql, spec.order, bool(cursor)), params).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    window = tx.rules.escalation.green_window
-    items = [R.ticket_from_row(r, (), window) for r in rows]
-    next_cursor = None
-    if more:
-        next_cursor = encode_cursor(R.order_keys(rows[-1], spec.order))
-    return Page(items=tuple(items), next_cursor=next_cursor)
+    return page_of(rows, spec, limit=limit, green_window=tx.rules.escalation.green_window)
 
 
 def count_tickets(tx: Tx, *, view: View, actor: str | None) -> int:
@@ -98,24 +89,6 @@ def customer_tickets(tx: Tx, *, customer_id: int, limit: int) -> list[Ticket]:
     )
     rows = tx.conn.execute(text(sql), {"c": customer_id, "n": limit}).all()
     return [R.ticket_from_row(r, (), tx.rules.escalation.green_window) for r in rows]
-
-
-_TICKET_JOINS = R.TICKET_FROM.removeprefix("FROM tickets t ")
-
-
-def _page_sql(where: str, order: str, dialect: str) -> str:
-    """A queue page's query. On PostgreSQL the tickets are limited before they are joined.
-
-    There the planner guesses one row for a deep page's keyset row comparison, then joined
-    the whole rest of the queue to customers, orders and agents and sorted it (3.5 ms p50 for
-    a page at 90% of a 5,000-ticket queue, growing with what is left) instead of walking the
-    view's index and stopping (1.0 ms). SQLite plans the flat query well (bench/queue_page.py).
-    """
-    if dialect != "postgresql":
-        return f"{R.ticket_select(dialect)} WHERE {where} ORDER BY {order} LIMIT :n"
-    page = f"SELECT * FROM tickets t WHERE {where} ORDER BY {order} LIMIT :n"
-    columns = R.ticket_columns(dialect)
-    return f"SELECT {columns} FROM ({page}) t {_TICKET_JOINS} ORDER BY {order}"
 
 
 @lru_cache(maxsize=64)

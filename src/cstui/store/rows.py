@@ -10,9 +10,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any, TypeVar
-
-from sqlalchemy.engine import RowMapping
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from cstui.domain.escalation import GREEN_CHANNEL_WINDOW
 from cstui.domain.model import (
@@ -45,10 +43,14 @@ from cstui.domain.model import (
 )
 from cstui.domain.sla import SlaClock
 from cstui.domain.supervision import ticket_green_due
-from cstui.store.schema import NO_DUE
+from cstui.store.queue_keys import NO_DUE
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
 
 E = TypeVar("E", bound=Enum)
-AnyRow = Mapping[str, Any] | RowMapping  # a row as read, or the dict it was written from
+# a row as read, or the dict it was written from (a string: SQLAlchemy loads with the store)
+AnyRow: TypeAlias = "Mapping[str, Any] | RowMapping"
 
 TICKET_COLUMNS = (
     "t.id, t.subject, t.status, t.priority, t.channel, t.category, a.name, t.dispatch_count, "

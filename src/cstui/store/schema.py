@@ -36,8 +36,8 @@ from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
 from cstui.domain.figures import COLUMNS as FIGURE_COLUMNS
-
-NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts after every real deadline
+from cstui.store.queue_keys import NO_DUE as NO_DUE
+from cstui.store.queue_keys import QUEUE_ORDER, VIEW_PREDICATES, VIP_ORDER
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -436,19 +436,6 @@ META = Table(
 )
 
 
-# One partial index per queue view; the predicates are the views' own WHERE clauses.
-QUEUE_ORDER = ("green_rank", "due_key", "tier_rank", "id")
-VIP_ORDER = ("green_rank", "due_key", "id")
-VIEW_PREDICATES: dict[str, str] = {
-    "unassigned": "active = 1 AND owner_id IS NULL",
-    "all-open": "active = 1",
-    "vip": "active = 1 AND tier_rank = 0",
-    "escalated": "active = 1 AND open_escalations > 0",
-    "green": "active = 1 AND green_rank = 0",
-    "mine": "active = 1",
-}
-
-
 # The partial indexes' predicates for PostgreSQL: `postgresql_where=` would import the
 # PostgreSQL dialect (~16 ms) on a SQLite store too, so `make_engine` adds them for a
 # PostgreSQL store (only DDL and alembic's comparison read them).
@@ -472,6 +459,8 @@ def _partial(name: str, cols: tuple[str, ...], predicate: str) -> Index:
     return partial_index(name, *(TICKETS.c[c] for c in cols), where=text(predicate))
 
 
+# One partial index per queue view; its predicate is the view's own WHERE clause
+# (`queue_keys.py`, read by `views.py` too).
 QUEUE_INDEXES = [
     _partial("ix_q_unassigned", QUEUE_ORDER, VIEW_PREDICATES["unassigned"]),
     _partial("ix_q_open", QUEUE_ORDER, VIEW_PREDICATES["all-open"]),

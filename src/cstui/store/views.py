@@ -15,7 +15,7 @@ from typing import Any
 
 from cstui.errors import BadInput
 from cstui.store.base import View
-from cstui.store.schema import QUEUE_ORDER, VIEW_PREDICATES, VIP_ORDER
+from cstui.store.queue_keys import QUEUE_ORDER, VIEW_PREDICATES, VIP_ORDER
 
 
 @dataclass(frozen=True, slots=True)

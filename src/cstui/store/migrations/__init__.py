@@ -7,8 +7,10 @@ query, without importing alembic; a test keeps this list equal to alembic's own 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:  # the revisions are read before SQLAlchemy is loaded (`store/glance.py`)
+    from sqlalchemy import Engine
 
 KNOWN_REVISIONS = (
     "0001",
