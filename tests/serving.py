@@ -29,6 +29,11 @@ from cstui.server.runner import uvicorn_config
 from cstui.store.sql import SqlStore
 
 STARTUP_SECONDS = 30
+# A stopped ThreadServer cancels what still runs after this long. `cstui serve` does the same
+# after its GRACEFUL_SECONDS: a live event stream never ends by itself, and one whose client
+# has gone only notices at its next keep-alive (up to `watch.FALLBACK_SECONDS` later), so
+# without a limit every test that had a console on the server waited that out.
+STOP_GRACE_SECONDS = 0.5
 
 
 def loopback_socket(port: int = 0) -> socket.socket:
@@ -48,7 +53,10 @@ class ThreadServer:
         self.app = app
         self.sock = loopback_socket(port)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn_config(app, log_level="warning"))
+        config = uvicorn_config(
+            app, log_level="warning", timeout_graceful_shutdown=STOP_GRACE_SECONDS
+        )
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )

@@ -46,6 +46,16 @@ def snapshot(db: Path) -> str:
     return ok(run(db, "export", "-"))
 
 
+@pytest.fixture(scope="module")
+def taken(template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The seeded store with a ticket agent01 has taken (so valid text would be written to
+    it): the store, the ticket's id, and the store's export."""
+    path = Path(shutil.copy(template, tmp_path_factory.mktemp("taken") / template.name))
+    tid = str(first_unassigned(path))
+    ok(run(path, "tickets", "take", tid, agent="agent01"))
+    return path, tid, snapshot(path)
+
+
 REFUSED_TEXT = [
     (("tickets", "reply", "{tid}", "--text", NOT_UTF8), "--text"),
     (("tickets", "note", "{tid}", "--text", ALSO_NOT_UTF8), "--text"),
@@ -62,11 +72,10 @@ REFUSED_TEXT = [
     ("args", "field"), REFUSED_TEXT, ids=[f"{a[0]} {a[1]} {f}" for a, f in REFUSED_TEXT]
 )
 def test_an_argument_that_is_not_utf8_is_refused_by_name(
-    db: Path, args: tuple[str, ...], field: str
+    taken: tuple[Path, str, str], tmp_path: Path, args: tuple[str, ...], field: str
 ) -> None:
-    tid = str(first_unassigned(db))
-    ok(run(db, "tickets", "take", tid, agent="agent01"))  # valid text would be written
-    before = snapshot(db)
+    template, tid, before = taken
+    db = Path(shutil.copy(template, tmp_path / template.name))
     result = run(db, *(a.replace("{tid}", tid) for a in args), agent="agent01")
     assert_one_line_error(result, 2)
     assert f"cstui: {field}: not UTF-8 text" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -46,11 +47,21 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cstui.db"
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded world, made once by the CLI for the module's tests to copy."""
+    path = tmp_path_factory.mktemp("seeded") / "cstui.db"
     ok(run(path, "seed", "--tickets", "60", "--seed", "7", "--json"))
     ok(run(path, "agents", "add", "sue", "--role", "supervisor"))
+    return path
+
+
+@pytest.fixture
+def db(seeded: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the seeded world (60 tickets, supervisor sue)."""
+    path = tmp_path / "cstui.db"
+    with sqlite3.connect(seeded) as source, sqlite3.connect(path) as target:
+        source.backup(target)
     return path
 
 
@@ -76,8 +87,6 @@ class TestErrors:
         assert_one_line_error(run(bad, "tickets", "list"), 6)
 
     def test_newer_schema_is_refused(self, db: Path) -> None:
-        import sqlite3
-
         with sqlite3.connect(db) as conn:
             conn.execute("UPDATE alembic_version SET version_num = '9999'")
         result = run(db, "tickets", "list")

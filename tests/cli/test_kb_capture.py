@@ -17,30 +17,32 @@ NOTE = "内部：仓库说库存只剩三瓶"
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded world (fixture knowledge base included) for the module to copy."""
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One seeded world (fixture knowledge base included) for the module to copy, with an
+    unassigned ticket that has an order taken by dora: the store, and that ticket as
+    `tickets list --json` showed it before the take."""
     path = tmp_path_factory.mktemp("seeded") / "cstui.db"
     ok(run(path, "seed", "--tickets", "40", "--seed", "11", "--json"))
     ok(run(path, "agents", "add", "sue", "--role", "supervisor"))
     ok(run(path, "agents", "add", "dora", "--role", "agent", "--display-name", "小朵"))
-    return path
+    page = json.loads(ok(run(path, "tickets", "list", "--view", "unassigned", "--json")))
+    chosen = next(t for t in page["items"] if t["order"] is not None)
+    ok(run(path, "tickets", "take", str(chosen["id"]), agent="dora"))
+    return path, json.dumps(chosen)
 
 
 @pytest.fixture
-def db(seeded: Path, tmp_path: Path) -> Path:
+def db(seeded: tuple[Path, str], tmp_path: Path) -> Path:
     path = tmp_path / "cstui.db"
-    with sqlite3.connect(seeded) as source, sqlite3.connect(path) as target:
+    with sqlite3.connect(seeded[0]) as source, sqlite3.connect(path) as target:
         source.backup(target)
     return path
 
 
 @pytest.fixture
-def ticket(db: Path) -> dict:
-    """An unassigned ticket with an order, taken by dora."""
-    page = json.loads(ok(run(db, "tickets", "list", "--view", "unassigned", "--json")))
-    chosen = next(t for t in page["items"] if t["order"] is not None)
-    ok(run(db, "tickets", "take", str(chosen["id"]), agent="dora"))
-    return chosen
+def ticket(seeded: tuple[Path, str], db: Path) -> dict:
+    """The unassigned ticket with an order that dora took (in `db`, this test's copy)."""
+    return dict(json.loads(seeded[1]))
 
 
 def search_ids(db: Path, query: str, *flags: str) -> list[int]:

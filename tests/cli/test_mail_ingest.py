@@ -168,11 +168,16 @@ def test_batches_decide_as_single_messages_do(tmp_path: Path) -> None:
     assert decided[0] == decided[1] and len(decided[0]) == 120
 
 
+BIG = 1000  # messages in the mbox the kill test feeds
+
+
 def test_a_kill_loses_nothing_reported_and_a_rerun_stores_nothing_twice(
     db: Path, tmp_path: Path
 ) -> None:
+    # More than the pipe holds (some 64 KB of lines): the ingest is still running, blocked on
+    # its output if not busy, when it is killed after the 50th line.
     box = tmp_path / "big.mbox"
-    box.write_bytes(generated_mbox(3000))
+    box.write_bytes(generated_mbox(BIG))
     env = {**os.environ, "CSTUI_DB": str(db), "CSTUI_NOW": NOW}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cstui", "mail", "ingest", str(box), "--json"],
@@ -187,8 +192,9 @@ def test_a_kill_loses_nothing_reported_and_a_rerun_stores_nothing_twice(
     proc.wait(timeout=30)
     _, kept = counts(db)
     assert kept >= 50  # everything reported was committed (and maybe a little more)
+    assert kept < BIG  # and the kill came half-way
     rerun = lines(ok(run(db, "mail", "ingest", str(box), "--json")))
-    assert len(rerun) == 3000
+    assert len(rerun) == BIG
     assert all(line["decision"] == "duplicate" for line in rerun[: len(reported)])
     assert [line["ticket_id"] for line in rerun[:50]] == [r["ticket_id"] for r in reported]
-    assert counts(db)[1] == 3000
+    assert counts(db)[1] == BIG

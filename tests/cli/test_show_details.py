@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.cli.test_cli import NOW, db, ok, run  # noqa: F401  (db: the fixture)
+from tests.cli.test_cli import NOW, db, ok, run, seeded  # noqa: F401  (db, seeded: fixtures)
 
 
 def _unassigned(path: Path) -> list[dict[str, object]]:

@@ -4,7 +4,10 @@ real server (`backend`)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,16 @@ def text_of(app: CstuiApp, selector: str) -> str:
 async def open_ticket(app: CstuiApp, pilot: Any, ticket_id: int) -> None:
     app.load_ticket(ticket_id)
     await until(pilot, lambda: (tk := app.ticket_pane.ticket) is not None and tk.id == ticket_id)
+
+
+@pytest.fixture
+def typed_dir() -> Iterator[Path]:
+    """A directory whose paths are short to type: the agent types a file's whole path into
+    the composer, one key press at a time, and pytest's own temporary paths run to some 80
+    characters (each press a round of the app's work)."""
+    path = Path(tempfile.mkdtemp(prefix="cf"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -137,10 +150,10 @@ async def test_a_saves_the_chosen_file_under_a_safe_new_name(
 
 
 async def test_the_composer_attaches_files_to_the_reply(
-    make_app: AppFactory, store: SqlStore, tmp_path: Path
+    make_app: AppFactory, store: SqlStore, typed_dir: Path
 ) -> None:
     tid = chat_ticket(store)
-    photo = tmp_path / "补发单.png"
+    photo = typed_dir / "补发单.png"
     photo.write_bytes(PNG)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -149,7 +162,7 @@ async def test_the_composer_attaches_files_to_the_reply(
         await pilot.press("r", *"补发单见附件", "tab")  # from the text to the attach field
         attach = app.query_one("#composer-attach", Input)
         assert attach.has_focus
-        await pilot.press(*str(tmp_path / "nowhere.png"), "enter")
+        await pilot.press(*str(typed_dir / "nowhere.png"), "enter")
         assert any("nowhere.png" in m for s, m in app.notices if s == "warning")
         attach.clear()
         await pilot.press(*str(photo), "enter")
@@ -166,10 +179,10 @@ async def test_the_composer_attaches_files_to_the_reply(
 
 
 async def test_a_file_gone_before_sending_sends_nothing_and_keeps_the_draft(
-    make_app: AppFactory, store: SqlStore, tmp_path: Path
+    make_app: AppFactory, store: SqlStore, typed_dir: Path
 ) -> None:
     tid = chat_ticket(store)
-    photo = tmp_path / "a.png"
+    photo = typed_dir / "a.png"
     photo.write_bytes(PNG)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
