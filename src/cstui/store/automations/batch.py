@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 
 from cstui.domain import events
 from cstui.domain.automations import (
@@ -36,9 +35,13 @@ from cstui.domain.automations import (
     evaluate_ticket,
 )
 from cstui.store.automations.due import escalation_facts, green_facts, ticket_facts
-from cstui.store.automations.fire import notification_rows, recipient_ids
-from cstui.store.dialect import insert_for
-from cstui.store.schema import AGENTS, FIRINGS, NOTIFICATIONS, TICKETS
+from cstui.store.automations.fire import (
+    claim_params,
+    claim_statement,
+    notification_rows,
+    recipient_ids,
+)
+from cstui.store.schema import AGENTS, NOTIFICATIONS, TICKETS
 from cstui.store.tx import Tx
 
 Key = tuple[str, int, str]
@@ -122,23 +125,11 @@ def claim(tx: Tx, firings: list[Firing], now: datetime) -> set[Key]:
     """INSERT every key ON CONFLICT DO NOTHING; the keys this transaction inserted."""
     if not firings:
         return set()
-    params = [
-        {"rule": f.rule.value, "ticket_id": f.ticket_id, "instance": f.instance,
-         "due_at": f.due_at, "fired_at": now}
-        for f in firings
-    ]  # fmt: skip
+    params = [claim_params(f, now) for f in firings]
     # one statement, many rows: SQLAlchemy sends it as multi-row VALUES ("insertmanyvalues")
-    result = tx.conn.execute(_claim_statement(tx.dialect), params)
+    statement = claim_statement(tx.dialect, ("rule", "ticket_id", "instance"))
+    result = tx.conn.execute(statement, params)
     return {(str(r[0]), int(r[1]), str(r[2])) for r in result}
-
-
-@cache
-def _claim_statement(dialect: str) -> Any:
-    make: Any = insert_for(dialect)
-    names = ("rule", "ticket_id", "instance", "due_at", "fired_at")
-    stmt = make(FIRINGS).values({n: bindparam(n, type_=FIRINGS.c[n].type) for n in names})
-    stmt = stmt.on_conflict_do_nothing(index_elements=["rule", "ticket_id", "instance"])
-    return stmt.returning(FIRINGS.c.rule, FIRINGS.c.ticket_id, FIRINGS.c.instance)
 
 
 def _prefetch(tx: Tx, firings: list[Firing], agents: dict[str, dict[str, int]]) -> None:
