@@ -7,7 +7,6 @@ and through a real server on it (`backend`); snapshots are taken on the file onl
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,15 +17,14 @@ from textual.widgets import Input
 
 from cstui.console.app import ConsoleConfig, CstuiApp, build_app
 from cstui.console.knowledge import KnowledgePane
-from cstui.demo.knowledge import load_knowledge
 from cstui.domain.rules import Rules
 from cstui.remote.http_store import HttpStore
-from cstui.seed import seed_store
 from cstui.server.app import create_app
 from cstui.server.deps import ServerOptions
-from cstui.store import SqlStore, init_store, open_store
+from cstui.store import SqlStore, open_store
 from cstui.store.base import HelpdeskStore
 from tests.serving import ThreadServer
+from tests.worlds import copied, seeded_world
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,19 +36,19 @@ def fixed_clock() -> datetime:
 
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("world") / "world.db"
-    store = init_store(str(path), rules=Rules(), clock=fixed_clock)
-    seed_store(store, tickets=400, customers=150, seed=7, now=NOW, workers=1)
-    load_knowledge(store, None, seed=7)
-    store.close()
-    return path
+    return seeded_world(
+        tmp_path_factory.mktemp("world"),
+        clock=fixed_clock,
+        tickets=400,
+        customers=150,
+        seed=7,
+        knowledge=True,
+    )
 
 
 @pytest.fixture
 def world(world_template: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "world.db"
-    shutil.copy(world_template, copy)
-    return copy
+    return copied(world_template, tmp_path)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +14,8 @@ import pytest
 
 from cstui.domain.rules import Rules
 from cstui.monitor.app import MonitorApp, MonitorConfig, build_monitor
-from cstui.seed import seed_store
-from cstui.store import SqlStore, init_store, open_store
+from cstui.store import SqlStore, open_store
+from tests.worlds import copied, seeded_world
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -28,18 +27,14 @@ def fixed_clock() -> datetime:
 
 @pytest.fixture(scope="session")
 def monitor_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("monitor") / "world.db"
-    store = init_store(str(path), rules=Rules(), clock=fixed_clock)
-    seed_store(store, tickets=600, customers=200, seed=5, now=NOW, workers=1)
-    store.close()
-    return path
+    return seeded_world(
+        tmp_path_factory.mktemp("monitor"), clock=fixed_clock, tickets=600, customers=200, seed=5
+    )
 
 
 @pytest.fixture
 def world(monitor_world: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "world.db"
-    shutil.copy(monitor_world, copy)
-    return copy
+    return copied(monitor_world, tmp_path)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ sqlite3 before SQLAlchemy is loaded are the store's own, and anything unexpected
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from cstui.domain.rules import Rules
-from cstui.seed import seed_store
-from cstui.store import SqlStore, View, init_store, open_store
+from cstui.store import SqlStore, View, open_store
 from cstui.store.glance import first_look
+from tests.worlds import copied, seeded_world
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 GREEN = Rules().escalation.green_window
@@ -29,18 +28,14 @@ def _clock() -> datetime:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("glance") / "world.db"
-    store = init_store(str(path), rules=Rules(), clock=_clock)
-    seed_store(store, tickets=300, customers=100, seed=3, now=NOW, workers=1)
-    store.close()
-    return path
+    return seeded_world(
+        tmp_path_factory.mktemp("glance"), clock=_clock, tickets=300, customers=100, seed=3
+    )
 
 
 @pytest.fixture
 def world(template: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "world.db"
-    shutil.copy(template, copy)
-    return copy
+    return copied(template, tmp_path)
 
 
 @pytest.fixture
