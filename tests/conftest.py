@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from cstui import i18n
 from cstui.domain import events
 from cstui.domain.model import Role, Shift
 from cstui.store import SqlStore, init_store
@@ -49,6 +50,14 @@ def _own_data_dir(
     the user's own config file (a language, a theme) never reaches a test."""
     monkeypatch.setenv("CSTUI_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.setenv("CSTUI_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """The language is the process's: a command run in-process with `--lang zh` would
+    otherwise hand every later test on that worker a Chinese console."""
+    yield
+    i18n.set_language("en")
 
 
 @pytest.fixture

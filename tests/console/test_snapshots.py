@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -58,6 +59,18 @@ def taken_left(app: CstuiApp) -> Callable[[], bool]:
         return ticket is not None and bool(ticket.escalations) and ticket.id not in rows
 
     return done
+
+
+def toasts_stay(app: CstuiApp) -> CstuiApp:
+    """Every toast stays up however long a busy machine takes to reach the picture (the
+    console gives each its own few seconds)."""
+    shown = app.notify
+
+    def notify(message: str, **kwargs: Any) -> None:
+        shown(message, **{**kwargs, "timeout": 3600})
+
+    app.notify = notify  # type: ignore[method-assign]
+    return app
 
 
 @pytest.fixture
@@ -111,10 +124,7 @@ class TestTicketPane:
         """After t and e (warehouse, "damaged box"): Owner agent01, an Escalations section
         with warehouse · requested and its due time, and a success toast."""
         run = then("t", "e", "enter", *"damaged box", "enter", ready=taken_left)
-        app = make_app()
-        # Both toasts stay however long a busy machine takes to get there.
-        app.NOTIFICATION_TIMEOUT = 3600  # type: ignore[misc]
-        assert snap_compare(app, terminal_size=WIDE, run_before=run)
+        assert snap_compare(toasts_stay(make_app()), terminal_size=WIDE, run_before=run)
 
     def test_note_composer(self, snap_compare: Compare, make_app: AppFactory) -> None:
         """`i` opens the internal-note composer in the note colour, with the text typed."""
