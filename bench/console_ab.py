@@ -31,6 +31,8 @@ def main() -> None:
     args = parser.parse_args()
     cstui = str(Path(sys.executable).parent / "cstui")
     cmd = [cstui, "--db", args.db, "--as", args.actor]
+    for tree in args.trees:
+        B.compile_tree(Path(tree) / "cstui")
     kinds = [*args.trees, "bare"]
     marks: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
     rss: dict[str, list[int]] = {k: [] for k in kinds}

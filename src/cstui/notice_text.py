@@ -6,11 +6,13 @@ same sentence in both.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cstui.domain.automations import Notification
 from cstui.domain.model import Department
 from cstui.i18n import label, t
+
+if TYPE_CHECKING:  # the automations' models are not needed to word a notice
+    from cstui.domain.automations import Notification
 
 
 def notice_text(n: Notification) -> str:

@@ -51,14 +51,11 @@ def start_automations(env: Env) -> Callable[[], Callable[[], None]] | None:
     """For a console or monitor on a local store with `[automations] enabled`: what it calls
     after its first paint to sweep in the background while it leads (it gets back the
     function that stops the sweeper). None through a server, whose `cstui serve` sweeps."""
-    if env.remote:
-        return None
-    policy = policy_of(env)
-    if not policy.enabled:
-        return None
+    if env.remote or not env.settings.automations.enabled:
+        return None  # (the rules' models are not loaded for a console that does not sweep)
     from cstui.automations.background import start_in_screen
 
-    return start_in_screen(lambda: _store(env), policy)
+    return start_in_screen(lambda: _store(env), policy_of(env))
 
 
 @automations.command("list")

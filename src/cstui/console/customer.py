@@ -18,7 +18,6 @@ from textual.widgets import Static
 from cstui.console.render import fit, local, money
 from cstui.console.safe import assemble
 from cstui.domain.complaints import RiskSignal, complaint_risk
-from cstui.domain.events import Csat, payload_as
 from cstui.domain.model import Customer, EventKind, Order, Ticket, Tier
 from cstui.domain.privacy import mask_address, mask_email, mask_phone
 from cstui.domain.sla import Risk, risk
@@ -43,6 +42,10 @@ def gather_card(
     store: HelpdeskStore, customer_id: int, *, now: datetime, window: timedelta
 ) -> CustomerCard:
     """Everything the pane shows, in a handful of store calls (run it in a worker)."""
+    # The event payloads' classes (~40 ms of dataclass creation) are not needed before
+    # the first frame: this runs in a worker once the store is open.
+    from cstui.domain.events import Csat, payload_as
+
     customer = store.get_customer(customer_id)
     orders = tuple(store.customer_orders(customer_id)[:8])
     tickets = tuple(store.customer_tickets(customer_id, limit=TICKETS_SHOWN))

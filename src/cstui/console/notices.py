@@ -7,7 +7,7 @@ read once the agent opens its ticket from the list, or marks them all read there
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,9 +20,11 @@ from textual.widgets.option_list import Option
 from cstui.console.dialogs import DIALOG_CSS
 from cstui.console.safe import assemble
 from cstui.console.workflows import Workflows
-from cstui.domain.automations import Notification, Urgency
 from cstui.i18n import t
 from cstui.notice_text import notice_text
+
+if TYPE_CHECKING:  # the automations' models load with the store, after the first frame
+    from cstui.domain.automations import Notification
 
 FEED_LIMIT = 50  # the unread entries read per refresh; more shows as "50+"
 TOASTS_PER_REFRESH = 3  # a backlog of urgent ones at start-up is said in a few toasts, not 40
@@ -63,7 +65,7 @@ class NoticesScreen(ModalScreen[Choice]):
     def _option(self, n: Notification) -> Option:
         when = n.created_at.astimezone(self.tz).strftime("%m-%d %H:%M")
         mark = ("● ", "bold $warning") if n.read_at is None else ("  ", "")
-        style = "bold $error" if n.urgency is Urgency.URGENT else ""
+        style = "bold $error" if n.urgent else ""
         return Option(assemble(mark, (when + "  ", "dim"), (notice_text(n), style)), id=str(n.id))
 
     @on(OptionList.OptionSelected)
@@ -103,7 +105,7 @@ class Notices(Workflows):
 
     def _notices_ready(self, unread: list[Notification]) -> None:
         self.unread = unread
-        fresh = [n for n in unread if n.urgency is Urgency.URGENT and n.id not in self._toasted]
+        fresh = [n for n in unread if n.urgent and n.id not in self._toasted]
         self._toasted.update(n.id for n in fresh)
         for n in reversed(fresh[:TOASTS_PER_REFRESH]):  # oldest first, so the newest is on top
             self.notify(notice_text(n), title=t("notices.urgent"), severity="warning", timeout=10)

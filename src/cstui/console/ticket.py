@@ -15,6 +15,7 @@ from pathlib import Path
 from textual import on
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
@@ -387,7 +388,7 @@ class TicketPane(Vertical):
             files.display = False
             yield files
             yield Static(id="ticket-thread")
-        yield Composer()
+        yield Lazy(Composer())
 
     def on_mount(self) -> None:
         self.border_title = t("pane.ticket")

@@ -180,6 +180,10 @@ class Notification:
     created_at: datetime
     read_at: datetime | None = None
 
+    @property
+    def urgent(self) -> bool:
+        return self.urgency is Urgency.URGENT
+
 
 # Rules that act on tickets' ownership are off unless the config turns them on.
 OPT_IN_RULES = frozenset({Rule.AUTO_ASSIGN})
