@@ -15,8 +15,8 @@ from pathlib import Path
 from textual import on
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.lazy import Lazy
 from textual.content import Content
+from textual.lazy import Lazy
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
