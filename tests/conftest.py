@@ -127,7 +127,8 @@ SELECT md5(coalesce(string_agg(item, ';' ORDER BY item), '')) FROM (
     SELECT 'r ' || c.relname || ' ' || c.relkind::text || ' ' || coalesce(c.relacl::text, '')
         || ' ' || coalesce(c.reloptions::text, '') || ' ' || coalesce((
             SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-                || ' ' || a.attnotnull::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), ''),
+                || ' ' || a.attnotnull::text
+                || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), ''),
                 ',' ORDER BY a.attnum)
             FROM pg_attribute a
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
