@@ -194,6 +194,15 @@ class _Tiers:
             self.result = self.pool.apply_async(_classify_before_complaints)
             _TIER_INPUT = None
 
+    def abandon(self) -> None:
+        """Stop the helper at once. A pool left for the interpreter's exit can hang it:
+        the exit kills the idle worker first, and the pool's finalizer then waits forever
+        for the queue lock that worker held."""
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
     def finish(self) -> Tiers:
         """Every customer's tier and reasons, complaints counted; sets `c.tier` too."""
         c, rules, now, cutoff = self.args

@@ -153,6 +153,13 @@ class _Orders:
             self.process.start()
             report.close()  # the child's end
 
+    def abandon(self) -> None:
+        """Stop writing orders at once (the seed was interrupted or failed)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.process = None
+
     def finish(self) -> int:
         """Wait for the orders (or write them now); returns how many were written."""
         c = self.args[1]
