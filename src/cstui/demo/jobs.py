@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from cstui.demo.formats import _fmt_datetime, _fmt_text
 from cstui.demo.identity import _contact
+from cstui.demo.pools import started_pool
 from cstui.demo.replay import ChunkRows, _World
 from cstui.demo.rows import _customer_rows, _Orders
 from cstui.demo.story import build_chunk
@@ -225,7 +226,7 @@ def _run_pool(
     ctx: Any, workers: int, jobs: list[Job], total: int, progress: Progress | None
 ) -> None:
     """Submit every job at once; results come back in order, for progress."""
-    pool = ctx.Pool(workers)
+    pool = started_pool(ctx, workers)
     try:
         pending = deque(pool.apply_async(_job, (j,)) for j in range(len(jobs)))
         done = 0

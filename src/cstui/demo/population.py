@@ -15,6 +15,7 @@ from typing import Any
 
 from cstui.demo.fixtures import _people
 from cstui.demo.formats import _dt
+from cstui.demo.pools import started_pool
 from cstui.demo.vocabulary import _DAY, _GOODS_PRICE, _PICK_GOODS, _TIER_INDEX
 from cstui.domain.model import Role, Shift
 from cstui.domain.rules import Rules
@@ -133,7 +134,7 @@ def _plan_customers(seed: int, n: int, now_ts: int, workers: int) -> _Customers:
         for lo in range(1, n + 1, CUSTOMER_BLOCK)
     ]
     if workers > 1 and len(blocks) > 1:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(blocks))) as pool:
+        with started_pool(multiprocessing.get_context("fork"), min(workers, len(blocks))) as pool:
             parts = pool.starmap(_plan_block, blocks)
     else:
         parts = [_plan_block(*b) for b in blocks]
@@ -190,9 +191,14 @@ class _Tiers:
         self.pool: Any = None
         if parallel:
             _TIER_INPUT = self.args
-            self.pool = multiprocessing.get_context("fork").Pool(1)
-            self.result = self.pool.apply_async(_classify_before_complaints)
-            _TIER_INPUT = None
+            self.pool = started_pool(multiprocessing.get_context("fork"), 1)
+            try:
+                self.result = self.pool.apply_async(_classify_before_complaints)
+            except BaseException:
+                self.abandon()
+                raise
+            finally:
+                _TIER_INPUT = None
 
     def abandon(self) -> None:
         """Stop the helper at once. A pool left for the interpreter's exit can hang it:

@@ -126,16 +126,19 @@ def _plan_world(
     """Everything decided before a ticket is built; orders start being written meanwhile."""
     now_ts = int(now.timestamp())
     c = _plan_customers(seed, n_customers, now_ts, workers)
-    orders = _Orders(store.engine, c, seed, now_ts, parallel=workers > 1)
-    classifying = _Tiers(c, store.rules, now, parallel=workers > 1)
+    orders: _Orders | None = None
+    classifying: _Tiers | None = None
     try:
+        orders = _Orders(store.engine, c, seed, now_ts, parallel=workers > 1)
+        classifying = _Tiers(c, store.rules, now, parallel=workers > 1)
         plan = _Planner(Random(seed * 31 + 2), c, specs, now, store.rules, live=live).plan(
             tickets, planning
         )
         tiers = classifying.finish()  # after the plan: it counted the complaints
     except BaseException:  # Ctrl+C too: the helpers stop here, not at the interpreter's exit
-        classifying.abandon()
-        orders.abandon()
+        for helper in (classifying, orders):
+            if helper is not None:
+                helper.abandon()
         raise
     sqlite = store.engine.dialect.name == "sqlite"
     world = _World(seed, now, store.rules, sqlite, specs, c, plan, tickets, tiers)
