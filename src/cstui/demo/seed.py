@@ -100,7 +100,11 @@ def seed_store(
         world, orders = _plan_world(
             store, specs, tickets, n_customers, seed, now, n_workers, live, planning
         )
-        write_world(world, store.engine, indexes, orders, counts, n_workers, progress)
+        try:
+            write_world(world, store.engine, indexes, orders, counts, n_workers, progress)
+        except BaseException:  # Ctrl+C too: the orders' writer would keep SQLite's write
+            orders.abandon()  # lock, and the indexes' rebuild wait 30 s on it
+            raise
     store.rebuild_figures()  # the bulk writes went around the store's own append
     return dict(zip(TABLES, counts, strict=True))
 
