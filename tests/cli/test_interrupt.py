@@ -22,13 +22,20 @@ class OnTerminal:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         master, slave = pty.openpty()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cstui", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=slave,
-            env={**os.environ, **env, "COLUMNS": "120"},
-        )
+        # Ctrl+C is live on a terminal; a run started as a background job ignores SIGINT,
+        # and its children inherit that (Python then installs no KeyboardInterrupt). A
+        # handled signal is reset to its default in the child, so hand it one.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cstui", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=slave,
+                env={**os.environ, **env, "COLUMNS": "120"},
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
         os.close(slave)
         self.master, self.seen = master, b""
         threading.Thread(target=self._read, daemon=True).start()
