@@ -120,8 +120,78 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
+# Everything of the public schema a test could change, as one digest: tables and their
+# columns, indexes, constraints, triggers, functions, privileges and the schema revision.
+_SCHEMA_DIGEST = """
+SELECT md5(coalesce(string_agg(item, ';' ORDER BY item), '')) FROM (
+    SELECT 'r ' || c.relname || ' ' || c.relkind::text || ' ' || coalesce(c.relacl::text, '')
+        || ' ' || coalesce(c.reloptions::text, '') || ' ' || coalesce((
+            SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                || ' ' || a.attnotnull::text
+                || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), ''),
+                ',' ORDER BY a.attnum)
+            FROM pg_attribute a
+            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') AS item
+    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+    UNION ALL
+    SELECT 'i ' || pg_get_indexdef(i.indexrelid) FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'public'::regnamespace
+    UNION ALL
+    SELECT 'k ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE connamespace = 'public'::regnamespace
+    UNION ALL
+    SELECT 't ' || pg_get_triggerdef(oid) || ' ' || tgenabled::text FROM pg_trigger
+    WHERE NOT tgisinternal
+    UNION ALL
+    SELECT 'f ' || oid::regprocedure::text || ' ' || md5(prosrc) FROM pg_proc
+    WHERE pronamespace = 'public'::regnamespace
+) AS schema_items
+"""
+_EMPTY_TABLES = """
+DO $$ DECLARE s record; BEGIN
+    EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('%I', tablename), ', ')
+        || ' RESTART IDENTITY CASCADE' FROM pg_tables
+        WHERE schemaname = 'public' AND tablename <> 'alembic_version');
+    FOR s IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
+        EXECUTE format('ALTER SEQUENCE %I RESTART', s.sequencename);
+    END LOOP;
+END $$
+"""
+_HEAD_SCHEMA: dict[str, str] = {}  # a database's digest when this process last built it
+
+
+def _schema_digest(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            revision = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
+            version = (
+                conn.execute(
+                    text("SELECT string_agg(version_num, ',') FROM alembic_version")
+                ).scalar()
+                if revision is not None
+                else None
+            )
+            return f"{version} {conn.execute(text(_SCHEMA_DIGEST)).scalar()}"
+    finally:
+        engine.dispose()
+
+
 def _reset_pg(url: str) -> None:
+    """An empty store's database: the current schema with no rows in it.
+
+    Building the schema (every migration) costs 0.2-0.75 s, emptying its tables ~30 ms: the
+    schema is built again only when a test has changed it since (a trigger added, a
+    migration undone) or another process built it."""
+    if _HEAD_SCHEMA.get(url) == _schema_digest(url):
+        _autocommit(url, _EMPTY_TABLES)
+        return
     _autocommit(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
+    init_store(url).close()
+    _HEAD_SCHEMA[url] = _schema_digest(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
