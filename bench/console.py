@@ -33,6 +33,7 @@ import codecs
 import compileall
 import contextlib
 import fcntl
+import importlib.util
 import json
 import os
 import platform
@@ -284,14 +285,11 @@ def compile_tree(package: Path) -> None:
 
 
 def installed_package() -> Path:
-    """The cstui package the `cstui` command of this interpreter runs."""
-    out = subprocess.run(
-        [sys.executable, "-c", "import cstui, os; print(os.path.dirname(cstui.__file__))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return Path(out.stdout.strip())
+    """The cstui package the `cstui` command of this interpreter runs (found, not imported:
+    the console is measured in its own processes)."""
+    spec = importlib.util.find_spec("cstui")
+    assert spec is not None and spec.submodule_search_locations, "cstui is not installed"
+    return Path(spec.submodule_search_locations[0])
 
 
 def child_env(data_dir: Path) -> dict[str, str]:
