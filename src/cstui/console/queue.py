@@ -127,6 +127,7 @@ class QueueList(ScrollView, can_focus=True):
         """A new view, filter or reload: back to the top, the first page fetched."""
         self.window.reset(needle)
         self.matches.clear()
+        self.refresh()
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self._resize()
@@ -216,10 +217,16 @@ class QueueList(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles.clear()
 
-    def _style(self, name: str) -> Style:
+    def _style(self, name: str = "") -> Style:
+        """A component class's style, or the list's own (""), read once until the styles
+        change: `rich_style` walks every ancestor, and each row asks several times."""
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(f"queue-list--{name}")
+            if name:
+                style = self.get_component_rich_style(f"queue-list--{name}")
+            else:
+                style = self.rich_style
+            self._styles[name] = style
         return style
 
     def render_line(self, y: int) -> Strip:
@@ -229,7 +236,7 @@ class QueueList(ScrollView, can_focus=True):
         if ticket is None:
             return self._placeholder(index, width)
         segments = self._row(ticket, width)
-        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        strip = Strip(segments).adjust_cell_length(width, self._style())
         if ticket.id in self.marked:
             marked = self._style("marked")
             strip = Strip(Segment.apply_style(strip, post_style=marked), strip.cell_length)
@@ -246,12 +253,12 @@ class QueueList(ScrollView, can_focus=True):
         elif index == 0 and self.window.started:
             text = t("queue.empty")
         else:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style())
         return Strip([Segment(fit(text, width), self._style("dim"))]).adjust_cell_length(width)
 
     def _row(self, ticket: Ticket, width: int) -> list[Segment]:
         """● ★ #id due ◆ subject [owner]: the marks first so urgency reads at a glance."""
-        base = self.rich_style
+        base = self._style()
         due = ticket.due.headline()
         level = risk(due, self._now, self.risk_window) if ticket.is_active else Risk.OK
         due_style = {Risk.BREACHED: "breached", Risk.AT_RISK: "at-risk", Risk.OK: "ok"}[level]
@@ -276,13 +283,13 @@ class QueueList(ScrollView, can_focus=True):
         (a subject as it is, another field after its name: `order: SO…`)."""
         match = self.matches.get(ticket.id)
         if match is None:
-            return [Segment(fit(ticket.subject, width), self.rich_style)]
+            return [Segment(fit(ticket.subject, width), self._style())]
         prefix = "" if match.field is MatchField.SUBJECT else f"{label(match.field)}: "
         shift = len(prefix)
         text, spans = inert_spans(
             prefix + match.text, [(a + shift, b + shift) for a, b in match.highlights]
         )
-        return highlighted(fit(text, width), list(spans), self.rich_style, self._style("match"))
+        return highlighted(fit(text, width), list(spans), self._style(), self._style("match"))
 
     def _owner(self, ticket: Ticket) -> tuple[str, str, Style]:
         """A one-cell mark (◆ mine, ◇ someone else's, ◉ open on another screen) and a name."""
@@ -298,7 +305,10 @@ class QueueList(ScrollView, can_focus=True):
     # -- moving -------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh()
+        # Only the two rows whose highlight changed are drawn again (and sent to the
+        # terminal); a scroll redraws the rest.
+        self.refresh_line(old)
+        self.refresh_line(new)
         self.scroll_to_cursor()
         self.want()
         if old != new:
