@@ -43,7 +43,8 @@ from cstui.store.base import FirstLook, HelpdeskStore, View
 
 __all__ = ["ConsoleConfig", "CstuiApp", "StatusBar", "app_bindings", "build_app"]
 
-COUNTS_EVERY = 5.0  # seconds between live count refreshes on a local store
+COUNTS_EVERY = 5.0  # seconds between reads of what moves without a write (risk, presence)
+ALL_COUNTS_EVERY = 60.0  # every view counted again (writes do that as the feed reports them)
 BEAT_EVERY = 30.0  # presence heartbeat; the store forgets a console silent for 90 s
 OUTBOX_EVERY = 10.0  # seconds between attempts to send what a down server did not take
 CLOCK_EVERY = 15.0  # countdowns move by the minute; redraw them a few times a minute
@@ -213,7 +214,8 @@ class CstuiApp(Notices):
         else:
             self.queue.restart()
         self.refresh_counts()
-        self.set_interval(COUNTS_EVERY, self.refresh_counts)
+        self.set_interval(COUNTS_EVERY, self.refresh_clock_counts)
+        self.set_interval(ALL_COUNTS_EVERY, self.refresh_counts)
         self.set_interval(CLOCK_EVERY, self._tick)
         self.set_interval(BEAT_EVERY, self._beat)
         self.set_interval(OUTBOX_EVERY, self._flush_outbox)

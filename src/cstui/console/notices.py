@@ -92,6 +92,10 @@ class Notices(Workflows):
         super().refresh_counts()
         self.refresh_notices()
 
+    def refresh_clock_counts(self) -> None:
+        super().refresh_clock_counts()
+        self.refresh_notices()  # a sweep's notice is written without a ticket's event
+
     def refresh_notices(self) -> None:
         store, actor = self.store, self.config.actor
         if store is None:
