@@ -88,22 +88,27 @@ def open_for(backend: str, world: Path) -> Iterator[StoreOpener]:
     served.close()
 
 
+def console_config(
+    world: Path, tmp_path: Path, actor: str = "agent01", **config: object
+) -> ConsoleConfig:
+    """The console's settings in these tests: the world's store, Shanghai time, drafts and
+    themes of the test's own."""
+    settings = {
+        "actor": actor,
+        "store_key": str(world),
+        "drafts_dir": tmp_path / "drafts",
+        "tz": SHANGHAI,
+        "themes_dir": tmp_path / "themes",
+        **config,
+    }
+    return ConsoleConfig(**settings)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def make_app(world: Path, tmp_path: Path, open_for: StoreOpener) -> AppFactory:
     def make(actor: str = "agent01", **config: object) -> CstuiApp:
-        settings = {
-            "actor": actor,
-            "store_key": str(world),
-            "drafts_dir": tmp_path / "drafts",
-            "tz": SHANGHAI,
-            "themes_dir": tmp_path / "themes",
-            **config,
-        }
-        return build_app(
-            open_for(actor),
-            ConsoleConfig(**settings),  # type: ignore[arg-type]
-            clock=fixed_clock,
-        )
+        settings = console_config(world, tmp_path, actor, **config)
+        return build_app(open_for(actor), settings, clock=fixed_clock)
 
     return make
 

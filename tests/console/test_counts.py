@@ -11,12 +11,11 @@ import pytest
 
 from cstui.console import app as console_app
 from cstui.console.app import build_app
-from cstui.console.config import ConsoleConfig
 from cstui.domain.rules import Rules
 from cstui.store import open_store
 from cstui.store.base import View
 from cstui.store.sql import SqlStore
-from tests.console.conftest import NOW, SHANGHAI
+from tests.console.conftest import NOW, console_config
 from tests.pilots import until
 
 
@@ -47,16 +46,9 @@ async def test_the_risk_count_follows_the_clock_and_the_other_views_wait_for_a_w
     clock = MovingClock(NOW)
     counted: Counter[View] = Counter()
     reference = open_store(str(world), rules=Rules(), clock=clock)
-    config = ConsoleConfig(
-        actor="agent01",
-        store_key=str(world),
-        drafts_dir=tmp_path / "drafts",
-        tz=SHANGHAI,
-        themes_dir=tmp_path / "themes",
-    )
     app = build_app(
         lambda: counting(open_store(str(world), rules=Rules(), clock=clock), counted),
-        config,
+        console_config(world, tmp_path),
         clock=clock,
     )
     async with app.run_test(size=(120, 40)) as pilot:

@@ -14,13 +14,13 @@ from time import monotonic
 import pytest
 from textual.pilot import Pilot
 
-from cstui.console.app import ConsoleConfig, CstuiApp, StatusBar, build_app
+from cstui.console.app import CstuiApp, StatusBar, build_app
 from cstui.console.footer import KeysFooter
 from cstui.domain.rules import Rules
 from cstui.store import SqlStore, open_store
 from cstui.store.base import FirstLook, HelpdeskStore, View
 from cstui.store.glance import first_look
-from tests.console.conftest import SHANGHAI, AppFactory, fixed_clock
+from tests.console.conftest import AppFactory, console_config, fixed_clock
 from tests.pilots import DEADLINE_SECONDS, settle, until
 
 GREEN = Rules().escalation.green_window
@@ -93,14 +93,7 @@ def _held_app(world: Path, tmp_path: Path, release: threading.Event) -> CstuiApp
         assert release.wait(DEADLINE_SECONDS)
         return open_store(str(world), rules=Rules(), clock=fixed_clock)
 
-    config = ConsoleConfig(
-        actor="agent01",
-        store_key=str(world),
-        drafts_dir=tmp_path / "drafts",
-        tz=SHANGHAI,
-        themes_dir=tmp_path / "themes",
-        first_look=_first_look(world),
-    )
+    config = console_config(world, tmp_path, first_look=_first_look(world))
     return build_app(open_when_released, config, clock=fixed_clock)
 
 
