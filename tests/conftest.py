@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +23,9 @@ from cstui import i18n
 from cstui.domain import events
 from cstui.domain.model import Role, Shift
 from cstui.store import SqlStore, init_store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 PG_ADMIN_URL = os.environ.get(
     "CSTUI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -161,23 +165,14 @@ END $$
 _HEAD_SCHEMA: dict[str, str] = {}  # a database's digest when this process last built it
 
 
-def _schema_digest(url: str) -> str:
-    from sqlalchemy import create_engine, text
+def _schema_digest(conn: Connection) -> str:
+    from sqlalchemy import text
 
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            revision = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
-            version = (
-                conn.execute(
-                    text("SELECT string_agg(version_num, ',') FROM alembic_version")
-                ).scalar()
-                if revision is not None
-                else None
-            )
-            return f"{version} {conn.execute(text(_SCHEMA_DIGEST)).scalar()}"
-    finally:
-        engine.dispose()
+    version = None
+    if conn.execute(text("SELECT to_regclass('alembic_version')")).scalar() is not None:
+        versions = text("SELECT string_agg(version_num, ',') FROM alembic_version")
+        version = conn.execute(versions).scalar()
+    return f"{version} {conn.execute(text(_SCHEMA_DIGEST)).scalar()}"
 
 
 def _reset_pg(url: str) -> None:
@@ -185,13 +180,22 @@ def _reset_pg(url: str) -> None:
 
     Building the schema (every migration) costs 0.2-0.75 s, emptying its tables ~30 ms: the
     schema is built again only when a test has changed it since (a trigger added, a
-    migration undone) or another process built it."""
-    if _HEAD_SCHEMA.get(url) == _schema_digest(url):
-        _autocommit(url, _EMPTY_TABLES)
-        return
-    _autocommit(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public")
-    init_store(url).close()
-    _HEAD_SCHEMA[url] = _schema_digest(url)
+    migration undone) or another process built it. One connection looks and empties."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if _HEAD_SCHEMA.get(url) == _schema_digest(conn):
+                conn.execute(text(_EMPTY_TABLES))
+                return
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        init_store(url).close()
+        with engine.connect() as conn:
+            _HEAD_SCHEMA[url] = _schema_digest(conn)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
